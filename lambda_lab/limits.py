@@ -1,0 +1,125 @@
+"""Every AWS Lambda number the Lab, the lessons, the quizzes and the tests rely on.
+
+One place, so that a lesson, a quiz key and the runtime can never disagree. Each value
+names its source (see shared/reference/aws-lambda-facts.md); the quiz linter checks
+question keys against the names below (``check: {limit: NAME}``).
+"""
+
+from __future__ import annotations
+
+# -- the account the Lab pretends to be --------------------------------------------------
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# -- function configuration (CreateFunction, Lambda quotas page) -------------------------
+MEMORY_MIN_MB = 128
+MEMORY_MAX_MB = 10_240  # was 3,008 MB in 64 MB steps before Dec 2020
+MEMORY_DEFAULT_MB = 128
+MEMORY_STEP_MB = 1
+MEMORY_PER_VCPU_MB = 1_769  # 1,769 MB buys one vCPU-second per second
+MAX_VCPUS = 6  # at 10,240 MB
+
+TIMEOUT_MIN_S = 1
+TIMEOUT_MAX_S = 900  # 15 minutes; older notes say 300 s
+TIMEOUT_DEFAULT_S = 3
+
+EPHEMERAL_MIN_MB = 512
+EPHEMERAL_MAX_MB = 10_240
+EPHEMERAL_DEFAULT_MB = 512
+
+ENV_VARS_MAX_BYTES = 4 * 1024  # all keys and values together
+ENV_VAR_KEY_PATTERN = r"[a-zA-Z]([a-zA-Z0-9_])+"
+HANDLER_MAX_CHARS = 128
+DESCRIPTION_MAX_CHARS = 256
+FUNCTION_NAME_MAX_CHARS = 64
+FUNCTION_NAME_PATTERN = r"[a-zA-Z0-9-_]+"
+
+ARCHITECTURES = ("x86_64", "arm64")
+DEFAULT_ARCHITECTURE = "x86_64"
+LAYERS_MAX = 5
+
+# Python runtimes the Lab runs (today's supported ones); every one runs on the local
+# interpreter, which the lesson points out.
+PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
+DEPRECATED_PYTHON_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9")
+
+# -- deployment packages ------------------------------------------------------------------
+ZIP_MAX_BYTES = 50 * 1024 * 1024  # direct upload
+UNZIPPED_MAX_BYTES = 250 * 1024 * 1024  # including layers
+CONTAINER_IMAGE_MAX_BYTES = 10 * 1024**3
+CODE_STORAGE_MAX_BYTES = 300 * 1024**3  # per Region; older notes say 75 GB
+
+# -- payloads ------------------------------------------------------------------------------
+SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024  # request and response
+ASYNC_PAYLOAD_MAX_BYTES = 1024 * 1024  # was 256 KB until Oct 2025
+STREAMED_RESPONSE_MAX_BYTES = 200 * 1024 * 1024
+LOG_TAIL_BYTES = 4 * 1024  # LogType=Tail returns the last 4 KB, base64
+ERROR_LOG_MAX_BYTES = 256 * 1024
+
+# -- execution environment ----------------------------------------------------------------
+FILE_DESCRIPTORS_MAX = 1_024
+PROCESSES_THREADS_MAX = 1_024
+INIT_TIMEOUT_S = 10  # the INIT phase must finish within 10 s
+SHUTDOWN_GRACE_S = 2
+TASK_ROOT = "/var/task"
+
+# -- concurrency and scaling ---------------------------------------------------------------
+ACCOUNT_CONCURRENCY_DEFAULT = 1_000  # per Region
+UNRESERVED_CONCURRENCY_MIN = 100  # must stay unreserved
+SCALING_RATE_ENVIRONMENTS = 1_000  # new environments per function ...
+SCALING_RATE_PERIOD_S = 10  # ... every 10 seconds (since Nov 2023)
+REQUESTS_PER_ENVIRONMENT_PER_S = 10  # synchronous request-rate limit = 10 x concurrency
+
+# -- asynchronous invocation ---------------------------------------------------------------
+ASYNC_RETRIES_DEFAULT = 2
+ASYNC_RETRIES_MIN = 0
+ASYNC_RETRIES_MAX = 2
+ASYNC_RETRY_DELAYS_S = (60, 120)  # 1 minute before the 2nd attempt, 2 before the 3rd
+ASYNC_EVENT_AGE_MIN_S = 60
+ASYNC_EVENT_AGE_MAX_S = 21_600  # 6 hours, also the default
+ASYNC_EVENT_AGE_DEFAULT_S = 21_600
+ASYNC_THROTTLE_BACKOFF_MIN_S = 1
+ASYNC_THROTTLE_BACKOFF_MAX_S = 300
+DLQ_ERROR_MESSAGE_MAX_BYTES = 1024
+
+# -- event source mappings -----------------------------------------------------------------
+SQS_BATCH_DEFAULT = 10
+SQS_BATCH_MAX = 10_000
+SQS_FIFO_BATCH_MAX = 10
+STREAM_BATCH_DEFAULT = 100
+STREAM_BATCH_MAX = 10_000
+BATCHING_WINDOW_MAX_S = 300
+PARALLELIZATION_FACTOR_MAX = 10
+STREAM_RETRY_ATTEMPTS_MAX = 10_000
+RECORD_AGE_MAX_S = 604_800  # one week
+FILTERS_PER_SOURCE = 5
+SQS_POLLERS_START = 5
+SQS_POLLERS_ADDED_PER_MINUTE = 300  # was 60 before 2023
+SQS_POLLERS_MAX = 1_000
+
+# -- HTTP front doors ---------------------------------------------------------------------
+ALB_REQUEST_BODY_MAX_BYTES = 1024 * 1024
+ALB_RESPONSE_MAX_BYTES = 1024 * 1024
+API_GATEWAY_TIMEOUT_S = 29
+
+# -- free tier and prices live in pricing.py; these two are the famous ones ---------------
+FREE_TIER_REQUESTS = 1_000_000
+FREE_TIER_GB_SECONDS = 400_000
+BILLING_GRANULARITY_MS = 1  # was 100 ms before Dec 2020
+
+
+def vcpus_for_memory(memory_mb: int) -> float:
+    """The CPU share AWS gives a function of this memory size, in vCPUs (linear, capped)."""
+    return min(memory_mb / MEMORY_PER_VCPU_MB, float(MAX_VCPUS))
+
+
+def unreserved_floor(account_limit: int) -> int:
+    """How much concurrency must stay unreserved for an account of this size.
+
+    AWS keeps 100 of 1,000 free (a tenth); the Lab scales the rule so that a notebook
+    with an account limit of 5 still shows it.
+    """
+    if account_limit >= ACCOUNT_CONCURRENCY_DEFAULT:
+        return UNRESERVED_CONCURRENCY_MIN
+    return max(1, account_limit // 10)
