@@ -70,6 +70,9 @@ UNRESERVED_CONCURRENCY_MIN = 100  # must stay unreserved
 SCALING_RATE_ENVIRONMENTS = 1_000  # new environments per function ...
 SCALING_RATE_PERIOD_S = 10  # ... every 10 seconds (since Nov 2023)
 REQUESTS_PER_ENVIRONMENT_PER_S = 10  # synchronous request-rate limit = 10 x concurrency
+# AWS does not publish how long an idle environment stays warm (observed: minutes). The Lab
+# and its simulator share this default so that both reuse and reap environments alike.
+IDLE_ENVIRONMENT_KEEP_ALIVE_S = 600
 
 # -- asynchronous invocation ---------------------------------------------------------------
 ASYNC_RETRIES_DEFAULT = 2
@@ -94,19 +97,31 @@ PARALLELIZATION_FACTOR_MAX = 10
 STREAM_RETRY_ATTEMPTS_MAX = 10_000
 RECORD_AGE_MAX_S = 604_800  # one week
 FILTERS_PER_SOURCE = 5
+FILTER_PATTERN_MAX_CHARS = 4_096  # FilterCriteria.Filters[].Pattern
 SQS_POLLERS_START = 5
 SQS_POLLERS_ADDED_PER_MINUTE = 300  # was 60 before 2023
 SQS_POLLERS_MAX = 1_000
 
+# -- EventBridge patterns and schedules ----------------------------------------------------
+PATTERN_NUMBER_MAX = 5.0e9  # numeric matching works within -5.0e9 .. +5.0e9 ...
+PATTERN_NUMBER_DECIMALS = 6  # ... to six decimal places (event-ruler)
+SCHEDULE_YEAR_MIN = 1970  # cron(...) year field
+SCHEDULE_YEAR_MAX = 2199
+
 # -- HTTP front doors ---------------------------------------------------------------------
 ALB_REQUEST_BODY_MAX_BYTES = 1024 * 1024
 ALB_RESPONSE_MAX_BYTES = 1024 * 1024
-API_GATEWAY_TIMEOUT_S = 29
+API_GATEWAY_TIMEOUT_S = 29  # REST APIs' integration timeout (default and, for most, maximum)
+HTTP_API_TIMEOUT_S = 30  # HTTP APIs' maximum integration timeout
+API_GATEWAY_PAYLOAD_MAX_BYTES = 10 * 1024 * 1024  # request payload, REST and HTTP APIs
 
 # -- free tier and prices live in pricing.py; these two are the famous ones ---------------
 FREE_TIER_REQUESTS = 1_000_000
 FREE_TIER_GB_SECONDS = 400_000
 BILLING_GRANULARITY_MS = 1  # was 100 ms before Dec 2020
+PROVISIONED_BILLING_GRANULARITY_S = 300  # enabled PC time is rounded up to 5 minutes
+ASYNC_BILLING_FIRST_BYTES = 256 * 1024  # an async event's first 256 KB count as one request ...
+ASYNC_BILLING_CHUNK_BYTES = 64 * 1024  # ... and each further 64 KB (up to 1 MB) as one more
 
 
 def vcpus_for_memory(memory_mb: int) -> float:

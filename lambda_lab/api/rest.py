@@ -1,0 +1,169 @@
+"""The Lambda REST API (rest-json), answered by the Lab.
+
+Routes, parameter locations and status codes come from botocore's own service model for
+Lambda, the same file boto3 and the AWS CLI serialise with, so the wire format cannot
+drift from theirs. Each operation the Lab offers is one method of :class:`LambdaRestApi`
+taking the parsed input dict and returning the output dict; everything else answers an
+AWS-style error naming the operation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from lambda_lab import errors
+from lambda_lab.api import operations
+
+if TYPE_CHECKING:
+    from lambda_lab.lab import Lab
+
+
+@dataclass
+class HttpReply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass
+class _Route:
+    operation: Any  # botocore OperationModel
+    method: str
+    pattern: re.Pattern[str]
+    static_query: dict[str, str]
+
+
+def _compile(uri: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    path, _, query = uri.partition("?")
+    regex = re.sub(r"\{(\w+)\+?\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+    static = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    return re.compile(f"^{regex}/?$"), static
+
+
+class LambdaRestApi:
+    def __init__(self, lab: Lab) -> None:
+        from lambda_lab.client import botocore_session
+
+        self.lab = lab
+        self.model = botocore_session().get_service_model("lambda")
+        self._routes: list[_Route] = []
+        for name in self.model.operation_names:
+            operation = self.model.operation_model(name)
+            pattern, static = _compile(operation.http["requestUri"])
+            self._routes.append(_Route(operation, operation.http["method"], pattern, static))
+        # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
+        self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+
+    # -- dispatch -------------------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> HttpReply:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        try:
+            route, path_params = self._match(method, raw_path, query)
+            handler: Callable[..., dict[str, Any] | None] | None = getattr(
+                operations, _snake(route.operation.name), None
+            )
+            if handler is None:
+                raise errors.UnsupportedOperation(
+                    f"The Lab does not offer the Lambda operation {route.operation.name} "
+                    f"({method} {raw_path}); see `lambda-lab serve --help` for what it offers."
+                )
+            params = self._parse_input(route.operation, path_params, query, lowered, body)
+            result = handler(self.lab, params) or {}
+            return self._serialize(route.operation, result)
+        except errors.LambdaError as exc:
+            return error_reply(exc)
+
+    def _match(self, method: str, raw_path: str, query: dict[str, list[str]]) -> tuple[_Route, dict[str, str]]:
+        for route in self._routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(raw_path)
+            if not found:
+                continue
+            if any(query.get(k, [None])[0] != v and not (v == "" and k in query) for k, v in route.static_query.items()):
+                continue
+            return route, {k: urllib.parse.unquote(v) for k, v in found.groupdict().items()}
+        raise errors.UnsupportedOperation(f"No Lambda operation answers {method} {raw_path}")
+
+    @staticmethod
+    def _parse_input(operation: Any, path_params: dict[str, str], query: dict[str, list[str]],
+                     headers: dict[str, str], body: bytes) -> dict[str, Any]:
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        payload_member = shape.serialization.get("payload")
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri" and wire in path_params:
+                params[name] = path_params[wire]
+            elif location == "querystring" and wire in query:
+                values = query[wire]
+                params[name] = values if member.type_name == "list" else _coerce(member, values[0])
+            elif location == "header" and wire.lower() in headers:
+                params[name] = _coerce(member, headers[wire.lower()])
+        if payload_member:
+            params[payload_member] = body
+        elif body:
+            try:
+                document = json.loads(body)
+            except ValueError as exc:
+                raise errors.InvalidRequestContentException(f"Could not parse request body into json: {exc}")
+            if not isinstance(document, dict):
+                raise errors.InvalidRequestContentException("Request body must be a JSON object")
+            params.update(document)
+        return params
+
+    @staticmethod
+    def _serialize(operation: Any, result: dict[str, Any]) -> HttpReply:
+        status = int(operation.http.get("responseCode", 200))
+        shape = operation.output_shape
+        headers = {"Content-Type": "application/json"}
+        if shape is None:
+            return HttpReply(status, headers, b"")
+        body_fields: dict[str, Any] = {}
+        payload_member = shape.serialization.get("payload")
+        raw_body: bytes | None = None
+        for name, value in result.items():
+            member = shape.members.get(name)
+            if member is None or value is None:
+                continue
+            location = member.serialization.get("location")
+            if location == "statusCode":
+                status = int(value)
+            elif location == "header":
+                headers[member.serialization.get("name", name)] = str(value)
+            elif name == payload_member:
+                raw_body = value if isinstance(value, bytes) else json.dumps(value).encode()
+            else:
+                body_fields[name] = value
+        if raw_body is None:
+            raw_body = json.dumps(body_fields).encode() if body_fields or status != 204 else b""
+        return HttpReply(status, headers, raw_body)
+
+
+def error_reply(exc: errors.LambdaError) -> HttpReply:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}
+    if exc.code == "TooManyRequestsException":
+        headers["Retry-After"] = str(exc.members.get("retryAfterSeconds", "1"))
+    return HttpReply(exc.status, headers, json.dumps(exc.body()).encode())
+
+
+def _coerce(member: Any, text: str) -> Any:
+    if member.type_name in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError:
+            raise errors.InvalidParameterValueException(f"{member.name} must be a whole number (got {text!r})")
+    if member.type_name == "boolean":
+        return text.lower() == "true"
+    return text
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -1,0 +1,95 @@
+"""boto3 clients bound to a Lab, in process: the real boto3 client, with no network.
+
+``lab.client("lambda")`` is a genuine boto3 client. botocore serialises each call exactly
+as it would for AWS; a ``before-send`` hook hands the request to the Lab's REST layer
+instead of the network and returns its reply, which botocore parses into the usual dicts
+and ``client.exceptions.*``. What a learner types here is what works on AWS.
+
+The clients never read the user's real credentials or configuration: they are built
+from a private botocore session with fake keys and no config files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambda_lab.lab import Lab
+
+FAKE_KEY_ID = "ASIALAMBDALABFAKEKEY"
+FAKE_SECRET = "lambda-lab-fake-secret-key-not-a-real-credential"
+# Never contacted: the hook answers every request. If it ever did not, the request would
+# still stay on this machine.
+UNREACHABLE_ENDPOINT = "http://127.0.0.1:9"
+
+_session_lock = threading.Lock()
+_session: Any = None
+
+
+def botocore_session() -> Any:
+    """One private botocore session: loads service models once, reads no user files."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            import botocore.session
+
+            session = botocore.session.Session()
+            session.set_config_variable("config_file", os.devnull)
+            session.set_config_variable("credentials_file", os.devnull)
+            session.set_config_variable("profile", None)
+            _session = session
+        return _session
+
+
+class _RawBody(io.BytesIO):
+    """The file-like body botocore expects from urllib3 (``stream`` and ``read``)."""
+
+    def stream(self, amt: int | None = None, decode_content: bool = True) -> Any:
+        while chunk := self.read(amt or 65536):
+            yield chunk
+
+
+def _request_body(request: Any) -> bytes:
+    body = request.body
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode()
+    return body.read()
+
+
+def make_client(lab: Lab, service: str = "lambda", **kwargs: Any) -> Any:
+    from botocore.awsrequest import AWSResponse
+
+    if service != "lambda":
+        return lab.service_client(service, **kwargs)
+    api = lab.rest_api()
+    client = botocore_session().create_client(
+        "lambda",
+        region_name=lab.region,
+        endpoint_url=UNREACHABLE_ENDPOINT,
+        aws_access_key_id=FAKE_KEY_ID,
+        aws_secret_access_key=FAKE_SECRET,
+        **kwargs,  # e.g. config=botocore.config.Config(retries={"max_attempts": 1})
+    )
+
+    def answer(request: Any, **_: Any) -> Any:
+        url = urllib.parse.urlsplit(request.url)
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        headers = {
+            k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
+        }
+        reply = api.handle(request.method, url.path, query, headers, _request_body(request))
+        headers = dict(reply.headers)
+        headers["Content-Length"] = str(len(reply.body))
+        headers.setdefault("x-amzn-RequestId", "lambda-lab")
+        return AWSResponse(request.url, reply.status, headers, _RawBody(reply.body))
+
+    client.meta.events.register_first("before-send.lambda", answer)
+    return client

@@ -1,0 +1,239 @@
+"""What runs inside an execution environment: init the handler, then serve invokes.
+
+This plays the part of AWS's Python runtime interface client: it imports the handler
+module once (code outside the handler runs at cold start only), then answers one invoke
+at a time with the handler's JSON result or AWS's error document. Timeouts and memory
+are enforced from outside (the parent kills this process); nothing here can be trusted
+to stop a runaway handler.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import resource
+import sys
+import time
+import traceback
+from typing import Any
+
+from lambda_lab.environments import protocol
+
+TASK_ROOT_SHOWN = "/var/task"  # what AWS's stack traces show for the code directory
+ERROR_LINE_END = "\r"  # the runtime joins a traceback's lines with CR so it stays one log event
+ERROR_INDENT = "\u00a0"  # ... and swaps leading spaces for no-break spaces
+
+
+class RuntimeFault(Exception):
+    """An init-phase failure with AWS's error type (Runtime.ImportModuleError, ...)."""
+
+    def __init__(self, error_type: str, message: str, stack: list[str] | None = None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.stack = stack or []
+
+
+class Identity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, identity_id: str | None = None, pool_id: str | None = None):
+        self.cognito_identity_id = identity_id
+        self.cognito_identity_pool_id = pool_id
+
+
+class ClientContext:
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, data: dict[str, Any]):
+        self.client = data.get("client")
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class LambdaContext:
+    """The context object, with the attributes and method AWS's Python runtime gives it."""
+
+    # Read once per environment, as the runtime does: these never change while it lives.
+    _static: dict[str, Any] = {}
+
+    @classmethod
+    def load_static(cls) -> None:
+        env = os.environ
+        cls._static = {
+            "function_name": env.get("AWS_LAMBDA_FUNCTION_NAME"),
+            "function_version": env.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            "memory_limit_in_mb": env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),  # a string, as in AWS
+            "log_group_name": env.get("AWS_LAMBDA_LOG_GROUP_NAME"),
+            "log_stream_name": env.get("AWS_LAMBDA_LOG_STREAM_NAME"),
+        }
+
+    def __init__(self, request_id: str, deadline_ms: int, invoked_arn: str, client_context: Any):
+        self.__dict__.update(self._static)
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.identity = Identity()
+        self.client_context = ClientContext(client_context) if client_context else None
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+    def log(self, message: str) -> None:
+        sys.stdout.write(message)
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+            f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+            f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn}])"
+        )
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+_request_filter = _RequestIdFilter()
+
+
+def _setup_logging() -> None:
+    """The root logger AWS's runtime sets up: level from AWS_LAMBDA_LOG_LEVEL, its text format."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.terminator = ""
+    handler.addFilter(_request_filter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper()
+    root.setLevel({"TRACE": "DEBUG", "WARN": "WARNING"}.get(level, level))
+
+
+def _user_frames(tb: Any) -> list[str]:
+    """The traceback without the runtime's own frames, paths shown as AWS shows them."""
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
+    lines = traceback.format_list(frames)
+    if task_root:
+        lines = [line.replace(task_root, TASK_ROOT_SHOWN) for line in lines]
+    return lines
+
+
+_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def error_document(error_type: str, message: str, request_id: str, stack: list[str]) -> dict:
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+
+
+def log_error(doc: dict) -> None:
+    """Write the error as AWS's runtime does: one log event, CR-joined, indents made no-break."""
+    lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
+    if doc["stackTrace"]:
+        lines.append("Traceback (most recent call last):")
+        for entry in doc["stackTrace"]:
+            for part in entry.rstrip("\n").split("\n"):
+                stripped = part.lstrip(" ")
+                lines.append(ERROR_INDENT * (len(part) - len(stripped)) + stripped)
+    sys.stdout.write(ERROR_LINE_END.join(lines) + "\n")
+
+
+def load_handler(handler_setting: str) -> Any:
+    """Resolve ``file.function`` as AWS does: split on the last dot, '/' becomes a package dot."""
+    try:
+        module_path, function_name = handler_setting.rsplit(".", 1)
+    except ValueError as exc:
+        raise RuntimeFault("Runtime.MalformedHandlerName", f"Bad handler '{handler_setting}': {exc}")
+    module_name = module_path.replace("/", ".")
+    if module_name in sys.builtin_module_names:
+        raise RuntimeFault(
+            "Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as exc:
+        filename = (exc.filename or "").replace(os.environ.get("LAMBDA_TASK_ROOT", "\0"), TASK_ROOT_SHOWN)
+        stack = [f'  File "{filename}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
+        raise RuntimeFault(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", stack
+        )
+    except ImportError as exc:
+        raise RuntimeFault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}")
+    except Exception as exc:  # code at module level raised: AWS reports the user's exception
+        raise RuntimeFault(type(exc).__name__, str(exc), _user_frames(exc.__traceback__))
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise RuntimeFault(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        )
+    return handler
+
+
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict, bytes]:
+    """One invoke: returns the reply header and the result (or error document) bytes."""
+    request_id = header["id"]
+    _request_filter.request_id = request_id
+    os.environ["_X_AMZN_TRACE_ID"] = header.get("trace", "")
+    try:
+        event = json.loads(body) if body else None
+    except ValueError as exc:
+        doc = error_document("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, [])
+        log_error(doc)
+        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+    context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        doc = error_document(type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__))
+        log_error(doc)
+        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+    try:
+        payload = json.dumps(result).encode()
+    except (TypeError, ValueError) as exc:
+        doc = error_document("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
+        log_error(doc)
+        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+    return {"ok": True, "rss_kb": _peak_rss_kb()}, payload
+
+
+def serve(sock: Any, handler_setting: str, task_root: str) -> None:
+    """The environment's life: init, report it, then invoke after invoke until the Lab hangs up."""
+    os.chdir(task_root)
+    sys.path.insert(0, task_root)
+    _setup_logging()
+    LambdaContext.load_static()
+    try:
+        handler = load_handler(handler_setting)
+    except RuntimeFault as fault:
+        doc = error_document(fault.error_type, fault.message, "", fault.stack)
+        log_error(doc)
+        protocol.send(sock, {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode())
+        return
+    protocol.send(sock, {"ok": True, "rss_kb": _peak_rss_kb()})
+    while True:
+        try:
+            header, body = protocol.recv(sock)
+        except protocol.PeerGone:
+            return
+        os.ftruncate(1, 0)  # each invoke's output starts a fresh log file (fd 1 is O_APPEND)
+        reply, result = run_invoke(handler, header, body)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        protocol.send(sock, reply, result)

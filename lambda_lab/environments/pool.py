@@ -1,0 +1,201 @@
+"""Where an invoke finds its execution environment: a warm one if any is idle, else a cold start.
+
+One place picks warm or cold (STYLE item 2). Environments idle longer than the keep-alive
+end, on the Lab's clock; new code or configuration retires the old ones, so the next call
+is cold, as on AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from typing import Callable
+
+from lambda_lab import limits
+from lambda_lab.clock import Clock
+from lambda_lab.environments.environment import Environment, Outcome, State
+from lambda_lab.environments.spawner import Spawner
+from lambda_lab.functions import FunctionConfig
+from lambda_lab.logs import stream_name
+
+DEFAULT_KEEP_ALIVE_S = 600.0
+FAKE_CREDENTIALS = {
+    # Workers never see a real credential: these only satisfy SDKs that insist on having one.
+    "AWS_ACCESS_KEY_ID": "ASIALAMBDALABFAKEKEY",
+    "AWS_SECRET_ACCESS_KEY": "lambda-lab-fake-secret-key-not-a-real-credential",
+    "AWS_SESSION_TOKEN": "lambda-lab-fake-session-token",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+class EnvironmentPool:
+    def __init__(
+        self,
+        spawner: Spawner,
+        root_dir: str,
+        clock: Clock,
+        region: str,
+        keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
+        extra_environ: Callable[[], dict[str, str]] = dict,
+    ) -> None:
+        self.keep_alive_s = keep_alive_s
+        self._spawner = spawner
+        self._root = root_dir
+        self._clock = clock
+        self._region = region
+        self._extra_environ = extra_environ
+        self._idle: dict[tuple[str, str], list[Environment]] = {}
+        self._all: dict[str, Environment] = {}
+        self._lock = threading.Lock()
+        self._reaper_scheduled = False
+
+    # -- acquiring and releasing ----------------------------------------------------------
+    def acquire(
+        self, config: FunctionConfig, version: str, init_type: str = "on-demand"
+    ) -> tuple[Environment, Outcome | None]:
+        """A READY environment for this function version, and the init outcome if it was cold."""
+        key = (config.name, version)
+        with self._lock:
+            idle = self._idle.get(key, [])
+            while idle:
+                env = idle.pop()  # most recently used first, as Lambda tends to
+                if env.state is State.READY and env.generation == config.generation:
+                    return env, None
+                self._forget(env)
+        env = self._new_environment(config, version, init_type)
+        outcome = env.start()
+        if env.state is State.DEAD:
+            with self._lock:
+                self._forget(env)
+        return env, outcome
+
+    def release(self, env: Environment, config: FunctionConfig) -> None:
+        """Back to idle if it is alive and still current; otherwise it ends here."""
+        with self._lock:
+            if env.state is not State.READY or env.generation != config.generation:
+                env.kill()
+                self._forget(env)
+                return
+            env.idle_since = self._clock.time()
+            self._idle.setdefault((env.function_name, env.version), []).append(env)
+            schedule = not self._reaper_scheduled
+            self._reaper_scheduled = True
+        if schedule:
+            self._clock.call_later(self.keep_alive_s, self._reap)
+
+    def retire(self, function_name: str) -> int:
+        """End the idle environments of a function (new code, new configuration, deletion)."""
+        with self._lock:
+            ended = 0
+            for key in [k for k in self._idle if k[0] == function_name]:
+                for env in self._idle.pop(key):
+                    env.kill()
+                    self._forget(env)
+                    ended += 1
+            return ended
+
+    def _reap(self) -> None:
+        now = self._clock.time()
+        with self._lock:
+            self._reaper_scheduled = False
+            for key, envs in list(self._idle.items()):
+                keep = []
+                for env in envs:
+                    if now - env.idle_since >= self.keep_alive_s:
+                        env.kill()
+                        self._forget(env)
+                    else:
+                        keep.append(env)
+                self._idle[key] = keep
+            waiting = [e.idle_since for envs in self._idle.values() for e in envs]
+            if waiting:
+                self._reaper_scheduled = True
+        if waiting:
+            delay = max(0.0, min(waiting) + self.keep_alive_s - now)
+            self._clock.call_later(delay, self._reap)
+
+    # -- creating -----------------------------------------------------------------------
+    def _new_environment(self, config: FunctionConfig, version: str, init_type: str) -> Environment:
+        env_id = uuid.uuid4().hex
+        env_dir = os.path.join(self._root, "environments", env_id)
+        tmp_dir = os.path.join(env_dir, "tmp")
+        os.makedirs(tmp_dir, mode=0o700)
+        stream = stream_name(self._clock.time(), version, env_id)
+        environ = self._environ(config, version, init_type, stream, tmp_dir)
+        env = Environment(
+            self._spawner,
+            env_id,
+            env_dir,
+            config.memory_mb,
+            {
+                "handler": config.handler,
+                "task_root": config.code_dir,
+                "environ": environ,
+                "rlimits": {"RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX},
+            },
+        )
+        env.function_name = config.name
+        env.version = version
+        env.generation = config.generation
+        env.log_stream = stream
+        env.initialization_type = init_type
+        env.idle_since = self._clock.time()
+        with self._lock:
+            self._all[env_id] = env
+        return env
+
+    def _environ(
+        self, config: FunctionConfig, version: str, init_type: str, stream: str, tmp_dir: str
+    ) -> dict[str, str]:
+        environ = {
+            "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64",
+            "TMPDIR": tmp_dir,  # the Lab's stand-in for the environment's private /tmp
+            "HOME": tmp_dir,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        }
+        environ.update(config.environment)
+        environ.update(FAKE_CREDENTIALS)
+        environ.update(self._extra_environ())
+        environ.update(
+            {
+                "_HANDLER": config.handler,
+                "AWS_REGION": self._region,
+                "AWS_DEFAULT_REGION": self._region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+                "AWS_LAMBDA_FUNCTION_NAME": config.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+                "AWS_LAMBDA_FUNCTION_VERSION": version,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
+                "AWS_LAMBDA_LOG_GROUP_NAME": config.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+                "LAMBDA_TASK_ROOT": config.code_dir,
+                "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            }
+        )
+        if config.log_level:
+            environ["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+        return environ
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def _forget(self, env: Environment) -> None:
+        self._all.pop(env.env_id, None)
+
+    def environments(self, function_name: str | None = None) -> list[Environment]:
+        with self._lock:
+            return [
+                e for e in self._all.values() if function_name is None or e.function_name == function_name
+            ]
+
+    def close(self) -> None:
+        with self._lock:
+            envs = list(self._all.values())
+            self._all.clear()
+            self._idle.clear()
+        for env in envs:
+            env.kill()

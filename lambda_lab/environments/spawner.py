@@ -1,0 +1,91 @@
+"""The Lab's side of the template process: start it once, ask it to fork environments."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+from lambda_lab.environments import protocol
+from lambda_lab.environments.template import MESSAGE_MAX
+
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# The template starts with nothing from the user's environment (no AWS credentials, no
+# AWS_PROFILE, no PYTHONPATH): each environment later gets exactly the variables AWS sets.
+_TEMPLATE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "TZ": "UTC",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+class Spawner:
+    """Owns the template process; thread-safe; restarts the template if it died."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        code = (
+            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+            "from lambda_lab.environments.template import main; main(int(sys.argv[1]))"
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", code, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            env=_TEMPLATE_ENV,
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        theirs.close()
+        self._control = ours
+
+    def _request(self, header: dict, fds: list[int] | None = None) -> dict:
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        assert self._control is not None
+        head = json.dumps(header, separators=(",", ":")).encode()
+        frame = protocol.PREFIX.pack(len(head), 0) + head
+        if len(frame) > MESSAGE_MAX:
+            raise ValueError(f"environment configuration too large ({len(frame)} bytes)")
+        socket.send_fds(self._control, [frame], fds or [])
+        reply, _ = protocol.parse(self._control.recv(MESSAGE_MAX))
+        return reply
+
+    def fork(self, config: dict, data_fd: int) -> int:
+        """Fork a new environment that will talk over ``data_fd``; returns its pid."""
+        with self._lock:
+            return int(self._request({"op": "fork", **config}, [data_fd])["pid"])
+
+    def exit_status(self, pid: int) -> str:
+        """How an environment process ended, in AWS's words ("exit status 1", "signal: killed")."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                return "unknown"
+            return str(self._request({"op": "status", "pid": pid})["status"])
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def close(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.close()  # the template sees EOF and kills what it forked
+                self._control = None
+            if self._process is not None:
+                try:
+                    self._process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    self._process.send_signal(signal.SIGKILL)
+                    self._process.wait()
+                self._process = None

@@ -1,0 +1,145 @@
+"""The template process: a clean, single-threaded Python that forks execution environments.
+
+A Jupyter kernel has threads, so it must never fork. The Lab starts this process once;
+it imports the runtime up front and forks a new environment in about 2 ms on request.
+Requests arrive on a Unix SOCK_SEQPACKET socket with the environment's own socket attached
+(SCM_RIGHTS). Each environment gets its own session (so its children die with it), a
+death signal if the template dies, a fresh environment block and a log file on fd 1/2.
+
+Requests (JSON header frames, see protocol.py):
+  {"op": "fork", ...config} + 1 fd  ->  {"pid": N}
+  {"op": "status", "pid": N}        ->  {"status": "exit status 1" | "signal: killed" | ...}
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+
+from lambda_lab.environments import bootstrap, protocol  # noqa: F401 - imported once, shared by forks
+
+PR_SET_PDEATHSIG = 1
+MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (no orphans after a kernel restart)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the control socket's EOF still ends the template
+
+
+def describe_status(status: int) -> str:
+    """The words AWS's platform uses for how a runtime process ended."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        names = {9: "killed", 11: "segmentation fault", 6: "aborted", 15: "terminated"}
+        return f"signal: {names.get(number, signal.Signals(number).name.lower())}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def _child(config: dict, data_sock: socket.socket, control: socket.socket) -> None:
+    control.close()
+    os.setsid()
+    _die_with_parent()
+    log_fd = os.open(config["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    # Unbuffered text streams: a print reaches the log even if the process is killed next.
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    os.environ.clear()
+    os.environ.update(config["environ"])
+    time.tzset()
+    for limit, value in config.get("rlimits", {}).items():
+        kind = getattr(resource, limit)
+        soft, hard = resource.getrlimit(kind)
+        wanted = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (wanted, wanted))
+    code = 0
+    try:
+        bootstrap.serve(data_sock, config["handler"], config["task_root"])
+    except BaseException:  # the runtime itself failed: say so in the log, exit non-zero
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        os._exit(code)
+
+
+def main(control_fd: int) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the Lab's to handle
+    control = socket.socket(fileno=control_fd)
+    statuses: dict[int, str] = {}
+
+    def reap(pid: int = -1, block: bool = False) -> None:
+        while True:
+            try:
+                got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return
+            if got == 0:
+                return
+            statuses[got] = describe_status(status)
+            if len(statuses) > 10_000:
+                statuses.pop(next(iter(statuses)))
+            if pid != -1:
+                return
+
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 1)
+        except OSError:
+            break
+        if not message:
+            break  # the Lab closed the control socket: it is gone
+        request, _ = protocol.parse(message)
+        if request["op"] == "fork":
+            data_sock = socket.socket(fileno=fds[0])
+            pid = os.fork()
+            if pid == 0:
+                _child(request, data_sock, control)
+            data_sock.close()
+            protocol.send(control, {"pid": pid})
+        elif request["op"] == "status":
+            pid = request["pid"]
+            deadline = time.monotonic() + 2.0
+            while pid not in statuses and time.monotonic() < deadline:
+                reap()
+                if pid not in statuses:
+                    time.sleep(0.002)
+            protocol.send(control, {"status": statuses.pop(pid, "unknown")})
+        reap()
+    # The Lab is gone: end every environment this template started.
+    for pid in _children():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    reap()
+
+
+def _children() -> list[int]:
+    try:
+        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,395 @@
+"""The events AWS services hand to a function, built field for field in AWS's documented shapes.
+
+One builder per source: S3 notification, SQS batch record, Kinesis and DynamoDB stream
+records, SNS record, EventBridge envelope and scheduled event (see
+shared/reference/aws-lambda-facts.md sections 7, 9.1, 9.2 and 9.4). Each returns one record;
+:func:`records_event` wraps records in ``{"Records": [...]}``.
+
+The builders are pure: times come in as epoch seconds (the Lab's clock), and identifiers
+that are not given are derived from the inputs in AWS's format (same inputs, same ids), so
+tests and notebooks are repeatable. The region comes from the resource ARN when there is
+one, else from ``region`` (default :data:`lambda_lab.limits.DEFAULT_REGION`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+from urllib.parse import quote_plus
+
+from lambda_lab import limits
+
+_NAMESPACE = uuid.UUID("6f1c2b1e-0d4c-4f7e-9a53-1a2b3c4d5e6f")
+DYNAMODB_EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
+STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+
+
+# -- small helpers shared with delivery_shapes ----------------------------------------------
+def iso_ms(at: float) -> str:
+    """``2019-11-24T23:08:25.651Z``: UTC with milliseconds, as S3, SNS and Lambda write it."""
+    moment = datetime.fromtimestamp(at, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_seconds(at: float) -> str:
+    """``2019-03-01T01:23:45Z``: UTC to the second, as EventBridge writes ``time``."""
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stable_uuid(*parts: Any) -> str:
+    """A UUID derived from the parts: the same inputs always give the same id."""
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(map(str, parts))))
+
+
+def stable_hex(length: int, *parts: Any) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:length].upper()
+
+
+def arn_part(arn: str, service: str, index: int) -> str:
+    """Field ``index`` of an ARN of ``service`` (3 = region, 4 = account), checked."""
+    fields = arn.split(":", 5) if isinstance(arn, str) else []
+    if len(fields) != 6 or fields[0] != "arn" or fields[2] != service:
+        raise ValueError(f"expected an arn:aws:{service}:... ARN (got {arn!r})")
+    return fields[index]
+
+
+def _base64_text(raw: bytes | str) -> str:
+    """Binary attribute values travel base64-encoded; a str is taken as already encoded."""
+    return base64.b64encode(raw).decode() if isinstance(raw, bytes) else raw
+
+
+def records_event(*records: Mapping[str, Any]) -> dict[str, Any]:
+    """The envelope S3, SQS, Kinesis, DynamoDB and SNS events share."""
+    return {"Records": [dict(record) for record in records]}
+
+
+# -- S3 (facts 9.1) -----------------------------------------------------------------------
+def s3_event_key(key: str) -> str:
+    """The key as S3 writes it in events: URL-encoded form style (space -> ``+``), ``/`` kept."""
+    return quote_plus(key, safe="/")
+
+
+def s3_sequencer(counter: int) -> str:
+    """A sequencer: upper-case hex, 18 digits, growing with ``counter`` (per key)."""
+    if counter < 0:
+        raise ValueError(f"the sequencer counter must be >= 0 (got {counter})")
+    return f"{counter:018X}"
+
+
+def s3_record(
+    bucket: str,
+    key: str,
+    *,
+    at: float,
+    event_name: str = "ObjectCreated:Put",
+    size: int | None = None,
+    etag: str | None = None,
+    version_id: str | None = None,
+    sequencer: str | None = None,
+    region: str = limits.DEFAULT_REGION,
+    configuration_id: str = "lambda-lab-notification",
+    source_ip: str = "127.0.0.1",
+    principal_id: str | None = None,
+) -> dict[str, Any]:
+    """One S3 notification record; ``event_name`` with or without the ``s3:`` prefix.
+
+    ``size``/``eTag`` are left out when not given (delete events have none), ``versionId`` only
+    on versioned buckets, ``sequencer`` only on PUT and DELETE events, as S3 does.
+    """
+    name = event_name.removeprefix("s3:")
+    principal = principal_id or f"AWS:AIDA{stable_hex(17, 'principal', bucket)}"
+    obj: dict[str, Any] = {"key": s3_event_key(key)}
+    if size is not None:
+        obj["size"] = size
+    if etag is not None:
+        obj["eTag"] = etag.strip('"')
+    if version_id is not None:
+        obj["versionId"] = version_id
+    if sequencer is not None:
+        obj["sequencer"] = sequencer
+    request_id = stable_hex(16, "s3-request", bucket, key, at, name)
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": iso_ms(at),
+        "eventName": name,
+        "userIdentity": {"principalId": principal},
+        "requestParameters": {"sourceIPAddress": source_ip},
+        "responseElements": {
+            "x-amz-request-id": request_id,
+            "x-amz-id-2": base64.b64encode(hashlib.sha384(request_id.encode()).digest()).decode(),
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": stable_hex(14, "owner", limits.ACCOUNT_ID)},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
+            "object": obj,
+        },
+    }
+
+
+# -- SQS (facts 7) --------------------------------------------------------------------------
+def sqs_event_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """SendMessage/ReceiveMessage MessageAttributes -> the camelCase form Lambda delivers."""
+    converted = {}
+    for name, attribute in attributes.items():
+        entry: dict[str, Any] = {}
+        if "StringValue" in attribute:
+            entry["stringValue"] = attribute["StringValue"]
+        if "BinaryValue" in attribute:
+            entry["binaryValue"] = _base64_text(attribute["BinaryValue"])
+        entry.update(stringListValues=[], binaryListValues=[], dataType=attribute["DataType"])
+        converted[name] = entry
+    return converted
+
+
+def sqs_record(
+    body: str,
+    *,
+    queue_arn: str,
+    sent_at: float,
+    first_receive_at: float | None = None,
+    receive_count: int = 1,
+    message_id: str | None = None,
+    receipt_handle: str | None = None,
+    sender_id: str = limits.ACCOUNT_ID,
+    message_attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    message_group_id: str | None = None,
+    deduplication_id: str | None = None,
+    sequence_number: str | None = None,
+) -> dict[str, Any]:
+    """One record of an SQS batch; FIFO queues add the three FIFO attributes."""
+    region = arn_part(queue_arn, "sqs", 3)
+    message_id = message_id or stable_uuid("sqs", queue_arn, body, sent_at)
+    attributes = {
+        "ApproximateReceiveCount": str(receive_count),
+        "SentTimestamp": str(round(sent_at * 1000)),
+        "SenderId": sender_id,
+        "ApproximateFirstReceiveTimestamp": str(
+            round((sent_at if first_receive_at is None else first_receive_at) * 1000)
+        ),
+    }
+    if message_group_id is not None:
+        attributes["SequenceNumber"] = sequence_number or str(int(stable_hex(16, message_id), 16)).zfill(20)
+        attributes["MessageGroupId"] = message_group_id
+        attributes["MessageDeduplicationId"] = deduplication_id or hashlib.sha256(body.encode()).hexdigest()
+    handle = receipt_handle or base64.b64encode(
+        hashlib.sha512(f"{message_id}:{receive_count}".encode()).digest() * 2
+    ).decode()
+    return {
+        "messageId": message_id,
+        "receiptHandle": handle,
+        "body": body,
+        "attributes": attributes,
+        "messageAttributes": sqs_event_attributes(message_attributes or {}),
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+# -- Kinesis and DynamoDB streams (facts 7) -------------------------------------------------
+def kinesis_record(
+    data: bytes | str,
+    *,
+    stream_arn: str,
+    partition_key: str,
+    sequence_number: str,
+    arrival: float,
+    shard_id: str = "shardId-000000000000",
+    invoke_identity_arn: str | None = None,
+) -> dict[str, Any]:
+    """One Kinesis record; ``data`` is base64-encoded as Lambda delivers it."""
+    region = arn_part(stream_arn, "kinesis", 3)
+    raw = data.encode() if isinstance(data, str) else data
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": sequence_number,
+            "data": base64.b64encode(raw).decode(),
+            "approximateArrivalTimestamp": round(arrival, 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": invoke_identity_arn
+        or f"arn:aws:iam::{arn_part(stream_arn, 'kinesis', 4)}:role/lambda-role",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def dynamodb_record(
+    event_name: str,
+    *,
+    stream_arn: str,
+    keys: Mapping[str, Any],
+    sequence_number: str,
+    new_image: Mapping[str, Any] | None = None,
+    old_image: Mapping[str, Any] | None = None,
+    stream_view_type: str = "NEW_AND_OLD_IMAGES",
+    event_id: str | None = None,
+    created_at: float | None = None,
+) -> dict[str, Any]:
+    """One DynamoDB stream record; images (DynamoDB JSON) appear as the view type says.
+
+    INSERT carries NewImage, REMOVE OldImage, MODIFY both; KEYS_ONLY none. ``SizeBytes``
+    follows DynamoDB's item-size rules over Keys and the images included.
+    ``ApproximateCreationDateTime`` appears only when ``created_at`` is given.
+    """
+    if event_name not in DYNAMODB_EVENT_NAMES:
+        raise ValueError(f"event_name must be one of {DYNAMODB_EVENT_NAMES} (got {event_name!r})")
+    if stream_view_type not in STREAM_VIEW_TYPES:
+        raise ValueError(f"stream_view_type must be one of {STREAM_VIEW_TYPES} (got {stream_view_type!r})")
+    region = arn_part(stream_arn, "dynamodb", 3)
+    images: dict[str, Any] = {}
+    if event_name != "REMOVE" and stream_view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+        images["NewImage"] = _required_image(new_image, "new_image", event_name)
+    if event_name != "INSERT" and stream_view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        images["OldImage"] = _required_image(old_image, "old_image", event_name)
+    change: dict[str, Any] = {}
+    if created_at is not None:
+        change["ApproximateCreationDateTime"] = float(int(created_at))
+    change.update(Keys=dict(keys), **images)
+    change.update(
+        StreamViewType=stream_view_type,
+        SequenceNumber=sequence_number,
+        SizeBytes=sum(item_size(part) for part in (keys, *images.values())),
+    )
+    return {
+        "eventID": event_id or stable_hex(32, "ddb", stream_arn, sequence_number).lower(),
+        "eventVersion": "1.0",
+        "dynamodb": change,
+        "awsRegion": region,
+        "eventName": event_name,
+        "eventSourceARN": stream_arn,
+        "eventSource": "aws:dynamodb",
+    }
+
+
+def _required_image(image: Mapping[str, Any] | None, name: str, event_name: str) -> dict[str, Any]:
+    if image is None:
+        raise ValueError(f"a {event_name} record with this stream view type needs {name}")
+    return dict(image)
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """Bytes of a DynamoDB item: each attribute's name plus its value (DynamoDB's rules)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(typed: Mapping[str, Any]) -> int:
+    ((kind, value),) = typed.items()
+    if kind == "S":
+        return len(value.encode())
+    if kind == "N":
+        digits = len(Decimal(value).normalize().as_tuple().digits)
+        return (digits + 1) // 2 + 1  # about one byte per two significant digits, plus one
+    if kind == "B":
+        return len(base64.b64decode(value)) if isinstance(value, str) else len(value)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: member}) for member in value)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(member) for member in value)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in value.items())
+    raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
+
+
+# -- SNS (facts 9.4) ------------------------------------------------------------------------
+def sns_record(
+    message: str,
+    *,
+    topic_arn: str,
+    at: float,
+    message_id: str | None = None,
+    subject: str | None = None,
+    message_attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    subscription_id: str | None = None,
+) -> dict[str, Any]:
+    """One SNS notification record (SNS capitalises its keys, unlike S3 and SQS)."""
+    region = arn_part(topic_arn, "sns", 3)
+    message_id = message_id or stable_uuid("sns", topic_arn, message, at)
+    subscription_arn = f"{topic_arn}:{subscription_id or stable_uuid('subscription', topic_arn)}"
+    endpoint = f"https://sns.{region}.amazonaws.com"
+    attributes = {
+        name: {
+            "Type": attribute["DataType"],
+            "Value": attribute["StringValue"]
+            if "StringValue" in attribute
+            else _base64_text(attribute["BinaryValue"]),
+        }
+        for name, attribute in (message_attributes or {}).items()
+    }
+    return {
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": subscription_arn,
+        "EventSource": "aws:sns",
+        "Sns": {
+            "SignatureVersion": "1",
+            "Timestamp": iso_ms(at),
+            "Signature": base64.b64encode(hashlib.sha512(message_id.encode()).digest() * 4).decode(),
+            "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{stable_hex(32, region).lower()}.pem",
+            "MessageId": message_id,
+            "Message": message,
+            "MessageAttributes": attributes,
+            "Type": "Notification",
+            "UnsubscribeUrl": f"{endpoint}/?Action=Unsubscribe&SubscriptionArn={subscription_arn}",
+            "TopicArn": topic_arn,
+            "Subject": subject,
+        },
+    }
+
+
+# -- EventBridge (facts 9.2) ----------------------------------------------------------------
+def eventbridge_event(
+    *,
+    source: str,
+    detail_type: str,
+    detail: Mapping[str, Any],
+    at: float,
+    resources: Sequence[str] = (),
+    event_id: str | None = None,
+    region: str = limits.DEFAULT_REGION,
+    account: str = limits.ACCOUNT_ID,
+) -> dict[str, Any]:
+    """The envelope every EventBridge event has."""
+    return {
+        "version": "0",
+        "id": event_id or stable_uuid("events", source, detail_type, at, *resources),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": iso_seconds(at),
+        "region": region,
+        "resources": list(resources),
+        "detail": dict(detail),
+    }
+
+
+def scheduled_event(rule_arn: str, *, at: float, event_id: str | None = None) -> dict[str, Any]:
+    """What a schedule rule sends its target at each fire time."""
+    return eventbridge_event(
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        at=at,
+        resources=[rule_arn],
+        event_id=event_id,
+        region=arn_part(rule_arn, "events", 3),
+        account=arn_part(rule_arn, "events", 4),
+    )

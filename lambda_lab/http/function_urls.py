@@ -1,0 +1,153 @@
+"""Lambda function URLs: ``https://<url-id>.lambda-url.<region>.on.aws`` (facts §8.3).
+
+Payload 2.0 with ``routeKey`` and ``stage`` set to ``$default``; ``authorizer`` is null
+for AuthType NONE and carries the caller's IAM identity for AWS_IAM. Error answers that
+AWS does not document are marked OBSERVED (seen in public bug reports) below.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import time
+from typing import Any, Callable
+
+from lambda_lab import limits
+from lambda_lab.http.common import (
+    Exchange,
+    FrontDoorConfigError,
+    HttpRequest,
+    HttpResponse,
+    Invoke,
+    Outcome,
+    call_function,
+    continue_trace,
+    new_request_id,
+    stable_id,
+)
+from lambda_lab.http.payload_v2 import v2_event, v2_response
+
+AUTH_TYPES = ("AWS_IAM", "NONE")
+INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
+_CREDENTIAL = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([A-Z0-9]+)/")
+
+
+def _enum_error(field: str, value: str, allowed: tuple[str, ...]) -> FrontDoorConfigError:
+    return FrontDoorConfigError(
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
+        code="ValidationException")
+
+
+class FunctionUrl:
+    """The HTTPS endpoint of one function (or alias), created by CreateFunctionUrlConfig."""
+
+    def __init__(self, function_name: str, invoke: Invoke, qualifier: str | None = None, *,
+                 auth_type: str = "NONE", invoke_mode: str = "BUFFERED",
+                 region: str = limits.DEFAULT_REGION, account_id: str = limits.ACCOUNT_ID,
+                 now: Callable[[], float] = time.time) -> None:
+        if auth_type not in AUTH_TYPES:
+            raise _enum_error("authType", auth_type, AUTH_TYPES)
+        if invoke_mode not in INVOKE_MODES:
+            raise _enum_error("invokeMode", invoke_mode, INVOKE_MODES)
+        if invoke_mode == "RESPONSE_STREAM":
+            raise FrontDoorConfigError(
+                "InvokeMode RESPONSE_STREAM is not available in the Lab: use BUFFERED",
+                code="InvalidParameterValueException")
+        self.function_name, self.invoke, self.qualifier = function_name, invoke, qualifier
+        self.name = function_name
+        self.auth_type, self.invoke_mode = auth_type, invoke_mode
+        self.region, self.account_id, self.now = region, account_id, now
+        self.url_id = stable_id(account_id, region, function_name, qualifier or "", length=32,
+                                alphabet=string.ascii_lowercase + string.digits)
+        self.created = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(now()))
+
+    @property
+    def domain_name(self) -> str:
+        return f"{self.url_id}.lambda-url.{self.region}.on.aws"
+
+    @property
+    def function_arn(self) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        return f"{arn}:{self.qualifier}" if self.qualifier else arn
+
+    def config(self) -> dict[str, Any]:
+        """The FunctionUrlConfig AWS returns (GetFunctionUrlConfig's fields)."""
+        return {
+            "FunctionUrl": f"https://{self.domain_name}/",
+            "FunctionArn": self.function_arn,
+            "AuthType": self.auth_type,
+            "CreationTime": self.created,
+            "LastModifiedTime": self.created,
+            "InvokeMode": self.invoke_mode,
+        }
+
+    def handle(self, request: HttpRequest) -> Exchange:
+        authorizer = None
+        if self.auth_type == "AWS_IAM":
+            authorizer = self._iam_caller(request)
+            if authorizer is None:
+                return Exchange(request, _error(403, "Forbidden"), error_reason="MissingSignature")
+        if len(request.body) > limits.SYNC_PAYLOAD_MAX_BYTES:
+            return Exchange(request, _error(413, "Request Entity Too Large"),
+                            error_reason="RequestTooLarge")
+        request_id = new_request_id()
+        now = self.now()
+        trace_id = continue_trace(request, now)
+        event = v2_event(request, route_key="$default", stage="$default", api_id=self.url_id,
+                         domain_name=self.domain_name, account_id=self.account_id,
+                         request_id=request_id, trace_id=trace_id, now=now,
+                         function_url_fields=True, authorizer=authorizer)
+        outcome = call_function(self.invoke, self.function_name, event, self.qualifier)
+        response, reason = _answer(outcome)
+        response.headers += [("x-amzn-RequestId", request_id), ("X-Amzn-Trace-Id", trace_id)]
+        return Exchange(request, response, event, outcome.payload, outcome.function_error,
+                        reason, self.function_name)
+
+    def _iam_caller(self, request: HttpRequest) -> dict[str, Any] | None:
+        """The ``iam`` authorizer of a SigV4-signed request, or None when it is unsigned.
+
+        The Lab has no IAM: it reads the access key from the signature's Credential and
+        does not check the signature itself.
+        """
+        found = _CREDENTIAL.match(request.header("Authorization") or "")
+        if found is None:
+            return None
+        access_key = found.group(1)
+        caller = "AIDA" + stable_id(access_key, length=17, alphabet=string.ascii_uppercase + string.digits)
+        return {"iam": {
+            "accessKey": access_key,
+            "accountId": self.account_id,
+            "callerId": caller,
+            "cognitoIdentity": None,
+            "principalOrgId": None,
+            "userArn": f"arn:aws:iam::{self.account_id}:user/learner",
+            "userId": caller,
+        }}
+
+
+def _answer(outcome: Outcome) -> tuple[HttpResponse, str | None]:
+    if outcome.rejected_code == "TooManyRequestsException":
+        # OBSERVED: {"message":"Rate Exceeded."} with x-amzn-ErrorType ThrottlingException.
+        body = json.dumps({"message": "Rate Exceeded."}).encode()
+        return HttpResponse(429, [("Content-Type", "application/json"),
+                                  ("x-amzn-ErrorType", "ThrottlingException")], body), outcome.rejected_code
+    if outcome.rejected_code == "ResourceNotFoundException":
+        return _error(403, "Forbidden"), outcome.rejected_code  # no function, no URL
+    if outcome.rejected_code is not None:
+        return _error(500, "Internal Server Error"), outcome.rejected_code
+    # OBSERVED: a failed or malformed answer reaches the client as a plain 502.
+    failed = HttpResponse(502, [("Content-Type", "text/plain")], b"Internal Server Error")
+    if outcome.function_error is not None:
+        return failed, "Lambda function error"
+    assert outcome.payload is not None  # an outcome is rejected, failed or has a payload
+    response = v2_response(outcome.payload)
+    if response is None:
+        return failed, "Malformed Lambda response"
+    return response, None
+
+
+def _error(status: int, message: str) -> HttpResponse:
+    body = json.dumps({"Message": message}).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], body)

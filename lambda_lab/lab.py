@@ -1,0 +1,166 @@
+"""The Lab: one fake AWS account in one Region, owning everything that runs.
+
+    with Lab() as lab:
+        lab.deploy("demo-lambda", "def lambda_handler(event, context):\\n    return 'hi'")
+        result = lab.invoke("demo-lambda", {"key1": "value1"})
+        print(result.value, result.record.cold)
+
+Widgets, the CLI, the boto3-shaped client and the HTTP endpoints are all thin views over
+this object (DESIGN principle 1). Closing it, or the interpreter exiting, ends every
+process it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import weakref
+from typing import Any, Callable
+
+from lambda_lab import limits, packaging
+from lambda_lab.clock import Clock, RealClock, VirtualClock
+from lambda_lab.concurrency import Concurrency
+from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
+from lambda_lab.environments.spawner import Spawner
+from lambda_lab.functions import Registry
+from lambda_lab.invoke import InvokeResult, invoke_sync
+from lambda_lab.logs import LogStore
+from lambda_lab.records import RecordStore
+from lambda_lab.service import LambdaService
+from lambda_lab.versions import Versions
+
+
+def _make_clock(clock: str | Clock) -> Clock:
+    if isinstance(clock, Clock):
+        return clock
+    if clock == "real":
+        return RealClock()
+    if clock == "virtual":
+        return VirtualClock()
+    raise ValueError(f"clock must be 'real', 'virtual' or a Clock (got {clock!r})")
+
+
+def _cleanup(spawner: Spawner, pool: EnvironmentPool, clock: Clock, root_dir: str) -> None:
+    pool.close()
+    spawner.close()
+    clock.close()
+    shutil.rmtree(root_dir, ignore_errors=True)
+
+
+class Lab:
+    """A mini AWS Lambda account: functions, environments, logs, records and a clock."""
+
+    account_id = limits.ACCOUNT_ID
+
+    def __init__(
+        self,
+        region: str = limits.DEFAULT_REGION,
+        *,
+        clock: str | Clock = "real",
+        keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
+        account_concurrency: int = limits.ACCOUNT_CONCURRENCY_DEFAULT,
+    ) -> None:
+        self.region = region
+        self.clock = _make_clock(clock)
+        self.root_dir = tempfile.mkdtemp(prefix="lambda-lab-")
+        self.functions = Registry(region)
+        self.logs = LogStore()
+        self.records = RecordStore()
+        self.versions = Versions()
+        self.concurrency = Concurrency(account_concurrency)
+        self._spawner = Spawner()
+        self.pool = EnvironmentPool(
+            self._spawner, self.root_dir, self.clock, region, keep_alive_s, self._worker_environ
+        )
+        self.service = LambdaService(self)
+        self._rest_api: Any = None
+        self._closed = False
+        self._finalizer = weakref.finalize(
+            self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """End every environment and the template process; remove the Lab's files."""
+        self._closed = True
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self.functions.all())} functions"
+        return f"<Lab {self.account_id} {self.region}: {state}>"
+
+    # -- the short forms notebooks use ------------------------------------------------------------
+    def deploy(
+        self,
+        name: str,
+        code: str | os.PathLike[str] | bytes | Callable[..., Any],
+        handler: str | None = None,
+        **settings: Any,
+    ) -> dict[str, Any]:
+        """Create the function, or update its code and configuration if it exists.
+
+        ``code`` is ZIP bytes, source text, a file or folder path, or a Python function;
+        ``settings`` are CreateFunction's own names (MemorySize=512, Timeout=10, ...).
+        """
+        zip_bytes = code if isinstance(code, bytes) else packaging.package(code)
+        if handler is None and callable(code) and not isinstance(code, bytes):
+            handler = f"lambda_function.{code.__name__}"
+        if handler is not None:
+            settings["Handler"] = handler
+        if name in self.functions:
+            self.service.update_function_code(name, {"ZipFile": zip_bytes})
+            return self.service.update_function_configuration(name, settings) if settings else (
+                self.service.get_function_configuration(name)
+            )
+        return self.service.create_function({"FunctionName": name, "Code": {"ZipFile": zip_bytes}, **settings})
+
+    def invoke(
+        self,
+        name: str,
+        event: Any = None,
+        *,
+        payload: bytes | None = None,
+        log_type: str = "Tail",
+        qualifier: str | None = None,
+        client_context: str | None = None,
+    ) -> InvokeResult:
+        """Invoke synchronously (RequestResponse). ``event`` is any JSON value."""
+        if payload is None:
+            payload = b"" if event is None else json.dumps(event).encode()
+        return invoke_sync(
+            self, name, payload, qualifier=qualifier, log_type=log_type, client_context=client_context
+        )
+
+    def client(self, service: str = "lambda", **kwargs: Any) -> Any:
+        """A boto3 client for this Lab: same methods, parameters, dicts and exceptions as AWS's."""
+        from lambda_lab.client import make_client
+
+        return make_client(self, service, **kwargs)
+
+    def rest_api(self) -> Any:
+        """The Lambda REST API over this Lab (shared by in-process clients and the HTTP endpoint)."""
+        if self._rest_api is None:
+            from lambda_lab.api.rest import LambdaRestApi
+
+            self._rest_api = LambdaRestApi(self)
+        return self._rest_api
+
+    def environments(self, name: str | None = None) -> list[Any]:
+        """The execution environments alive now (warm or busy), for a function or all."""
+        return self.pool.environments(name)
+
+    def _worker_environ(self) -> dict[str, str]:
+        """Variables every new environment gets from the Lab's services (e.g. the loopback endpoint)."""
+        return {}

@@ -1,0 +1,126 @@
+"""Deployment packages: the ZIP AWS takes, and short forms for notebooks that end in the same ZIP.
+
+``package()`` turns inline source text, a file, a folder or a Python function into the
+bytes you would upload with ``Code={"ZipFile": ...}``; the Lab only ever deploys ZIPs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import inspect
+import io
+import os
+import shutil
+import textwrap
+import zipfile
+from typing import Any, Callable
+
+from lambda_lab import errors, limits
+
+DEFAULT_FILE = "lambda_function.py"  # the name the console's blueprints use
+
+
+def package(code: str | os.PathLike[str] | Callable[..., Any], filename: str = DEFAULT_FILE) -> bytes:
+    """ZIP bytes for a function's code.
+
+    ``code`` may be source text (stored as ``filename``), a path to a ``.py`` file, a path
+    to a folder (zipped whole, as ``zip -r`` from inside it would), or a Python function
+    (its module-level source is not included: only the function, stored as ``filename``).
+    """
+    if callable(code):
+        source = textwrap.dedent(inspect.getsource(code))
+        return _zip({filename: source.encode()})
+    if isinstance(code, os.PathLike) or (isinstance(code, str) and _looks_like_path(code)):
+        path = os.fspath(code)
+        if os.path.isdir(path):
+            return _zip_folder(path)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return _zip({os.path.basename(path): handle.read()})
+        raise FileNotFoundError(f"no such file or folder to package: {path}")
+    if isinstance(code, str):
+        return _zip({filename: code.encode()})
+    raise TypeError(f"code must be source text, a path or a function (got {type(code).__name__})")
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text and len(text) < 4096 and (text.endswith(".py") or os.path.isdir(text))
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def _zip_folder(folder: str) -> bytes:
+    files: dict[str, bytes] = {}
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".ipynb_checkpoints"))
+        for name in names:
+            full = os.path.join(root, name)
+            with open(full, "rb") as handle:
+                files[os.path.relpath(full, folder)] = handle.read()
+    return _zip(files)
+
+
+def decode_zip_argument(value: Any) -> bytes:
+    """``ZipFile`` as it comes over the wire (base64 text) or from Python (bytes)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            raise errors.InvalidParameterValueException("ZipFile must be base64-encoded ZIP bytes")
+    raise errors.InvalidParameterValueException(
+        f"Code.ZipFile must be bytes (got {type(value).__name__})"
+    )
+
+
+def code_sha256(zip_bytes: bytes) -> str:
+    """CodeSha256 as AWS reports it: base64 of the SHA-256 of the ZIP."""
+    return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
+
+
+def extract(zip_bytes: bytes, destination: str) -> int:
+    """Unpack a deployment package; returns its unzipped size. Rejects what AWS rejects."""
+    if len(zip_bytes) > limits.ZIP_MAX_BYTES:
+        raise errors.RequestTooLargeException(
+            f"Request must be smaller than {limits.ZIP_MAX_BYTES} bytes for the CreateFunction operation"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(zip_bytes))
+        members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise errors.InvalidParameterValueException(
+            "Could not unzip uploaded file. Please check your file, then try to upload again."
+        )
+    total = sum(m.file_size for m in members)
+    if total > limits.UNZIPPED_MAX_BYTES:
+        raise errors.InvalidParameterValueException(
+            f"Unzipped size must be smaller than {limits.UNZIPPED_MAX_BYTES} bytes"
+        )
+    os.makedirs(destination, exist_ok=True)
+    root = os.path.realpath(destination)
+    for member in members:
+        target = os.path.realpath(os.path.join(root, member.filename))
+        if not target.startswith(root + os.sep) and target != root:
+            raise errors.InvalidParameterValueException(
+                f"Could not unzip uploaded file: entry {member.filename!r} points outside the package"
+            )
+    archive.extractall(root)
+    for member in members:  # keep executable bits (a custom runtime's bootstrap needs them)
+        mode = (member.external_attr >> 16) & 0o777
+        if mode:
+            os.chmod(os.path.join(root, member.filename), mode | 0o400)
+    return total
+
+
+def remove_tree(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)

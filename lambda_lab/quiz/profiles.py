@@ -1,0 +1,172 @@
+"""Exam profiles: which exam, its domains and weights, how many questions, time and pass mark.
+
+Profiles are YAML files in ``quizzes/profiles/``. They are also where the linter learns
+which exams and domains exist, so a question's ``domains`` can only name real ones.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from lambda_lab.quiz.loader import Document, read
+from lambda_lab.quiz.model import Question
+from lambda_lab.quiz.schema import SLUG_PATTERN
+from lambda_lab.quiz.validate import Problem, Reporter, Scope, describe
+
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "quizzes" / "profiles"
+PROFILE_FIELDS = ("exam", "title", "questions", "time_limit_minutes", "pass_mark", "domains")
+DOMAIN_FIELDS = ("title", "weight")
+
+
+@dataclass(frozen=True)
+class Domain:
+    key: str
+    title: str
+    weight: int  # percent of the exam
+
+
+@dataclass(frozen=True)
+class ExamProfile:
+    id: str  # the file name without .yaml
+    exam: str  # "SAA-C03"
+    title: str
+    questions: int
+    time_limit_s: float
+    pass_mark: int  # percent
+    domains: tuple[Domain, ...]
+    source: str = ""  # the file it came from, for messages
+
+    def domain(self, key: str) -> Domain:
+        return next(d for d in self.domains if d.key == key)
+
+
+def validate_profile(document: Document) -> tuple[list[Problem], ExamProfile | None]:
+    """Every problem in one profile document, and the profile when there are none."""
+    reporter = Reporter(document)
+    if document.syntax_error:
+        (line, column), message = document.syntax_error
+        return [Problem(document.path, line, column, "", message)], None
+    root = reporter.root()
+    if not root.expect(isinstance(root.value, dict), "a mapping of profile fields"):
+        return reporter.problems, None
+    root.only_fields(PROFILE_FIELDS, "an exam profile")
+    exam = root.field("exam")
+    if exam.text(required=True) and not exam.value.isupper():
+        exam.report(f"expected an exam code such as 'SAA-C03', got {describe(exam.value)}")
+    root.field("title").text(required=True)
+    numbers = (("questions", 1, None), ("time_limit_minutes", 1, 600), ("pass_mark", 1, 100))
+    for name, low, high in numbers:
+        scope = root.field(name)
+        if scope.require():
+            scope.integer(low, high)
+    domains = root.field("domains")
+    if domains.require() and domains.mapping():
+        _validate_domains(domains)
+    if reporter.problems:
+        return reporter.problems, None
+    data = document.data
+    profile = ExamProfile(
+        id=Path(document.path).stem,
+        exam=data["exam"],
+        title=data["title"],
+        questions=data["questions"],
+        time_limit_s=data["time_limit_minutes"] * 60.0,
+        pass_mark=data["pass_mark"],
+        domains=tuple(Domain(k, v["title"], v["weight"]) for k, v in data["domains"].items()),
+        source=document.path,
+    )
+    return [], profile
+
+
+def _validate_domains(domains: Scope) -> None:
+    total = 0
+    for key, value in domains.value.items():
+        domain = domains.field(key)
+        if not isinstance(key, str) or not SLUG_PATTERN.fullmatch(key):
+            domains.reporter.report(domain.path, "expected a lower-case domain key", key=True)
+        if not domain.mapping():
+            continue
+        domain.only_fields(DOMAIN_FIELDS, "a domain")
+        domain.field("title").text(required=True)
+        weight = domain.field("weight")
+        if weight.require() and weight.integer(1, 100):
+            total += weight.value
+    if total and total != 100:
+        domains.report(f"domain weights add up to {total}, expected 100")
+
+
+def read_profiles(
+    paths: Iterable[Path], shown: Callable[[Path], str] = str
+) -> tuple[list[Problem], dict[str, ExamProfile]]:
+    problems: list[Problem] = []
+    profiles: dict[str, ExamProfile] = {}
+    for path in paths:
+        found, profile = validate_profile(read(path, shown(path)))
+        problems.extend(found)
+        if profile:
+            profiles[profile.id] = profile
+    return problems, profiles
+
+
+@lru_cache(maxsize=1)
+def packaged_profiles() -> dict[str, ExamProfile]:
+    """The profiles shipped with the package (only the valid ones; the linter reports the rest)."""
+    return read_profiles(sorted(PROFILES_DIR.glob("*.yaml")))[1]
+
+
+def exam_domains(profiles: Iterable[ExamProfile]) -> dict[str, dict[str, Domain]]:
+    """exam code -> domain key -> Domain, from every profile."""
+    exams: dict[str, dict[str, Domain]] = {}
+    for profile in profiles:
+        exams.setdefault(profile.exam, {}).update({d.key: d for d in profile.domains})
+    return exams
+
+
+def allocate(total: int, weights: dict[str, int]) -> dict[str, int]:
+    """Split ``total`` questions by weight, largest remainders first (ties: listed order)."""
+    weight_sum = sum(weights.values())
+    exact = {k: total * w / weight_sum for k, w in weights.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    by_remainder = sorted(weights, key=lambda k: -(exact[k] - counts[k]))
+    for key in by_remainder[: total - sum(counts.values())]:
+        counts[key] += 1
+    return counts
+
+
+def shortfalls(profile: ExamProfile, questions: Sequence[Question]) -> dict[str, tuple[int, int]]:
+    """Domains that have fewer questions than a draw needs: key -> (needed, available)."""
+    needed = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
+    have = {d.key: 0 for d in profile.domains}
+    for question in questions:
+        key = question.domains.get(profile.exam)
+        if key in have:
+            have[key] += 1
+    return {k: (needed[k], have[k]) for k in needed if have[k] < needed[k]}
+
+
+def draw(profile: ExamProfile, questions: Sequence[Question], rng: random.Random) -> list[Question]:
+    """A domain-weighted random draw, reproducible for a given rng seed.
+
+    A domain with too few questions gives what it has; the rest is filled from the other
+    domains so the exam still has its length when the bank allows it.
+    """
+    pools: dict[str, list[Question]] = {d.key: [] for d in profile.domains}
+    for question in questions:
+        key = question.domains.get(profile.exam)
+        if key in pools:
+            pools[key].append(question)
+    wanted = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
+    chosen: list[Question] = []
+    for key, pool in pools.items():
+        rng.shuffle(pool)
+        chosen.extend(pool[: wanted[key]])
+        del pool[: wanted[key]]
+    leftover = [q for pool in pools.values() for q in pool]
+    rng.shuffle(leftover)
+    chosen.extend(leftover[: profile.questions - len(chosen)])
+    rng.shuffle(chosen)
+    return chosen
