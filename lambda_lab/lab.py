@@ -61,6 +61,7 @@ class Lab:
         clock: str | Clock = "real",
         keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
         account_concurrency: int = limits.ACCOUNT_CONCURRENCY_DEFAULT,
+        cpu_follows_memory: bool = True,
     ) -> None:
         self.region = region
         self.clock = _make_clock(clock)
@@ -74,6 +75,7 @@ class Lab:
         self.pool = EnvironmentPool(
             self._spawner, self.root_dir, self.clock, region, keep_alive_s, self._worker_environ
         )
+        self.pool.cpu_follows_memory = cpu_follows_memory
         self.service = LambdaService(self)
         self._rest_api: Any = None
         self._closed = False

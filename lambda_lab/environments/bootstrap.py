@@ -126,7 +126,8 @@ def _user_frames(tb: Any) -> list[str]:
     """The traceback without the runtime's own frames, paths shown as AWS shows them."""
     frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
-    lines = traceback.format_list(frames)
+    # Plain (file, line, name, text) tuples, as AWS's runtime formats them: no column carets.
+    lines = traceback.format_list([(f.filename, f.lineno, f.name, f.line) for f in frames])
     if task_root:
         lines = [line.replace(task_root, TASK_ROOT_SHOWN) for line in lines]
     return lines

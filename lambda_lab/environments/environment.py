@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from lambda_lab import limits
 from lambda_lab.environments import protocol
+from lambda_lab.environments.cpu import CpuGovernor
 from lambda_lab.environments.spawner import Spawner
 
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
@@ -62,10 +63,12 @@ class Environment:
         env_dir: str,
         memory_mb: int,
         config: dict,
+        cpu_share: float = 1.0,
     ) -> None:
         self.env_id = env_id
         self.env_dir = env_dir
         self.memory_mb = memory_mb
+        self.cpu_share = cpu_share
         self.state = State.STARTING
         self.invocations = 0
         self.last_used = 0.0
@@ -154,6 +157,7 @@ class Environment:
         poller.register(self._sock, select.POLLIN | select.POLLHUP)
         deadline = started + limit_s
         limit_kb = self.memory_mb * 1024
+        governor: CpuGovernor | None = None
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -164,6 +168,15 @@ class Environment:
             self._peak_kb = max(self._peak_kb, rss)
             if rss > limit_kb:
                 return self._out_of_memory(started)
+            if phase == "invoke" and self.cpu_share < 1.0:
+                if governor is None:  # first slice: start counting from here, cheaply
+                    governor = CpuGovernor(self.pid, self.cpu_share)
+                    continue
+                debt = governor.debt()
+                if debt > 0:
+                    governor.pause()
+                    poller.poll(min(debt, max(0.0, deadline - time.perf_counter())) * 1000)
+                    governor.resume()
         try:
             reply, body = protocol.recv(self._sock)
         except (protocol.PeerGone, OSError):

@@ -14,6 +14,7 @@ from typing import Callable
 
 from lambda_lab import limits
 from lambda_lab.clock import Clock
+from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.environment import Environment, Outcome, State
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.functions import FunctionConfig
@@ -41,6 +42,7 @@ class EnvironmentPool:
         extra_environ: Callable[[], dict[str, str]] = dict,
     ) -> None:
         self.keep_alive_s = keep_alive_s
+        self.cpu_follows_memory = True
         self._spawner = spawner
         self._root = root_dir
         self._clock = clock
@@ -135,6 +137,7 @@ class EnvironmentPool:
                 "environ": environ,
                 "rlimits": {"RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX},
             },
+            cpu_share=cpu_share(config.memory_mb) if self.cpu_follows_memory else 1.0,
         )
         env.function_name = config.name
         env.version = version
