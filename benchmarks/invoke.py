@@ -85,6 +85,10 @@ def lab_figures(seconds: float) -> dict[str, float]:
     with Lab() as lab:
         lab.deploy("bench", HANDLER)
         lab.invoke("bench", EVENT)  # starts the template process once
+        # Same placement for floor and Lab: caller on one CPU, workers on another. Waking a
+        # process on the other CPU is most of a round trip's cost, so unpinned runs swing
+        # between about 20 and 80 us depending on where the scheduler puts each process.
+        pinned = _pin(lab._spawner.pid, echo.process.pid)
         colds = []
         for _ in range(15):
             lab.pool.retire("bench")
@@ -117,7 +121,18 @@ def lab_figures(seconds: float) -> dict[str, float]:
         "per_second": per_second,
         "idle_rss_mb": rss_kb / 1024,
         "idle_private_mb": private_kb / 1024,
+        "pinned": pinned,
     }
+
+
+def _pin(template_pid: int | None, echo_pid: int) -> bool:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or template_pid is None:
+        return False
+    os.sched_setaffinity(0, {cpus[0]})
+    os.sched_setaffinity(template_pid, {cpus[1]})  # environments forked from now on inherit it
+    os.sched_setaffinity(echo_pid, {cpus[1]})
+    return True
 
 
 def _memory_kb(pid: int) -> tuple[int, int]:
@@ -139,6 +154,8 @@ def main() -> None:
     bare = bare_python_ms()
     lab = lab_figures(args.seconds)
     raw = lab["raw_us"]
+    placement = "caller and workers pinned to two different CPUs" if lab["pinned"] else "unpinned"
+    print(f"placement: {placement}")
     print(f"raw JSON round trip to a worker process   {raw:8.1f} us   (floor)")
     print(f"Lab warm invoke                             {lab['warm_us']:8.1f} us   = {lab['warm_us'] / raw:.2f} x floor")
     print(f"bare `python -S -c pass`                    {bare:8.2f} ms  (floor)")

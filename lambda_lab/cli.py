@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "course": ("lambda_lab.course", "open the course in JupyterLab"),
     "invoke": ("lambda_lab.invoke_cli", "run a handler file once in a fresh Lab and print what AWS would"),
+    "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
     "price": ("lambda_lab.pricing_cli", "estimate a monthly Lambda bill"),
 }
 

@@ -27,9 +27,22 @@ from lambda_lab.environments.spawner import Spawner
 from lambda_lab.functions import Registry
 from lambda_lab.invoke import InvokeResult, invoke_sync
 from lambda_lab.logs import LogStore
+from lambda_lab.permissions import Policies
 from lambda_lab.records import RecordStore
 from lambda_lab.service import LambdaService
 from lambda_lab.versions import Versions
+
+
+_open_labs: list[weakref.ref[Lab]] = []
+
+
+def current_lab() -> Lab:
+    """The most recently created Lab that is still open, or a new one (for notebook magics)."""
+    for ref in reversed(_open_labs):
+        lab = ref()
+        if lab is not None and not lab.closed:
+            return lab
+    return Lab()
 
 
 def _make_clock(clock: str | Clock) -> Clock:
@@ -70,6 +83,7 @@ class Lab:
         self.logs = LogStore()
         self.records = RecordStore()
         self.versions = Versions()
+        self.permissions = Policies()
         self.concurrency = Concurrency(account_concurrency)
         self._spawner = Spawner()
         self.pool = EnvironmentPool(
@@ -82,6 +96,7 @@ class Lab:
         self._finalizer = weakref.finalize(
             self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir
         )
+        _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -139,10 +154,12 @@ class Lab:
         client_context: str | None = None,
     ) -> InvokeResult:
         """Invoke synchronously (RequestResponse). ``event`` is any JSON value."""
+        trusted = payload is None
         if payload is None:
             payload = b"" if event is None else json.dumps(event).encode()
         return invoke_sync(
-            self, name, payload, qualifier=qualifier, log_type=log_type, client_context=client_context
+            self, name, payload, qualifier=qualifier, log_type=log_type, client_context=client_context,
+            trusted_json=trusted,
         )
 
     def client(self, service: str = "lambda", **kwargs: Any) -> Any:

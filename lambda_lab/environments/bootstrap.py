@@ -233,7 +233,8 @@ def serve(sock: Any, handler_setting: str, task_root: str) -> None:
             header, body = protocol.recv(sock)
         except protocol.PeerGone:
             return
-        os.ftruncate(1, 0)  # each invoke's output starts a fresh log file (fd 1 is O_APPEND)
+        if os.lseek(1, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file (O_APPEND)
+            os.ftruncate(1, 0)
         reply, result = run_invoke(handler, header, body)
         sys.stdout.flush()
         sys.stderr.flush()

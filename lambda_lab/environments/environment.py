@@ -85,6 +85,7 @@ class Environment:
         self._config = config
         self._sock: socket.socket | None = None
         self._log_fd = -1
+        self._log_start = 0  # where this phase's output begins in the log file
         self._peak_kb = 0
 
     # -- transitions -------------------------------------------------------------------
@@ -96,13 +97,8 @@ class Environment:
     def start(self, init_limit_s: float = limits.INIT_TIMEOUT_S) -> Outcome:
         """Fork the worker and run the function's init code (the cold start)."""
         log_path = os.path.join(self.env_dir, "log")
-        ours, theirs = socket.socketpair()
         started = time.perf_counter()
-        try:
-            self.pid = self._spawner.fork({**self._config, "log_path": log_path}, theirs.fileno())
-        finally:
-            theirs.close()
-        self._sock = ours
+        self._sock = self._launch(log_path)
         self._log_fd = os.open(log_path, os.O_RDONLY | os.O_CREAT, 0o600)
         outcome = self._wait(started, init_limit_s, phase="init")
         if outcome.outcome == "success":
@@ -110,6 +106,15 @@ class Environment:
         else:
             self.kill()
         return outcome
+
+    def _launch(self, log_path: str) -> socket.socket:
+        """Start the worker process; returns the Lab's end of the frame socket it answers on."""
+        ours, theirs = socket.socketpair()
+        try:
+            self.pid = self._spawner.fork({**self._config, "log_path": log_path}, theirs.fileno())
+        finally:
+            theirs.close()
+        return ours
 
     def invoke(self, header: dict, payload: bytes, timeout_s: float) -> Outcome:
         self._move(State.READY, State.BUSY)
@@ -199,17 +204,19 @@ class Environment:
         return min(self.memory_mb, max(1, math.ceil(self._peak_kb / 1024)))
 
     def read_log(self) -> str:
-        """This phase's output: the worker truncates the file at the start of every invoke."""
+        """This phase's output: from ``_log_start`` (the Python worker truncates the file at the
+        start of every invoke, so that is 0 for it)."""
         if self._log_fd < 0:
             return ""
-        size = os.fstat(self._log_fd).st_size
-        if size == 0:
+        start = self._log_start
+        size = os.fstat(self._log_fd).st_size - start
+        if size <= 0:
             return ""
         if size <= 2 * LOG_KEEP_BYTES:
-            data = os.pread(self._log_fd, size, 0)
+            data = os.pread(self._log_fd, size, start)
         else:
-            head = os.pread(self._log_fd, LOG_KEEP_BYTES, 0)
-            tail = os.pread(self._log_fd, LOG_KEEP_BYTES, size - LOG_KEEP_BYTES)
+            head = os.pread(self._log_fd, LOG_KEEP_BYTES, start)
+            tail = os.pread(self._log_fd, LOG_KEEP_BYTES, start + size - LOG_KEEP_BYTES)
             skipped = size - 2 * LOG_KEEP_BYTES
             data = head + f"\n... [{skipped} bytes of output cut by lambda-lab] ...\n".encode() + tail
         return data.decode("utf-8", errors="backslashreplace")

@@ -61,10 +61,12 @@ class Spawner:
         reply, _ = protocol.parse(self._control.recv(MESSAGE_MAX))
         return reply
 
-    def fork(self, config: dict, data_fd: int) -> int:
-        """Fork a new environment that will talk over ``data_fd``; returns its pid."""
+    def fork(self, config: dict, data_fd: int | None) -> int:
+        """Fork a new environment that will talk over ``data_fd`` (None for a custom runtime,
+        which talks HTTP to the Runtime API instead); returns its pid."""
         with self._lock:
-            return int(self._request({"op": "fork", **config}, [data_fd])["pid"])
+            fds = [] if data_fd is None else [data_fd]
+            return int(self._request({"op": "fork", **config}, fds)["pid"])
 
     def exit_status(self, pid: int) -> str:
         """How an environment process ended, in AWS's words ("exit status 1", "signal: killed")."""

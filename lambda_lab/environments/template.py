@@ -7,7 +7,8 @@ Requests arrive on a Unix SOCK_SEQPACKET socket with the environment's own socke
 death signal if the template dies, a fresh environment block and a log file on fd 1/2.
 
 Requests (JSON header frames, see protocol.py):
-  {"op": "fork", ...config} + 1 fd  ->  {"pid": N}
+  {"op": "fork", ...config} + 1 fd  ->  {"pid": N}   (Python runtimes: serve invokes on the fd)
+  {"op": "fork", "exec": path, ...}  ->  {"pid": N}   (custom runtimes: the child becomes `bootstrap`)
   {"op": "status", "pid": N}        ->  {"status": "exit status 1" | "signal: killed" | ...}
 """
 
@@ -45,7 +46,7 @@ def describe_status(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def _child(config: dict, data_sock: socket.socket, control: socket.socket) -> None:
+def _child(config: dict, data_sock: socket.socket | None, control: socket.socket) -> None:
     control.close()
     os.setsid()
     _die_with_parent()
@@ -67,6 +68,8 @@ def _child(config: dict, data_sock: socket.socket, control: socket.socket) -> No
         soft, hard = resource.getrlimit(kind)
         wanted = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(kind, (wanted, wanted))
+    if config.get("exec"):
+        _exec_bootstrap(config)
     code = 0
     try:
         bootstrap.serve(data_sock, config["handler"], config["task_root"])
@@ -78,6 +81,20 @@ def _child(config: dict, data_sock: socket.socket, control: socket.socket) -> No
     finally:
         sys.stdout.flush()
         os._exit(code)
+
+
+def _exec_bootstrap(config: dict) -> None:
+    """Become the function's own runtime (a custom runtime's ``bootstrap``), in its task root."""
+    path = config["exec"]
+    os.chdir(config["task_root"])
+    for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; a shell script must not
+        signal.signal(number, signal.SIG_DFL)
+    try:
+        os.execve(path, [path], config["environ"])
+    except OSError as exc:  # AWS's runtime says the same when bootstrap cannot start
+        sys.stdout.write(f"fork/exec {path}: {(exc.strerror or str(exc)).lower()}\n")
+        sys.stdout.flush()
+        os._exit(1)
 
 
 def main(control_fd: int) -> None:
@@ -109,11 +126,12 @@ def main(control_fd: int) -> None:
             break  # the Lab closed the control socket: it is gone
         request, _ = protocol.parse(message)
         if request["op"] == "fork":
-            data_sock = socket.socket(fileno=fds[0])
+            data_sock = socket.socket(fileno=fds[0]) if fds else None
             pid = os.fork()
             if pid == 0:
                 _child(request, data_sock, control)
-            data_sock.close()
+            if data_sock is not None:
+                data_sock.close()
             protocol.send(control, {"pid": pid})
         elif request["op"] == "status":
             pid = request["pid"]

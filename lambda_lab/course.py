@@ -1,0 +1,80 @@
+"""``lambda-lab course``: open the course in JupyterLab, on this machine only.
+
+In a checkout of the repository the lessons open in place. From an installed wheel the
+lessons are copied once into a folder of the learner's (``./lambda-lab-course`` unless
+``--dir`` says otherwise) so that their edits survive upgrades; an existing copy is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+START_PAGE = "00_start_here.ipynb"
+
+
+def lessons_source() -> str | None:
+    """Where the shipped lessons are: $LAMBDA_LAB_LESSONS, a repository checkout, or the wheel's share/."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (
+        os.environ.get("LAMBDA_LAB_LESSONS", ""),
+        os.path.join(here, "lessons"),
+        os.path.join(sys.prefix, "share", "lambda-lab", "lessons"),
+    ):
+        if candidate and os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def prepare(folder: str | None) -> tuple[str, str]:
+    """(the folder JupyterLab should serve, the notebook to open first)."""
+    source = lessons_source()
+    if source is None:
+        raise SystemExit(
+            "lambda-lab: the lessons are not installed. Install the course with "
+            "`pip install \"lambda-lab[course]\"` or run from a checkout of the repository."
+        )
+    in_checkout = os.path.isdir(os.path.join(os.path.dirname(source), ".git"))
+    if folder is None and in_checkout:
+        return source, START_PAGE
+    target = os.path.abspath(folder or "lambda-lab-course")
+    if not os.path.isdir(target):
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        print(f"Copied the lessons to {target}")
+    return target, START_PAGE
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", help="folder for your copy of the lessons (default ./lambda-lab-course)")
+    parser.add_argument("--port", type=int, default=0, help="port for JupyterLab (default: any free one)")
+    parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
+    parser.add_argument("--print-only", action="store_true", help="prepare the lessons and print the command")
+
+
+def run(args: argparse.Namespace) -> int:
+    folder, start = prepare(args.dir)
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={folder}", start,
+    ]  # fmt: skip
+    if args.port:
+        command.append(f"--ServerApp.port={args.port}")
+    if args.no_browser:
+        command.append("--no-browser")
+    if args.print_only:
+        print(" ".join(command))
+        return 0
+    if shutil.which("jupyter") is None and not _has_module("jupyterlab"):
+        print("lambda-lab: JupyterLab is not installed; run `pip install \"lambda-lab[course]\"`.", file=sys.stderr)
+        return 1
+    return subprocess.call(command, cwd=folder)
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
