@@ -23,7 +23,7 @@ RESERVED_ENV_KEYS = frozenset(
 )  # fmt: skip
 _ENV_KEY = re.compile(limits.ENV_VAR_KEY_PATTERN + r"\Z")
 _NAME = re.compile(limits.FUNCTION_NAME_PATTERN + r"\Z")
-SUPPORTED_RUNTIMES = limits.PYTHON_RUNTIMES
+SUPPORTED_RUNTIMES = limits.PYTHON_RUNTIMES + limits.CUSTOM_RUNTIMES
 
 
 def _timestamp() -> str:

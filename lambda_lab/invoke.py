@@ -18,7 +18,7 @@ from lambda_lab.records import InvocationRecord
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
-PLATFORM_ERRORS = ("Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory")
+PLATFORM_ERRORS = ("Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Runtime.InvalidEntrypoint")
 
 
 class InvokeResult:
@@ -199,6 +199,8 @@ def _run(lab, config, version, env, init, payload, request_id, log_type, client_
         if init_lines is not None:
             lines.append(init_lines[0])
             lines.extend(logs.split_output(init_lines[1]))
+            if init is not None and init.outcome != "success":
+                lines.append(logs.init_report_line(init.duration_ms, init.outcome, init.error_type))
         lines.append(logs.start_line(record))
         lines.extend(logs.split_output(invoke_output))
         lines += [logs.end_line(record), logs.report_line(record)]

@@ -78,7 +78,8 @@ class Lab:
     ) -> None:
         self.region = region
         self.clock = _make_clock(clock)
-        self.root_dir = tempfile.mkdtemp(prefix="lambda-lab-")
+        self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-")
+        os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
         self.functions = Registry(region)
         self.logs = LogStore()
         self.records = RecordStore()
@@ -92,6 +93,7 @@ class Lab:
         self.pool.cpu_follows_memory = cpu_follows_memory
         self.service = LambdaService(self)
         self._rest_api: Any = None
+        self._endpoint: Any = None  # the loopback AWS endpoint, once serve() started it
         self._closed = False
         self._finalizer = weakref.finalize(
             self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir
@@ -102,6 +104,8 @@ class Lab:
     def close(self) -> None:
         """End every environment and the template process; remove the Lab's files."""
         self._closed = True
+        if self._endpoint is not None:
+            self._endpoint.close()
         self._finalizer()
 
     @property
@@ -176,10 +180,34 @@ class Lab:
             self._rest_api = LambdaRestApi(self)
         return self._rest_api
 
+    def serve(self, port: int = 0) -> Any:
+        """Start the loopback AWS endpoint (once) for unmodified boto3 and the AWS CLI.
+
+        Returns it: ``.url`` is what ``AWS_ENDPOINT_URL`` (or ``--endpoint-url``) should be;
+        ``.close()`` stops it, and so does closing the Lab. See ``lambda-lab serve``.
+        """
+        if self._endpoint is None:
+            from lambda_lab.api.server import AwsEndpoint
+
+            self._endpoint = AwsEndpoint(self, port)
+        return self._endpoint
+
     def environments(self, name: str | None = None) -> list[Any]:
         """The execution environments alive now (warm or busy), for a function or all."""
         return self.pool.environments(name)
 
+    def bill(self, month_scale: Any = None, free_tier: bool = True, function: str | None = None) -> Any:
+        """The itemised bill of what ran here (or of one ``function``), from the invocation records.
+
+        ``month_scale`` (invocations a month, or a ``pricing.MonthScale``) grows it to a month.
+        """
+        from lambda_lab.pricing import bill_from_records
+
+        records = self.records.for_function(function)
+        if function is not None and not records:
+            self.functions.get(function)  # an unknown name is ResourceNotFoundException, not $0
+        return bill_from_records(records, month_scale=month_scale, free_tier=free_tier)
+
     def _worker_environ(self) -> dict[str, str]:
         """Variables every new environment gets from the Lab's services (e.g. the loopback endpoint)."""
-        return {}
+        return {} if self._endpoint is None else {"AWS_ENDPOINT_URL": self._endpoint.url}

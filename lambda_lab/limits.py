@@ -49,6 +49,8 @@ ZIP_MAX_BYTES = 50 * 1024 * 1024  # direct upload
 UNZIPPED_MAX_BYTES = 250 * 1024 * 1024  # including layers
 CONTAINER_IMAGE_MAX_BYTES = 10 * 1024**3
 CODE_STORAGE_MAX_BYTES = 300 * 1024**3  # per Region; older notes say 75 GB
+POLICY_MAX_BYTES = 20 * 1024  # a function's resource-based policy
+TAGS_PER_RESOURCE_MAX = 50
 
 # -- payloads ------------------------------------------------------------------------------
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024  # request and response

@@ -42,6 +42,12 @@ def init_start_line(runtime: str, region: str) -> str:
     )
 
 
+def init_report_line(duration_ms: float, outcome: str, error_type: str | None) -> str:
+    """The line AWS writes when the INIT phase fails or times out."""
+    status = "timeout" if outcome == "timeout" else f"error\tError Type: {error_type}"
+    return f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: init\tStatus: {status}"
+
+
 def start_line(record: InvocationRecord) -> str:
     return f"START RequestId: {record.request_id} Version: {record.version}"
 

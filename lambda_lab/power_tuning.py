@@ -1,10 +1,12 @@
-"""Power tuning from measurements: cost per invocation at each memory size, and the winners.
+"""Power tuning: cost per invocation at each memory size, and the winners.
 
-Give it what was measured, ``[(memory_mb, [duration_ms, ...]), ...]``; it bills every run
-the way Lambda does (each duration rounded up to the next millisecond, first-tier duration
-price plus the request price, no free tier) and names the cheapest and the fastest memory
-settings. Running the function at each size is the caller's job (the Lab does it for real);
-nothing here needs the runtime.
+:func:`tune` takes what was measured, ``[(memory_mb, [duration_ms, ...]), ...]``; it bills
+every run the way Lambda does (each duration rounded up to the next millisecond,
+first-tier duration price plus the request price, no free tier) and names the cheapest
+and the fastest memory settings. It needs no runtime.
+
+:func:`power_tune` measures for real: it sets a Lab function's memory to each size, runs
+it, and hands the warm durations to :func:`tune`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,20 @@ from lambda_lab.pricing_usage import gb_seconds, require_architecture, require_i
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PowerTuning", "TuningPoint", "tune"]
+    from lambda_lab.lab import Lab
+    from lambda_lab.records import InvocationRecord
+
+__all__ = [
+    "DEFAULT_MEMORY_SIZES",
+    "PowerTuning",
+    "TuningError",
+    "TuningPoint",
+    "power_tune",
+    "tune",
+]
+
+# The sizes AWS Lambda Power Tuning is often run with, plus 1,769 MB where one vCPU is reached.
+DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 
 _MEAN = Context(prec=28)  # an average is the one place a division may not be exact
 
@@ -152,3 +167,60 @@ def tune(
     if len({p.memory_mb for p in points}) != len(points) or not points:
         raise PricingError("measurements must name each memory size once, and at least one")
     return PowerTuning(tuple(sorted(points, key=lambda p: p.memory_mb)), arch)
+
+
+class TuningError(RuntimeError):
+    """A run during power tuning did not succeed, so its duration cannot be priced."""
+
+
+def power_tune(
+    lab: Lab,
+    name: str,
+    event: Any = None,
+    memory_sizes: Sequence[int] = DEFAULT_MEMORY_SIZES,
+    runs: int = 3,
+) -> PowerTuning:
+    """Run function ``name`` of ``lab`` with ``event`` at each memory size and tune the result.
+
+    Each size is set with UpdateFunctionConfiguration, which retires the warm environments,
+    so the first invoke at every size is a cold start. That invoke is a warm-up and is
+    discarded (its INIT is paid once per environment, not per request); the next ``runs``
+    warm invokes are measured. The function gets its own memory size back at the end.
+    Every invoke, warm-ups included, stays in ``lab.records`` and so in ``lab.bill()``.
+    """
+    count = require_int(runs, "runs", 1)
+    low, high = limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB
+    sizes = [require_int(m, "memory_mb", low, high) for m in memory_sizes]
+    if not sizes or len(set(sizes)) != len(sizes):
+        raise PricingError(
+            f"'memory_sizes' must name each memory size once, and at least one (got {sizes})"
+        )
+    config = lab.functions.get(name)  # ResourceNotFoundException before anything changes
+    original_mb = config.memory_mb
+    measurements = []
+    try:
+        for memory in sizes:
+            lab.service.update_function_configuration(name, {"MemorySize": memory})
+            records = [_successful_run(lab, name, event, memory) for _ in range(count + 1)]
+            warm = [r.duration_ms for r in records if not r.cold][-count:]
+            if not warm:
+                raise TuningError(
+                    f"power tuning {name!r} at {memory} MB: every run was a cold start"
+                    " (is the Lab's keep_alive_s shorter than one run?)"
+                )
+            measurements.append((memory, warm))
+    finally:
+        lab.service.update_function_configuration(name, {"MemorySize": original_mb})
+    return tune(measurements, architecture=config.architecture)
+
+
+def _successful_run(lab: Lab, name: str, event: Any, memory_mb: int) -> InvocationRecord:
+    result = lab.invoke(name, event, log_type="None")
+    record = result.record
+    if result.function_error or record is None:
+        reason = record.error_type if record is not None else result.function_error
+        payload = result.payload[:300].decode(errors="replace")
+        raise TuningError(
+            f"power tuning {name!r} at {memory_mb} MB: the invoke failed ({reason}): {payload}"
+        )
+    return record

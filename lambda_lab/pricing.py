@@ -20,7 +20,7 @@ Lab, optionally scaled to a month (:class:`MonthScale`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable
@@ -123,7 +123,8 @@ def price(usage: Usage, *, free_tier: bool = True, table: PriceTable = CURRENT) 
         if free_tier
         else "Free tier not applied.",
     )
-    return Bill(tuple(lines), notes=notes)
+    title = f"AWS Lambda monthly bill ({table.region}, prices read {table.read})"
+    return Bill(tuple(lines), notes=notes, title=title)
 
 
 def estimate(
@@ -219,7 +220,7 @@ def bill_from_records(
     it is configuration, so month scaling leaves it as given.
     """
     usage = meter_records(records)
-    notes: list[str] = [f"Priced from {usage.invocations:,} invocation record(s)."]
+    notes: list[str] = [f"Priced from {usage.invocations:,} billed invocation(s)."]
     if month_scale is not None:
         scale = month_scale if isinstance(month_scale, MonthScale) else MonthScale(month_scale)
         if usage.invocations == 0:
@@ -230,4 +231,4 @@ def bill_from_records(
     if provisioned_concurrency is not None:
         usage += Usage(provisioned_concurrency=provisioned_concurrency.provisioned_concurrency)
     bill = price(usage, free_tier=free_tier, table=table)
-    return Bill(bill.lines, notes=tuple(notes) + bill.notes)
+    return replace(bill, notes=tuple(notes) + bill.notes)

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, localcontext
 from typing import Any, Iterator
 
-from lambda_lab.pricing_table import CURRENT
-
-# Enough digits for a billion GB-s priced to 10 decimals; Inexact makes any rounding an error.
+# Far more digits than any month needs; trapping Inexact makes any rounding an error.
 EXACT = Context(prec=80, traps=[Inexact, InvalidOperation])
 _DISPLAY = Context(prec=80, rounding=ROUND_HALF_UP)
 CENT = Decimal("0.01")
@@ -97,7 +95,7 @@ class Bill:
 
     lines: tuple[BillLine, ...]
     notes: tuple[str, ...] = ()
-    title: str = f"AWS Lambda monthly bill ({CURRENT.region}, prices read {CURRENT.read})"
+    title: str = "AWS Lambda monthly bill"
 
     def __iter__(self) -> Iterator[BillLine]:
         return iter(self.lines)

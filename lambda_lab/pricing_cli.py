@@ -57,7 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration-ms",
         required=True,
-        type=_number("--duration-ms", Decimal(0), Decimal(limits.TIMEOUT_MAX_S * 1000)),
+        # Billing rounds every invocation up to at least 1 ms, so no average is below it.
+        type=_number("--duration-ms", Decimal(1), Decimal(limits.TIMEOUT_MAX_S * 1000)),
         help="average billed duration of one invocation, in ms (1 ms billing)",
     )
     parser.add_argument(

@@ -46,12 +46,12 @@ class LambdaService:
             config.tags = dict(params["Tags"])
         self._store_code(config, packaging.decode_zip_argument(code["ZipFile"]))
         self.lab.functions.add(config)
-        return config.as_aws()
+        return self._published_if_asked(config, params)
 
     def get_function(self, name: str, qualifier: str | None = None) -> dict[str, Any]:
-        config = self._get(name, qualifier)
+        version, config = self._get(name, qualifier)
         result: dict[str, Any] = {
-            "Configuration": config.as_aws(),
+            "Configuration": config.as_aws(version),
             "Code": {"RepositoryType": "S3", "Location": f"file://{config.code_dir}.zip"},
         }
         if config.tags:
@@ -62,7 +62,8 @@ class LambdaService:
         return result
 
     def get_function_configuration(self, name: str, qualifier: str | None = None) -> dict[str, Any]:
-        return self._get(name, qualifier).as_aws()
+        version, config = self._get(name, qualifier)
+        return config.as_aws(version)
 
     def list_functions(self, marker: str | None = None, max_items: int | None = None) -> dict[str, Any]:
         configs = [c.as_aws() for c in self.lab.functions.all()]
@@ -82,7 +83,7 @@ class LambdaService:
         self._store_code(config, packaging.decode_zip_argument(params["ZipFile"]))
         config.touched()
         self.lab.pool.retire(config.name)
-        return config.as_aws()
+        return self._published_if_asked(config, params)
 
     def update_function_configuration(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         config = self.lab.functions.get(name)
@@ -94,7 +95,15 @@ class LambdaService:
         return config.as_aws()
 
     def delete_function(self, name: str, qualifier: str | None = None) -> None:
+        wanted = self.lab.versions.qualifier(name, qualifier)
+        if wanted != "$LATEST" or qualifier:  # DeleteFunction with a qualifier deletes one version
+            config = self.lab.functions.get(name)
+            self.lab.versions.delete_version(config, wanted)
+            self.lab.permissions.forget(config.name, wanted)
+            return
         config = self.lab.functions.remove(name)
+        self.lab.versions.forget(config.name)
+        self.lab.permissions.forget(config.name)
         self.lab.pool.retire(config.name)
         self.lab.concurrency.forget(config.name)
 
@@ -127,10 +136,16 @@ class LambdaService:
         }
 
     # -- helpers ------------------------------------------------------------------------------
-    def _get(self, name: str, qualifier: str | None) -> FunctionConfig:
-        config = self.lab.functions.get(name)
-        self.lab.versions.resolve(config, name, qualifier)
-        return config
+    def _get(self, name: str, qualifier: str | None) -> tuple[str, FunctionConfig]:
+        """(version, its configuration) that a name and qualifier point at."""
+        return self.lab.versions.resolve(self.lab.functions.get(name), name, qualifier, route=False)
+
+    def _published_if_asked(self, config: FunctionConfig, params: dict[str, Any]) -> dict[str, Any]:
+        """``Publish=True`` on CreateFunction/UpdateFunctionCode also publishes a version."""
+        if not params.get("Publish"):
+            return config.as_aws()
+        version, frozen = self.lab.versions.publish(config)
+        return frozen.as_aws(version)
 
     @staticmethod
     def _check_keys(params: dict[str, Any], allowed: tuple[str, ...]) -> None:

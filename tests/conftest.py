@@ -21,7 +21,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def _lab_dirs() -> set[str]:
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "lambda-lab-*")))
+    # Only this process's Labs: other test runs on the same machine may be working too.
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), f"lambda-lab-{os.getpid()}-*")))
 
 
 @pytest.fixture(scope="session", autouse=True)

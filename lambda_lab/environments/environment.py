@@ -82,7 +82,7 @@ class Environment:
         self.initialization_type = "on-demand"
         self.idle_since = 0.0
         self._spawner = spawner
-        self._config = config
+        self.config = config
         self._sock: socket.socket | None = None
         self._log_fd = -1
         self._log_start = 0  # where this phase's output begins in the log file
@@ -94,8 +94,10 @@ class Environment:
             raise StateError(f"environment {self.env_id} is {self.state.value}, expected {expected.value}")
         self.state = new
 
-    def start(self, init_limit_s: float = limits.INIT_TIMEOUT_S) -> Outcome:
+    def start(self, init_limit_s: float | None = None) -> Outcome:
         """Fork the worker and run the function's init code (the cold start)."""
+        if init_limit_s is None:
+            init_limit_s = limits.INIT_TIMEOUT_S
         log_path = os.path.join(self.env_dir, "log")
         started = time.perf_counter()
         self._sock = self._launch(log_path)
@@ -111,7 +113,7 @@ class Environment:
         """Start the worker process; returns the Lab's end of the frame socket it answers on."""
         ours, theirs = socket.socketpair()
         try:
-            self.pid = self._spawner.fork({**self._config, "log_path": log_path}, theirs.fileno())
+            self.pid = self._spawner.fork({**self.config, "log_path": log_path}, theirs.fileno())
         finally:
             theirs.close()
         return ours

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from typing import Callable
 
 from lambda_lab import limits
 from lambda_lab.clock import Clock
 from lambda_lab.environments.cpu import cpu_share
+from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
 from lambda_lab.environments.environment import Environment, Outcome, State
+from lambda_lab.environments.process_cap import ProcessCap
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.functions import FunctionConfig
 from lambda_lab.logs import stream_name
@@ -31,6 +34,13 @@ FAKE_CREDENTIALS = {
 }
 
 
+def _nobody() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
 class EnvironmentPool:
     def __init__(
         self,
@@ -43,6 +53,7 @@ class EnvironmentPool:
     ) -> None:
         self.keep_alive_s = keep_alive_s
         self.cpu_follows_memory = True
+        self.process_cap = ProcessCap()
         self._spawner = spawner
         self._root = root_dir
         self._clock = clock
@@ -52,6 +63,7 @@ class EnvironmentPool:
         self._all: dict[str, Environment] = {}
         self._lock = threading.Lock()
         self._reaper_scheduled = False
+        self._ended: list[Environment] = []
 
     # -- acquiring and releasing ----------------------------------------------------------
     def acquire(
@@ -124,9 +136,12 @@ class EnvironmentPool:
         env_dir = os.path.join(self._root, "environments", env_id)
         tmp_dir = os.path.join(env_dir, "tmp")
         os.makedirs(tmp_dir, mode=0o700)
+        if self.process_cap.drop_to_nobody:
+            os.chown(tmp_dir, *_nobody())
         stream = stream_name(self._clock.time(), version, env_id)
         environ = self._environ(config, version, init_type, stream, tmp_dir)
-        env = Environment(
+        kind = CustomRuntimeEnvironment if is_custom_runtime(config.runtime) else Environment
+        env = kind(
             self._spawner,
             env_id,
             env_dir,
@@ -135,7 +150,12 @@ class EnvironmentPool:
                 "handler": config.handler,
                 "task_root": config.code_dir,
                 "environ": environ,
-                "rlimits": {"RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX},
+                "cgroup": self.process_cap.cgroup_for(env_id),
+                "drop_to_nobody": self.process_cap.drop_to_nobody,
+                "rlimits": {
+                    "RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX,
+                    "RLIMIT_NPROC": limits.PROCESSES_THREADS_MAX,
+                },
             },
             cpu_share=cpu_share(config.memory_mb) if self.cpu_follows_memory else 1.0,
         )
@@ -188,6 +208,24 @@ class EnvironmentPool:
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:
         self._all.pop(env.env_id, None)
+        self._ended.append(env)
+        self._remove_cgroups()
+
+    def _remove_cgroups(self, wait_s: float = 0.0) -> None:
+        """Remove the cgroups of ended environments once their processes are gone."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            still = []
+            for env in self._ended:
+                cgroup = env.config.get("cgroup")
+                if cgroup and os.path.isdir(cgroup):
+                    self.process_cap.remove(cgroup)
+                    if os.path.isdir(cgroup):
+                        still.append(env)
+            self._ended = still
+            if not still or time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
 
     def environments(self, function_name: str | None = None) -> list[Environment]:
         with self._lock:
@@ -202,3 +240,6 @@ class EnvironmentPool:
             self._idle.clear()
         for env in envs:
             env.kill()
+        with self._lock:
+            self._ended.extend(envs)
+            self._remove_cgroups(wait_s=2.0)

@@ -37,6 +37,20 @@ def _die_with_parent() -> None:
         pass  # not Linux: the control socket's EOF still ends the template
 
 
+def _drop_root() -> None:
+    """Run user code as 'nobody' (when the Lab runs as root and Python is readable by all):
+    the process limit then applies and a handler cannot read root's files."""
+    try:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+    except (KeyError, ImportError):
+        return
+    os.setgroups([])
+    os.setgid(nobody.pw_gid)
+    os.setuid(nobody.pw_uid)
+
+
 def describe_status(status: int) -> str:
     """The words AWS's platform uses for how a runtime process ended."""
     if os.WIFSIGNALED(status):
@@ -63,6 +77,11 @@ def _child(config: dict, data_sock: socket.socket | None, control: socket.socket
     os.environ.clear()
     os.environ.update(config["environ"])
     time.tzset()
+    if config.get("cgroup"):
+        with open(os.path.join(config["cgroup"], "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
+    if config.get("drop_to_nobody"):
+        _drop_root()
     for limit, value in config.get("rlimits", {}).items():
         kind = getattr(resource, limit)
         soft, hard = resource.getrlimit(kind)
@@ -73,6 +92,8 @@ def _child(config: dict, data_sock: socket.socket | None, control: socket.socket
     code = 0
     try:
         bootstrap.serve(data_sock, config["handler"], config["task_root"])
+    except SystemExit as exc:  # sys.exit() in user code ends the runtime process, as on AWS
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:  # the runtime itself failed: say so in the log, exit non-zero
         import traceback
 
@@ -98,7 +119,9 @@ def _exec_bootstrap(config: dict) -> None:
 
 
 def main(control_fd: int) -> None:
-    _die_with_parent()
+    # No death signal here: Linux sends it when the *thread* that started this process ends,
+    # and the Lab may start it from a short-lived thread (an HTTP request). The Lab's end
+    # closes the control socket instead, which ends the loop below.
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the Lab's to handle
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, str] = {}

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 MONTH_NAMES = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
 DAY_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
@@ -61,7 +61,9 @@ class DayOfMonth:
         if self.last_weekday:
             chosen.add(_nearest_weekday(year, month, length, length))
         chosen.update(
-            _nearest_weekday(year, month, day, length) for day in self.nearest_weekday if day <= length
+            _nearest_weekday(year, month, day, length)
+            for day in self.nearest_weekday
+            if day <= length
         )
         return tuple(sorted(chosen))
 
@@ -102,11 +104,12 @@ class DayOfWeek:
         return tuple(sorted(chosen))
 
 
-def parse_fields(
-    fields: Sequence[str], *, year_range: tuple[int, int]
-) -> tuple[
-    tuple[int, ...], tuple[int, ...], DayOfMonth | None, tuple[int, ...], DayOfWeek | None, tuple[int, ...]
-]:
+Values = tuple[int, ...]
+# minutes, hours, day-of-month, months, day-of-week, years
+ParsedFields = tuple[Values, Values, DayOfMonth | None, Values, DayOfWeek | None, Values]
+
+
+def parse_fields(fields: Sequence[str], *, year_range: tuple[int, int]) -> ParsedFields:
     """Parse the six fields; ``None`` stands for ``?`` in a day field."""
     specs = (
         _Field("Minutes", 0, 59, ",-*/"),
@@ -118,9 +121,7 @@ def parse_fields(
     )
     for spec, text in zip(specs, fields):
         _check_characters(spec, text)
-    minutes, hours, months, years = (
-        _plain_values(specs[i], fields[i]) for i in (0, 1, 3, 5)
-    )
+    minutes, hours, months, years = (_plain_values(specs[i], fields[i]) for i in (0, 1, 3, 5))
     day_of_month = None if fields[2] == "?" else _day_of_month(specs[2], fields[2])
     day_of_week = None if fields[4] == "?" else _day_of_week(specs[4], fields[4])
     if (day_of_month is None) == (day_of_week is None):
@@ -153,7 +154,10 @@ def _value(spec: _Field, text: str, token: str) -> int:
     elif token.upper() in spec.names:
         number = spec.names[token.upper()]
     else:
-        names = f" or {min(spec.names, key=spec.names.get)}-{max(spec.names, key=spec.names.get)}" if spec.names else ""
+        names = ""
+        if spec.names:
+            ordered = sorted(spec.names, key=spec.names.__getitem__)
+            names = f" or {ordered[0]}-{ordered[-1]}"
         raise _fail(spec, text, f"{token!r} is not a value {spec.low}-{spec.high}{names}")
     if not spec.low <= number <= spec.high:
         raise _fail(spec, text, f"{number} is outside {spec.low}-{spec.high}")
@@ -161,7 +165,7 @@ def _value(spec: _Field, text: str, token: str) -> int:
 
 
 def _item_values(spec: _Field, text: str, item: str) -> set[int]:
-    """One comma-separated item: ``*``, ``n``, ``a-b`` (wrapping past the top), each with ``/step``."""
+    """One item of a list: ``*``, ``n`` or ``a-b`` (which may wrap past the top), with ``/step``."""
     match = _ITEM.fullmatch(item)
     if not match:
         raise _fail(spec, text, f"{item!r} is not a value, a range or an increment")

@@ -20,7 +20,8 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.event_sources.pattern_operators import load_json
@@ -34,10 +35,12 @@ def validate_filter_criteria(source: str, filter_criteria: Mapping[str, Any]) ->
     """Check a FilterCriteria as CreateEventSourceMapping would; return the compiled patterns."""
     _check_source(source)
     if not isinstance(filter_criteria, Mapping):
-        raise PatternError(_INVALID, f"FilterCriteria must be an object (got {type(filter_criteria).__name__})")
+        raise PatternError(
+            _INVALID, f"FilterCriteria must be an object (got {type(filter_criteria).__name__})"
+        )
     filters = filter_criteria.get("Filters", [])
     if not isinstance(filters, list):
-        raise PatternError(_INVALID, "FilterCriteria.Filters must be a list of {\"Pattern\": ...}")
+        raise PatternError(_INVALID, 'FilterCriteria.Filters must be a list of {"Pattern": ...}')
     if len(filters) > limits.FILTERS_PER_SOURCE:
         raise PatternError(
             _INVALID,
@@ -47,7 +50,9 @@ def validate_filter_criteria(source: str, filter_criteria: Mapping[str, Any]) ->
     return [_compile(source, _pattern_text(index, entry)) for index, entry in enumerate(filters)]
 
 
-def esm_filter_matches(source: str, record: Mapping[str, Any], filters: Sequence[Mapping[str, Any]]) -> bool:
+def esm_filter_matches(
+    source: str, record: Mapping[str, Any], filters: Sequence[Mapping[str, Any]]
+) -> bool:
     """True when the record (in its event shape) matches ANY filter; no filters sends all."""
     _check_source(source)
     if not filters:
@@ -99,7 +104,9 @@ def _compile(source: str, pattern: str) -> EventPattern:
     return compiled
 
 
-def _filter_view(source: str, record: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _filter_view(
+    source: str, record: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
     """The document a filter sees, and whether its data is an "object" or a plain "value"."""
     if source == "sqs":
         view = dict(record)

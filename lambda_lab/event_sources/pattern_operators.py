@@ -14,8 +14,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab import limits
 
@@ -23,7 +23,8 @@ Predicate = Callable[[Any], bool]
 
 # Field names that may not appear inside "$or" objects, as in event-ruler.
 RESERVED_NAMES = frozenset(
-    {"prefix", "suffix", "anything-but", "numeric", "cidr", "exists", "equals-ignore-case", "wildcard"}
+    {"prefix", "suffix", "anything-but", "numeric", "cidr", "exists"}
+    | {"equals-ignore-case", "wildcard"}
 )
 _NUMERIC_OPERATORS = ("=", "<", "<=", ">", ">=")
 
@@ -40,7 +41,7 @@ class JsonNumber(float):
 
     text: str
 
-    def __new__(cls, text: str) -> "JsonNumber":
+    def __new__(cls, text: str) -> JsonNumber:  # noqa: PYI034 (never subclassed)
         number = super().__new__(cls, text)
         number.text = text
         return number
@@ -94,8 +95,8 @@ def _exact(expected: Any, *, numbers_by_text: bool) -> Predicate:
     if isinstance(expected, bool) or expected is None:
         return lambda value: value is expected
     if is_number(expected):
-        return lambda value: is_number(value) and numbers_equal(
-            expected, value, by_text=numbers_by_text
+        return lambda value: (
+            is_number(value) and numbers_equal(expected, value, by_text=numbers_by_text)
         )
     raise InvalidOperator("Match value must be String, number, true, false, or null")
 
@@ -127,8 +128,7 @@ def _compile_operator(expression: dict, *, numbers_by_text: bool, esm: bool) -> 
         folded = _string_argument(name, argument).lower()
         return lambda value: isinstance(value, str) and value.lower() == folded
     if name == "wildcard":
-        regex = wildcard_regex(_string_argument(name, argument))
-        return lambda value: isinstance(value, str) and regex.fullmatch(value) is not None
+        return _wildcard(_string_argument(name, argument))
     if name == "numeric":
         return _numeric(argument)
     if name == "cidr":
@@ -161,9 +161,13 @@ def _affix(name: str, argument: Any, *, allow_empty: bool = True) -> Predicate:
     return matches
 
 
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """``*`` is any run of characters; ``\\*`` a star and ``\\\\`` a backslash; ``**`` is refused."""
-    parts: list[str] = []
+def wildcard_segments(pattern: str) -> list[str]:
+    """The literal pieces between the stars of a wildcard.
+
+    ``*`` is any run of characters (possibly none), ``\\*`` a star, ``\\\\`` a backslash;
+    ``**`` and any other backslash are refused, as event-ruler does.
+    """
+    segments = [""]
     index = 0
     while index < len(pattern):
         char = pattern[index]
@@ -174,7 +178,7 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
                     f"Invalid use of backslash escape character at position {index} of wildcard"
                     f" {pattern!r}: only \\* and \\\\ are allowed"
                 )
-            parts.append(re.escape(following))
+            segments[-1] += following
             index += 2
             continue
         if char == "*":
@@ -182,11 +186,34 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
                 raise InvalidOperator(
                     f"Consecutive wildcard characters at position {index} of wildcard {pattern!r}"
                 )
-            parts.append(".*")
+            segments.append("")
         else:
-            parts.append(re.escape(char))
+            segments[-1] += char
         index += 1
-    return re.compile("".join(parts), re.DOTALL)
+    return segments
+
+
+def _wildcard(pattern: str) -> Predicate:
+    """Greedy left-to-right search of the pieces: linear work, unlike a backtracking regex."""
+    segments = wildcard_segments(pattern)
+    if len(segments) == 1:
+        return lambda value: isinstance(value, str) and value == segments[0]
+    first, *middle, last = segments
+
+    def matches(value: Any) -> bool:
+        if not isinstance(value, str) or len(value) < len(first) + len(last):
+            return False
+        if not (value.startswith(first) and value.endswith(last)):
+            return False
+        position, end = len(first), len(value) - len(last)
+        for piece in middle:
+            found = value.find(piece, position, end)
+            if found < 0:
+                return False
+            position = found + len(piece)
+        return True
+
+    return matches
 
 
 def _numeric(argument: Any) -> Predicate:
@@ -195,7 +222,8 @@ def _numeric(argument: Any) -> Predicate:
         raise InvalidOperator(f"Value of numeric must be an array (got {_kind(argument)})")
     if len(argument) not in (2, 4):
         raise InvalidOperator(
-            f"numeric takes an operator and a number, or two of each for a range (got {len(argument)} terms)"
+            "numeric takes an operator and a number, or two of each for a range"
+            f" (got {len(argument)} terms)"
         )
     bounds: list[tuple[str, int]] = []
     for position in range(0, len(argument), 2):
@@ -219,7 +247,9 @@ def _numeric(argument: Any) -> Predicate:
                 f" got {low_op!r} then {high_op!r}"
             )
         if low >= high:
-            raise InvalidOperator("The lower bound of a numeric range must be below its upper bound")
+            raise InvalidOperator(
+                "The lower bound of a numeric range must be below its upper bound"
+            )
 
     def matches(value: Any) -> bool:
         if not is_number(value):
@@ -288,8 +318,9 @@ def _anything_but(argument: Any, *, numbers_by_text: bool, esm: bool) -> Predica
         strings = frozenset(values)
         return lambda value: isinstance(value, str) and value in strings
     if all(is_number(value) for value in values):
-        return lambda value: is_number(value) and any(
-            numbers_equal(excluded, value, by_text=numbers_by_text) for excluded in values
+        return lambda value: (
+            is_number(value)
+            and any(numbers_equal(excluded, value, by_text=numbers_by_text) for excluded in values)
         )
     raise InvalidOperator(
         "Value of anything-but must be a string, a number, or an array of all strings or all"

@@ -20,8 +20,9 @@ holds for ``exists: false`` too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any
 
 from lambda_lab.event_sources.pattern_operators import (
     RESERVED_NAMES,
@@ -90,8 +91,8 @@ class Leaf:
 class Node:
     """An object of the pattern: named fields (AND) and ``$or`` groups of alternatives."""
 
-    fields: tuple[tuple[str, Union["Node", Leaf]], ...]
-    alternatives: tuple["Node", ...] = ()
+    fields: tuple[tuple[str, Node | Leaf], ...]
+    alternatives: tuple[Node, ...] = ()
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
         for name, child in self.fields:
@@ -104,7 +105,7 @@ class Node:
         return not self.alternatives or any(alt.matches(obj) for alt in self.alternatives)
 
     def kinds_of(self, name: str) -> set[str]:
-        """"object" and/or "value": how this node and its ``$or`` branches pattern ``name``."""
+        """How this node and its ``$or`` branches pattern ``name``: "object" and/or "value"."""
         kinds = {
             "value" if isinstance(child, Leaf) else "object"
             for field, child in self.fields
@@ -130,8 +131,13 @@ def _leaf_values(raw: Any) -> list[Any]:
     if not isinstance(raw, list):
         return [raw]
     values: list[Any] = []
-    for item in raw:
-        values.extend(_leaf_values(item))
+    pending = list(raw)  # a loop, not recursion: event arrays may nest arbitrarily deep
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif not isinstance(item, Mapping):
+            values.append(item)
     return values
 
 
@@ -173,8 +179,10 @@ class EventPattern:
         return f"EventPattern({self.source!r}, dialect={self.dialect!r})"
 
 
-def compile_pattern(pattern: str | Mapping[str, Any], *, dialect: str = EVENTBRIDGE) -> EventPattern:
-    """Validate and compile a pattern given as JSON text or as a dict; raise :class:`PatternError`."""
+def compile_pattern(
+    pattern: str | Mapping[str, Any], *, dialect: str = EVENTBRIDGE
+) -> EventPattern:
+    """Validate and compile a pattern (JSON text or a dict); raise :class:`PatternError`."""
     if dialect not in _DIALECTS:
         raise ValueError(f"dialect must be one of {sorted(_DIALECTS)} (got {dialect!r})")
     rules = _DIALECTS[dialect]
@@ -191,7 +199,12 @@ def compile_pattern(pattern: str | Mapping[str, Any], *, dialect: str = EVENTBRI
     return EventPattern(_Builder(rules).node(document, [], inside_or=False), pattern, dialect)
 
 
-def matches(pattern: str | Mapping[str, Any], event: Mapping[str, Any] | str, *, dialect: str = EVENTBRIDGE) -> bool:
+def matches(
+    pattern: str | Mapping[str, Any],
+    event: Mapping[str, Any] | str,
+    *,
+    dialect: str = EVENTBRIDGE,
+) -> bool:
     """One-off check; compile once with :func:`compile_pattern` when matching many events."""
     return compile_pattern(pattern, dialect=dialect).matches(event)
 
@@ -235,7 +248,9 @@ class _Builder:
                 alternatives = self.alternatives(value, here)
                 continue
             if inside_or and name in RESERVED_NAMES:
-                raise self.fail(f"{name} is a reserved field name which cannot be used inside $or", here)
+                raise self.fail(
+                    f"{name} is a reserved field name which cannot be used inside $or", here
+                )
             if isinstance(value, Mapping):
                 fields.append((name, self.node(value, here, inside_or=inside_or)))
             elif isinstance(value, list):
@@ -272,7 +287,9 @@ class _Builder:
                 accepts_present |= exists
                 accepts_absent |= not exists
                 continue
-            if not (isinstance(element, (str, bool, Mapping)) or element is None or is_number(element)):
+            if not (
+                isinstance(element, (str, bool, Mapping)) or element is None or is_number(element)
+            ):
                 raise self.fail("Match value must be String, number, true, false, or null", here)
             try:
                 predicates.append(

@@ -18,9 +18,9 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Union
 
 from lambda_lab import limits
 from lambda_lab.event_sources.cron_fields import DayOfMonth, DayOfWeek, parse_fields
@@ -31,7 +31,7 @@ _RATE = re.compile(r"rate\(\s*(\S+)\s+(\S+)\s*\)")
 _CRON = re.compile(r"cron\((.*)\)", re.DOTALL)
 _RATE_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 
-Instant = Union[datetime, float, int]
+Instant = datetime | float | int
 
 
 class ScheduleError(ValueError):
@@ -85,7 +85,7 @@ class RateSchedule:
 
 @dataclass(frozen=True)
 class CronSchedule:
-    """``cron(Minutes Hours Day-of-month Month Day-of-week Year)``; exactly one day field is ``?``."""
+    """``cron(Minutes Hours Day-of-month Month Day-of-week Year)``; one day field is ``?``."""
 
     expression: str
     minutes: tuple[int, ...]
@@ -138,14 +138,20 @@ def _days(
     return spec.days(year, month) if spec is not None else ()
 
 
-Schedule = Union[RateSchedule, CronSchedule]
+Schedule = RateSchedule | CronSchedule
 
 
-@functools.lru_cache(maxsize=256)
 def parse_schedule(expression: str) -> Schedule:
     """Parse and validate a schedule expression; raise :class:`ScheduleError` if AWS would."""
     if not isinstance(expression, str):
-        raise ScheduleError(f"Expected a string such as 'rate(5 minutes)' (got {type(expression).__name__}).")
+        raise ScheduleError(
+            f"Expected a string such as 'rate(5 minutes)' (got {type(expression).__name__})."
+        )
+    return _parse(expression)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(expression: str) -> Schedule:
     rate = _RATE.fullmatch(expression)
     if rate:
         return _parse_rate(expression, rate.group(1), rate.group(2))
@@ -158,7 +164,9 @@ def parse_schedule(expression: str) -> Schedule:
     )
 
 
-def next_fire(expression: str, after: Instant, *, created: Instant | None = None) -> datetime | None:
+def next_fire(
+    expression: str, after: Instant, *, created: Instant | None = None
+) -> datetime | None:
     """The first time ``expression`` fires strictly after ``after`` (UTC), or None."""
     return parse_schedule(expression).next_fire(after, created=created)
 
@@ -193,7 +201,8 @@ def _parse_cron(expression: str, body: str) -> CronSchedule:
             f" (got {len(fields)}: {body.strip()[:80]!r})."
         )
     try:
-        parsed = parse_fields(fields, year_range=(limits.SCHEDULE_YEAR_MIN, limits.SCHEDULE_YEAR_MAX))
+        years = (limits.SCHEDULE_YEAR_MIN, limits.SCHEDULE_YEAR_MAX)
+        parsed = parse_fields(fields, year_range=years)
     except ValueError as exc:
         raise ScheduleError(str(exc)) from None
     return CronSchedule(expression, *parsed)

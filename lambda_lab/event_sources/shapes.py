@@ -1,8 +1,8 @@
 """The events AWS services hand to a function, built field for field in AWS's documented shapes.
 
-One builder per source: S3 notification, SQS batch record, Kinesis and DynamoDB stream
-records, SNS record, EventBridge envelope and scheduled event (see
-shared/reference/aws-lambda-facts.md sections 7, 9.1, 9.2 and 9.4). Each returns one record;
+One builder per source: S3 notification, SQS batch record, SNS record, EventBridge envelope
+and scheduled event (see shared/reference/aws-lambda-facts.md sections 7, 9.1, 9.2 and 9.4);
+the stream records are in :mod:`.stream_shapes`. Each returns one record;
 :func:`records_event` wraps records in ``{"Records": [...]}``.
 
 The builders are pure: times come in as epoch seconds (the Lab's clock), and identifiers
@@ -16,19 +16,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote_plus
 
 from lambda_lab import limits
 
 _NAMESPACE = uuid.UUID("6f1c2b1e-0d4c-4f7e-9a53-1a2b3c4d5e6f")
-DYNAMODB_EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
-STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-# -- small helpers shared with delivery_shapes ----------------------------------------------
+# -- small helpers shared with stream_shapes and delivery_shapes ---------------------------
 def iso_ms(at: float) -> str:
     """``2019-11-24T23:08:25.651Z``: UTC with milliseconds, as S3, SNS and Lambda write it."""
     moment = datetime.fromtimestamp(at, timezone.utc)
@@ -179,12 +177,19 @@ def sqs_record(
         ),
     }
     if message_group_id is not None:
-        attributes["SequenceNumber"] = sequence_number or str(int(stable_hex(16, message_id), 16)).zfill(20)
+        # A FIFO SequenceNumber is a 20-digit decimal; content-based deduplication is SHA-256.
+        derived_sequence = str(int(stable_hex(16, message_id), 16)).zfill(20)
+        attributes["SequenceNumber"] = sequence_number or derived_sequence
         attributes["MessageGroupId"] = message_group_id
-        attributes["MessageDeduplicationId"] = deduplication_id or hashlib.sha256(body.encode()).hexdigest()
-    handle = receipt_handle or base64.b64encode(
-        hashlib.sha512(f"{message_id}:{receive_count}".encode()).digest() * 2
-    ).decode()
+        attributes["MessageDeduplicationId"] = (
+            deduplication_id or hashlib.sha256(body.encode()).hexdigest()
+        )
+    handle = (
+        receipt_handle
+        or base64.b64encode(
+            hashlib.sha512(f"{message_id}:{receive_count}".encode()).digest() * 2
+        ).decode()
+    )
     return {
         "messageId": message_id,
         "receiptHandle": handle,
@@ -196,118 +201,6 @@ def sqs_record(
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
-
-
-# -- Kinesis and DynamoDB streams (facts 7) -------------------------------------------------
-def kinesis_record(
-    data: bytes | str,
-    *,
-    stream_arn: str,
-    partition_key: str,
-    sequence_number: str,
-    arrival: float,
-    shard_id: str = "shardId-000000000000",
-    invoke_identity_arn: str | None = None,
-) -> dict[str, Any]:
-    """One Kinesis record; ``data`` is base64-encoded as Lambda delivers it."""
-    region = arn_part(stream_arn, "kinesis", 3)
-    raw = data.encode() if isinstance(data, str) else data
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": partition_key,
-            "sequenceNumber": sequence_number,
-            "data": base64.b64encode(raw).decode(),
-            "approximateArrivalTimestamp": round(arrival, 3),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard_id}:{sequence_number}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": invoke_identity_arn
-        or f"arn:aws:iam::{arn_part(stream_arn, 'kinesis', 4)}:role/lambda-role",
-        "awsRegion": region,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def dynamodb_record(
-    event_name: str,
-    *,
-    stream_arn: str,
-    keys: Mapping[str, Any],
-    sequence_number: str,
-    new_image: Mapping[str, Any] | None = None,
-    old_image: Mapping[str, Any] | None = None,
-    stream_view_type: str = "NEW_AND_OLD_IMAGES",
-    event_id: str | None = None,
-    created_at: float | None = None,
-) -> dict[str, Any]:
-    """One DynamoDB stream record; images (DynamoDB JSON) appear as the view type says.
-
-    INSERT carries NewImage, REMOVE OldImage, MODIFY both; KEYS_ONLY none. ``SizeBytes``
-    follows DynamoDB's item-size rules over Keys and the images included.
-    ``ApproximateCreationDateTime`` appears only when ``created_at`` is given.
-    """
-    if event_name not in DYNAMODB_EVENT_NAMES:
-        raise ValueError(f"event_name must be one of {DYNAMODB_EVENT_NAMES} (got {event_name!r})")
-    if stream_view_type not in STREAM_VIEW_TYPES:
-        raise ValueError(f"stream_view_type must be one of {STREAM_VIEW_TYPES} (got {stream_view_type!r})")
-    region = arn_part(stream_arn, "dynamodb", 3)
-    images: dict[str, Any] = {}
-    if event_name != "REMOVE" and stream_view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
-        images["NewImage"] = _required_image(new_image, "new_image", event_name)
-    if event_name != "INSERT" and stream_view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
-        images["OldImage"] = _required_image(old_image, "old_image", event_name)
-    change: dict[str, Any] = {}
-    if created_at is not None:
-        change["ApproximateCreationDateTime"] = float(int(created_at))
-    change.update(Keys=dict(keys), **images)
-    change.update(
-        StreamViewType=stream_view_type,
-        SequenceNumber=sequence_number,
-        SizeBytes=sum(item_size(part) for part in (keys, *images.values())),
-    )
-    return {
-        "eventID": event_id or stable_hex(32, "ddb", stream_arn, sequence_number).lower(),
-        "eventVersion": "1.0",
-        "dynamodb": change,
-        "awsRegion": region,
-        "eventName": event_name,
-        "eventSourceARN": stream_arn,
-        "eventSource": "aws:dynamodb",
-    }
-
-
-def _required_image(image: Mapping[str, Any] | None, name: str, event_name: str) -> dict[str, Any]:
-    if image is None:
-        raise ValueError(f"a {event_name} record with this stream view type needs {name}")
-    return dict(image)
-
-
-def item_size(item: Mapping[str, Any]) -> int:
-    """Bytes of a DynamoDB item: each attribute's name plus its value (DynamoDB's rules)."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(typed: Mapping[str, Any]) -> int:
-    ((kind, value),) = typed.items()
-    if kind == "S":
-        return len(value.encode())
-    if kind == "N":
-        digits = len(Decimal(value).normalize().as_tuple().digits)
-        return (digits + 1) // 2 + 1  # about one byte per two significant digits, plus one
-    if kind == "B":
-        return len(base64.b64decode(value)) if isinstance(value, str) else len(value)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind in ("SS", "NS", "BS"):
-        return sum(_value_size({kind[0]: member}) for member in value)
-    if kind == "L":
-        return 3 + sum(1 + _value_size(member) for member in value)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in value.items())
-    raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
 
 
 # -- SNS (facts 9.4) ------------------------------------------------------------------------
@@ -326,6 +219,9 @@ def sns_record(
     message_id = message_id or stable_uuid("sns", topic_arn, message, at)
     subscription_arn = f"{topic_arn}:{subscription_id or stable_uuid('subscription', topic_arn)}"
     endpoint = f"https://sns.{region}.amazonaws.com"
+    # Same size and alphabet as SNS's RSA signature; nothing here verifies it.
+    signature = base64.b64encode(hashlib.sha512(message_id.encode()).digest() * 4).decode()
+    certificate = f"SimpleNotificationService-{stable_hex(32, region).lower()}.pem"
     attributes = {
         name: {
             "Type": attribute["DataType"],
@@ -342,8 +238,8 @@ def sns_record(
         "Sns": {
             "SignatureVersion": "1",
             "Timestamp": iso_ms(at),
-            "Signature": base64.b64encode(hashlib.sha512(message_id.encode()).digest() * 4).decode(),
-            "SigningCertUrl": f"{endpoint}/SimpleNotificationService-{stable_hex(32, region).lower()}.pem",
+            "Signature": signature,
+            "SigningCertUrl": f"{endpoint}/{certificate}",
             "MessageId": message_id,
             "Message": message,
             "MessageAttributes": attributes,

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from lambda_lab.http.alb import LoadBalancer, TargetGroup
 from lambda_lab.http.apigateway import HttpApi, RestApi
-from lambda_lab.http.common import Exchange, FrontDoor, FrontDoorConfigError, HttpRequest, HttpResponse
+from lambda_lab.http.common import (
+    Exchange,
+    FrontDoor,
+    FrontDoorConfigError,
+    HttpRequest,
+    HttpResponse,
+)
 from lambda_lab.http.function_urls import FunctionUrl
 from lambda_lab.http.server import Listener, public_url
 from lambda_lab.http.transport import Transport

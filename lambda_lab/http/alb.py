@@ -69,7 +69,8 @@ class TargetGroup:
     @property
     def arn(self) -> str:
         suffix = stable_id(self.account_id, self.region, self.name, length=16)
-        return f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:targetgroup/{self.name}/{suffix}"
+        prefix = f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}"
+        return f"{prefix}:targetgroup/{self.name}/{suffix}"
 
     @property
     def multi_value_headers(self) -> bool:
@@ -81,10 +82,12 @@ class TargetGroup:
         if key != MULTI_VALUE_ATTRIBUTE:
             raise FrontDoorConfigError(
                 f"target group attribute key must be {MULTI_VALUE_ATTRIBUTE!r} for a lambda "
-                f"target group (got {key!r})")
+                f"target group (got {key!r})"
+            )
         if text not in ("true", "false"):
             raise FrontDoorConfigError(
-                f"attribute {key!r} must be 'true' or 'false' (got {value!r})")
+                f"attribute {key!r} must be 'true' or 'false' (got {value!r})"
+            )
         self.attributes[key] = text
 
     def target_id(self) -> str | None:
@@ -96,8 +99,10 @@ class TargetGroup:
 
 # -- HTTP -> JSON ---------------------------------------------------------------------------
 
-def alb_event(request: HttpRequest, target_group_arn: str, multi_value: bool,
-              trace_id: str | None = None) -> dict[str, Any]:
+
+def alb_event(
+    request: HttpRequest, target_group_arn: str, multi_value: bool, trace_id: str | None = None
+) -> dict[str, Any]:
     """The event ALB sends to a Lambda target for this request."""
     headers = group_headers(forwarded_headers(request, trace_id or continue_trace(request)))
     query = group_pairs(split_query(request.query, decode=False))
@@ -118,7 +123,9 @@ def alb_event(request: HttpRequest, target_group_arn: str, multi_value: bool,
     return event
 
 
-def health_check_event(target_group_arn: str, path: str = "/", multi_value: bool = False) -> dict[str, Any]:
+def health_check_event(
+    target_group_arn: str, path: str = "/", multi_value: bool = False
+) -> dict[str, Any]:
     """The health check event: a bare GET with only ALB's user agent."""
     headers_key = "multiValueHeaders" if multi_value else "headers"
     query_key = "multiValueQueryStringParameters" if multi_value else "queryStringParameters"
@@ -135,6 +142,7 @@ def health_check_event(target_group_arn: str, path: str = "/", multi_value: bool
 
 
 # -- JSON -> HTTP ---------------------------------------------------------------------------
+
 
 def alb_response(payload: bytes, multi_value: bool) -> HttpResponse | None:
     """The HTTP response for a Lambda response document, or None when ALB rejects it
@@ -192,13 +200,17 @@ def _reason(description: Any, status: int) -> str:
 def alb_error_page(status: int) -> HttpResponse:
     """The small HTML page ALB itself answers with (502, 413, 503...)."""
     title = f"{status} {reason_phrase(status)}"
-    page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n")
-    return HttpResponse(status, [("Server", "awselb/2.0"), ("Content-Type", "text/html")],
-                        page.encode())
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    return HttpResponse(
+        status, [("Server", "awselb/2.0"), ("Content-Type", "text/html")], page.encode()
+    )
 
 
 # -- the load balancer ------------------------------------------------------------------------
+
 
 class LoadBalancer:
     """An internet-facing ALB: a listener whose rules forward to Lambda target groups."""
@@ -209,7 +221,9 @@ class LoadBalancer:
         self.default = default
         self._rules: list[tuple[int, re.Pattern[str], str, TargetGroup]] = []
 
-    def add_rule(self, path_pattern: str, target_group: TargetGroup, priority: int | None = None) -> None:
+    def add_rule(
+        self, path_pattern: str, target_group: TargetGroup, priority: int | None = None
+    ) -> None:
         """Forward paths matching ``path_pattern`` (``*`` and ``?`` wildcards, case-sensitive)."""
         if not path_pattern.startswith("/"):
             raise FrontDoorConfigError(f"path pattern must start with '/' (got {path_pattern!r})")
@@ -217,10 +231,14 @@ class LoadBalancer:
         chosen = priority if priority is not None else max(taken, default=0) + 1
         if not 1 <= chosen <= 50_000 or chosen in taken:
             raise FrontDoorConfigError(
-                f"rule priority must be a free number in 1..50000 (got {chosen}; taken: {sorted(taken)})",
-                code="PriorityInUse" if chosen in taken else "ValidationError")
-        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                                   for c in path_pattern) + r"\Z")
+                f"rule priority must be a free number in 1..50000 "
+                f"(got {chosen}; taken: {sorted(taken)})",
+                code="PriorityInUse" if chosen in taken else "ValidationError",
+            )
+        regex = re.compile(
+            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in path_pattern)
+            + r"\Z"
+        )
         self._rules.append((chosen, regex, path_pattern, target_group))
         self._rules.sort(key=lambda rule: rule[0])
 
@@ -245,8 +263,15 @@ class LoadBalancer:
         event = alb_event(request, group.arn, group.multi_value_headers)
         outcome = call_function(self.invoke, group.function_name, event, group.qualifier)
         response, reason = _answer(outcome, group.multi_value_headers)
-        return Exchange(request, response, event, outcome.payload, outcome.function_error,
-                        reason, group.function_name)
+        return Exchange(
+            request,
+            response,
+            event,
+            outcome.payload,
+            outcome.function_error,
+            reason,
+            group.function_name,
+        )
 
     def check_health(self, target_group: TargetGroup | None = None) -> dict[str, Any]:
         """One health check now, reported in DescribeTargetHealth's shape.
@@ -255,24 +280,34 @@ class LoadBalancer:
         failures), every 35 s; here each call is one check and decides the state.
         """
         group = target_group or self.default
-        target = {"Id": group.target_id()}
         if group.function_name is None:
-            return {"Target": target, "TargetHealth": {"State": "unused", "Reason": "Target.NotRegistered"}}
+            return _health(group, "unused", "Target.NotRegistered", "Target is not registered")
         if not group.health_check_enabled:
-            return {"Target": target, "TargetHealth": {
-                "State": "unavailable", "Reason": "Target.HealthCheckDisabled",
-                "Description": "Health checks are disabled"}}
+            return _health(
+                group, "unavailable", "Target.HealthCheckDisabled", "Health checks are disabled"
+            )
         event = health_check_event(group.arn, group.health_check_path, group.multi_value_headers)
         outcome = call_function(self.invoke, group.function_name, event, group.qualifier)
         response, reason = _answer(outcome, group.multi_value_headers)
         if reason is not None:
-            return {"Target": target, "TargetHealth": {
-                "State": "unhealthy", "Reason": "Target.FailedHealthChecks", "Description": reason}}
+            return _health(group, "unhealthy", "Target.FailedHealthChecks", reason)
         if not _matches(group.matcher, response.status):
-            return {"Target": target, "TargetHealth": {
-                "State": "unhealthy", "Reason": "Target.ResponseCodeMismatch",
-                "Description": f"Health checks failed with these codes: [{response.status}]"}}
-        return {"Target": target, "TargetHealth": {"State": "healthy"}}
+            return _health(
+                group,
+                "unhealthy",
+                "Target.ResponseCodeMismatch",
+                f"Health checks failed with these codes: [{response.status}]",
+            )
+        return _health(group, "healthy")
+
+
+def _health(
+    group: TargetGroup, state: str, reason: str = "", description: str = ""
+) -> dict[str, Any]:
+    health = {"State": state}
+    if reason:
+        health.update(Reason=reason, Description=description)
+    return {"Target": {"Id": group.target_id()}, "TargetHealth": health}
 
 
 def _answer(outcome: Outcome, multi_value: bool) -> tuple[HttpResponse, str | None]:
@@ -294,6 +329,7 @@ def _answer(outcome: Outcome, multi_value: bool) -> tuple[HttpResponse, str | No
 def _matches(matcher: str, status: int) -> bool:
     for part in matcher.split(","):
         low, _, high = part.strip().partition("-")
-        if low.isdigit() and int(low) <= status <= int(high or low):
+        high = high or low
+        if low.isdigit() and high.isdigit() and int(low) <= status <= int(high):
             return True
     return False

@@ -15,8 +15,9 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
 # The callable the Lab hands to every front door: (function name, event, qualifier) -> result
@@ -25,8 +26,17 @@ Invoke = Callable[..., Any]
 
 # Headers that describe one TCP hop; proxies never forward them (RFC 9110 section 7.6.1).
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-     "trailer", "transfer-encoding", "upgrade", "proxy-connection"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+    }
 )
 
 # Content types ALB (and the payload 2.0 doors) pass as text; anything else is base64.
@@ -57,13 +67,25 @@ class HttpRequest:
     protocol: str = "HTTP/1.1"
 
     @classmethod
-    def build(cls, method: str, target: str, headers: Iterable[tuple[str, str]] = (),
-              body: bytes | str = b"", **extra: Any) -> HttpRequest:
+    def build(
+        cls,
+        method: str,
+        target: str,
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes | str = b"",
+        **extra: Any,
+    ) -> HttpRequest:
         """A request from a request-target such as ``/a/b?x=1&x=2``."""
         path, _, query = target.partition("?")
         data = body.encode() if isinstance(body, str) else bytes(body)
-        return cls(method.upper(), path or "/", query, tuple((str(k), str(v)) for k, v in headers),
-                   data, **extra)
+        return cls(
+            method.upper(),
+            path or "/",
+            query,
+            tuple((str(k), str(v)) for k, v in headers),
+            data,
+            **extra,
+        )
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), or None."""
@@ -148,11 +170,12 @@ class Outcome:
         return self.payload is not None and self.function_error is None and not self.rejected_code
 
 
-def call_function(invoke: Invoke, function_name: str, event: dict[str, Any],
-                  qualifier: str | None = None) -> Outcome:
+def call_function(
+    invoke: Invoke, function_name: str, event: dict[str, Any], qualifier: str | None = None
+) -> Outcome:
     """Invoke synchronously; service errors (anything with a string ``.code``) become data."""
     try:
-        result = invoke(function_name, event, qualifier)
+        result = invoke(function_name, event, qualifier=qualifier)
     except Exception as exc:
         code = getattr(exc, "code", None)
         if not isinstance(code, str):
@@ -168,6 +191,7 @@ def call_function(invoke: Invoke, function_name: str, event: dict[str, Any],
 
 
 # -- headers, query strings and bodies ------------------------------------------------------
+
 
 def group_headers(headers: Iterable[tuple[str, str]], lower: bool = True) -> dict[str, list[str]]:
     """Header values by name, in arrival order. Names are lower-cased, or (``lower=False``)
@@ -236,6 +260,7 @@ def forwarded_headers(request: HttpRequest, trace_id: str) -> list[tuple[str, st
 
 # -- ids and times ------------------------------------------------------------------------
 
+
 def new_trace_id(now: float | None = None) -> str:
     """An X-Ray trace id: ``Root=1-<8 hex seconds>-<24 hex random>``."""
     seconds = int(time.time() if now is None else now)
@@ -246,7 +271,7 @@ def continue_trace(request: HttpRequest, now: float | None = None) -> str:
     """Keep a client's trace (adding this hop as ``Self=``) or start a new one."""
     sent = request.header("X-Amzn-Trace-Id")
     if sent and "Root=" in sent:
-        return f"Self={new_trace_id(now)[len('Root='):]};{sent}"
+        return f"Self={new_trace_id(now)[len('Root=') :]};{sent}"
     return new_trace_id(now)
 
 
@@ -276,7 +301,9 @@ def reason_phrase(status: int) -> str:
         return "Unknown"
 
 
-def json_response(status: int, document: Any, extra: Iterable[tuple[str, str]] = ()) -> HttpResponse:
+def json_response(
+    status: int, document: Any, extra: Iterable[tuple[str, str]] = ()
+) -> HttpResponse:
     body = json.dumps(document, separators=(",", ":")).encode()
     return HttpResponse(status, [("Content-Type", "application/json"), *extra], body)
 

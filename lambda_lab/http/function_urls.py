@@ -11,7 +11,8 @@ import json
 import re
 import string
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.http.common import (
@@ -37,16 +38,25 @@ def _enum_error(field: str, value: str, allowed: tuple[str, ...]) -> FrontDoorCo
     return FrontDoorConfigError(
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
-        code="ValidationException")
+        code="ValidationException",
+    )
 
 
 class FunctionUrl:
     """The HTTPS endpoint of one function (or alias), created by CreateFunctionUrlConfig."""
 
-    def __init__(self, function_name: str, invoke: Invoke, qualifier: str | None = None, *,
-                 auth_type: str = "NONE", invoke_mode: str = "BUFFERED",
-                 region: str = limits.DEFAULT_REGION, account_id: str = limits.ACCOUNT_ID,
-                 now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        function_name: str,
+        invoke: Invoke,
+        qualifier: str | None = None,
+        *,
+        auth_type: str = "NONE",
+        invoke_mode: str = "BUFFERED",
+        region: str = limits.DEFAULT_REGION,
+        account_id: str = limits.ACCOUNT_ID,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         if auth_type not in AUTH_TYPES:
             raise _enum_error("authType", auth_type, AUTH_TYPES)
         if invoke_mode not in INVOKE_MODES:
@@ -54,13 +64,20 @@ class FunctionUrl:
         if invoke_mode == "RESPONSE_STREAM":
             raise FrontDoorConfigError(
                 "InvokeMode RESPONSE_STREAM is not available in the Lab: use BUFFERED",
-                code="InvalidParameterValueException")
+                code="InvalidParameterValueException",
+            )
         self.function_name, self.invoke, self.qualifier = function_name, invoke, qualifier
         self.name = function_name
         self.auth_type, self.invoke_mode = auth_type, invoke_mode
         self.region, self.account_id, self.now = region, account_id, now
-        self.url_id = stable_id(account_id, region, function_name, qualifier or "", length=32,
-                                alphabet=string.ascii_lowercase + string.digits)
+        self.url_id = stable_id(
+            account_id,
+            region,
+            function_name,
+            qualifier or "",
+            length=32,
+            alphabet=string.ascii_lowercase + string.digits,
+        )
         self.created = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(now()))
 
     @property
@@ -90,20 +107,37 @@ class FunctionUrl:
             if authorizer is None:
                 return Exchange(request, _error(403, "Forbidden"), error_reason="MissingSignature")
         if len(request.body) > limits.SYNC_PAYLOAD_MAX_BYTES:
-            return Exchange(request, _error(413, "Request Entity Too Large"),
-                            error_reason="RequestTooLarge")
+            return Exchange(
+                request, _error(413, "Request Entity Too Large"), error_reason="RequestTooLarge"
+            )
         request_id = new_request_id()
         now = self.now()
         trace_id = continue_trace(request, now)
-        event = v2_event(request, route_key="$default", stage="$default", api_id=self.url_id,
-                         domain_name=self.domain_name, account_id=self.account_id,
-                         request_id=request_id, trace_id=trace_id, now=now,
-                         function_url_fields=True, authorizer=authorizer)
+        event = v2_event(
+            request,
+            route_key="$default",
+            stage="$default",
+            api_id=self.url_id,
+            domain_name=self.domain_name,
+            account_id=self.account_id,
+            request_id=request_id,
+            trace_id=trace_id,
+            now=now,
+            function_url_fields=True,
+            authorizer=authorizer,
+        )
         outcome = call_function(self.invoke, self.function_name, event, self.qualifier)
         response, reason = _answer(outcome)
         response.headers += [("x-amzn-RequestId", request_id), ("X-Amzn-Trace-Id", trace_id)]
-        return Exchange(request, response, event, outcome.payload, outcome.function_error,
-                        reason, self.function_name)
+        return Exchange(
+            request,
+            response,
+            event,
+            outcome.payload,
+            outcome.function_error,
+            reason,
+            self.function_name,
+        )
 
     def _iam_caller(self, request: HttpRequest) -> dict[str, Any] | None:
         """The ``iam`` authorizer of a SigV4-signed request, or None when it is unsigned.
@@ -115,24 +149,31 @@ class FunctionUrl:
         if found is None:
             return None
         access_key = found.group(1)
-        caller = "AIDA" + stable_id(access_key, length=17, alphabet=string.ascii_uppercase + string.digits)
-        return {"iam": {
-            "accessKey": access_key,
-            "accountId": self.account_id,
-            "callerId": caller,
-            "cognitoIdentity": None,
-            "principalOrgId": None,
-            "userArn": f"arn:aws:iam::{self.account_id}:user/learner",
-            "userId": caller,
-        }}
+        caller = "AIDA" + stable_id(
+            access_key, length=17, alphabet=string.ascii_uppercase + string.digits
+        )
+        return {
+            "iam": {
+                "accessKey": access_key,
+                "accountId": self.account_id,
+                "callerId": caller,
+                "cognitoIdentity": None,
+                "principalOrgId": None,
+                "userArn": f"arn:aws:iam::{self.account_id}:user/learner",
+                "userId": caller,
+            }
+        }
 
 
 def _answer(outcome: Outcome) -> tuple[HttpResponse, str | None]:
     if outcome.rejected_code == "TooManyRequestsException":
         # OBSERVED: {"message":"Rate Exceeded."} with x-amzn-ErrorType ThrottlingException.
         body = json.dumps({"message": "Rate Exceeded."}).encode()
-        return HttpResponse(429, [("Content-Type", "application/json"),
-                                  ("x-amzn-ErrorType", "ThrottlingException")], body), outcome.rejected_code
+        return HttpResponse(
+            429,
+            [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ThrottlingException")],
+            body,
+        ), outcome.rejected_code
     if outcome.rejected_code == "ResourceNotFoundException":
         return _error(403, "Forbidden"), outcome.rejected_code  # no function, no URL
     if outcome.rejected_code is not None:

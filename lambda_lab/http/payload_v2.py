@@ -27,12 +27,22 @@ from lambda_lab.http.common import (
 )
 
 
-def v2_event(request: HttpRequest, *, route_key: str, stage: str, api_id: str, domain_name: str,
-             account_id: str, request_id: str, trace_id: str, now: float,
-             path_parameters: dict[str, str] | None = None,
-             stage_variables: dict[str, str] | None = None,
-             function_url_fields: bool = False, authorizer: dict[str, Any] | None = None,
-             ) -> dict[str, Any]:
+def v2_event(
+    request: HttpRequest,
+    *,
+    route_key: str,
+    stage: str,
+    api_id: str,
+    domain_name: str,
+    account_id: str,
+    request_id: str,
+    trace_id: str,
+    now: float,
+    path_parameters: dict[str, str] | None = None,
+    stage_variables: dict[str, str] | None = None,
+    function_url_fields: bool = False,
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The 2.0 event. ``function_url_fields`` adds the members function URLs always send
     (``authentication``/``authorizer``/``pathParameters``/``stageVariables`` as null)."""
     headers = group_headers(forwarded_headers(request, trace_id))
@@ -54,22 +64,24 @@ def v2_event(request: HttpRequest, *, route_key: str, stage: str, api_id: str, d
     if function_url_fields:
         context["authentication"] = None
         context["authorizer"] = authorizer
-    context.update({
-        "domainName": domain_name,
-        "domainPrefix": domain_name.split(".", 1)[0],
-        "http": {
-            "method": request.method,
-            "path": request.path,
-            "protocol": request.protocol,
-            "sourceIp": request.client_ip,
-            "userAgent": request.header("User-Agent") or "",
-        },
-        "requestId": request_id,
-        "routeKey": route_key,
-        "stage": stage,
-        "time": clf_time(now),
-        "timeEpoch": int(now * 1000),
-    })
+    context.update(
+        {
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".", 1)[0],
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": request.protocol,
+                "sourceIp": request.client_ip,
+                "userAgent": request.header("User-Agent") or "",
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": stage,
+            "time": clf_time(now),
+            "timeEpoch": int(now * 1000),
+        }
+    )
     event["requestContext"] = context
     body, is_base64 = encode_body(request.body, is_text(request.header("Content-Type")))
     if request.body:
@@ -97,10 +109,14 @@ def v2_response(payload: bytes) -> HttpResponse | None:
     cookies = document.get("cookies") or []
     body_text = document.get("body")
     encoded = document.get("isBase64Encoded", False)
-    if (not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values())
-            or not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies)
-            or (body_text is not None and not isinstance(body_text, str))
-            or not isinstance(encoded, bool)):
+    if (
+        not isinstance(headers, dict)
+        or not all(isinstance(v, str) for v in headers.values())
+        or not isinstance(cookies, list)
+        or not all(isinstance(c, str) for c in cookies)
+        or (body_text is not None and not isinstance(body_text, str))
+        or not isinstance(encoded, bool)
+    ):
         return None
     body = (body_text or "").encode()
     if encoded and body_text:

@@ -74,24 +74,31 @@ def parse_route_key(route_key: str) -> tuple[str, str]:
     if method not in METHODS or not template:
         raise FrontDoorConfigError(
             f"route key must be '$default' or '<METHOD> /path' with METHOD in "
-            f"{', '.join(METHODS)} (got {route_key!r})", code="BadRequestException")
+            f"{', '.join(METHODS)} (got {route_key!r})",
+            code="BadRequestException",
+        )
     return method, template
 
 
-def make_route(method: str, template: str, function_name: str, qualifier: str | None = None) -> Route:
+def make_route(
+    method: str, template: str, function_name: str, qualifier: str | None = None
+) -> Route:
     method = method.upper()
     if template == DEFAULT_ROUTE:
         return Route("", DEFAULT_ROUTE, function_name, qualifier)
     if method not in METHODS:
         raise FrontDoorConfigError(
-            f"method must be one of {', '.join(METHODS)} (got {method!r})", code="BadRequestException")
+            f"method must be one of {', '.join(METHODS)} (got {method!r})",
+            code="BadRequestException",
+        )
     return Route(method, template, function_name, qualifier, _parse_template(template))
 
 
 def _parse_template(template: str) -> tuple[Segment, ...]:
     if not template.startswith("/"):
-        raise FrontDoorConfigError(f"path must start with '/' (got {template!r})",
-                                   code="BadRequestException")
+        raise FrontDoorConfigError(
+            f"path must start with '/' (got {template!r})", code="BadRequestException"
+        )
     pieces = [p for p in template.split("/") if p]
     segments: list[Segment] = []
     for index, piece in enumerate(pieces):
@@ -100,17 +107,21 @@ def _parse_template(template: str) -> tuple[Segment, ...]:
             if "{" in piece or "}" in piece:
                 raise FrontDoorConfigError(
                     f"path segment {piece!r} in {template!r} must be a literal or a whole "
-                    "'{name}' / '{name+}'", code="BadRequestException")
+                    "'{name}' / '{name+}'",
+                    code="BadRequestException",
+                )
             segments.append(Segment(piece, _LITERAL))
             continue
         name, greedy = found.group(1), bool(found.group(2))
         if greedy and index != len(pieces) - 1:
             raise FrontDoorConfigError(
                 f"greedy path variable {piece!r} must be the last segment of {template!r}",
-                code="BadRequestException")
+                code="BadRequestException",
+            )
         if any(s.name == name for s in segments):
-            raise FrontDoorConfigError(f"path variable {name!r} appears twice in {template!r}",
-                                       code="BadRequestException")
+            raise FrontDoorConfigError(
+                f"path variable {name!r} appears twice in {template!r}", code="BadRequestException"
+            )
         segments.append(Segment(piece, _GREEDY if greedy else _PARAMETER, name))
     return tuple(segments)
 
@@ -124,10 +135,13 @@ class Router:
 
     def add(self, route: Route) -> Route:
         if route.template == DEFAULT_ROUTE and not self.allow_default:
-            raise FrontDoorConfigError("REST APIs have no $default route; use 'ANY /{proxy+}'",
-                                       code="BadRequestException")
+            raise FrontDoorConfigError(
+                "REST APIs have no $default route; use 'ANY /{proxy+}'", code="BadRequestException"
+            )
         if route.key in self._routes:
-            raise FrontDoorConfigError(f"route {route.key!r} already exists", code="ConflictException")
+            raise FrontDoorConfigError(
+                f"route {route.key!r} already exists", code="ConflictException"
+            )
         self._routes[route.key] = route
         return route
 

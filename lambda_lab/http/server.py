@@ -13,9 +13,11 @@ import importlib.util
 import json
 import os
 import socket
+import sys
 import threading
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Mapping
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, HttpRequest, HttpResponse
@@ -30,13 +32,18 @@ class Listener:
     def __init__(self, door: FrontDoor, port: int = 0, host: str = LOOPBACK) -> None:
         if host != LOOPBACK:
             raise FrontDoorConfigError(
-                f"listeners bind to {LOOPBACK} only, never beyond this machine (got {host!r})")
+                f"listeners bind to {LOOPBACK} only, never beyond this machine (got {host!r})"
+            )
         self.door = door
         self.errors: list[BaseException] = []  # front-door crashes, answered with a 500
         self._server = _Server((host, port), _Handler)
         self._server.listener = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"lambda-lab-http-{door.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"lambda-lab-http-{door.name}",
+            daemon=True,
+        )
         self._thread.start()
         self._closed = False
 
@@ -50,8 +57,17 @@ class Listener:
 
     @property
     def url(self) -> str:
-        """The URL that opens this listener from the learner's browser (see public_url)."""
-        return public_url(self.port)
+        """The URL that opens this door from the learner's browser (see public_url); for a
+        REST API it includes the stage, as AWS's invoke URL does."""
+        return public_url(self.port) + getattr(self.door, "base_path", "/").lstrip("/")
+
+    def print_url(self, file: TextIO | None = None) -> None:
+        """Say where the door answers: the browser's URL, and loopback when that differs."""
+        line = f"{self.door.name}: {self.url}"
+        local = self.local_url + getattr(self.door, "base_path", "/").lstrip("/")
+        if local != self.url:
+            line += f"  (from this machine: {local})"
+        print(line, file=file or sys.stdout)
 
     @property
     def closed(self) -> bool:
@@ -63,8 +79,8 @@ class Listener:
             return
         self._closed = True
         self._server.shutdown()
-        self._server.drop_connections()
-        self._server.server_close()  # joins the per-connection threads
+        self._server.close_connections()
+        self._server.server_close()
         self._thread.join()
 
     def __enter__(self) -> Listener:
@@ -79,34 +95,54 @@ class Listener:
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # joined by server_close(), so close() leaves no thread behind
-    block_on_close = True
+    """One thread per connection, all tracked: close() wakes and joins every one.
+
+    The threads are daemons (the stdlib then stops tracking them, hence our own list), so
+    a listener someone forgot to close never holds up the interpreter's exit.
+    """
+
     listener: Listener
 
     def __init__(self, *args: Any) -> None:
         self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
+        self._workers: list[threading.Thread] = []
+        self._lock = threading.Lock()
         super().__init__(*args)
 
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, address = super().get_request()
-        with self._open_lock:
-            self._open.add(conn)
-        return conn, address
+    def process_request(self, request: Any, client_address: Any) -> None:
+        worker = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"lambda-lab-http-{self.listener.door.name}-connection",
+            daemon=True,
+        )
+        with self._lock:
+            self._open.add(request)
+            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+        worker.start()
 
     def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
+        with self._lock:
             self._open.discard(request)
         super().shutdown_request(request)
 
-    def drop_connections(self) -> None:
-        """Wake handler threads blocked on idle keep-alive connections."""
-        with self._open_lock:
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is normal; anything else is kept, not printed."""
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, OSError):
+            self.listener.errors.append(error)
+
+    def close_connections(self) -> None:
+        """Wake the threads waiting on idle keep-alive connections, then join them all."""
+        with self._lock:
             for conn in self._open:
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass  # the peer already went away
+            workers = list(self._workers)
+        for worker in workers:
+            worker.join()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -115,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = _IDLE_CONNECTION_S
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silent: a notebook must not fill with one access-log line per request."""
 
     def _serve(self) -> None:
@@ -128,15 +164,24 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(target)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         request = HttpRequest.build(
-            self.command, target, list(self.headers.items()), body,
-            client_ip=self.client_address[0], client_port=self.client_address[1],
-            server_port=self.server.server_address[1], protocol=self.request_version)
+            self.command,
+            target,
+            list(self.headers.items()),
+            body,
+            client_ip=self.client_address[0],
+            client_port=self.client_address[1],
+            server_port=self.server.server_address[1],
+            protocol=self.request_version,
+        )
         try:
             response = self.server.listener.door.handle(request).response
-        except Exception as exc:  # a bug in a converter must not take the listener down
+        except Exception as exc:  # noqa: BLE001 - a converter bug must not stop the listener
             self.server.listener.errors.append(exc)
-            response = HttpResponse(500, [("Content-Type", "text/plain")],
-                                    f"lambda-lab front door error: {exc!r}".encode())
+            response = HttpResponse(
+                500,
+                [("Content-Type", "text/plain")],
+                f"lambda-lab front door error: {exc!r}".encode(),
+            )
         self._send(response)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
@@ -168,19 +213,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: HttpResponse) -> None:
         lines = [f"HTTP/1.1 {response.status} {response.reason}"]
-        lines += [f"{name}: {value}" for name, value in response.headers]
-        lines += [f"Date: {email.utils.formatdate(usegmt=True)}", f"Content-Length: {len(response.body)}"]
+        # A function cannot smuggle extra header lines (or a second response) into the stream.
+        lines += [f"{_one_line(name)}: {_one_line(value)}" for name, value in response.headers]
+        lines += [
+            f"Date: {email.utils.formatdate(usegmt=True)}",
+            f"Content-Length: {len(response.body)}",
+        ]
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
         self.wfile.write(head if self.command == "HEAD" else head + response.body)
 
 
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 # -- where the learner's browser can reach a port -----------------------------------------------
 
-def public_url(port: int, environ: Mapping[str, str] | None = None,
-               servers: Iterable[Mapping[str, Any]] | None = None,
-               server_proxy: bool | None = None) -> str:
+
+def public_url(
+    port: int,
+    environ: Mapping[str, str] | None = None,
+    servers: Iterable[Mapping[str, Any]] | None = None,
+    server_proxy: bool | None = None,
+) -> str:
     """The URL of a loopback port as the learner's browser can open it.
 
     Under a Jupyter server with jupyter-server-proxy (JupyterHub, Binder, a local
@@ -198,7 +255,9 @@ def public_url(port: int, environ: Mapping[str, str] | None = None,
     return f"{base.rstrip('/')}/proxy/{port}/"
 
 
-def _jupyter_base_url(env: Mapping[str, str], servers: Iterable[Mapping[str, Any]] | None) -> str | None:
+def _jupyter_base_url(
+    env: Mapping[str, str], servers: Iterable[Mapping[str, Any]] | None
+) -> str | None:
     if env.get("JUPYTERHUB_PUBLIC_URL"):  # JupyterHub >= 5: this server's public URL
         return env["JUPYTERHUB_PUBLIC_URL"]
     if env.get("JUPYTERHUB_SERVICE_PREFIX"):
@@ -208,7 +267,7 @@ def _jupyter_base_url(env: Mapping[str, str], servers: Iterable[Mapping[str, Any
     parent = env.get("JPY_PARENT_PID")  # set in every kernel a Jupyter server starts
     if not parent:
         return None
-    for info in (servers if servers is not None else _running_servers(env)):
+    for info in servers if servers is not None else _running_servers(env):
         if str(info.get("pid")) == parent and info.get("url"):
             return str(info["url"])
     return None
@@ -219,8 +278,9 @@ def _running_servers(env: Mapping[str, str]) -> list[dict[str, Any]]:
     from jupyter_core.paths import jupyter_runtime_dir
 
     found = []
-    for path in glob.glob(os.path.join(env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir(),
-                                       "jpserver-*.json")):
+    for path in glob.glob(
+        os.path.join(env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir(), "jpserver-*.json")
+    ):
         try:
             with open(path, encoding="utf-8") as handle:
                 found.append(json.load(handle))

@@ -8,7 +8,8 @@ transport adds ``Host`` and ``Content-Length`` when they are missing.
 from __future__ import annotations
 
 import json as jsonlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lambda_lab.http.common import Exchange, FrontDoor, HttpRequest, HttpResponse
 
@@ -16,8 +17,14 @@ from lambda_lab.http.common import Exchange, FrontDoor, HttpRequest, HttpRespons
 class Transport:
     """``Transport(door).get("/path?x=1")`` -> :class:`Exchange` (event, payload, response)."""
 
-    def __init__(self, door: FrontDoor, host: str = "localhost", server_port: int = 80,
-                 scheme: str = "http", client_ip: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        door: FrontDoor,
+        host: str = "localhost",
+        server_port: int = 80,
+        scheme: str = "http",
+        client_ip: str = "127.0.0.1",
+    ) -> None:
         self.door = door
         self.host = host
         self.server_port = server_port
@@ -30,8 +37,14 @@ class Transport:
         self.history.append(exchange)
         return exchange
 
-    def request(self, method: str, target: str, headers: Iterable[tuple[str, str]] = (),
-                body: bytes | str = b"", json: Any = None) -> Exchange:
+    def request(
+        self,
+        method: str,
+        target: str,
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes | str = b"",
+        json: Any = None,
+    ) -> Exchange:
         """``headers`` is a list of (name, value) pairs, so a name may repeat."""
         pairs = list(headers)
         if json is not None:
@@ -43,14 +56,28 @@ class Transport:
             pairs.insert(0, ("Host", self.host))
         if data and not _has(pairs, "Content-Length"):
             pairs.append(("Content-Length", str(len(data))))
-        return self.send(HttpRequest.build(method, target, pairs, data, client_ip=self.client_ip,
-                                           scheme=self.scheme, server_port=self.server_port))
+        return self.send(
+            HttpRequest.build(
+                method,
+                target,
+                pairs,
+                data,
+                client_ip=self.client_ip,
+                scheme=self.scheme,
+                server_port=self.server_port,
+            )
+        )
 
     def get(self, target: str, headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
         return self.request("GET", target, headers).response
 
-    def post(self, target: str, body: bytes | str = b"", headers: Iterable[tuple[str, str]] = (),
-             json: Any = None) -> HttpResponse:
+    def post(
+        self,
+        target: str,
+        body: bytes | str = b"",
+        headers: Iterable[tuple[str, str]] = (),
+        json: Any = None,
+    ) -> HttpResponse:
         return self.request("POST", target, headers, body, json).response
 
 

@@ -14,7 +14,8 @@ import difflib
 import inspect
 import math
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab.quiz.model import Question
 
@@ -93,7 +94,7 @@ class _Evaluator:
             return _UNARY[type(node.op)](self.eval(node.operand))
         if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
             values = [self.eval(node.left)] + [self.eval(c) for c in node.comparators]
-            pairs = zip(node.ops, values, values[1:])
+            pairs = zip(node.ops, values, values[1:], strict=False)
             return all(_COMPARE[type(op)](left, right) for op, left, right in pairs)
         if isinstance(node, ast.BoolOp):
             values = [self.eval(v) for v in node.values]

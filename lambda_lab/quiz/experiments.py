@@ -7,8 +7,9 @@ only need the names here, and run the experiments when asked (``--run-experiment
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from lambda_lab.quiz.checks import CheckError
 

@@ -41,14 +41,34 @@ class Kind(ABC):
     checkable = False  # its key is a single value a `check` can compare
     per_choice_feedback = False  # wrong answers can carry their own feedback
 
+    @abstractmethod
     def validate(self, q: Scope, *, explained: bool, checked: bool) -> None:
         """Report problems in the type-specific fields of question ``q``."""
 
     def build(self, data: dict[str, Any]) -> dict[str, Any]:
         return {}
 
-    def present(self, question: Question, rng: random.Random) -> tuple[Option, ...]:
+    shuffled = False  # options are shown in a random order
+
+    def option_keys(self, question: Question) -> tuple[Any, ...]:
+        """The keys of the answer options, in the bank's order (none for typed answers)."""
         return ()
+
+    def option_text(self, question: Question, key: Any) -> str:
+        return str(key)
+
+    def present(self, question: Question, rng: random.Random) -> tuple[Option, ...]:
+        keys = list(self.option_keys(question))
+        if self.shuffled:
+            rng.shuffle(keys)
+        return self.options(question, keys)
+
+    def options(self, question: Question, keys: list[Any]) -> tuple[Option, ...]:
+        """Options for keys in the given order, lettered a, b, c..."""
+        return tuple(
+            Option(letter, self.option_text(question, key), key)
+            for letter, key in zip(LETTERS, keys, strict=False)
+        )
 
     @abstractmethod
     def parse(self, item: Item, text: str) -> Any:
@@ -68,8 +88,7 @@ class Kind(ABC):
     def response_text(self, item: Item) -> str:
         if item.response is None:
             return "no answer"
-        keys = sorted(item.response, key=str)
-        return ", ".join(item.letter_of(k) for k in keys)
+        return ", ".join(sorted(item.letter_of(k) for k in item.response))
 
     def key_value(self, question: Question) -> Any:
         return question.answer
@@ -85,6 +104,7 @@ class Kind(ABC):
 class ChoiceKind(Kind):
     fields = ("choices",)
     per_choice_feedback = True
+    shuffled = True
 
     def expected_correct(self, q: Scope) -> int | None:
         return 1
@@ -156,10 +176,11 @@ class ChoiceKind(Kind):
         )
         return {"choices": choices, "select": sum(c.correct for c in choices)}
 
-    def present(self, question: Question, rng: random.Random) -> tuple[Option, ...]:
-        order = list(range(len(question.choices)))
-        rng.shuffle(order)
-        return tuple(Option(LETTERS[i], question.choices[k].text, k) for i, k in enumerate(order))
+    def option_keys(self, question: Question) -> tuple[Any, ...]:
+        return tuple(range(len(question.choices)))
+
+    def option_text(self, question: Question, key: Any) -> str:
+        return question.choices[key].text
 
     def parse(self, item: Item, text: str) -> Any:
         letters = _letters(text)
@@ -220,8 +241,11 @@ class TrueFalseKind(Kind):
     def build(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"answer": data["answer"]}
 
-    def present(self, question: Question, rng: random.Random) -> tuple[Option, ...]:
-        return (Option("a", "True", True), Option("b", "False", False))
+    def option_keys(self, question: Question) -> tuple[Any, ...]:
+        return (True, False)
+
+    def option_text(self, question: Question, key: Any) -> str:
+        return "True" if key else "False"
 
     def parse(self, item: Item, text: str) -> Any:
         word = text.strip().lower()
@@ -306,12 +330,19 @@ class OrderingKind(Kind):
     def build(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"items": tuple(i.strip() for i in data["items"])}
 
+    shuffled = True
+
+    def option_keys(self, question: Question) -> tuple[Any, ...]:
+        return tuple(range(len(question.items)))
+
+    def option_text(self, question: Question, key: Any) -> str:
+        return question.items[key]
+
     def present(self, question: Question, rng: random.Random) -> tuple[Option, ...]:
-        order = list(range(len(question.items)))
-        rng.shuffle(order)
-        if order == sorted(order):  # never show the answer as the starting order
-            order = order[1:] + order[:1]
-        return tuple(Option(LETTERS[i], question.items[k], k) for i, k in enumerate(order))
+        options = super().present(question, rng)
+        if [o.key for o in options] == sorted(o.key for o in options):
+            options = self.options(question, [o.key for o in options[1:] + options[:1]])
+        return options  # never the answer as the starting order
 
     def parse(self, item: Item, text: str) -> Any:
         letters = _letters(text)

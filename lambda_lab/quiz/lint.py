@@ -7,13 +7,13 @@ is never shown, and a question that is shown has passed every rule here.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from lambda_lab.quiz import checks
 from lambda_lab.quiz.kinds import KINDS, Kind
-from lambda_lab.quiz.loader import Document, read
+from lambda_lab.quiz.loader import read
 from lambda_lab.quiz.model import Question, build_question
 from lambda_lab.quiz.profiles import (
     PROFILES_DIR,

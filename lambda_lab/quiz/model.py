@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lambda_lab.quiz.schema import DEFAULT_DIFFICULTY
@@ -65,7 +65,6 @@ class Item:
     hints_shown: int = 0
     flagged: bool = False
     recorded: bool = False  # written to the progress store
-    notes: list[str] = field(default_factory=list)
 
     @property
     def answered(self) -> bool:

@@ -7,10 +7,10 @@ which exams and domains exist, so a question's ``domains`` can only name real on
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from lambda_lab.quiz.loader import Document, read
 from lambda_lab.quiz.model import Question
@@ -84,7 +84,7 @@ def validate_profile(document: Document) -> tuple[list[Problem], ExamProfile | N
 
 def _validate_domains(domains: Scope) -> None:
     total = 0
-    for key, value in domains.value.items():
+    for key in domains.value:
         domain = domains.field(key)
         if not isinstance(key, str) or not SLUG_PATTERN.fullmatch(key):
             domains.reporter.report(domain.path, "expected a lower-case domain key", key=True)

@@ -8,8 +8,9 @@ its path, so a problem it reports carries file, line, column and a readable fiel
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from lambda_lab.quiz.loader import Document, PathKey
 from lambda_lab.quiz.schema import ID_PATTERN
@@ -80,7 +81,7 @@ class Reporter:
         label = field_label(self.document, path)
         self.problems.append(Problem(self.document.path, line, column, label, message))
 
-    def root(self) -> "Scope":
+    def root(self) -> Scope:
         return Scope(self, (), self.document.data)
 
 
@@ -96,11 +97,11 @@ class Scope:
     def present(self) -> bool:
         return self.value is not MISSING
 
-    def field(self, key: str) -> "Scope":
+    def field(self, key: str) -> Scope:
         value = self.value.get(key, MISSING) if isinstance(self.value, dict) else MISSING
         return Scope(self.reporter, self.path + (key,), value)
 
-    def items(self) -> list["Scope"]:
+    def items(self) -> list[Scope]:
         if not isinstance(self.value, list):
             return []
         return [Scope(self.reporter, self.path + (i,), v) for i, v in enumerate(self.value)]

@@ -61,7 +61,9 @@ def simulate_trace(
     """
     options.setdefault("keep_outcomes", True)
     recorded = trace if isinstance(trace, Trace) else Trace(trace)
-    return simulate(functions, recorded, account_limit=account_limit, **options)  # type: ignore[arg-type]
+    return simulate(
+        functions, recorded, account_limit=account_limit, **options  # type: ignore[arg-type]
+    )
 
 
 def _as_tuple(functions: Functions) -> tuple[FunctionConfig, ...]:
@@ -73,10 +75,13 @@ def _as_tuple(functions: Functions) -> tuple[FunctionConfig, ...]:
 def _check_targets(account: Account, patterns: list[Pattern]) -> None:
     known = {f.name for f in account.functions}
     for pattern in patterns:
-        names = {e[1] for e in pattern.entries} if isinstance(pattern, Trace) else {pattern.function}
+        if isinstance(pattern, Trace):
+            names = {entry[1] for entry in pattern.entries}
+        else:
+            names = {pattern.function}
         missing = sorted(names - known)
         if missing:
             raise errors.ResourceNotFoundException(
-                f"Function not found: {', '.join(missing)} (arrival pattern {type(pattern).__name__}; "
-                f"configured: {', '.join(sorted(known)) or 'none'})"
+                f"Function not found: {', '.join(missing)} (arrival pattern "
+                f"{type(pattern).__name__}; configured: {', '.join(sorted(known)) or 'none'})"
             )

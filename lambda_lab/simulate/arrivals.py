@@ -58,7 +58,8 @@ class Steady:
         return math.ceil(self.rate_per_s * self.duration_s - 1e-9)
 
     def events(self) -> Iterator[Arrival]:
-        start, gap, name, kind = self.start_s, 1.0 / self.rate_per_s, self.function, self.invocation_type
+        start, gap = self.start_s, 1.0 / self.rate_per_s
+        name, kind = self.function, self.invocation_type
         for index in range(self.count):
             yield (start + index * gap, name, kind)
 

@@ -22,10 +22,14 @@ INVOCATION_TYPES = (SYNC, ASYNC)
 
 def _int_in_range(owner: str, name: str, value: object, low: int, high: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidParameterValueException(f"{owner}: '{name}' must be an integer (got {value!r})")
+        raise errors.InvalidParameterValueException(
+            f"{owner}: '{name}' must be an integer (got {value!r})"
+        )
     if value < low or (high is not None and value > high):
         bounds = f"in range {low}..{high}" if high is not None else f">= {low}"
-        raise errors.InvalidParameterValueException(f"{owner}: '{name}' must be {bounds} (got {value})")
+        raise errors.InvalidParameterValueException(
+            f"{owner}: '{name}' must be {bounds} (got {value})"
+        )
     return value
 
 
@@ -59,8 +63,12 @@ class FunctionConfig:
                 f"most {limits.FUNCTION_NAME_MAX_CHARS} characters (got {self.name!r})"
             )
         owner = f"function {self.name!r}"
-        _int_in_range(owner, "memory_mb", self.memory_mb, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB)
-        _int_in_range(owner, "timeout_s", self.timeout_s, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S)
+        _int_in_range(
+            owner, "memory_mb", self.memory_mb, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB
+        )
+        _int_in_range(
+            owner, "timeout_s", self.timeout_s, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S
+        )
         _int_in_range(
             owner, "ephemeral_storage_mb", self.ephemeral_storage_mb,
             limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB,

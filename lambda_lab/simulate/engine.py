@@ -35,6 +35,13 @@ from lambda_lab.simulate.result import (
 
 COMPLETE, RETRY, SAMPLE = "complete", "retry", "sample"
 
+# Waits before retrying a throttled async event: 1 s, doubling, capped at 5 minutes (twelve
+# doublings pass the cap, so the last entry is the cap itself).
+_BACKOFF_S = tuple(
+    min(limits.ASYNC_THROTTLE_BACKOFF_MIN_S * 2**step, limits.ASYNC_THROTTLE_BACKOFF_MAX_S)
+    for step in range(12)
+)
+
 
 class _Lane:
     """One function's moving parts during a run."""
@@ -76,9 +83,14 @@ class Simulation:
         until: float | None = None,
         keep_outcomes: bool = False,
     ) -> None:
-        if not (isinstance(sample_every_s, (int, float)) and math.isfinite(sample_every_s)
-                and sample_every_s > 0):
-            raise ValueError(f"'sample_every_s' must be a number of seconds > 0 (got {sample_every_s!r})")
+        if not (
+            isinstance(sample_every_s, (int, float))
+            and math.isfinite(sample_every_s)
+            and sample_every_s > 0
+        ):
+            raise ValueError(
+                f"'sample_every_s' must be a number of seconds > 0 (got {sample_every_s!r})"
+            )
         stream: Iterator[Arrival] = iter(arrivals)
         first = next(stream, None)
         self.start = 0.0 if first is None else float(first[0])
@@ -89,12 +101,15 @@ class Simulation:
         self.sample_every_s = float(sample_every_s)
         self._model = ConcurrencyModel(account, start=self.start)
         self._lanes = {
-            name: _Lane(account.function(name), state) for name, state in self._model.functions.items()
+            name: _Lane(account.function(name), state)
+            for name, state in self._model.functions.items()
         }
         self._queue = EventQueue(start=self.start)
         self._queue.on(COMPLETE, self._on_complete)
         self._queue.on(RETRY, self._on_retry)
         self._queue.on(SAMPLE, self._on_sample)
+        self._schedule = self._queue.schedule
+        self._admit = self._model.admit
         if first is not None:
             self._queue.feed(itertools.chain((first,), stream), self._on_arrival)
         self._arrivals = 0
@@ -102,23 +117,28 @@ class Simulation:
         self._peak = 0
         self._latencies = array("d")
         self._outcomes: list[InvocationOutcome | None] | None = [] if keep_outcomes else None
+        self._unsettled: dict[int, tuple[_Lane, _AsyncEvent]] = {}  # kept with the outcomes
         self._timeline: list[Sample] = []
 
     # -- running -----------------------------------------------------------------------------
     def run(self) -> Result:
-        self._queue.schedule(self.start, SAMPLE, priority=2)
+        self._queue.schedule(self.start, SAMPLE, priority=2)  # the first sample, then one per step
         self._queue.run(self.until)
         # The run ends with its last arrival, completion or retry (or at ``until``); the
         # timeline's last sample is taken exactly then.
         end = self.until if self.until != math.inf else self._last_activity
         while self._timeline and self._timeline[-1].time > end:
-            self._timeline.pop()
+            # Nothing ran after ``end``: the peak these samples saw belongs to the last one.
+            self._peak = max(self._peak, self._timeline.pop().peak_concurrency)
         if not self._timeline or self._timeline[-1].time < end:
             self._model.reap(end)
             self._record_sample(end)
         for lane in self._lanes.values():
             lane.stats.environments_started = lane.state.environments_started
-        outcomes = None if self._outcomes is None else tuple(self._outcomes)  # type: ignore[arg-type]
+        # Async events still queued or running when ``until`` stopped the run stay "pending".
+        for lane, event in list(self._unsettled.values()):
+            self._settle(lane, event, "pending", None, None)
+        outcomes = None if self._outcomes is None else tuple(self._outcomes)
         return Result(
             account=self.account,
             start=self.start,
@@ -146,11 +166,13 @@ class Simulation:
         self._last_activity = when
         if kind == ASYNC:
             lane.stats.async_events += 1
+            event = _AsyncEvent(index, when)
             if self._outcomes is not None:
                 self._outcomes.append(None)  # filled in when the event's fate is known
-            self._attempt(when, lane, _AsyncEvent(index, when))
+                self._unsettled[index] = (lane, event)
+            self._attempt(when, lane, event)
             return
-        reason, how, env = self._model.admit(lane.state, when)
+        reason, how, env = self._admit(lane.state, when)
         if reason is None:
             self._start(when, lane, how, env, index, None)
             return
@@ -164,7 +186,7 @@ class Simulation:
         event.attempts += 1
         if event.attempts > 1:
             lane.stats.async_retries += 1
-        reason, how, env = self._model.admit(lane.state, when)
+        reason, how, env = self._admit(lane.state, when)
         if reason is None:
             self._start(when, lane, how, env, event.index, event)
             return
@@ -173,16 +195,14 @@ class Simulation:
         if lane.state.reserved == 0:  # nothing could ever run it: straight to the DLQ
             self._drop(lane, event, reason)
             return
-        backoff = min(
-            limits.ASYNC_THROTTLE_BACKOFF_MIN_S * 2 ** (event.throttles - 1),
-            limits.ASYNC_THROTTLE_BACKOFF_MAX_S,
-        )
+        step = event.throttles - 1
+        backoff = _BACKOFF_S[min(step, len(_BACKOFF_S) - 1)]
         self._retry_later(when + backoff, lane, event)
 
     def _start(
         self, when: float, lane: _Lane, how: int, env: int, index: int, event: _AsyncEvent | None
     ) -> None:
-        stats, state = lane.stats, lane.state
+        stats = lane.stats
         init_ms = lane.init() if how == COLD else 0.0
         run_ms = lane.duration()
         timed_out = run_ms > lane.timeout_ms
@@ -190,7 +210,7 @@ class Simulation:
             run_ms = lane.timeout_ms
             stats.timeouts += 1
         total_ms = init_ms + run_ms
-        self._queue.schedule(when + total_ms / 1000.0, COMPLETE, (lane, how, env, timed_out, event))
+        self._schedule(when + total_ms / 1000.0, COMPLETE, (lane, how, env, timed_out, event))
         stats.invocations += 1
         if how == PROVISIONED:
             stats.provisioned_invocations += 1
@@ -199,12 +219,14 @@ class Simulation:
             stats.billed_ms += billed_milliseconds(total_ms)
             if how == COLD:
                 stats.cold_starts += 1
-            if state.provisioned:
+            if lane.state.provisioned:
                 stats.spillover_invocations += 1
-        if state.in_flight > stats.peak_concurrency:
-            stats.peak_concurrency = state.in_flight
-        if self._model.in_flight > self._peak:
-            self._peak = self._model.in_flight
+        in_flight = lane.state.in_flight
+        if in_flight > stats.peak_concurrency:
+            stats.peak_concurrency = in_flight
+        in_flight = self._model.in_flight
+        if in_flight > self._peak:
+            self._peak = in_flight
         if event is not None:
             event.last = (how, env, init_ms, run_ms, when)
             return
@@ -214,7 +236,7 @@ class Simulation:
                 index, when, lane.config.name, "RequestResponse",
                 "timeout" if timed_out else "ok", None, cold=how == COLD,
                 provisioned=how == PROVISIONED,
-                spillover=how != PROVISIONED and state.provisioned > 0, env_id=env,
+                spillover=how != PROVISIONED and lane.state.provisioned > 0, env_id=env,
                 init_ms=init_ms, duration_ms=run_ms, started=when, latency_ms=total_ms,
             ))
 
@@ -257,6 +279,7 @@ class Simulation:
     ) -> None:
         if self._outcomes is None:
             return
+        del self._unsettled[event.index]
         how, env, init_ms, run_ms, started = event.last or (COLD, None, 0.0, 0.0, None)
         ran = event.last is not None
         self._outcomes[event.index] = InvocationOutcome(
@@ -272,14 +295,19 @@ class Simulation:
         self._model.reap(when)
         self._record_sample(when)
         if self._queue.has_pending():
-            self._queue.schedule(when + self.sample_every_s, SAMPLE, priority=2)
+            # Counted from the start, not added up, so that 0.1 s samples do not drift.
+            upcoming = self.start + len(self._timeline) * self.sample_every_s
+            self._queue.schedule(upcoming, SAMPLE, priority=2)
 
     def _record_sample(self, when: float) -> None:
-        lanes = self._lanes.values()
-        totals = [lane.stats for lane in lanes]
+        totals = [lane.stats for lane in self._lanes.values()]
         self._timeline.append(Sample(
             time=when,
             concurrency=self._model.in_flight,
+            unreserved_concurrency=self._model.unreserved_in_flight,
+            provisioned_concurrency=sum(
+                lane.state.provisioned_in_flight for lane in self._lanes.values()
+            ),
             peak_concurrency=max(self._peak, self._model.in_flight),
             environments=self._model.environments_alive(),
             invocations=sum(s.invocations for s in totals),

@@ -57,7 +57,9 @@ class InvocationOutcome:
     time: float  # when it arrived
     function: str
     invocation_type: str
-    status: str  # ok | timeout | throttled (sync 429) | dropped (async event lost)
+    # ok | timeout | throttled (sync 429) | dropped (async event lost) | pending (async event
+    # still queued or running when the run stopped at ``until``)
+    status: str
     reason: str | None  # the throttle Reason, or why an async event was dropped
     cold: bool = False
     provisioned: bool = False
@@ -75,7 +77,9 @@ class Sample:
     """The account at one sampling instant; counts are totals since the start."""
 
     time: float
-    concurrency: int  # in flight at this instant
+    concurrency: int  # in flight at this instant (ConcurrentExecutions)
+    unreserved_concurrency: int  # of which in the shared pool (UnreservedConcurrentExecutions)
+    provisioned_concurrency: int  # of which on provisioned environments
     peak_concurrency: int  # highest in flight since the previous sample
     environments: int  # alive (busy or idle), provisioned included
     invocations: int
@@ -168,7 +172,7 @@ class Result:
 
     # -- money ---------------------------------------------------------------------------------
     def bill(self, *, free_tier: bool = False) -> Bill:
-        """The itemised bill of the whole run (``lambda_lab.pricing``); no free tier unless asked."""
+        """The itemised bill of the whole run, by ``lambda_lab.pricing``; free tier if asked."""
         from lambda_lab.simulate.cost import bill_at
 
         return bill_at(self, len(self.timeline) - 1, free_tier=free_tier)

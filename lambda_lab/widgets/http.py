@@ -25,7 +25,12 @@ DOORS = {
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 REST_STAGE = "prod"
 PANES = ("request", "event", "payload", "response")
-_TITLES = ("HTTP request", "Event the function received", "What the function returned", "HTTP response")
+_TITLES = (
+    "HTTP request",
+    "Event the function received",
+    "What the function returned",
+    "HTTP response",
+)
 
 
 def parse_header_lines(text: str) -> list[tuple[str, str]]:
@@ -74,8 +79,13 @@ def _show_body(body: bytes) -> str:
 class HttpRequestBuilder:
     """Compose a request, send it through the chosen front door, read the four stages."""
 
-    def __init__(self, invoke: Invoke, function_name: str, door: str = "alb",
-                 multi_value_headers: bool = False) -> None:
+    def __init__(
+        self,
+        invoke: Invoke,
+        function_name: str,
+        door: str = "alb",
+        multi_value_headers: bool = False,
+    ) -> None:
         import ipywidgets as w  # lazily: the package must import without widget machinery
 
         if door not in DOORS:
@@ -85,25 +95,46 @@ class HttpRequestBuilder:
         self.last: Exchange | None = None
         self.texts: dict[str, str] = dict.fromkeys(PANES, "")
 
-        self.door = w.Dropdown(options=[(label, key) for key, label in DOORS.items()], value=door,
-                               description="Front door")
-        self.multi_value = w.Checkbox(value=multi_value_headers, description="multi-value headers",
-                                      tooltip=MULTI_VALUE_ATTRIBUTE)
+        self.door = w.Dropdown(
+            options=[(label, key) for key, label in DOORS.items()],
+            value=door,
+            description="Front door",
+        )
+        self.multi_value = w.Checkbox(
+            value=multi_value_headers,
+            description="multi-value headers",
+            tooltip=MULTI_VALUE_ATTRIBUTE,
+        )
         self.method = w.Dropdown(options=METHODS, value="GET", description="Method")
         self.path = w.Text(value="/", description="Path")
         self.query = w.Text(value="", description="Query", placeholder="a=1&a=2 (sent as typed)")
-        self.headers = w.Textarea(value="Accept: text/html", description="Headers",
-                                  placeholder="Name: value, one per line; names may repeat")
+        self.headers = w.Textarea(
+            value="Accept: text/html",
+            description="Headers",
+            placeholder="Name: value, one per line; names may repeat",
+        )
         self.body = w.Textarea(value="", description="Body")
         self.send = w.Button(description="Send", button_style="primary")
         self.status = w.HTML()
         self._panes = {name: w.HTML() for name in PANES}
         self.send.on_click(lambda _button: self.submit())
-        columns = [w.VBox([w.HTML(f"<b>{title}</b>"), self._panes[name]],
-                          layout=w.Layout(width="25%", overflow="auto"))
-                   for name, title in zip(PANES, _TITLES)]
-        form = w.VBox([w.HBox([self.door, self.multi_value]), w.HBox([self.method, self.path]),
-                       self.query, self.headers, self.body, w.HBox([self.send, self.status])])
+        columns = [
+            w.VBox(
+                [w.HTML(f"<b>{title}</b>"), self._panes[name]],
+                layout=w.Layout(width="25%", overflow="auto"),
+            )
+            for name, title in zip(PANES, _TITLES, strict=True)
+        ]
+        form = w.VBox(
+            [
+                w.HBox([self.door, self.multi_value]),
+                w.HBox([self.method, self.path]),
+                self.query,
+                self.headers,
+                self.body,
+                w.HBox([self.send, self.status]),
+            ]
+        )
         self.view = w.VBox([form, w.HBox(columns)])
 
     def front_door(self) -> FrontDoor:
@@ -118,7 +149,9 @@ class HttpRequestBuilder:
 
     def _build(self, kind: str) -> FrontDoor:
         if kind == "alb":
-            return LoadBalancer("lab-alb", self.invoke, TargetGroup("lab-targets", self.function_name))
+            return LoadBalancer(
+                "lab-alb", self.invoke, TargetGroup("lab-targets", self.function_name)
+            )
         if kind == "rest":
             api = RestApi("lab-rest-api", self.invoke, REST_STAGE)
             api.add_route("ANY", "/", self.function_name)
@@ -143,7 +176,9 @@ class HttpRequestBuilder:
             headers.insert(0, ("Host", "localhost"))
         if body and not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(len(body))))
-        return HttpRequest.build(self.method.value, f"{path}?{query}" if query else path, headers, body)
+        return HttpRequest.build(
+            self.method.value, f"{path}?{query}" if query else path, headers, body
+        )
 
     def submit(self) -> Exchange | None:
         """Send the request; on bad input show why and send nothing."""
@@ -156,7 +191,8 @@ class HttpRequestBuilder:
         self.last = exchange
         self.texts = {
             "request": format_request(request),
-            "event": json.dumps(exchange.event, indent=2) if exchange.event is not None
+            "event": json.dumps(exchange.event, indent=2)
+            if exchange.event is not None
             else f"(no event: {exchange.error_reason})",
             "payload": format_payload(exchange),
             "response": format_response(exchange.response),

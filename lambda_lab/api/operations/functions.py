@@ -1,4 +1,4 @@
-"""The Lambda operations the Lab answers over its REST API, one function each.
+"""Function CRUD, reserved concurrency, account settings and Invoke over the REST API.
 
 Each takes the Lab and the operation's input (AWS member names, already parsed by
 rest.py) and returns the output members. The REST layer finds them by name
@@ -11,6 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
+
+__all__ = [
+    "create_function", "get_function", "get_function_configuration", "list_functions",
+    "update_function_code", "update_function_configuration", "delete_function",
+    "put_function_concurrency", "get_function_concurrency", "delete_function_concurrency",
+    "get_account_settings", "invoke",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab

@@ -1,0 +1,63 @@
+"""The quiz engine: YAML banks -> validated questions -> sessions -> widget or terminal.
+
+At the end of a lesson::
+
+    from lambda_lab.quiz import show
+    show("invocation_models")                 # practice with feedback and hints
+    show(exam="saa-c03")                      # a timed exam with a question grid
+
+In a terminal: ``lambda-lab quiz``. Names are imported lazily: the terminal quiz must
+start fast, and ipywidgets is only needed by :func:`show`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "show",
+    "lint",
+    "load_bank",
+    "Session",
+    "ProgressStore",
+    "Question",
+]
+
+_LAZY = {
+    "lint": ("lambda_lab.quiz.lint", "lint"),
+    "load_bank": ("lambda_lab.quiz.bank", "load_bank"),
+    "Session": ("lambda_lab.quiz.session", "Session"),
+    "ProgressStore": ("lambda_lab.quiz.progress", "ProgressStore"),
+    "Question": ("lambda_lab.quiz.model", "Question"),
+}
+
+
+def show(
+    *topics: str,
+    exam: str | None = None,
+    mode: str = "practice",
+    seed: int | None = None,
+    count: int | None = None,
+    learner: str | None = None,
+    new: bool = False,
+) -> Any:
+    """A quiz widget for the given topics (all when none): practice, review, drill, or an
+    exam when ``exam`` names a profile such as "saa-c03". Progress is shared with the
+    terminal quiz, and a saved session resumes unless ``new`` is true."""
+    from lambda_lab.quiz.widget import build
+
+    return build(topics, exam=exam, mode=mode, seed=seed, count=count, learner=learner, new=new)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lambda_lab.quiz' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

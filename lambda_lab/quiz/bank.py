@@ -1,0 +1,67 @@
+"""Finding the banks and loading the questions a front end asks for.
+
+Front ends load through the linter (:func:`lambda_lab.quiz.lint.lint`), so a broken
+question is reported and left out, never shown half-valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lambda_lab.quiz.lint import BANKS_DIR, lint
+from lambda_lab.quiz.model import Question
+from lambda_lab.quiz.schema import LESSONS
+from lambda_lab.quiz.validate import Problem
+
+
+class UnknownTopic(ValueError):
+    """A topic name that matches no bank file."""
+
+
+@dataclass(frozen=True)
+class Bank:
+    topics: tuple[str, ...]
+    questions: tuple[Question, ...]
+    problems: tuple[Problem, ...]  # what was left out, and why
+
+    def by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+
+def _lesson_order(topic: str) -> tuple[int, str]:
+    for number, lesson in enumerate(LESSONS):
+        if lesson.split("_", 1)[1] == topic:
+            return (number, topic)
+    return (len(LESSONS), topic)
+
+
+def available_topics(directory: Path = BANKS_DIR) -> list[str]:
+    """Topics with a bank file, in lesson order."""
+    return sorted((p.stem for p in directory.glob("*.yaml")), key=_lesson_order)
+
+
+def resolve_topics(names: Sequence[str], directory: Path = BANKS_DIR) -> list[str]:
+    """Topic names as typed ('pricing', 'invocation-models', '04', '04_invocation_models')
+    mapped to bank topics, in lesson order; UnknownTopic names what is available."""
+    topics = available_topics(directory)
+    chosen = []
+    for name in names:
+        wanted = name.strip().lower().replace("-", "_")
+        matches = [
+            t
+            for t in topics
+            if wanted in (t, f"{_lesson_order(t)[0] + 1:02d}", f"{_lesson_order(t)[0] + 1:02d}_{t}")
+        ]
+        if not matches:
+            raise UnknownTopic(f"unknown topic '{name}'; available: {', '.join(topics)}")
+        chosen.extend(m for m in matches if m not in chosen)
+    return sorted(chosen, key=_lesson_order)
+
+
+def load_bank(topics: Sequence[str] | None = None, directory: Path = BANKS_DIR) -> Bank:
+    """The valid questions of the given topics (all topics when None), in lesson order."""
+    chosen = list(topics) if topics else available_topics(directory)
+    result = lint([directory / f"{topic}.yaml" for topic in chosen])
+    return Bank(tuple(chosen), tuple(result.questions), tuple(result.problems))

@@ -1,0 +1,156 @@
+"""Rich renderables for the terminal quiz: a question, feedback, and the end screen.
+
+Pure functions from session state to renderables; the terminal loop decides when to
+print them. Bank text is never parsed as rich markup (it may contain brackets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from lambda_lab.quiz.model import Item
+from lambda_lab.quiz.scoring import Feedback, Report
+from lambda_lab.quiz.session import Session
+
+KIND_LABELS = {
+    "single": "single answer",
+    "multiple": "multiple response",
+    "true_false": "true or false",
+    "numeric": "number",
+    "ordering": "ordering",
+}
+TTY_KEYS = "a-e choose · space toggle · ↑↓ move · enter submit · h hint · f flag · q save & quit"
+LINE_KEYS = "Type your answer and press Enter (h hint, f flag, q save and quit)"
+EXAM_KEYS = " · n/p next/previous"
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def header(session: Session) -> Text:
+    item = session.current
+    text = Text()
+    text.append(f"Question {session.index + 1}/{len(session.items)}", style="bold")
+    text.append(f"  {item.question.topic}  ·  {KIND_LABELS[item.question.type]}", style="dim")
+    if session.mode != "practice":
+        text.append(f"  ·  {session.mode}", style="dim")
+    if item.flagged:
+        text.append("  ⚑ flagged", style="yellow")
+    left = session.time_left()
+    if left is not None:
+        text.append(f"  ·  time left {clock_text(left)}", style="bold cyan")
+    return text
+
+
+def question_view(
+    session: Session,
+    picked: Sequence[str] = (),
+    cursor: int | None = None,
+    typed: str = "",
+    message: str = "",
+    interactive: bool = True,
+) -> RenderableType:
+    """The current question, with the learner's draft answer when typing interactively."""
+    item = session.current
+    question = item.question
+    parts: list[RenderableType] = [header(session), Text(), Markdown(question.prompt)]
+    parts.append(Text(question.kind.instructions(question), style="italic"))
+    for position, option in enumerate(item.options):
+        parts.append(
+            _option_line(item, position, option.letter, option.text, picked, cursor, interactive)
+        )
+    if question.type == "numeric" and interactive:
+        parts.append(Text(f"Your answer: {typed}▌ {question.unit}"))
+    for number, hint in enumerate(session.hints(), start=1):
+        parts.append(Text(f"Hint {number}: {hint}", style="green"))
+    if message:
+        parts.append(Text(message, style="yellow"))
+    keys = (TTY_KEYS if interactive else LINE_KEYS) + (EXAM_KEYS if session.mode == "exam" else "")
+    parts.extend([Text(), Text(keys, style="dim")])
+    return Group(*parts)
+
+
+def _option_line(
+    item: Item,
+    position: int,
+    letter: str,
+    text: str,
+    picked: Sequence[str],
+    cursor: int | None,
+    interactive: bool,
+) -> Text:
+    line = Text("› " if cursor == position else "  ", style="bold")
+    kind = item.question.type
+    if interactive and kind == "ordering":
+        line.append(f"{picked.index(letter) + 1}. " if letter in picked else "   ", style="cyan")
+    elif interactive and kind == "multiple":
+        line.append("[x] " if letter in picked else "[ ] ", style="cyan")
+    elif interactive:
+        line.append("(•) " if letter in picked else "( ) ", style="cyan")
+    line.append(f"{letter}) ", style="bold")
+    line.append(text)
+    return line
+
+
+def feedback_view(result: Feedback) -> RenderableType:
+    parts: list[RenderableType] = []
+    if result.correct:
+        parts.append(Text("✔ Correct", style="bold green"))
+    else:
+        parts.append(Text(f"✘ Not quite. You answered: {result.given}", style="bold red"))
+    parts.append(Text(f"Answer: {result.key}", style="bold"))
+    for letter, note in result.notes:
+        parts.append(Text(f"  {letter}) {note}"))
+    if result.explanation:
+        parts.append(Markdown(result.explanation))
+    parts.append(_references(result))
+    return Group(*parts)
+
+
+def _references(result: Feedback) -> Text:
+    text = Text("Read more: ", style="dim")
+    text.append(" ".join(result.references), style="blue")
+    text.append(f"  ·  lesson {result.lesson}", style="dim")
+    return text
+
+
+def end_view(report: Report, title: str) -> RenderableType:
+    parts: list[RenderableType] = []
+    score = f"{title}: {report.correct}/{report.total} correct ({report.percent:.0f}%)"
+    parts.append(Text(score, style="bold"))
+    if report.passed is not None:
+        verdict = "PASS" if report.passed else "FAIL"
+        style = "bold green" if report.passed else "bold red"
+        parts.append(Text(f"{verdict} (pass mark {report.pass_mark}%)", style=style))
+    if report.time_limit_s is not None:
+        used = f"Time used {clock_text(report.elapsed_s)} of {clock_text(report.time_limit_s)}"
+        parts.append(Text(used, style="dim"))
+    if report.domains:
+        table = Table(title="Score by exam domain", title_justify="left")
+        for column in ("Exam", "Domain", "Correct", "Score"):
+            table.add_column(column, justify="right" if column in ("Correct", "Score") else "left")
+        for domain in report.domains:
+            correct = f"{domain.correct}/{domain.total}"
+            table.add_row(domain.exam, domain.title, correct, f"{domain.percent:.0f}%")
+        parts.append(table)
+    if report.review:
+        parts.append(Text("Wrong and flagged questions", style="bold underline"))
+    for entry in report.review:
+        state = (
+            "flagged" if entry.item.correct else ("wrong" if entry.item.answered else "unanswered")
+        )
+        first_line = entry.item.question.prompt.strip().splitlines()[0]
+        parts.append(Text(f"\n{entry.number}. [{state}] {first_line}", style="bold"))
+        result = entry.feedback
+        parts.append(Text(f"   You answered: {result.given}   Answer: {result.key}"))
+        if result.explanation:
+            parts.append(Markdown(result.explanation))
+        parts.append(_references(result))
+    return Group(*parts)
