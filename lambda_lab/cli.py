@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("lambda_lab.invoke_cli", "run a handler file once in a fresh Lab and print what AWS would"),
     "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
     "price": ("lambda_lab.pricing_cli", "estimate a monthly Lambda bill"),
+    "serve": ("lambda_lab.serve", "serve the Lab as an AWS endpoint on 127.0.0.1 for boto3 and the AWS CLI"),
 }
 
 

@@ -33,6 +33,15 @@ from lambda_lab.service import LambdaService
 from lambda_lab.versions import Versions
 
 
+def run_base_dir() -> str:
+    """Where Labs keep their files: outside /tmp when possible, because each environment
+    gets its own private /tmp mounted over the real one (and would not see the code)."""
+    for candidate in (os.environ.get("LAMBDA_LAB_RUN_DIR", ""), "/var/tmp"):
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return tempfile.gettempdir()
+
+
 _open_labs: list[weakref.ref[Lab]] = []
 
 
@@ -78,7 +87,7 @@ class Lab:
     ) -> None:
         self.region = region
         self.clock = _make_clock(clock)
-        self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-")
+        self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
         os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
         self.functions = Registry(region)
         self.logs = LogStore()

@@ -47,7 +47,21 @@ def _number(name: str, low: Decimal, high: Decimal) -> Callable[[str], Decimal]:
     return parse
 
 
+EXAMPLES = """\
+examples:
+  lambda-lab price --requests 3000000 --duration-ms 120 --memory 1536
+  lambda-lab price --requests 3000000 --duration-ms 120 --memory 1536 --arch arm64 --json
+  lambda-lab price --requests 2000000 --duration-ms 280 --memory 4096 \\
+                   --provisioned 7 --provisioned-hours 24
+
+Prices: US East (N. Virginia). The free tier (1M requests and 400,000 GB-s a month)
+is subtracted unless --no-free-tier is given; it never covers provisioned concurrency.
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     parser.add_argument(
         "--requests",
         required=True,
@@ -67,7 +81,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=_integer("--memory", limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB),
         help=f"memory in MB ({limits.MEMORY_MIN_MB}-{limits.MEMORY_MAX_MB})",
     )
-    parser.add_argument("--arch", choices=limits.ARCHITECTURES, default="x86_64")
+    parser.add_argument(
+        "--arch",
+        choices=limits.ARCHITECTURES,
+        default=limits.DEFAULT_ARCHITECTURE,
+        help="instruction set (default x86_64); arm64 costs about 20%% less per GB-s",
+    )
     parser.add_argument(
         "--ephemeral",
         type=_integer("--ephemeral", limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB),
@@ -114,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error("--provisioned needs --provisioned-hours (how long it is enabled)")
     if not args.provisioned and pc_options_without_pc:
         return _usage_error("--provisioned-hours and --provisioned-requests need --provisioned N")
+    if args.provisioned_requests is not None and args.provisioned_requests > args.requests:
+        return _usage_error(
+            f"--provisioned-requests must be at most --requests ({args.requests:,})"
+            f" (got {args.provisioned_requests:,})"
+        )
     try:
         bill = estimate(
             requests=args.requests,

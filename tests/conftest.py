@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import glob
 import os
-import tempfile
 import threading
 import time
 
@@ -22,7 +21,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 def _lab_dirs() -> set[str]:
     # Only this process's Labs: other test runs on the same machine may be working too.
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), f"lambda-lab-{os.getpid()}-*")))
+    from lambda_lab.lab import run_base_dir
+
+    return set(glob.glob(os.path.join(run_base_dir(), f"lambda-lab-{os.getpid()}-*")))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -149,3 +149,19 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_each_environment_has_its_own_tmp_and_environment(lab: Lab) -> None:
+    writer = "import os\ndef lambda_handler(e, c):\n    open('/tmp/secret.txt', 'w').write('mine')\n    return sorted(os.listdir('/tmp'))\n"
+    reader = "import os\ndef lambda_handler(e, c):\n    return [sorted(os.listdir(os.environ['TMPDIR'])), os.environ.get('SECRET')]\n"
+    lab.deploy("writer", writer, Environment={"Variables": {"SECRET": "writer-only"}})
+    lab.deploy("reader", reader)
+    assert "secret.txt" in lab.invoke("writer").value
+    assert lab.invoke("reader").value == [[], None]
+    assert not os.path.exists("/tmp/secret.txt") or _private_tmp_unavailable(lab)
+
+
+def _private_tmp_unavailable(lab: Lab) -> bool:
+    """On hosts without mount namespaces the Lab falls back to TMPDIR (said in the README)."""
+    lab.deploy("probe", "import os\ndef lambda_handler(e, c):\n    return os.environ['TMPDIR']\n")
+    return lab.invoke("probe").value != "/tmp"

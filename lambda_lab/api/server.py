@@ -50,7 +50,7 @@ class AwsEndpoint:
     """``AwsEndpoint(lab).url`` serves the Lab's AWS account on ``http://127.0.0.1:<port>``."""
 
     def __init__(self, lab: Lab, port: int = 0, host: str = LOOPBACK,
-                 after_change: Callable[[], None] | None = None) -> None:
+                 after_change: Callable[[str, str], None] | None = None) -> None:
         from werkzeug.serving import make_server
 
         if host != LOOPBACK:
@@ -121,7 +121,7 @@ class AwsEndpoint:
 
             reply = error_reply(errors.ServiceException(f"The Lab failed to answer {method} {raw_path}: {exc!r}"))
         if method != "GET" and self.after_change is not None and reply.status < 300:
-            self.after_change()
+            self.after_change(method, raw_path)
         reply.headers.setdefault("x-amzn-RequestId", _request_id())
         return _respond(start_response, reply.status, reply.headers, reply.body)
 

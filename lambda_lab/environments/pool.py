@@ -34,6 +34,10 @@ FAKE_CREDENTIALS = {
 }
 
 
+def _under(folder: str, path: str) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
+
+
 def _nobody() -> tuple[int, int]:
     import pwd
 
@@ -151,6 +155,7 @@ class EnvironmentPool:
                 "task_root": config.code_dir,
                 "environ": environ,
                 "cgroup": self.process_cap.cgroup_for(env_id),
+                "private_tmp": None if _under("/tmp", tmp_dir) else tmp_dir,
                 "drop_to_nobody": self.process_cap.drop_to_nobody,
                 "rlimits": {
                     "RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX,

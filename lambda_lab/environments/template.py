@@ -23,6 +23,7 @@ import sys
 import time
 
 from lambda_lab.environments import bootstrap, protocol  # noqa: F401 - imported once, shared by forks
+from lambda_lab.environments.private_tmp import mount_private_tmp
 
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
@@ -77,6 +78,8 @@ def _child(config: dict, data_sock: socket.socket | None, control: socket.socket
     os.environ.clear()
     os.environ.update(config["environ"])
     time.tzset()
+    if config.get("private_tmp") and mount_private_tmp(config["private_tmp"]):
+        os.environ["TMPDIR"] = "/tmp"  # the environment's own /tmp, as on AWS
     if config.get("cgroup"):
         with open(os.path.join(config["cgroup"], "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))

@@ -133,18 +133,25 @@ def _lint_bank(
     for q in questions.items():
         before = len(reporter.problems)
         _validate_question(q, exams)
+        _check_unique_id(q, first_seen)
         if len(reporter.problems) > before:
             continue
         line = document.mark(q.path)[0]
         question = build_question(q.value, str(topic.value), f"{document.path}:{line}")
-        if question.id in first_seen:
-            first = first_seen[question.id]
-            q.field("id").report(f"duplicate id '{question.id}' (first defined at {first})")
-            continue
-        first_seen[question.id] = "{}:{}:{}".format(document.path, *document.mark(q.path + ("id",)))
         if _check_agrees(q, question, run_experiments):
             built.append(question)
     return built
+
+
+def _check_unique_id(q: Scope, first_seen: dict[str, str]) -> None:
+    qid = q.field("id")
+    if not isinstance(qid.value, str) or not ID_PATTERN.fullmatch(qid.value):
+        return  # already reported as malformed
+    if qid.value in first_seen:
+        qid.report(f"duplicate id '{qid.value}' (first defined at {first_seen[qid.value]})")
+    else:
+        where = qid.reporter.document.mark(qid.path)
+        first_seen[qid.value] = f"{qid.reporter.document.path}:{where[0]}:{where[1]}"
 
 
 def _at(problem: Problem, mark: tuple[int, int]) -> Problem:
@@ -203,7 +210,8 @@ def _validate_domains(domains: Scope, exams: dict[str, dict[str, Domain]]) -> No
             domains.reporter.report(domain.path, message, key=True)
         elif key not in exams[exam]:
             known = ", ".join(sorted(exams[exam]))
-            domain.report(f"unknown domain {describe(key)} for {exam}; expected one of: {known}")
+            shown = f"'{key}'" if isinstance(key, str) else describe(key)
+            domain.report(f"unknown domain {shown} for {exam}; expected one of: {known}")
 
 
 def _validate_references(references: Scope) -> None:
@@ -246,6 +254,11 @@ def _validate_check(check: Scope, kind: Kind | None) -> None:
         if target.value not in EXPERIMENTS:
             known = ", ".join(EXPERIMENTS)
             target.report(f"unknown experiment '{target.value}'; expected one of: {known}")
+    else:
+        try:
+            checks.evaluate_limit(target.value)
+        except checks.CheckError as exc:
+            target.report(str(exc))
     if kind is not None and not kind.checkable:
         usable = ", ".join(name for name, k in KINDS.items() if k.checkable)
         check.report(f"a '{kind.name}' question has no single key to check; use {usable}")
