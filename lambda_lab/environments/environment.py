@@ -84,6 +84,7 @@ class Environment:
         self._spawner = spawner
         self.config = config
         self._sock: socket.socket | None = None
+        self._poller: select.poll | None = None
         self._log_fd = -1
         self._log_start = 0  # where this phase's output begins in the log file
         self._peak_kb = 0
@@ -160,8 +161,10 @@ class Environment:
 
     def _wait(self, started: float, limit_s: float, phase: str) -> Outcome:
         assert self._sock is not None
-        poller = select.poll()
-        poller.register(self._sock, select.POLLIN | select.POLLHUP)
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self._sock, select.POLLIN | select.POLLHUP)
+        poller = self._poller
         deadline = started + limit_s
         limit_kb = self.memory_mb * 1024
         governor: CpuGovernor | None = None
