@@ -103,6 +103,7 @@ class Lab:
         self.service = LambdaService(self)
         self._rest_api: Any = None
         self._endpoint: Any = None  # the loopback AWS endpoint, once serve() started it
+        self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
         self._finalizer = weakref.finalize(
             self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir
@@ -113,6 +114,8 @@ class Lab:
     def close(self) -> None:
         """End every environment and the template process; remove the Lab's files."""
         self._closed = True
+        if self._front_doors is not None:
+            self._front_doors.close()
         if self._endpoint is not None:
             self._endpoint.close()
         self._finalizer()
@@ -200,6 +203,26 @@ class Lab:
 
             self._endpoint = AwsEndpoint(self, port)
         return self._endpoint
+
+    def front_doors(self) -> Any:
+        """The HTTP front doors (``lambda_lab.http.lab_doors.FrontDoors``), made on first use."""
+        if self._front_doors is None:
+            from lambda_lab.http.lab_doors import FrontDoors
+
+            self._front_doors = FrontDoors(self)
+        return self._front_doors
+
+    def alb(self, name: str, function_name: str, **options: Any) -> Any:
+        """An Application Load Balancer forwarding to ``function_name``, on a loopback listener."""
+        return self.front_doors().alb(name, function_name, **options)
+
+    def http_api(self, name: str, routes: Any, **options: Any) -> Any:
+        """An API Gateway HTTP API (payload 2.0), on a loopback listener."""
+        return self.front_doors().http_api(name, routes, **options)
+
+    def rest_api_gateway(self, name: str, routes: Any, **options: Any) -> Any:
+        """An API Gateway REST API (payload 1.0); not :meth:`rest_api`, Lambda's own API."""
+        return self.front_doors().rest_api_gateway(name, routes, **options)
 
     def environments(self, name: str | None = None) -> list[Any]:
         """The execution environments alive now (warm or busy), for a function or all."""

@@ -121,6 +121,9 @@ class PowerTuning:
         duration_axes.plot(memory, [p.mean_duration_ms for p in self.points], "o-", color="C0")
         costs = [float(p.cost_per_million) for p in self.points]
         cost_axes.plot(memory, costs, "s--", color="C1")
+        # From zero, so that a cost that is nearly level also looks level.
+        duration_axes.set_ylim(bottom=0)
+        cost_axes.set_ylim(bottom=0)
         duration_axes.set_xlabel("memory (MB)")
         duration_axes.set_ylabel("mean duration (ms)", color="C0")
         cost_axes.set_ylabel("cost per 1M invocations (USD)", color="C1")
