@@ -48,7 +48,16 @@ class InvokeResult:
 
     @property
     def log(self) -> str:
-        """This invocation's log lines (INIT_START and init output too on a cold start)."""
+        """This invocation's log, for reading (INIT_START and init output too on a cold start).
+
+        AWS's runtime joins a traceback's lines with carriage returns so that it stays one
+        log event; a notebook would print them over each other, so here they become line
+        breaks. ``lab.logs`` and LogResult keep the exact text.
+        """
+        return self.raw_log.replace("\r", "\n")
+
+    @property
+    def raw_log(self) -> str:
         return "".join(line + "\n" for line in self._render_log()) if self._render_log else ""
 
     def _tail(self) -> str:
@@ -121,15 +130,13 @@ def invoke_sync(
         check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES)
     context = _decode_client_context(client_context)
     request_id = request_id or new_request_id()
-    slot = lab.concurrency.admit(config, version)
+    slot = lab.concurrency.admit(config, version)  # a provisioned, warm or cold environment, or a 429
     try:
-        env, init = lab.pool.acquire(config, version, slot.initialization_type)
-        try:
-            return _run(lab, config, version, env, init, payload, request_id, log_type, context, invocation_type)
-        finally:
-            lab.pool.release(env, config)
+        return _run(
+            lab, config, version, slot.environment, slot.init, payload, request_id, log_type, context, invocation_type
+        )
     finally:
-        lab.concurrency.release(config, slot)
+        lab.concurrency.release(config, slot)  # the environment goes back, then the counts drop
 
 
 def _decode_client_context(text: str | None) -> Any:

@@ -27,9 +27,16 @@ from lambda_lab.environments.spawner import Spawner
 from lambda_lab.functions import Registry
 from lambda_lab.invoke import InvokeResult, invoke_sync
 from lambda_lab.logs import LogStore
+from lambda_lab.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.permissions import Policies
 from lambda_lab.records import RecordStore
 from lambda_lab.service import LambdaService
+from lambda_lab.async_invoke import AsyncQueue
+from lambda_lab.dispatch import Dispatcher
+from lambda_lab.event_sources.hub import EventSources
+from lambda_lab.metrics import Metrics
+from lambda_lab.services.delivery import Deliverer
+from lambda_lab.services.endpoint import LabEndpoint
 from lambda_lab.versions import Versions
 
 
@@ -64,7 +71,10 @@ def _make_clock(clock: str | Clock) -> Clock:
     raise ValueError(f"clock must be 'real', 'virtual' or a Clock (got {clock!r})")
 
 
-def _cleanup(spawner: Spawner, pool: EnvironmentPool, clock: Clock, root_dir: str) -> None:
+def _cleanup(spawner: Spawner, pool: EnvironmentPool, clock: Clock, root_dir: str,
+             closers: tuple[Callable[[], None], ...] = ()) -> None:
+    for close in closers:  # background threads and the services endpoint first
+        close()
     pool.close()
     spawner.close()
     clock.close()
@@ -84,6 +94,9 @@ class Lab:
         keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
         account_concurrency: int = limits.ACCOUNT_CONCURRENCY_DEFAULT,
         cpu_follows_memory: bool = True,
+        scaling_rate_environments: int = limits.SCALING_RATE_ENVIRONMENTS,
+        scaling_rate_period_s: float = limits.SCALING_RATE_PERIOD_S,
+        memory_budget_mb: float = DEFAULT_BUDGET_MB,
     ) -> None:
         self.region = region
         self.clock = _make_clock(clock)
@@ -94,19 +107,31 @@ class Lab:
         self.records = RecordStore()
         self.versions = Versions()
         self.permissions = Policies()
-        self.concurrency = Concurrency(account_concurrency)
         self._spawner = Spawner()
         self.pool = EnvironmentPool(
             self._spawner, self.root_dir, self.clock, region, keep_alive_s, self._worker_environ
         )
         self.pool.cpu_follows_memory = cpu_follows_memory
+        self.concurrency = Concurrency(  # admission: limits, provisioned, scaling rate, memory budget
+            self.pool, self.clock, self.functions, self.versions, account_concurrency,
+            scaling_rate_environments=scaling_rate_environments, scaling_rate_period_s=scaling_rate_period_s,
+            memory_budget_mb=memory_budget_mb, template=self._spawner,
+        )
         self.service = LambdaService(self)
+        # Invocation models: the async queue, triggers and pollers, and the loopback endpoint
+        # through which handlers and the Lab reach S3, SQS, SNS, DynamoDB, Kinesis, EventBridge.
+        self.metrics = Metrics(self.clock.time)
+        self.dispatcher = Dispatcher(self.clock)
+        self.aws = LabEndpoint(self)
+        self.deliverer = Deliverer(self)
+        self.async_queue = AsyncQueue(self)
+        self.event_sources = EventSources(self)
         self._rest_api: Any = None
-        self._endpoint: Any = None  # the loopback AWS endpoint, once serve() started it
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
         self._finalizer = weakref.finalize(
-            self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir
+            self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir,
+            (self.dispatcher.close, self.aws.close, self.concurrency.close),
         )
         _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
 
@@ -116,8 +141,6 @@ class Lab:
         self._closed = True
         if self._front_doors is not None:
             self._front_doors.close()
-        if self._endpoint is not None:
-            self._endpoint.close()
         self._finalizer()
 
     @property
@@ -153,7 +176,10 @@ class Lab:
         if handler is not None:
             settings["Handler"] = handler
         if name in self.functions:
-            self.service.update_function_code(name, {"ZipFile": zip_bytes})
+            code_params: dict[str, Any] = {"ZipFile": zip_bytes}
+            if "Architectures" in settings:  # as on AWS: the architecture travels with the code
+                code_params["Architectures"] = settings.pop("Architectures")
+            self.service.update_function_code(name, code_params)
             return self.service.update_function_configuration(name, settings) if settings else (
                 self.service.get_function_configuration(name)
             )
@@ -178,6 +204,25 @@ class Lab:
             trusted_json=trusted,
         )
 
+    def invoke_async(
+        self, name: str, event: Any = None, *, payload: bytes | None = None, qualifier: str | None = None
+    ) -> dict[str, Any]:
+        """Invoke asynchronously (InvocationType=Event): queued at once, answered 202.
+
+        ``event`` is any JSON value (raw payload bytes are taken as they are). The attempts,
+        retries and ending are in ``lab.async_queue.journey(answer["RequestId"])``.
+        """
+        if isinstance(event, (bytes, bytearray)) and payload is None:
+            payload = bytes(event)
+        elif payload is None:
+            payload = b"" if event is None else json.dumps(event).encode()
+        queued = self.async_queue.invoke(name, payload, qualifier=qualifier)
+        return {"StatusCode": 202, "Payload": b"", "RequestId": queued.request_id}
+
+    def service_client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for another service (s3, sqs, sns, dynamodb, kinesis, events, logs)."""
+        return self.aws.client(service, **kwargs)
+
     def client(self, service: str = "lambda", **kwargs: Any) -> Any:
         """A boto3 client for this Lab: same methods, parameters, dicts and exceptions as AWS's."""
         from lambda_lab.client import make_client
@@ -193,16 +238,15 @@ class Lab:
         return self._rest_api
 
     def serve(self, port: int = 0) -> Any:
-        """Start the loopback AWS endpoint (once) for unmodified boto3 and the AWS CLI.
-
-        Returns it: ``.url`` is what ``AWS_ENDPOINT_URL`` (or ``--endpoint-url``) should be;
-        ``.close()`` stops it, and so does closing the Lab. See ``lambda-lab serve``.
+        """The Lab's loopback AWS endpoint (``lab.aws``), started on ``port`` (0: any free one),
+        for unmodified boto3 and the AWS CLI: ``.url`` is what ``AWS_ENDPOINT_URL`` (or
+        ``--endpoint-url``) should be. Closing the Lab stops it. See ``lambda-lab serve``.
         """
-        if self._endpoint is None:
-            from lambda_lab.api.server import AwsEndpoint
-
-            self._endpoint = AwsEndpoint(self, port)
-        return self._endpoint
+        self.aws.start(port)
+        running = int(self.aws.url.rsplit(":", 1)[1])
+        if port and running != port:
+            raise OSError(f"the Lab's endpoint already listens on {self.aws.url}; it cannot move to port {port}")
+        return self.aws
 
     def front_doors(self) -> Any:
         """The HTTP front doors (``lambda_lab.http.lab_doors.FrontDoors``), made on first use."""
@@ -242,4 +286,5 @@ class Lab:
 
     def _worker_environ(self) -> dict[str, str]:
         """Variables every new environment gets from the Lab's services (e.g. the loopback endpoint)."""
-        return {} if self._endpoint is None else {"AWS_ENDPOINT_URL": self._endpoint.url}
+        # Always the loopback endpoint, so that a handler's boto3 never reaches real AWS.
+        return self.aws.worker_environ()

@@ -80,7 +80,10 @@ class LambdaService:
         if "ZipFile" not in params:
             raise errors.InvalidParameterValueException("UpdateFunctionCode needs ZipFile in the Lab")
         self._check_revision(config, params)
-        self._store_code(config, packaging.decode_zip_argument(params["ZipFile"]))
+        zip_bytes = packaging.decode_zip_argument(params["ZipFile"])
+        if "Architectures" in params:  # AWS changes a function's architecture with its code
+            apply_settings(config, {"Architectures": params["Architectures"]})
+        self._store_code(config, zip_bytes)
         config.touched()
         self.lab.pool.retire(config.name)
         return self._published_if_asked(config, params)

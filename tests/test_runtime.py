@@ -168,7 +168,7 @@ ACTIONS = {}
     assert error["stackTrace"] == [
         '  File "/var/task/lambda_function.py", line 3, in lambda_handler\n    return ACTIONS[event["action"]]\n'
     ]
-    assert "[ERROR] KeyError: 'increment'\rTraceback (most recent call last):\r" in result.log
+    assert "[ERROR] KeyError: 'increment'\rTraceback (most recent call last):\r" in result.raw_log
     assert not lab.invoke("boom", {"action": "x"}).record.cold  # same environment, as on AWS
 
 

@@ -30,7 +30,7 @@ class CustomRuntimeEnvironment(Environment):
     _api = None
 
     def start(self, init_limit_s: float = limits.INIT_TIMEOUT_S) -> Outcome:
-        path = os.path.join(self._config["task_root"], BOOTSTRAP)
+        path = os.path.join(self.config["task_root"], BOOTSTRAP)
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             self.state = State.DEAD
             problem = (f"fork/exec {limits.TASK_ROOT}/{BOOTSTRAP}: permission denied" if os.path.isfile(path)
@@ -43,14 +43,25 @@ class CustomRuntimeEnvironment(Environment):
         from lambda_lab.api.runtime_api import RuntimeApi  # only custom runtimes pay for http.server
 
         self._api = RuntimeApi()
-        environ = dict(self._config["environ"])
+        environ = dict(self.config["environ"])
         environ["AWS_LAMBDA_RUNTIME_API"] = self._api.address
         environ.pop("AWS_EXECUTION_ENV", None)  # AWS sets it for managed runtimes only
-        config = {**self._config, "environ": environ, "log_path": log_path,
-                  "exec": os.path.join(self._config["task_root"], BOOTSTRAP)}
+        config = {**self.config, "environ": environ, "log_path": log_path,
+                  "exec": os.path.join(self.config["task_root"], BOOTSTRAP)}
         self.pid = self._spawner.fork(config, None)
         self._api.watch(self.pid)
         return self._api.lab_socket
+
+    def _rss_kb(self) -> int:
+        """Resident memory of the bootstrap and every process it started: a shell runtime's
+        children (curl, the handler program) use the function's memory too."""
+        total, pending, seen = 0, [self.pid], set()
+        while pending and len(seen) < limits.PROCESSES_THREADS_MAX:
+            pid = pending.pop()
+            seen.add(pid)
+            total += _statm_rss_kb(pid)
+            pending += [child for child in _children(pid) if child not in seen]
+        return total
 
     def invoke(self, header: dict, payload: bytes, timeout_s: float) -> Outcome:
         # The bootstrap's output is one growing file: this invoke's part starts at its end now.
@@ -62,3 +73,22 @@ class CustomRuntimeEnvironment(Environment):
         super().kill()
         if self._api is not None:
             self._api.close()
+
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _statm_rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0  # it has just ended
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as handle:
+            return [int(p) for p in handle.read().split()]
+    except (OSError, ValueError):
+        return []

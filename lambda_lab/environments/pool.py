@@ -14,6 +14,7 @@ import uuid
 from typing import Callable
 
 from lambda_lab import limits
+from lambda_lab.admission import still_warm
 from lambda_lab.clock import Clock
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
@@ -70,24 +71,43 @@ class EnvironmentPool:
         self._ended: list[Environment] = []
 
     # -- acquiring and releasing ----------------------------------------------------------
-    def acquire(
-        self, config: FunctionConfig, version: str, init_type: str = "on-demand"
-    ) -> tuple[Environment, Outcome | None]:
-        """A READY environment for this function version, and the init outcome if it was cold."""
-        key = (config.name, version)
+    # Admission (lambda_lab.concurrency) decides between the two under its own lock: a
+    # warm environment if ``take_idle`` finds one, else a cold ``start`` if the rules allow.
+    def take_idle(self, config: FunctionConfig, version: str, now: float | None = None) -> Environment | None:
+        """The most recently used idle environment of this function version that is still
+        warm at ``now`` (the Lab clock's time by default), or None. Never blocks on a worker."""
+        if now is None:
+            now = self._clock.time()
         with self._lock:
-            idle = self._idle.get(key, [])
+            idle = self._idle.get((config.name, version), [])
             while idle:
                 env = idle.pop()  # most recently used first, as Lambda tends to
-                if env.state is State.READY and env.generation == config.generation:
-                    return env, None
+                if (
+                    env.state is State.READY
+                    and env.generation == config.generation
+                    and still_warm(env.idle_since, now, self.keep_alive_s)
+                ):
+                    return env
+                env.kill()  # dead, outdated, or idle past the keep-alive (the reaper may be late)
                 self._forget(env)
+        return None
+
+    def start(
+        self, config: FunctionConfig, version: str, init_type: str = "on-demand"
+    ) -> tuple[Environment, Outcome]:
+        """A new environment for this function version (a cold start), and its init outcome."""
         env = self._new_environment(config, version, init_type)
         outcome = env.start()
         if env.state is State.DEAD:
             with self._lock:
                 self._forget(env)
         return env, outcome
+
+    def discard(self, env: Environment) -> None:
+        """End an environment the pool does not keep idle (e.g. a provisioned one)."""
+        env.kill()
+        with self._lock:
+            self._forget(env)
 
     def release(self, env: Environment, config: FunctionConfig) -> None:
         """Back to idle if it is alive and still current; otherwise it ends here."""
@@ -121,7 +141,7 @@ class EnvironmentPool:
             for key, envs in list(self._idle.items()):
                 keep = []
                 for env in envs:
-                    if now - env.idle_since >= self.keep_alive_s:
+                    if not still_warm(env.idle_since, now, self.keep_alive_s):
                         env.kill()
                         self._forget(env)
                     else:

@@ -1,0 +1,22 @@
+"""ipywidgets views over the Lab. Each is a thin view: its logic is a plain function or
+model that the tests drive without a browser. Imported lazily (ipywidgets is heavy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_LAZY = {
+    "InvokePanel": "lambda_lab.widgets.invoke",
+    "PricingCalculator": "lambda_lab.widgets.pricing",
+    "HttpRequestBuilder": "lambda_lab.widgets.http",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lambda_lab.widgets' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)

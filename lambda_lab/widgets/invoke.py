@@ -17,7 +17,7 @@ from lambda_lab.errors import LambdaError
 
 
 @dataclass
-class TestRun:
+class ConsoleRun:
     """One press of the Test button, ready to show."""
 
     ok: bool  # the invoke reached the function and it succeeded
@@ -27,16 +27,16 @@ class TestRun:
     cold: bool = False
 
 
-def run_test(lab: Any, function_name: str, event_text: str) -> TestRun:
+def run_test(lab: Any, function_name: str, event_text: str) -> ConsoleRun:
     """Invoke as the console's Test button does; bad JSON or AWS errors become a readable run."""
     try:
         event = json.loads(event_text) if event_text.strip() else None
     except ValueError as exc:
-        return TestRun(False, f"The test event is not valid JSON: {exc}", "", "")
+        return ConsoleRun(False, f"The test event is not valid JSON: {exc}", "", "")
     try:
         result = lab.invoke(function_name, event)
     except LambdaError as exc:
-        return TestRun(False, f"{exc.code}: {exc.message}", "", "")
+        return ConsoleRun(False, f"{exc.code}: {exc.message}", "", "")
     record = result.record
     try:
         pretty = json.dumps(result.value, indent=2)
@@ -52,7 +52,7 @@ def run_test(lab: Any, function_name: str, event_text: str) -> TestRun:
     if record.init_duration_ms is not None:
         figures.append(f"Init {record.init_duration_ms:.2f} ms")
     summary = f"{state} ({start}): " + ", ".join(figures)
-    return TestRun(not result.function_error, summary, pretty, result.log, record.cold)
+    return ConsoleRun(not result.function_error, summary, pretty, result.log, record.cold)
 
 
 class InvokePanel:
@@ -72,12 +72,12 @@ class InvokePanel:
         self.summary = w.HTML()
         self.result = w.HTML()
         self.log = w.HTML()
-        self.last: TestRun | None = None
+        self.last: ConsoleRun | None = None
         self.test_button.on_click(lambda _: self.test())
         title = w.HTML(f"<b>Function</b> <code>{html.escape(function_name)}</code>")
         self.widget = w.VBox([title, self.event_text, self.test_button, self.summary, self.result, self.log])
 
-    def test(self) -> TestRun:
+    def test(self) -> ConsoleRun:
         run = run_test(self.lab, self.function_name, self.event_text.value)
         self.last = run
         color = "#1d8102" if run.ok else "#d13212"
