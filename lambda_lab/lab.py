@@ -242,7 +242,10 @@ class Lab:
         for unmodified boto3 and the AWS CLI: ``.url`` is what ``AWS_ENDPOINT_URL`` (or
         ``--endpoint-url``) should be. Closing the Lab stops it. See ``lambda-lab serve``.
         """
-        self.aws.start(port)
+        try:
+            self.aws.start(port)
+        except SystemExit:  # werkzeug's server exits the process when the port is taken
+            raise OSError(f"port {port} on 127.0.0.1 is already in use: choose another one") from None
         running = int(self.aws.url.rsplit(":", 1)[1])
         if port and running != port:
             raise OSError(f"the Lab's endpoint already listens on {self.aws.url}; it cannot move to port {port}")

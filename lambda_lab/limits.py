@@ -87,6 +87,7 @@ ASYNC_EVENT_AGE_DEFAULT_S = 21_600
 ASYNC_THROTTLE_BACKOFF_MIN_S = 1
 ASYNC_THROTTLE_BACKOFF_MAX_S = 300
 DLQ_ERROR_MESSAGE_MAX_BYTES = 1024
+SNS_MESSAGE_MAX_BYTES = 256 * 1024  # an SNS destination drops the payloads from a bigger record
 
 # -- event source mappings -----------------------------------------------------------------
 SQS_BATCH_DEFAULT = 10
@@ -103,6 +104,12 @@ FILTER_PATTERN_MAX_CHARS = 4_096  # FilterCriteria.Filters[].Pattern
 SQS_POLLERS_START = 5
 SQS_POLLERS_ADDED_PER_MINUTE = 300  # was 60 before 2023
 SQS_POLLERS_MAX = 1_000
+SQS_RECEIVE_MAX = 10  # messages per ReceiveMessage call
+SQS_VISIBILITY_TIMEOUT_MAX_S = 43_200  # 12 hours
+# AWS does not publish how fast a stream mapping retries a failing batch; the Lab waits 1 s
+# and doubles up to a minute, so a blocked shard shows its retries on a virtual clock.
+STREAM_RETRY_BACKOFF_MIN_S = 1
+STREAM_RETRY_BACKOFF_MAX_S = 60
 
 # -- EventBridge patterns and schedules ----------------------------------------------------
 PATTERN_NUMBER_MAX = 5.0e9  # numeric matching works within -5.0e9 .. +5.0e9 ...
@@ -116,6 +123,9 @@ ALB_RESPONSE_MAX_BYTES = 1024 * 1024
 API_GATEWAY_TIMEOUT_S = 29  # REST APIs' integration timeout (default and, for most, maximum)
 HTTP_API_TIMEOUT_S = 30  # HTTP APIs' maximum integration timeout
 API_GATEWAY_PAYLOAD_MAX_BYTES = 10 * 1024 * 1024  # request payload, REST and HTTP APIs
+FUNCTION_URL_LIST_MAX_ITEMS = 50  # ListFunctionUrlConfigs MaxItems: 1..50
+FUNCTION_URL_CORS_MAX_AGE_S = 86_400  # Cors.MaxAge: 0..86400
+FUNCTION_URL_CORS_METHODS_MAX = 6  # Cors.AllowMethods holds at most 6 items
 
 # -- free tier and prices live in pricing.py; these two are the famous ones ---------------
 FREE_TIER_REQUESTS = 1_000_000

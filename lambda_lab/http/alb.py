@@ -12,6 +12,8 @@ reason code, as in ALB's access logs.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,10 +217,17 @@ def alb_error_page(status: int) -> HttpResponse:
 class LoadBalancer:
     """An internet-facing ALB: a listener whose rules forward to Lambda target groups."""
 
-    def __init__(self, name: str, invoke: Invoke, default: TargetGroup) -> None:
+    def __init__(
+        self,
+        name: str,
+        invoke: Invoke,
+        default: TargetGroup,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.name = name
         self.invoke = invoke
         self.default = default
+        self.now = now  # the Lab's clock: it stamps the X-Amzn-Trace-Id root
         self._rules: list[tuple[int, re.Pattern[str], str, TargetGroup]] = []
 
     def add_rule(
@@ -260,7 +269,8 @@ class LoadBalancer:
         group = self.route(request.path)
         if group.function_name is None:
             return Exchange(request, alb_error_page(503), error_reason="NoRegisteredTargets")
-        event = alb_event(request, group.arn, group.multi_value_headers)
+        trace_id = continue_trace(request, self.now())
+        event = alb_event(request, group.arn, group.multi_value_headers, trace_id)
         outcome = call_function(self.invoke, group.function_name, event, group.qualifier)
         response, reason = _answer(outcome, group.multi_value_headers)
         return Exchange(

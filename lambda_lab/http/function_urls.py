@@ -42,6 +42,22 @@ def _enum_error(field: str, value: str, allowed: tuple[str, ...]) -> FrontDoorCo
     )
 
 
+def _check_modes(auth_type: str, invoke_mode: str) -> None:
+    if auth_type not in AUTH_TYPES:
+        raise _enum_error("authType", auth_type, AUTH_TYPES)
+    if invoke_mode not in INVOKE_MODES:
+        raise _enum_error("invokeMode", invoke_mode, INVOKE_MODES)
+    if invoke_mode == "RESPONSE_STREAM":
+        raise FrontDoorConfigError(
+            "InvokeMode RESPONSE_STREAM is not available in the Lab: use BUFFERED",
+            code="InvalidParameterValueException",
+        )
+
+
+def _timestamp(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(epoch))
+
+
 class FunctionUrl:
     """The HTTPS endpoint of one function (or alias), created by CreateFunctionUrlConfig."""
 
@@ -56,19 +72,13 @@ class FunctionUrl:
         region: str = limits.DEFAULT_REGION,
         account_id: str = limits.ACCOUNT_ID,
         now: Callable[[], float] = time.time,
+        cors: dict[str, Any] | None = None,
     ) -> None:
-        if auth_type not in AUTH_TYPES:
-            raise _enum_error("authType", auth_type, AUTH_TYPES)
-        if invoke_mode not in INVOKE_MODES:
-            raise _enum_error("invokeMode", invoke_mode, INVOKE_MODES)
-        if invoke_mode == "RESPONSE_STREAM":
-            raise FrontDoorConfigError(
-                "InvokeMode RESPONSE_STREAM is not available in the Lab: use BUFFERED",
-                code="InvalidParameterValueException",
-            )
+        _check_modes(auth_type, invoke_mode)
         self.function_name, self.invoke, self.qualifier = function_name, invoke, qualifier
         self.name = function_name
         self.auth_type, self.invoke_mode = auth_type, invoke_mode
+        self.cors = dict(cors) if cors else None  # kept and shown; the Lab adds no CORS headers
         self.region, self.account_id, self.now = region, account_id, now
         self.url_id = stable_id(
             account_id,
@@ -78,7 +88,21 @@ class FunctionUrl:
             length=32,
             alphabet=string.ascii_lowercase + string.digits,
         )
-        self.created = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(now()))
+        self.created = self.modified = _timestamp(now())
+
+    def update(
+        self,
+        auth_type: str | None = None,
+        invoke_mode: str | None = None,
+        cors: dict[str, Any] | None = None,
+    ) -> None:
+        """UpdateFunctionUrlConfig: change what is given; the URL itself never changes."""
+        _check_modes(auth_type or self.auth_type, invoke_mode or self.invoke_mode)
+        self.auth_type = auth_type or self.auth_type
+        self.invoke_mode = invoke_mode or self.invoke_mode
+        if cors is not None:
+            self.cors = dict(cors) or None
+        self.modified = _timestamp(self.now())
 
     @property
     def domain_name(self) -> str:
@@ -96,9 +120,9 @@ class FunctionUrl:
             "FunctionArn": self.function_arn,
             "AuthType": self.auth_type,
             "CreationTime": self.created,
-            "LastModifiedTime": self.created,
+            "LastModifiedTime": self.modified,
             "InvokeMode": self.invoke_mode,
-        }
+        } | ({"Cors": dict(self.cors)} if self.cors else {})
 
     def handle(self, request: HttpRequest) -> Exchange:
         authorizer = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from lambda_lab.http import FunctionUrl, HttpApi, LoadBalancer, RestApi, TargetGroup
@@ -85,12 +87,15 @@ class HttpRequestBuilder:
         function_name: str,
         door: str = "alb",
         multi_value_headers: bool = False,
+        now: Callable[[], float] = time.time,
     ) -> None:
+        """``invoke`` is ``lab.invoke`` (or any callable with its contract); pass
+        ``now=lab.clock.time`` so events carry the Lab's time."""
         import ipywidgets as w  # lazily: the package must import without widget machinery
 
         if door not in DOORS:
             raise ValueError(f"door must be one of {', '.join(DOORS)} (got {door!r})")
-        self.invoke, self.function_name = invoke, function_name
+        self.invoke, self.function_name, self.now = invoke, function_name, now
         self._doors: dict[str, FrontDoor] = {}
         self.last: Exchange | None = None
         self.texts: dict[str, str] = dict.fromkeys(PANES, "")
@@ -149,19 +154,18 @@ class HttpRequestBuilder:
 
     def _build(self, kind: str) -> FrontDoor:
         if kind == "alb":
-            return LoadBalancer(
-                "lab-alb", self.invoke, TargetGroup("lab-targets", self.function_name)
-            )
+            group = TargetGroup("lab-targets", self.function_name)
+            return LoadBalancer("lab-alb", self.invoke, group, now=self.now)
         if kind == "rest":
-            api = RestApi("lab-rest-api", self.invoke, REST_STAGE)
+            api = RestApi("lab-rest-api", self.invoke, REST_STAGE, now=self.now)
             api.add_route("ANY", "/", self.function_name)
             api.add_route("ANY", "/{proxy+}", self.function_name)
             return api
         if kind == "http":
-            http_api = HttpApi("lab-http-api", self.invoke)
+            http_api = HttpApi("lab-http-api", self.invoke, now=self.now)
             http_api.add_route("$default", self.function_name)
             return http_api
-        return FunctionUrl(self.function_name, self.invoke)
+        return FunctionUrl(self.function_name, self.invoke, now=self.now)
 
     def build_request(self) -> HttpRequest:
         path = self.path.value.strip() or "/"

@@ -1,43 +1,73 @@
-"""The lecture's moment in a real browser: a download first, then a rendered HTML page."""
+"""The lecture's moment in a real browser, through a Lab: a download first, then an HTML page.
+
+Headless Chromium from Debian's package (never a browser Playwright downloads) opens the
+Lab's ALB listener while the handler runs in a real worker. Screenshots are kept under
+test-artifacts/http/ (git-ignored) to look at after a run.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
-from fake_lambda import CONSOLE_DEFAULT, LECTURE_HTML, returning
 
-from lambda_lab.http import Listener, LoadBalancer, TargetGroup
+from lambda_lab import Lab
 
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "http"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
+        not os.path.exists(CHROMIUM),
+        reason=f"browser test: needs Debian's chromium at {CHROMIUM} (apt-get install chromium)",
     ),
 ]
+
+# The console's default Python handler: status 200, a JSON string body, no headers.
+CONSOLE_DEFAULT = """
+import json
+
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps("Hello from Lambda!")}
+"""
+# The lecture's ALB response document, with a Content-Type.
+RESPONSE_DOCUMENT = """
+def lambda_handler(event, context):
+    return {
+        "statusCode": 200,
+        "statusDescription": "200 OK",
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "%s"},
+        "body": "<h1>Hello from Lambda!</h1>",
+    }
+"""
 
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
+    api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="browser test: needs playwright (pip install 'lambda-lab[browser]')",
+    )
+    with api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium
         chromium.close()
 
 
-def playwright_error() -> type[Exception]:
-    from playwright.sync_api import Error
+@pytest.fixture(scope="module")
+def lab():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with Lab() as instance:
+        instance.deploy("demo-lambda", CONSOLE_DEFAULT)
+        instance.deploy("html-lambda", RESPONSE_DOCUMENT % "text/html")
+        instance.deploy("plain-lambda", RESPONSE_DOCUMENT % "text/plain")
+        yield instance
 
-    return Error
 
-
-def alb_serving(document) -> Listener:
-    return Listener(LoadBalancer("demo-alb", returning(document), TargetGroup("tg", "demo-lambda")))
-
-
-def dark_rows(png_path) -> int:
+def dark_rows(png_path: Path) -> int:
     """How many pixel rows of the screenshot hold dark (text) pixels."""
     from PIL import Image
 
@@ -47,32 +77,50 @@ def dark_rows(png_path) -> int:
     return sum(1 for y in range(height) if any(pixels[x, y] < 100 for x in range(0, width, 2)))
 
 
-def test_console_default_response_is_downloaded(browser, tmp_path):
+def test_console_default_response_is_downloaded(browser, lab):
+    from playwright.sync_api import Error as PlaywrightError
+
+    alb = lab.alb("demo-alb", "demo-lambda")
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    with alb_serving(CONSOLE_DEFAULT) as listener:
-        with page.expect_download() as download_info:
-            try:
-                page.goto(listener.local_url)
-            except playwright_error() as exc:  # navigation became a download: the "file"
-                assert "Download is starting" in str(exc)
-        target = tmp_path / "downloaded"
-        download_info.value.save_as(target)
+    with page.expect_download() as download_info:
+        try:
+            page.goto(alb.local_url)
+        except PlaywrightError as exc:  # the navigation became a download: the "file"
+            assert "Download is starting" in str(exc)
+    saved = ARTIFACTS / "console-default-download"
+    download_info.value.save_as(saved)
     context.close()
-    assert target.read_bytes() == b'"Hello from Lambda!"'
+    assert saved.read_bytes() == b'"Hello from Lambda!"'
+    assert alb.last.response.header("Content-Type") == "application/octet-stream"
+    assert [r.outcome for r in lab.records.for_function("demo-lambda")] == ["success"]
 
 
-def test_html_response_document_renders_as_a_page(browser, tmp_path):
+def test_html_response_document_renders_as_a_page(browser, lab):
     page = browser.new_page(viewport={"width": 600, "height": 200})
-    with alb_serving(LECTURE_HTML) as listener:
-        response = page.goto(listener.local_url)
-        assert response.headers["content-type"] == "text/html"
-        heading = page.inner_text("h1")
-        page.screenshot(path=tmp_path / "html.png")
-    with alb_serving({**LECTURE_HTML, "headers": {"Content-Type": "text/plain"}}) as listener:
-        page.goto(listener.local_url)
-        page.screenshot(path=tmp_path / "plain.png")
+    html_alb, plain_alb = lab.alb("html-alb", "html-lambda"), lab.alb("plain-alb", "plain-lambda")
+    response = page.goto(html_alb.local_url)
+    assert (response.status, response.headers["content-type"]) == (200, "text/html")
+    heading = page.inner_text("h1")
+    page.screenshot(path=ARTIFACTS / "alb-text-html.png")
+    page.goto(plain_alb.local_url)
+    shown_as_text = page.inner_text("body")
+    page.screenshot(path=ARTIFACTS / "alb-text-plain.png")
     page.close()
     assert heading == "Hello from Lambda!"
+    assert shown_as_text == "<h1>Hello from Lambda!</h1>"  # the same bytes, not parsed
     # A rendered <h1> is drawn in large type; the same bytes as text/plain are one small line.
-    assert dark_rows(tmp_path / "html.png") >= 1.4 * dark_rows(tmp_path / "plain.png") > 0
+    html_rows = dark_rows(ARTIFACTS / "alb-text-html.png")
+    assert html_rows >= 1.4 * dark_rows(ARTIFACTS / "alb-text-plain.png") > 0
+
+
+def test_a_function_url_opens_in_the_browser(browser, lab):
+    client = lab.client("lambda")
+    created = client.create_function_url_config(FunctionName="html-lambda", AuthType="NONE")
+    page = browser.new_page(viewport={"width": 600, "height": 200})
+    response = page.goto(created["FunctionUrl"])
+    heading = page.inner_text("h1")
+    page.screenshot(path=ARTIFACTS / "function-url.png")
+    page.close()
+    assert (response.status, heading) == (200, "Hello from Lambda!")
+    assert dark_rows(ARTIFACTS / "function-url.png") > 0

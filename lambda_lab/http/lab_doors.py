@@ -1,0 +1,207 @@
+"""The Lab's HTTP front doors: load balancers, API Gateway APIs and function URLs.
+
+One :class:`FrontDoors` per Lab (``lab.front_doors()``). It builds each door around the
+Lab's own ``invoke`` and clock, serves it on a loopback listener and closes every
+listener when the Lab closes. The short forms ``lab.alb()``, ``lab.http_api()`` and
+``lab.rest_api_gateway()`` delegate here; function URLs come from the Lambda API
+(``create_function_url_config``), as on AWS.
+
+Like the console's wizards, creating a load balancer or an API adds the resource-based
+policy statement that lets the service invoke the function (see ``get_policy``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from lambda_lab import errors
+from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE, LoadBalancer, TargetGroup
+from lambda_lab.http.apigateway import HttpApi, RestApi
+from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, stable_id
+from lambda_lab.http.served import ServedApi, ServedDoor, ServedLoadBalancer
+from lambda_lab.http.url_configs import FunctionUrlConfigs
+from lambda_lab.versions import LATEST, split_qualifier
+
+if TYPE_CHECKING:
+    from lambda_lab.lab import Lab
+
+# ELB names: 1-32 letters, digits and hyphens, no hyphen at either end.
+_ELB_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,32}(?<!-)\Z")
+Routes = str | Mapping[str, str]  # a function name, or {"GET /items/{id}": "function[:alias]"}
+
+
+class FrontDoors:
+    """Every HTTP door of one Lab; thread-safe. ``close()`` stops all their listeners."""
+
+    def __init__(self, lab: Lab) -> None:
+        self._lab = lab
+        self._doors: dict[tuple[str, str], ServedDoor] = {}  # (kind, name) -> door
+        self._lock = threading.Lock()
+        self.function_urls = FunctionUrlConfigs(lab, self.invoke, self.now)
+
+    # -- what every door calls ------------------------------------------------------------------
+    def invoke(self, function_name: str, event: Any, qualifier: str | None = None) -> Any:
+        """A synchronous invoke, as ALB and API Gateway make it (no log tail requested)."""
+        return self._lab.invoke(function_name, event, qualifier=qualifier, log_type="None")
+
+    def now(self) -> float:
+        return self._lab.clock.time()
+
+    # -- load balancers -----------------------------------------------------------------------
+    def alb(
+        self,
+        name: str,
+        function_name: str,
+        *,
+        target_group: str | None = None,
+        multi_value_headers: bool = False,
+        health_check: bool = False,
+        port: int = 0,
+    ) -> ServedLoadBalancer:
+        """An internet-facing ALB with an HTTP listener whose default action forwards to a
+        target group of type ``lambda`` holding ``function_name`` (``name:alias`` allowed).
+
+        ``multi_value_headers`` sets the target group attribute
+        ``lambda.multi_value_headers.enabled``. Creating a door with a name already in use
+        replaces it, on the same port when none is given.
+        """
+        _check_open(self._lab)
+        _check_elb_name("load balancer", name)
+        group_name = target_group or f"{name[:29]}-tg"
+        _check_elb_name("target group", group_name)
+        function, qualifier = self._existing_function(function_name)
+        group = TargetGroup(group_name, function, qualifier, self._lab.region, self._lab.account_id)
+        group.set_attribute(MULTI_VALUE_ATTRIBUTE, multi_value_headers)
+        group.health_check_enabled = health_check
+        self._grant(function, qualifier, "elasticloadbalancing.amazonaws.com", group.arn)
+        balancer = LoadBalancer(name, self.invoke, group, now=self.now)
+        return self._serve("alb", balancer, port, ServedLoadBalancer)  # type: ignore[return-value]
+
+    # -- API Gateway --------------------------------------------------------------------------
+    def http_api(self, name: str, routes: Routes, *, port: int = 0) -> ServedApi:
+        """An HTTP API (payload 2.0) on its ``$default`` stage. ``routes`` maps route keys
+        (``"GET /items/{id}"``, ``"$default"``) to functions; a bare function name means
+        ``{"$default": name}``."""
+        _check_open(self._lab)
+        lab = self._lab
+        api = HttpApi(name, self.invoke, region=lab.region, account_id=lab.account_id, now=self.now)
+        self._add_routes(api, {"$default": routes} if isinstance(routes, str) else dict(routes))
+        return self._serve("http", api, port, ServedApi)  # type: ignore[return-value]
+
+    def rest_api_gateway(
+        self,
+        name: str,
+        routes: Routes,
+        *,
+        stage: str = "prod",
+        binary_media_types: tuple[str, ...] = (),
+        port: int = 0,
+    ) -> ServedApi:
+        """A REST API (Lambda proxy integration, payload 1.0) deployed to ``stage``.
+
+        ``routes`` maps ``"METHOD /resource"`` to functions; a bare function name means
+        ``ANY /`` and ``ANY /{proxy+}``, the console's "proxy resource". (``lab.rest_api()``
+        is something else: the Lambda service's own REST API.)
+        """
+        _check_open(self._lab)
+        api = RestApi(
+            name,
+            self.invoke,
+            stage,
+            binary_media_types=binary_media_types,
+            region=self._lab.region,
+            account_id=self._lab.account_id,
+            now=self.now,
+        )
+        proxy = {"ANY /": routes, "ANY /{proxy+}": routes}
+        self._add_routes(api, proxy if isinstance(routes, str) else dict(routes))
+        return self._serve("rest", api, port, ServedApi)  # type: ignore[return-value]
+
+    # -- all of them ----------------------------------------------------------------------------
+    def served(self) -> list[ServedDoor]:
+        """Every door running now, function URLs included."""
+        with self._lock:
+            doors = list(self._doors.values())
+        return doors + self.function_urls.doors()
+
+    def close(self) -> None:
+        """Stop every listener; requests in flight finish first."""
+        with self._lock:
+            doors = list(self._doors.values())
+            self._doors.clear()
+        for door in doors:
+            door.close()
+        self.function_urls.close()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _serve(
+        self, kind: str, door: FrontDoor, port: int, served_class: type[ServedDoor]
+    ) -> ServedDoor:
+        with self._lock:
+            previous = self._doors.pop((kind, door.name), None)
+        if previous is not None:
+            previous.close()
+            port = port or previous.port  # a re-run notebook cell keeps its URL
+        served = served_class(door, port)
+        with self._lock:
+            self._doors[(kind, door.name)] = served
+        return served
+
+    def _add_routes(self, api: HttpApi | RestApi, table: dict[str, str]) -> None:
+        """Route each key to its function and let API Gateway invoke that function."""
+        if not table:
+            raise FrontDoorConfigError(f"API {api.name!r} needs at least one route")
+        source = f"arn:aws:execute-api:{self._lab.region}:{self._lab.account_id}:{api.api_id}/*"
+        for route, target in table.items():
+            function, qualifier = self._existing_function(target)
+            if isinstance(api, HttpApi):
+                api.add_route(route, function, qualifier)
+            else:
+                method, _, resource = route.partition(" ")
+                if not resource:
+                    raise FrontDoorConfigError(
+                        f"a REST API route is 'METHOD /resource' (got {route!r})"
+                    )
+                api.add_route(method, resource, function, qualifier)
+            self._grant(function, qualifier, "apigateway.amazonaws.com", source)
+
+    def _existing_function(self, target: str) -> tuple[str, str | None]:
+        """(name, qualifier or None) of a function that exists, from ``name`` or ``name:alias``."""
+        if not isinstance(target, str) or not target:
+            raise FrontDoorConfigError(f"expected a function name (got {target!r})")
+        name, qualifier = split_qualifier(target)
+        self._lab.service.get_function_configuration(name, qualifier)  # ResourceNotFoundException
+        return name, None if qualifier in (None, LATEST) else qualifier
+
+    def _grant(self, function: str, qualifier: str | None, principal: str, source_arn: str) -> None:
+        """Add the invoke permission the console adds when it wires a service to a function."""
+        config = self._lab.functions.get(function)
+        sid = f"{principal.split('.')[0]}-{stable_id(source_arn, length=12)}"
+        resource = config.arn + (f":{qualifier}" if qualifier else "")
+        try:
+            self._lab.permissions.add(
+                config.name,
+                qualifier or LATEST,
+                {"StatementId": sid, "Action": "lambda:InvokeFunction", "Principal": principal,
+                 "SourceArn": source_arn},  # fmt: skip
+                resource,
+            )
+        except errors.ResourceConflictException:
+            pass  # the same door was created before: its statement is already there
+
+
+def _check_elb_name(what: str, name: Any) -> None:
+    if not isinstance(name, str) or not _ELB_NAME.match(name) or name.startswith("internal-"):
+        raise FrontDoorConfigError(
+            f"{what} name must be 1-32 letters, digits or hyphens, not starting or ending with "
+            f"a hyphen nor starting with 'internal-' (got {name!r})"
+        )
+
+
+def _check_open(lab: Lab) -> None:
+    """A closed Lab runs nothing, so it must not start listeners nobody would stop."""
+    if lab.closed:
+        raise RuntimeError(f"{lab!r} is closed: create a new Lab() to serve HTTP doors")
