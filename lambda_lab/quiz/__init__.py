@@ -17,7 +17,9 @@ from typing import Any
 
 __all__ = [
     "show",
-    "lint",
+    "export_progress",
+    "import_progress",
+    "lint_banks",
     "load_bank",
     "Session",
     "ProgressStore",
@@ -25,7 +27,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "lint": ("lambda_lab.quiz.lint", "lint"),
+    # not "lint": importing the submodule lambda_lab.quiz.lint would shadow that name
+    "lint_banks": ("lambda_lab.quiz.lint", "lint"),
     "load_bank": ("lambda_lab.quiz.bank", "load_bank"),
     "Session": ("lambda_lab.quiz.session", "Session"),
     "ProgressStore": ("lambda_lab.quiz.progress", "ProgressStore"),
@@ -48,6 +51,25 @@ def show(
     from lambda_lab.quiz.widget import build
 
     return build(topics, exam=exam, mode=mode, seed=seed, count=count, learner=learner, new=new)
+
+
+def export_progress(path: str, learner: str | None = None) -> str:
+    """Write this learner's progress to ``path`` (download it before a Binder session ends)."""
+    from pathlib import Path
+
+    from lambda_lab.quiz.progress import ProgressStore
+
+    ProgressStore.open(learner).export(Path(path))
+    return path
+
+
+def import_progress(path: str, learner: str | None = None) -> int:
+    """Merge a file written by :func:`export_progress`; returns how many records changed."""
+    from pathlib import Path
+
+    from lambda_lab.quiz.progress import ProgressStore
+
+    return ProgressStore.open(learner).import_file(Path(path))
 
 
 def __getattr__(name: str) -> Any:

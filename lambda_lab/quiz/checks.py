@@ -15,6 +15,7 @@ import inspect
 import math
 import operator
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from lambda_lab.quiz.model import Question
@@ -52,6 +53,7 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+@lru_cache(maxsize=1)
 def _limit_names() -> dict[str, Any]:
     """The public numbers, strings, tuples and helper functions of lambda_lab.limits."""
     from lambda_lab import limits

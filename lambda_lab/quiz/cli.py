@@ -38,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, help="seed for draws and shuffles (reproducible sessions)"
     )
-    parser.add_argument("--count", type=int, metavar="N", help="ask at most N questions")
+    parser.add_argument("--count", type=_positive, metavar="N", help="ask at most N questions")
     parser.add_argument(
         "--learner",
         metavar="NAME",
@@ -57,17 +57,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def run(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    action = words.pop(0) if words and words[0] in ACTIONS else None
+    if action == "lint":  # plain text only: no need to pay for rich
+        return _lint(words, args.run_experiments)
     from rich.console import Console
 
     console = Console(highlight=False)
-    words = list(args.words)
-    action = words.pop(0) if words and words[0] in ACTIONS else None
-    if args.run_experiments and action != "lint":
-        console.print("lambda-lab quiz: --run-experiments only applies to 'lint'", style="red")
+    if args.run_experiments:
+        _say(console, "lambda-lab quiz: --run-experiments only applies to 'lint'", "red")
         return 2
-    if action == "lint":
-        return _lint(console, words, args.run_experiments)
     if action == "list":
         return _list(console)
     if action in ("export", "import"):
@@ -75,7 +81,12 @@ def run(args: argparse.Namespace) -> int:
     return _quiz(console, words, args)
 
 
-def _lint(console: Console, paths: list[str], run_experiments: bool) -> int:
+def _say(console: Console, text: str, style: str = "") -> None:
+    """A plain message: never parsed as markup, never wrapped (scripts grep these lines)."""
+    console.print(text, style=style, markup=False, soft_wrap=True)
+
+
+def _lint(paths: list[str], run_experiments: bool) -> int:
     from lambda_lab.quiz.lint import format_problems, lint
 
     result = lint([Path(p) for p in paths] or None, run_experiments=run_experiments)
@@ -91,18 +102,21 @@ def _list(console: Console) -> int:
     from lambda_lab.quiz.profiles import packaged_profiles
 
     bank = load_bank()
-    table = Table(title="Topics")
-    for column in ("topic", "questions", *KINDS):
-        table.add_column(column, justify="left" if column == "topic" else "right")
-    for topic in bank.topics:
-        questions = [q for q in bank.questions if q.topic == topic]
+    short = {"single": "single", "multiple": "multi", "true_false": "t/f", "numeric": "number"}
+    table = Table(title="Question banks", title_justify="left")
+    table.add_column("topic", no_wrap=True)
+    for column in ("all", *KINDS):
+        table.add_column(short.get(column, column[:5]), justify="right")
+    rows = [(topic, [q for q in bank.questions if q.topic == topic]) for topic in bank.topics]
+    rows.append(("total", list(bank.questions)))
+    for topic, questions in rows:
         counts = [sum(q.type == kind for q in questions) for kind in KINDS]
         table.add_row(topic, str(len(questions)), *map(str, counts))
     console.print(table)
     for profile in packaged_profiles().values():
         minutes = int(profile.time_limit_s // 60)
         shape = f"{profile.questions} questions in {minutes} min, pass mark {profile.pass_mark}%"
-        console.print(f"--exam {profile.id}: {profile.title}, {shape}", markup=False)
+        _say(console, f"--exam {profile.id}: {profile.title}, {shape}")
     return 0
 
 
@@ -110,26 +124,26 @@ def _move_progress(console: Console, action: str, words: list[str], learner: str
     from lambda_lab.quiz.progress import ProgressFileError, ProgressStore
 
     if len(words) != 1:
-        console.print(f"lambda-lab quiz {action}: expected one FILE, got {len(words)}", style="red")
+        _say(console, f"lambda-lab quiz {action}: expected one FILE, got {len(words)}", "red")
         return 2
     try:
         store = ProgressStore.open(learner)
         _print_notices(console, store)
         if action == "export":
             store.export(Path(words[0]))
-            console.print(f"Exported {len(store.questions)} question records to {words[0]}")
+            _say(console, f"Exported {len(store.questions)} question records to {words[0]}")
         else:
             changed = store.import_file(Path(words[0]))
-            console.print(f"Imported {words[0]}: {changed} question records updated")
+            _say(console, f"Imported {words[0]}: {changed} question records updated")
     except (ProgressFileError, OSError) as exc:
-        console.print(f"lambda-lab quiz {action}: {exc}", style="red")
+        _say(console, f"lambda-lab quiz {action}: {exc}", "red")
         return 1
     return 0
 
 
 def _print_notices(console: Console, store: ProgressStore, start: int = 0) -> None:
     for notice in store.notices[start:]:
-        console.print(f"Note: {notice}", style="yellow", markup=False)
+        _say(console, f"Note: {notice}", "yellow")
 
 
 def _quiz(console: Console, words: list[str], args: argparse.Namespace) -> int:
@@ -151,10 +165,10 @@ def _quiz(console: Console, words: list[str], args: argparse.Namespace) -> int:
             new=args.new,
         )
     except (UnknownTopic, ProgressFileError, StartError) as exc:
-        console.print(f"lambda-lab quiz: {exc}", style="red", markup=False)
+        _say(console, f"lambda-lab quiz: {exc}", "red")
         return 2
     for note in begun.notes:
-        console.print(note, style="yellow", markup=False)
+        _say(console, note, "yellow")
     if begun.session is None:
         return 0
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.plain

@@ -74,7 +74,7 @@ def default_timeout_s() -> int:
     with Lab() as lab:
         lab.deploy("quiz-default-timeout", _REMAINING_TIME)
         result = lab.invoke("quiz-default-timeout", {})
-        return round(result.payload / 1000)
+        return round(result.value / 1000)
 
 
 @experiment("what a module-level counter returns on the third of three back-to-back invokes")
@@ -84,7 +84,7 @@ def warm_counter_after_three_invokes() -> int:
     with Lab() as lab:
         lab.deploy("quiz-warm-counter", _COUNTER)
         results = [lab.invoke("quiz-warm-counter", {}) for _ in range(3)]
-        return int(results[-1].payload)
+        return int(results[-1].value)
 
 
 @experiment("the errorType of a synchronous invoke that runs past its 1-second timeout")
@@ -94,4 +94,4 @@ def timeout_error_type() -> str:
     with Lab() as lab:
         lab.deploy("quiz-timeout", _SLEEPER, Timeout=1)
         result = lab.invoke("quiz-timeout", {})
-        return str(result.payload["errorType"])
+        return str(result.value["errorType"])

@@ -37,6 +37,7 @@ def _letters(text: str) -> list[str]:
 
 class Kind(ABC):
     name = ""
+    label = ""  # as shown to learners
     fields: tuple[str, ...] = ()
     checkable = False  # its key is a single value a `check` can compare
     per_choice_feedback = False  # wrong answers can carry their own feedback
@@ -208,11 +209,13 @@ class ChoiceKind(Kind):
 
 class SingleKind(ChoiceKind):
     name = "single"
+    label = "single answer"
     checkable = True
 
 
 class MultipleKind(ChoiceKind):
     name = "multiple"
+    label = "multiple response"
     fields = ("choices", "select")
 
     def expected_correct(self, q: Scope) -> int | None:
@@ -230,6 +233,7 @@ class MultipleKind(ChoiceKind):
 
 class TrueFalseKind(Kind):
     name = "true_false"
+    label = "true or false"
     fields = ("answer",)
     checkable = True
 
@@ -266,6 +270,7 @@ class TrueFalseKind(Kind):
 
 class NumericKind(Kind):
     name = "numeric"
+    label = "number"
     fields = ("answer", "tolerance", "unit")
     checkable = True
 
@@ -319,6 +324,7 @@ class NumericKind(Kind):
 
 class OrderingKind(Kind):
     name = "ordering"
+    label = "ordering"
     fields = ("items",)
 
     def validate(self, q: Scope, *, explained: bool, checked: bool) -> None:

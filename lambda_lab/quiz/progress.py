@@ -95,11 +95,11 @@ def write_atomically(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def _later(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
-    """The more recently updated of two records (ISO timestamps compare as text)."""
-    if a is None or str(b.get("updated", "")) > str(a.get("updated", "")):
-        return b
-    return a
+def _newer(ours: dict[str, Any] | None, theirs: dict[str, Any]) -> dict[str, Any]:
+    """Theirs if it was updated strictly later than ours, else ours (ISO text compares)."""
+    if ours is None or str(theirs.get("updated", "")) > str(ours.get("updated", "")):
+        return theirs
+    return ours
 
 
 class ProgressStore:
@@ -157,7 +157,7 @@ class ProgressStore:
         disk = self._read_disk()
         if disk:
             for qid, record in disk["questions"].items():
-                self.questions[qid] = _later(record, self.questions.get(qid) or record)
+                self.questions[qid] = _newer(self.questions.get(qid), record)
             for key, snapshot in disk["sessions"].items():
                 if key not in self._dropped_sessions:
                     self.sessions.setdefault(key, snapshot)
@@ -173,7 +173,7 @@ class ProgressStore:
         other = read_progress_file(source)
         changed = 0
         for qid, record in other["questions"].items():
-            chosen = _later(self.questions.get(qid), record)
+            chosen = _newer(self.questions.get(qid), record)
             if chosen is not self.questions.get(qid):
                 self.questions[qid] = chosen
                 changed += 1

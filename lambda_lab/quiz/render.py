@@ -6,39 +6,47 @@ print them. Bank text is never parsed as rich markup (it may contain brackets).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
-from rich.table import Table
 from rich.text import Text
 
 from lambda_lab.quiz.model import Item
-from lambda_lab.quiz.scoring import Feedback, Report
+from lambda_lab.quiz.scoring import Feedback, Report, clock_text
 from lambda_lab.quiz.session import Session
 
-KIND_LABELS = {
-    "single": "single answer",
-    "multiple": "multiple response",
-    "true_false": "true or false",
-    "numeric": "number",
-    "ordering": "ordering",
-}
 TTY_KEYS = "a-e choose · space toggle · ↑↓ move · enter submit · h hint · f flag · q save & quit"
 LINE_KEYS = "Type your answer and press Enter (h hint, f flag, q save and quit)"
 EXAM_KEYS = " · n/p next/previous"
+# Signs of Markdown: code, emphasis, headings, quotes, links, lists.
+MARKDOWN_SYNTAX = re.compile(r"[`*_#>\[]|^\s*(?:[-+]|\d+\.)\s", re.MULTILINE)
 
 
-def clock_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+def prose(text: str) -> RenderableType:
+    """Bank text for the terminal: Markdown when it uses any, else plain reflowed paragraphs.
+
+    rich.markdown takes ~70 ms to import, so plain prompts do not pay for it; that keeps
+    the first question quick (see benchmarks/quiz_startup.py).
+    """
+    if MARKDOWN_SYNTAX.search(text):
+        from rich.markdown import Markdown
+
+        return Markdown(text)
+    return Text("\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n")))
+
+
+def summary(prompt: str) -> str:
+    """A prompt's first paragraph on one line, without Markdown marks, for lists."""
+    first = prompt.strip().split("\n\n")[0]
+    return " ".join(first.replace("**", "").replace("`", "").split())
 
 
 def header(session: Session) -> Text:
     item = session.current
     text = Text()
     text.append(f"Question {session.index + 1}/{len(session.items)}", style="bold")
-    text.append(f"  {item.question.topic}  ·  {KIND_LABELS[item.question.type]}", style="dim")
+    text.append(f"  {item.question.topic}  ·  {item.question.kind.label}", style="dim")
     if session.mode != "practice":
         text.append(f"  ·  {session.mode}", style="dim")
     if item.flagged:
@@ -60,7 +68,7 @@ def question_view(
     """The current question, with the learner's draft answer when typing interactively."""
     item = session.current
     question = item.question
-    parts: list[RenderableType] = [header(session), Text(), Markdown(question.prompt)]
+    parts: list[RenderableType] = [header(session), Text(), prose(question.prompt)]
     parts.append(Text(question.kind.instructions(question), style="italic"))
     for position, option in enumerate(item.options):
         parts.append(
@@ -100,7 +108,7 @@ def _option_line(
 
 
 def feedback_view(result: Feedback) -> RenderableType:
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [Text()]
     if result.correct:
         parts.append(Text("✔ Correct", style="bold green"))
     else:
@@ -109,7 +117,7 @@ def feedback_view(result: Feedback) -> RenderableType:
     for letter, note in result.notes:
         parts.append(Text(f"  {letter}) {note}"))
     if result.explanation:
-        parts.append(Markdown(result.explanation))
+        parts.append(prose(result.explanation))
     parts.append(_references(result))
     return Group(*parts)
 
@@ -133,6 +141,8 @@ def end_view(report: Report, title: str) -> RenderableType:
         used = f"Time used {clock_text(report.elapsed_s)} of {clock_text(report.time_limit_s)}"
         parts.append(Text(used, style="dim"))
     if report.domains:
+        from rich.table import Table
+
         table = Table(title="Score by exam domain", title_justify="left")
         for column in ("Exam", "Domain", "Correct", "Score"):
             table.add_column(column, justify="right" if column in ("Correct", "Score") else "left")
@@ -146,11 +156,12 @@ def end_view(report: Report, title: str) -> RenderableType:
         state = (
             "flagged" if entry.item.correct else ("wrong" if entry.item.answered else "unanswered")
         )
-        first_line = entry.item.question.prompt.strip().splitlines()[0]
-        parts.append(Text(f"\n{entry.number}. [{state}] {first_line}", style="bold"))
+        parts.append(
+            Text(f"\n{entry.number}. [{state}] {summary(entry.item.question.prompt)}", style="bold")
+        )
         result = entry.feedback
         parts.append(Text(f"   You answered: {result.given}   Answer: {result.key}"))
         if result.explanation:
-            parts.append(Markdown(result.explanation))
+            parts.append(prose(result.explanation))
         parts.append(_references(result))
     return Group(*parts)

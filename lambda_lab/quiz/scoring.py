@@ -64,6 +64,12 @@ class Report:
         return None if self.pass_mark is None else self.percent >= self.pass_mark
 
 
+def clock_text(seconds: float) -> str:
+    """mm:ss, for exam clocks and time used."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
 def feedback(item: Item) -> Feedback:
     """What to tell the learner about one graded (or unanswered) item."""
     question = item.question

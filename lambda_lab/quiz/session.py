@@ -56,6 +56,8 @@ class Session:
             raise SessionError(f"unknown mode {mode!r}; expected one of: {', '.join(MODES)}")
         if mode == "exam" and profile is None:
             raise SessionError("an exam session needs an exam profile")
+        if limit is not None and limit < 1:
+            raise SessionError(f"a session needs at least 1 question (limit={limit})")
         self.mode = mode
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self.profile = profile
@@ -160,6 +162,8 @@ class Session:
         exams keep the answer (changeable until the end) and return None."""
         if self.finished:
             raise SessionError("this session is finished")
+        if self.expired:
+            raise AnswerError("Time is up: the exam takes no more answers.")
         item = self.current
         if item.correct is not None:
             raise AnswerError("This question is already answered.")

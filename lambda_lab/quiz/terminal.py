@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.console import Console
+from rich.text import Text
 
 from lambda_lab.quiz import render
 from lambda_lab.quiz.keys import KeyReader, LineReader
@@ -106,7 +107,7 @@ class TerminalQuiz:
 
     def _quit(self) -> int:
         self.session.save()
-        self.console.print(render.Text(SAVED, style="bold"))
+        self.console.print(Text(SAVED, style="bold"))
         return 0
 
     def _exam_wrap_up_text(self) -> str:
@@ -135,7 +136,7 @@ class TerminalQuiz:
             if outcome == "quit":
                 return self._quit()
             if outcome == "expired":
-                self.console.print(render.Text("Time is up.", style="bold red"))
+                self.console.print(Text("Time is up.", style="bold red"))
                 return self._end()
             if outcome == "prev":
                 self.session.previous()
@@ -145,7 +146,7 @@ class TerminalQuiz:
                 continue
             if self.session.mode != "exam" or not self.session.open_items():
                 return self._end()
-            self.console.print(render.Text(self._exam_wrap_up_text(), style="bold"))
+            self.console.print(Text(self._exam_wrap_up_text(), style="bold"))
             key = keys.read(None)
             if key in ("q", "eof"):
                 return self._quit()
@@ -174,6 +175,8 @@ class TerminalQuiz:
                 key = keys.read(1.0)
             if key in ("q", "eof"):
                 return "quit"
+            if session.expired:
+                return "expired"
             if session.mode == "exam" and key in ("n", "right", "p", "left"):
                 return "prev" if key in ("p", "left") else "next"
             if key == "h":
@@ -189,9 +192,7 @@ class TerminalQuiz:
                 if result is None:
                     return "answered"
                 self.console.print(render.feedback_view(result))
-                self.console.print(
-                    render.Text("Press any key to go on, q to save and quit.", style="dim")
-                )
+                self.console.print(Text("Press any key to go on, q to save and quit.", style="dim"))
                 return "quit" if keys.read(None) in ("q", "eof") else "answered"
             else:
                 draft.press(key, item)
@@ -214,7 +215,7 @@ class TerminalQuiz:
         while True:
             session = self.session
             if session.expired:
-                self.console.print(render.Text("Time is up.", style="bold red"))
+                self.console.print(Text("Time is up.", style="bold red"))
                 return self._end()
             if show_question:
                 self.console.print()
@@ -223,11 +224,13 @@ class TerminalQuiz:
             line = lines.read_line()
             if line is None or line.strip().lower() == "q":
                 return self._quit()
+            if session.expired:
+                continue  # the loop's first check ends the exam; this late answer is not taken
             command = line.strip().lower()
             if command == "h":
                 hint = self.session.hint()
                 shown = f"Hint {len(session.hints())}: {hint}" if hint else self._no_hint_reason()
-                self.console.print(render.Text(shown, style="green" if hint else "yellow"))
+                self.console.print(Text(shown, style="green" if hint else "yellow"))
             elif command == "f":
                 self.console.print(
                     "Flagged for review." if session.toggle_flag() else "Flag removed."
@@ -242,7 +245,7 @@ class TerminalQuiz:
                 try:
                     result: Feedback | None = session.submit_text(line)
                 except AnswerError as exc:
-                    self.console.print(render.Text(str(exc), style="yellow"))
+                    self.console.print(Text(str(exc), style="yellow"))
                     continue
                 if result is not None:
                     self.console.print(render.feedback_view(result))

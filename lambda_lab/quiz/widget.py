@@ -1,13 +1,15 @@
 """The Jupyter quiz: an ipywidgets view over a Session (all rules live in the session).
 
-Practice shows feedback and hints at once; an exam shows a clock (ticked by a hidden
-``Play`` widget in the browser, so no kernel thread) and a grid to jump between
-questions, and holds feedback until Finish. Tests drive it by setting ``.value`` and
-calling ``.click()``.
+Practice shows feedback and hints at once; an exam shows a clock and a grid to jump
+between questions, and holds feedback until Finish. The clock ticks on the kernel's own
+asyncio loop (a Jupyter kernel always runs one), so there is no thread to clean up; where
+no loop runs, as in plain pytest, ``tick()`` is called by hand. Tests drive the rest by
+setting ``.value`` and calling ``.click()``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -16,8 +18,7 @@ import ipywidgets as widgets
 
 from lambda_lab.quiz.kinds import AnswerError
 from lambda_lab.quiz.model import Item
-from lambda_lab.quiz.render import KIND_LABELS, clock_text
-from lambda_lab.quiz.scoring import Feedback, Report, feedback
+from lambda_lab.quiz.scoring import Feedback, Report, clock_text, feedback
 from lambda_lab.quiz.session import Session
 from lambda_lab.quiz.start import start
 
@@ -30,8 +31,12 @@ def markdown(text: str) -> str:
 
 
 class QuizWidget(widgets.VBox):
-    def __init__(self, session: Session, title: str, notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, session: Session, title: str, notes: Sequence[str] = (), tick_every_s: float = 1.0
+    ) -> None:
         self.session = session
+        self.tick_every_s = tick_every_s
+        self._next_tick: asyncio.TimerHandle | None = None
         self.title = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
         self.notes = widgets.HTML("".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes))
         self.status = widgets.HTML()
@@ -60,22 +65,19 @@ class QuizWidget(widgets.VBox):
         self.grid_buttons = [self._grid_button(i) for i in range(len(session.items))]
         self.grid.children = self.grid_buttons
         exam = session.mode == "exam"
-        # The browser ticks this every second; its value changes call tick() in the kernel.
-        self.ticker = widgets.Play(interval=1000, max=10**7, layout=widgets.Layout(display="none"))
-        self.ticker.observe(lambda _: self.tick(), names="value")
         self.answer_inputs: list[widgets.Widget] = []
         if exam:
             buttons = [self.submit_button, self.flag_button, self.previous_button]
             buttons += [self.next_button, self.finish_button]
-            top = [self.title, self.notes, self.status, self.clock, self.ticker, self.grid]
+            top = [self.title, self.notes, self.status, self.clock, self.grid]
         else:
             buttons = [self.submit_button, self.hint_button, self.flag_button, self.next_button]
             top = [self.title, self.notes, self.status]
         body = [self.prompt, self.answer_box, self.hint_area, widgets.HBox(buttons)]
         super().__init__(children=top + body + [self.message, self.feedback, self.end])
-        if exam:
-            self.ticker.playing = True
         self.show_item()
+        if exam:
+            self._schedule_tick()
 
     # -- drawing ------------------------------------------------------------------------
     def _grid_button(self, index: int) -> widgets.Button:
@@ -90,7 +92,7 @@ class QuizWidget(widgets.VBox):
         question = item.question
         flag = " · ⚑ flagged" if item.flagged else ""
         position = f"Question {session.index + 1}/{len(session.items)}"
-        about = f"{html.escape(question.topic)} · {KIND_LABELS[question.type]}{flag}"
+        about = f"{html.escape(question.topic)} · {question.kind.label}{flag}"
         self.status.value = f"<b>{position}</b> · {about}"
         self.flag_button.description = "Unflag" if item.flagged else "Flag"
         instructions = html.escape(question.kind.instructions(question))
@@ -164,6 +166,7 @@ class QuizWidget(widgets.VBox):
             result = session.submit_text(self.draft_text())
         except AnswerError as exc:
             self.message.value = f"<span style='color:#b36b00'>{html.escape(str(exc))}</span>"
+            self.tick()  # if the time is up, this ends the exam now
             return
         if result is None:  # exam: keep going
             if not session.next():
@@ -198,15 +201,41 @@ class QuizWidget(widgets.VBox):
     def tick(self) -> None:
         """Refresh the exam clock; time running out finishes the exam."""
         left = self.session.time_left()
-        if left is None:
+        if left is None or self.session.finished:
             return
         self.clock.value = f"<b>⏱ Time left {clock_text(left)}</b>"
-        if left <= 0 and not self.session.finished:
+        if left <= 0:
             self.finish()
+
+    def _schedule_tick(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here (plain Python): tick() is driven by hand
+            return
+        self._next_tick = loop.call_later(self.tick_every_s, self._tick_and_reschedule)
+
+    def _tick_and_reschedule(self) -> None:
+        self._next_tick = None
+        self.tick()
+        if not self.session.finished:
+            self._schedule_tick()
+
+    @property
+    def ticking(self) -> bool:
+        return self._next_tick is not None
+
+    def _stop_ticking(self) -> None:
+        if self._next_tick is not None:
+            self._next_tick.cancel()
+            self._next_tick = None
+
+    def close(self) -> None:
+        self._stop_ticking()
+        super().close()
 
     def finish(self) -> Report:
         report = self.session.finish()
-        self.ticker.playing = False
+        self._stop_ticking()
         for button in (self.submit_button, self.hint_button, self.flag_button, self.finish_button):
             button.disabled = True
         self.end.value = report_html(report)

@@ -1,0 +1,70 @@
+"""`check: {experiment: NAME}`: the linter runs Lab experiments only when asked, and the
+bank's keys must equal what the Lab does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lambda_lab.quiz.experiments import EXPERIMENTS, Experiment
+from lambda_lab.quiz.lint import BANKS_DIR, lint
+
+LAB_SOURCE = Path(__file__).resolve().parents[2] / "lambda_lab" / "lab.py"
+
+QUESTION = """
+topic: trial
+title: Trial
+questions:
+  - id: trial-experiment
+    type: numeric
+    domains: {DVA-C02: development}
+    prompt: How many?
+    answer: 3
+    unit: invocations
+    explanation: Three.
+    check: {experiment: trial}
+    references: [https://docs.aws.amazon.com/lambda/latest/dg/welcome.html]
+    lesson: 02_first_function
+"""
+
+
+def test_experiments_run_only_when_asked_and_failures_are_problems(write_bank, monkeypatch):
+    calls = []
+
+    def trial():
+        calls.append(1)
+        raise RuntimeError("the Lab would not start")
+
+    monkeypatch.setitem(EXPERIMENTS, "trial", Experiment("trial", "a stand-in", trial))
+    path = write_bank("trial", QUESTION)
+    assert lint([path]).problems == [] and calls == []
+    problems = lint([path], run_experiments=True).problems
+    assert [(p.line, p.column, p.field, p.message) for p in problems] == [
+        (
+            11,
+            12,
+            "trial-experiment.check",
+            "experiment 'trial' failed: RuntimeError: the Lab would not start",
+        )
+    ]
+    assert calls == [1]
+
+
+def test_an_experiment_result_that_differs_from_the_key_is_reported(write_bank, monkeypatch):
+    monkeypatch.setitem(EXPERIMENTS, "trial", Experiment("trial", "a stand-in", lambda: 4))
+    path = write_bank("trial", QUESTION)
+    problems = lint([path], run_experiments=True).problems
+    assert [p.message for p in problems] == ["key 3 disagrees with experiment trial = 4"]
+
+
+@pytest.mark.skipif(
+    not LAB_SOURCE.exists(), reason="the Lab runtime (lambda_lab/lab.py) is not in this tree yet"
+)
+def test_the_bank_keys_match_what_the_lab_really_does():
+    used = {"default_timeout_s", "warm_counter_after_three_invokes", "timeout_error_type"}
+    assert set(EXPERIMENTS) == used
+    result = lint(
+        [BANKS_DIR / "first_function.yaml", BANKS_DIR / "monitoring.yaml"], run_experiments=True
+    )
+    assert [str(p) for p in result.problems] == []

@@ -1,0 +1,177 @@
+"""The Jupyter widget, driven as a learner would: set values, click buttons (no browser)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import ipywidgets as widgets
+
+from lambda_lab.quiz import show
+from lambda_lab.quiz.bank import load_bank
+from lambda_lab.quiz.profiles import packaged_profiles
+from lambda_lab.quiz.progress import ProgressStore
+from lambda_lab.quiz.session import Session
+from lambda_lab.quiz.widget import QuizWidget
+
+
+class Ticker:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def enter(quiz: QuizWidget, letters_or_text: str) -> None:
+    """Fill in the current question's inputs the way a learner would."""
+    kind = quiz.session.current.question.type
+    if kind in ("single", "true_false"):
+        quiz.answer_inputs[0].value = letters_or_text
+    elif kind == "multiple":
+        for option, box in zip(quiz.session.current.options, quiz.answer_inputs, strict=True):
+            box.value = option.letter in letters_or_text
+    else:
+        quiz.answer_inputs[-1].value = letters_or_text
+
+
+def test_practice_gives_feedback_hints_flags_and_an_end_screen(answer_key):
+    quiz = show("pricing", seed=2, count=3)
+    assert isinstance(quiz, QuizWidget)
+    assert quiz.status.value == "<b>Question 1/3</b> · pricing · number"
+    assert (
+        "granularity" in quiz.prompt.value and "<i>Type a number (in ms).</i>" in quiz.prompt.value
+    )
+    enter(quiz, "1")
+    quiz.submit_button.click()
+    assert "✔ Correct" in quiz.feedback.value and quiz.submit_button.disabled
+    quiz.next_button.click()
+    quiz.hint_button.click()
+    assert quiz.message.value == "No more hints for this question."
+    quiz.flag_button.click()
+    assert "⚑ flagged" in quiz.status.value and quiz.flag_button.description == "Unflag"
+    enter(quiz, answer_key.wrong(quiz.session.current))
+    quiz.submit_button.click()
+    assert "✘ Not quite." in quiz.feedback.value
+    assert "Rounding up to the next 100 ms stopped in December 2020." in quiz.feedback.value
+    quiz.next_button.click()
+    enter(quiz, answer_key.right(quiz.session.current)[:1])  # too few boxes ticked
+    quiz.submit_button.click()
+    assert quiz.message.value.endswith("Select 3. You chose 1.</span>")
+    enter(quiz, answer_key.right(quiz.session.current))
+    quiz.submit_button.click()
+    assert "<h3>Score: 2/3 (67%)</h3>" in quiz.end.value
+    assert "<td>Design Cost-Optimized Architectures</td><td>2/3</td><td>67%</td>" in quiz.end.value
+    assert "<h4>2. [wrong]</h4>" in quiz.end.value
+    store = ProgressStore.open()
+    assert store.questions["pr-billed-101ms"]["flagged"] is True
+    assert store.sessions == {}  # finished
+
+
+def test_hints_appear_one_by_one():
+    quiz = show("pricing", seed=1)
+    quiz.jump(next(i for i, it in enumerate(quiz.session.items) if len(it.question.hints) == 2))
+    quiz.hint_button.click()
+    assert quiz.hint_area.value.count("Hint") == 1
+    quiz.hint_button.click()
+    assert quiz.hint_area.value.count("Hint") == 2
+    quiz.hint_button.click()
+    assert quiz.message.value == "No more hints for this question."
+
+
+def test_exam_mode_has_a_clock_a_grid_and_holds_feedback(answer_key):
+    profile = packaged_profiles()["saa-c03"]
+    clock = Ticker()
+    store = ProgressStore.open()
+    session = Session(
+        load_bank().questions, mode="exam", profile=profile, seed=4, progress=store, clock=clock
+    )
+    quiz = QuizWidget(session, profile.title)
+    assert quiz.clock.value == "<b>⏱ Time left 40:00</b>"
+    assert len(quiz.grid_buttons) == 20 and quiz.grid_buttons[0].button_style == "primary"
+    assert not quiz.ticking  # no event loop in plain pytest: the test ticks by hand
+    enter(quiz, answer_key.right(session.current))
+    quiz.submit_button.click()
+    assert quiz.feedback.value == "" and session.index == 1  # held, moved on
+    assert quiz.grid_buttons[0].button_style == "info"
+    quiz.flag_button.click()
+    assert quiz.grid_buttons[1].button_style == "primary"
+    quiz.grid_buttons[5].click()
+    assert session.index == 5 and quiz.grid_buttons[1].button_style == "warning"
+    clock.now = 61.0
+    quiz.tick()
+    assert quiz.clock.value == "<b>⏱ Time left 38:59</b>"
+    clock.now = profile.time_limit_s
+    quiz.tick()
+    assert session.finished
+    assert (
+        "<h3>Score: 1/20 (5%)</h3>" in quiz.end.value
+        and "<b>FAIL</b> (pass mark 72%)" in quiz.end.value
+    )
+    assert "Time used 40:00 of 40:00" in quiz.end.value
+    assert quiz.submit_button.disabled and quiz.finish_button.disabled
+
+
+def test_in_a_kernel_the_clock_ticks_on_the_event_loop_until_the_exam_ends():
+    """A Jupyter kernel runs an asyncio loop; the widget schedules its ticks on it."""
+    profile = packaged_profiles()["saa-c03"]
+    clock = Ticker()
+
+    async def exam_in_a_kernel() -> QuizWidget:
+        session = Session(load_bank().questions, mode="exam", profile=profile, seed=2, clock=clock)
+        quiz = QuizWidget(session, profile.title, tick_every_s=0.01)
+        assert quiz.ticking
+        clock.now = 125.0
+        await asyncio.sleep(0.1)
+        assert quiz.clock.value == "<b>⏱ Time left 37:55</b>"
+        clock.now = profile.time_limit_s + 1
+        await asyncio.sleep(0.1)
+        return quiz
+
+    quiz = asyncio.run(exam_in_a_kernel())
+    assert quiz.session.finished and not quiz.ticking
+    assert "<b>FAIL</b> (pass mark 72%)" in quiz.end.value
+
+
+def test_closing_the_widget_stops_its_clock():
+    async def open_and_close() -> QuizWidget:
+        quiz = show(exam="saa-c03", seed=1)
+        assert quiz.ticking
+        quiz.close()
+        return quiz
+
+    assert not asyncio.run(open_and_close()).ticking
+
+
+def test_finish_button_scores_the_exam():
+    quiz = show(exam="dva-c02", seed=1)
+    quiz.finish_button.click()
+    assert "<h3>Score: 0/20 (0%)</h3>" in quiz.end.value
+    assert "Development with AWS Services" in quiz.end.value and "SAA-C03" not in quiz.end.value
+
+
+def test_the_widget_and_the_terminal_share_progress_and_saved_sessions(quiz_home):
+    quiz = show("pricing", seed=2, count=3)
+    enter(quiz, "1")
+    quiz.submit_button.click()
+    done = subprocess.run(
+        [sys.executable, "-m", "lambda_lab.cli", "quiz", "pricing", "--count", "3"],
+        input="q\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LAMBDA_LAB_HOME": str(quiz_home)},
+        timeout=30,
+        check=True,
+    )
+    assert "Resuming your saved practice session: 1 of 3 answered" in done.stdout
+    assert "Question 2/3" in done.stdout
+
+
+def test_nothing_to_review_is_said_plainly():
+    note = show("pricing", mode="review")
+    assert isinstance(note, widgets.HTML)
+    assert (
+        note.value == "<p>Nothing to review: no wrong or flagged answers yet. Practise first.</p>"
+    )
