@@ -88,7 +88,6 @@ def make_client(lab: Lab, service: str = "lambda", **kwargs: Any) -> Any:
         reply = api.handle(request.method, url.path, query, headers, _request_body(request))
         headers = dict(reply.headers)
         headers["Content-Length"] = str(len(reply.body))
-        headers.setdefault("x-amzn-RequestId", "lambda-lab")
         return AWSResponse(request.url, reply.status, headers, _RawBody(reply.body))
 
     client.meta.events.register_first("before-send.lambda", answer)

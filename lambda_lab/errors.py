@@ -38,6 +38,9 @@ ValidationException = _user_error("ValidationException", 400)
 InvalidParameterValueException = _user_error("InvalidParameterValueException", 400)
 InvalidRequestContentException = _user_error("InvalidRequestContentException", 400)
 RequestTooLargeException = _user_error("RequestTooLargeException", 413)
+# What AWS actually sends for an oversized Invoke or CreateFunction body (observed in
+# boto3 and Java SDK reports); boto3 has no class for it and raises a plain ClientError.
+RequestEntityTooLargeException = _user_error("RequestEntityTooLargeException", 413)
 UnsupportedMediaTypeException = _user_error("UnsupportedMediaTypeException", 415)
 ResourceNotFoundException = _user_error("ResourceNotFoundException", 404)
 ResourceConflictException = _user_error("ResourceConflictException", 409)
@@ -77,6 +80,7 @@ ALL_ERRORS: dict[str, type[LambdaError]] = {
         InvalidParameterValueException,
         InvalidRequestContentException,
         RequestTooLargeException,
+        RequestEntityTooLargeException,
         UnsupportedMediaTypeException,
         ResourceNotFoundException,
         ResourceConflictException,

@@ -61,6 +61,17 @@ def current_lab() -> Lab:
     return Lab()
 
 
+def _weak_call(owner: Any, method: str) -> Callable[[], Any]:
+    """A callable for ``owner.method()`` that does not keep ``owner`` alive."""
+    ref = weakref.ref(owner)
+
+    def call() -> Any:
+        target = ref()
+        return {} if target is None else getattr(target, method)()
+
+    return call
+
+
 def _make_clock(clock: str | Clock) -> Clock:
     if isinstance(clock, Clock):
         return clock
@@ -98,6 +109,11 @@ class Lab:
         scaling_rate_period_s: float = limits.SCALING_RATE_PERIOD_S,
         memory_budget_mb: float = DEFAULT_BUDGET_MB,
     ) -> None:
+        if isinstance(account_concurrency, bool) or not isinstance(account_concurrency, int) or account_concurrency < 1:
+            raise ValueError(f"account_concurrency must be a whole number >= 1 (got {account_concurrency!r})")
+        # Everything the Lab owns refers back to it weakly: a notebook that re-runs
+        # `lab = Lab()` without close() must not keep the old Lab's processes alive.
+        me = weakref.proxy(self)
         self.region = region
         self.clock = _make_clock(clock)
         self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
@@ -109,7 +125,7 @@ class Lab:
         self.permissions = Policies()
         self._spawner = Spawner()
         self.pool = EnvironmentPool(
-            self._spawner, self.root_dir, self.clock, region, keep_alive_s, self._worker_environ
+            self._spawner, self.root_dir, self.clock, region, keep_alive_s, _weak_call(self, "_worker_environ")
         )
         self.pool.cpu_follows_memory = cpu_follows_memory
         self.concurrency = Concurrency(  # admission: limits, provisioned, scaling rate, memory budget
@@ -117,15 +133,15 @@ class Lab:
             scaling_rate_environments=scaling_rate_environments, scaling_rate_period_s=scaling_rate_period_s,
             memory_budget_mb=memory_budget_mb, template=self._spawner,
         )
-        self.service = LambdaService(self)
+        self.service = LambdaService(me)
         # Invocation models: the async queue, triggers and pollers, and the loopback endpoint
         # through which handlers and the Lab reach S3, SQS, SNS, DynamoDB, Kinesis, EventBridge.
         self.metrics = Metrics(self.clock.time)
         self.dispatcher = Dispatcher(self.clock)
         self.aws = LabEndpoint(self)
-        self.deliverer = Deliverer(self)
-        self.async_queue = AsyncQueue(self)
-        self.event_sources = EventSources(self)
+        self.deliverer = Deliverer(me)
+        self.async_queue = AsyncQueue(me)
+        self.event_sources = EventSources(me)
         self._rest_api: Any = None
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
@@ -234,7 +250,7 @@ class Lab:
         if self._rest_api is None:
             from lambda_lab.api.rest import LambdaRestApi
 
-            self._rest_api = LambdaRestApi(self)
+            self._rest_api = LambdaRestApi(weakref.proxy(self))
         return self._rest_api
 
     def serve(self, port: int = 0) -> Any:
@@ -256,7 +272,7 @@ class Lab:
         if self._front_doors is None:
             from lambda_lab.http.lab_doors import FrontDoors
 
-            self._front_doors = FrontDoors(self)
+            self._front_doors = FrontDoors(weakref.proxy(self))
         return self._front_doors
 
     def alb(self, name: str, function_name: str, **options: Any) -> Any:

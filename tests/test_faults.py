@@ -107,8 +107,12 @@ def test_payload_one_byte_over_6_mb_is_rejected_before_running(lab: Lab) -> None
     client = lab.client("lambda")
     payload = b'"' + b"x" * (limits.SYNC_PAYLOAD_MAX_BYTES - 1) + b'"'
     assert len(payload) == limits.SYNC_PAYLOAD_MAX_BYTES + 1
-    with pytest.raises(client.exceptions.RequestTooLargeException):
+    with pytest.raises(client.exceptions.ClientError) as too_large:
         client.invoke(FunctionName="echo", Payload=payload)
+    error = too_large.value.response["Error"]
+    assert error["Code"] == "RequestEntityTooLargeException"  # the code AWS sends on the wire
+    assert error["Message"] == "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    assert too_large.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
     assert len(lab.records) == 0
 
 

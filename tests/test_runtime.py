@@ -308,17 +308,56 @@ def test_code_forms_all_end_in_the_same_zip_package(lab: Lab, tmp_path) -> None:
 def test_payload_limits_and_bad_json(lab: Lab) -> None:
     client = lab.client("lambda")
     lab.deploy("echo", "def lambda_handler(e, c):\n    return e\n")
-    with pytest.raises(client.exceptions.RequestTooLargeException):
+    with pytest.raises(client.exceptions.ClientError) as too_large:
         client.invoke(FunctionName="echo", Payload=b'"' + b"x" * limits.SYNC_PAYLOAD_MAX_BYTES + b'"')
+    assert too_large.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
     with pytest.raises(client.exceptions.InvalidRequestContentException) as caught:
         client.invoke(FunctionName="echo", Payload=b"{not json")
     assert "Could not parse request body into json" in str(caught.value)
     big = "x" * (limits.SYNC_PAYLOAD_MAX_BYTES - 100)
     assert lab.invoke("echo", big).value == big  # just under 6 MB both ways
-    lab.deploy("huge", "def lambda_handler(e, c):\n    return 'y' * (7 * 1024 * 1024)\n")
+    lab.deploy("huge", "def lambda_handler(e, c):\n    return 'y' * (7 * 1024 * 1024)\n", MemorySize=512)
     result = lab.invoke("huge")
     assert result.function_error == "Unhandled"
-    assert result.value["errorType"] == "Function.ResponseSizeTooLarge"
+    assert result.value == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+    assert not lab.invoke("huge").record.cold  # the environment survives, as on AWS
+
+
+def test_empty_payload_arrives_as_empty_object_and_decimals_and_bytes_are_returned(lab: Lab) -> None:
+    source = (
+        "import decimal\n"
+        "def lambda_handler(event, context):\n"
+        "    if event.get('raw'):\n"
+        "        return b'raw bytes'\n"
+        "    return {'event': event, 'price': decimal.Decimal('1.50'), 'count': decimal.Decimal('3')}\n"
+    )
+    lab.deploy("shapes", source)
+    assert lab.invoke("shapes").value == {"event": {}, "price": 1.5, "count": 3}
+    assert lab.client("lambda").invoke(FunctionName="shapes")["Payload"].read() == (
+        b'{"event": {}, "price": 1.5, "count": 3}'
+    )
+    assert lab.invoke("shapes", {"raw": True}).payload == b"raw bytes"
+
+
+def test_invoke_response_request_id_matches_the_log(lab: Lab) -> None:
+    lab.deploy("ids", "def lambda_handler(e, c):\n    return c.aws_request_id\n")
+    response = lab.client("lambda").invoke(FunctionName="ids", LogType="Tail")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert json.loads(response["Payload"].read()) == request_id
+    assert f"START RequestId: {request_id}" in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_client_context_reaches_the_handler_and_bad_ones_are_rejected(lab: Lab) -> None:
+    lab.deploy("cc", "def lambda_handler(e, c):\n    return [c.client_context.client.app_title, c.client_context.custom]\n")
+    client = lab.client("lambda")
+    context = base64.b64encode(json.dumps({"client": {"app_title": "shop"}, "custom": {"a": 1}}).encode()).decode()
+    assert json.loads(client.invoke(FunctionName="cc", ClientContext=context)["Payload"].read()) == ["shop", {"a": 1}]
+    with pytest.raises(client.exceptions.InvalidRequestContentException):
+        client.invoke(FunctionName="cc", ClientContext=base64.b64encode(b"[1, 2]").decode())
+    assert not lab.invoke("cc").record.cold  # nothing broke the environment
 
 
 def test_dry_run_and_unknown_function(lab: Lab) -> None:

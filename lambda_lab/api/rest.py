@@ -10,6 +10,7 @@ AWS-style error naming the operation.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lambda_lab import errors
 from lambda_lab.api import operations
+from lambda_lab.invoke import new_request_id
+
+REQUEST_ID_KEY = "_RequestId"  # an operation may name the request id AWS would answer with
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -73,9 +77,15 @@ class LambdaRestApi:
                 )
             params = self._parse_input(route.operation, path_params, query, lowered, body)
             result = handler(self.lab, params) or {}
-            return self._serialize(route.operation, result)
+            request_id = result.pop(REQUEST_ID_KEY, None) or new_request_id()
+            reply = self._serialize(route.operation, result)
+            reply.headers["x-amzn-RequestId"] = request_id  # Invoke: the invocation's own id
+            return reply
         except errors.LambdaError as exc:
             return error_reply(exc)
+        except Exception as exc:  # a bug of ours: answer as AWS would (500), never with a traceback
+            logging.getLogger("lambda_lab").exception("%s %s failed", method, raw_path)
+            return error_reply(errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}"))
 
     def _match(self, method: str, raw_path: str, query: dict[str, list[str]]) -> tuple[_Route, dict[str, str]]:
         for route in self._routes:

@@ -44,11 +44,19 @@ class Identity:
         self.cognito_identity_pool_id = pool_id
 
 
+class Client:
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+    def __init__(self, data: dict[str, Any]):
+        for name in self.__slots__:
+            setattr(self, name, data.get(name))
+
+
 class ClientContext:
     __slots__ = ("client", "custom", "env")
 
     def __init__(self, data: dict[str, Any]):
-        self.client = data.get("client")
+        self.client = Client(data.get("client") or {})
         self.custom = data.get("custom")
         self.env = data.get("env")
 
@@ -183,6 +191,17 @@ def load_handler(handler_setting: str) -> Any:
     return handler
 
 
+RESPONSE_MAX_BYTES = 6_291_556  # AWS's own figure in its error message (6 MB + 100 bytes)
+
+
+def _to_json(value: Any) -> Any:
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -193,23 +212,28 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict, bytes]:
     _request_filter.request_id = request_id
     os.environ["_X_AMZN_TRACE_ID"] = header.get("trace", "")
     try:
-        event = json.loads(body) if body else None
+        event = json.loads(body) if body else {}  # an invoke without a payload delivers {}
     except ValueError as exc:
         doc = error_document("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, [])
         log_error(doc)
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
-    context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
     try:
+        context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
         result = handler(event, context)
     except Exception as exc:
         doc = error_document(type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__))
         log_error(doc)
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
     try:
-        payload = json.dumps(result).encode()
+        # As AWS's runtime: bytes go back untouched; Decimals (DynamoDB items) become numbers.
+        payload = bytes(result) if isinstance(result, (bytes, bytearray)) else json.dumps(result, default=_to_json).encode()
     except (TypeError, ValueError) as exc:
         doc = error_document("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
         log_error(doc)
+        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+    if len(payload) > RESPONSE_MAX_BYTES:
+        message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES} bytes)."
+        doc = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
     return {"ok": True, "rss_kb": _peak_rss_kb()}, payload
 

@@ -98,4 +98,5 @@ def invoke(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
         "LogResult": result.log_result,
         "ExecutedVersion": result.executed_version,
         "Payload": result.payload,
+        "_RequestId": result.request_id,
     }
