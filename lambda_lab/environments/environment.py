@@ -100,6 +100,7 @@ class Environment:
         if init_limit_s is None:
             init_limit_s = limits.INIT_TIMEOUT_S
         log_path = os.path.join(self.env_dir, "log")
+        self._spawner.ensure_started()  # the sandbox's host, not part of the INIT phase
         started = time.perf_counter()
         self._sock = self._launch(log_path)
         self._log_fd = os.open(log_path, os.O_RDONLY | os.O_CREAT, 0o600)

@@ -8,12 +8,13 @@ is cold, as on AWS.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import uuid
 from typing import Callable
 
-from lambda_lab import limits
+from lambda_lab import errors, limits
 from lambda_lab.admission import still_warm
 from lambda_lab.clock import Clock
 from lambda_lab.environments.cpu import cpu_share
@@ -69,6 +70,7 @@ class EnvironmentPool:
         self._lock = threading.Lock()
         self._reaper_scheduled = False
         self._ended: list[Environment] = []
+        self._closed = False
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency) decides between the two under its own lock: a
@@ -96,6 +98,8 @@ class EnvironmentPool:
         self, config: FunctionConfig, version: str, init_type: str = "on-demand"
     ) -> tuple[Environment, Outcome]:
         """A new environment for this function version (a cold start), and its init outcome."""
+        if self._closed:
+            raise errors.ServiceException("This Lab is closed: create a new Lab() to run functions again.")
         env = self._new_environment(config, version, init_type)
         outcome = env.start()
         if env.state is State.DEAD:
@@ -233,6 +237,7 @@ class EnvironmentPool:
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:
         self._all.pop(env.env_id, None)
+        shutil.rmtree(env.env_dir, ignore_errors=True)  # its /tmp and log go with it
         self._ended.append(env)
         self._remove_cgroups()
 
@@ -260,6 +265,7 @@ class EnvironmentPool:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             envs = list(self._all.values())
             self._all.clear()
             self._idle.clear()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import signal
 import socket
 import subprocess
 import sys
 import threading
 
+from lambda_lab import errors
 from lambda_lab.environments import protocol
 from lambda_lab.environments.template import MESSAGE_MAX
 
+REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The template starts with nothing from the user's environment (no AWS credentials, no
@@ -32,8 +35,11 @@ class Spawner:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        self._closed = False
 
     def _start(self) -> None:
+        if self._closed:
+            raise errors.ServiceException("This Lab is closed: create a new Lab() to run functions again.")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
@@ -49,16 +55,46 @@ class Spawner:
         theirs.close()
         self._control = ours
 
+    def ensure_started(self) -> None:
+        """Start the template now (it takes tens of ms, once), outside any measured phase."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+
     def _request(self, header: dict, fds: list[int] | None = None) -> dict:
         if self._process is None or self._process.poll() is not None:
             self._start()
+        try:
+            return self._exchange(header, fds)
+        except (OSError, ValueError, struct.error):
+            # The template died between two requests: start a new one and try once more.
+            self._stop_process()
+            self._start()
+            try:
+                return self._exchange(header, fds)
+            except (OSError, ValueError, struct.error) as exc:
+                raise errors.ServiceException(f"the Lab could not start an execution environment: {exc}")
+
+    def _stop_process(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    def _exchange(self, header: dict, fds: list[int] | None) -> dict:
         assert self._control is not None
         head = json.dumps(header, separators=(",", ":")).encode()
         frame = protocol.PREFIX.pack(len(head), 0) + head
         if len(frame) > MESSAGE_MAX:
             raise ValueError(f"environment configuration too large ({len(frame)} bytes)")
         socket.send_fds(self._control, [frame], fds or [])
-        reply, _ = protocol.parse(self._control.recv(MESSAGE_MAX))
+        self._control.settimeout(REPLY_TIMEOUT_S)
+        message = self._control.recv(MESSAGE_MAX)
+        if not message:
+            raise OSError("the template process closed its socket")
+        reply, _ = protocol.parse(message)
         return reply
 
     def fork(self, config: dict, data_fd: int | None) -> int:
@@ -81,6 +117,7 @@ class Spawner:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._control is not None:
                 self._control.close()  # the template sees EOF and kills what it forked
                 self._control = None
