@@ -175,6 +175,11 @@ def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
     config.__dict__.update(updated.__dict__)
 
 
+def check_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
+    """Raise AWS's error for the first bad setting; change nothing."""
+    apply_settings(copy.deepcopy(config), settings)
+
+
 def _validate_handler(value: Any) -> str:
     if not isinstance(value, str) or not value or len(value) > limits.HANDLER_MAX_CHARS or re.search(r"\s", value):
         raise errors.ValidationException(

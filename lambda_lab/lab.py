@@ -24,7 +24,7 @@ from lambda_lab.clock import Clock, RealClock, VirtualClock
 from lambda_lab.concurrency import Concurrency
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
-from lambda_lab.functions import Registry
+from lambda_lab.functions import Registry, check_settings
 from lambda_lab.invoke import InvokeResult, invoke_sync
 from lambda_lab.logs import LogStore
 from lambda_lab.memory_budget import DEFAULT_BUDGET_MB
@@ -192,6 +192,8 @@ class Lab:
         if handler is not None:
             settings["Handler"] = handler
         if name in self.functions:
+            # Check every setting before touching the code, so a bad value changes nothing.
+            check_settings(self.functions.get(name), settings)
             code_params: dict[str, Any] = {"ZipFile": zip_bytes}
             if "Architectures" in settings:  # as on AWS: the architecture travels with the code
                 code_params["Architectures"] = settings.pop("Architectures")

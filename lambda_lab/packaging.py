@@ -11,7 +11,6 @@ import hashlib
 import inspect
 import io
 import os
-import shutil
 import textwrap
 import zipfile
 from typing import Any, Callable
@@ -45,7 +44,10 @@ def package(code: str | os.PathLike[str] | Callable[..., Any], filename: str = D
 
 
 def _looks_like_path(text: str) -> bool:
-    return "\n" not in text and len(text) < 4096 and (text.endswith(".py") or os.path.isdir(text))
+    """One line with no Python keyword in it is meant as a path (a typo must not become code)."""
+    if "\n" in text or len(text) > 4096:
+        return False
+    return os.path.exists(text) or not any(word in text for word in ("def ", "import ", "lambda", "return"))
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -120,7 +122,3 @@ def extract(zip_bytes: bytes, destination: str) -> int:
         if mode:
             os.chmod(os.path.join(root, member.filename), mode | 0o400)
     return total
-
-
-def remove_tree(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)

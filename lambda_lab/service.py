@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, packaging
@@ -81,6 +82,10 @@ class LambdaService:
             raise errors.InvalidParameterValueException("UpdateFunctionCode needs ZipFile in the Lab")
         self._check_revision(config, params)
         zip_bytes = packaging.decode_zip_argument(params["ZipFile"])
+        if params.get("DryRun"):  # validate only, as AWS does: the code stays as it was
+            with tempfile.TemporaryDirectory(dir=self.lab.root_dir) as scratch:
+                packaging.extract(zip_bytes, scratch)
+            return config.as_aws()
         if "Architectures" in params:  # AWS changes a function's architecture with its code
             apply_settings(config, {"Architectures": params["Architectures"]})
         self._store_code(config, zip_bytes)

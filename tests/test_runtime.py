@@ -101,6 +101,8 @@ def test_timeout_kills_the_worker_within_200_ms_of_the_deadline(lab: Lab) -> Non
     source = '''
 import time
 def lambda_handler(event, context):
+    if not event.get("hang"):
+        return "warm"
     try:
         while True:
             time.sleep(0.01)
@@ -109,11 +111,11 @@ def lambda_handler(event, context):
             pass
 '''
     lab.deploy("slow", source, Timeout=1)
-    lab.invoke("slow", payload=b"")  # cold start outside the measurement? no: timeout also ends it
+    lab.invoke("slow", {})  # a warm environment, so the measurement below is the timeout alone
     started = time.perf_counter()
-    result = lab.invoke("slow", {})
+    result = lab.invoke("slow", {"hang": True})
     elapsed = time.perf_counter() - started
-    assert 1.0 <= elapsed < 1.2 + 0.05  # includes the cold start of a new environment
+    assert 1.0 <= elapsed < 1.2  # the issue's promise: killed within 200 ms of the deadline
     assert result.function_error == "Unhandled"
     error = result.value
     assert error["errorType"] == "Sandbox.Timedout"
@@ -415,3 +417,23 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_a_bad_setting_in_deploy_changes_nothing_and_dry_run_keeps_the_code(lab: Lab) -> None:
+    lab.deploy("stable", "def lambda_handler(e, c):\n    return 'v1'\n")
+    with pytest.raises(LambdaError):
+        lab.deploy("stable", "def lambda_handler(e, c):\n    return 'v2'\n", MemorySize=64)
+    assert lab.invoke("stable").value == "v1"
+    client = lab.client("lambda")
+    client.update_function_code(FunctionName="stable", ZipFile=package("def lambda_handler(e, c):\n    return 'v3'\n"), DryRun=True)
+    assert lab.invoke("stable").value == "v1"
+    with pytest.raises(FileNotFoundError):
+        lab.deploy("typo", "handlers/missing_file")
+
+
+def test_invoking_a_closed_lab_is_a_clear_error() -> None:
+    lab = Lab()
+    lab.deploy("f", "def lambda_handler(e, c):\n    return 1\n")
+    lab.close()
+    with pytest.raises(LambdaError, match="closed"):
+        lab.invoke("f")
