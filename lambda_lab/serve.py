@@ -26,6 +26,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", metavar="DIR", default=None,
                         help="keep functions, versions, aliases, mappings and logs in DIR across restarts")
     parser.add_argument("--region", default=None, help="the Lab's Region (default us-east-1)")
+    parser.epilog = "Lambda operations the Lab answers: " + ", ".join(offered_operations()) + "."
+
+
+def offered_operations() -> list[str]:
+    """AWS's names of the Lambda operations the REST layer answers; others get UnsupportedOperation."""
+    import inspect
+
+    from lambda_lab.api import operations
+
+    names = [n for n, v in vars(operations).items() if not n.startswith("_") and inspect.isfunction(v)]
+    return sorted("".join(part.capitalize() for part in name.split("_")) for name in names)
 
 
 def banner(url: str, region: str, state_dir: str | None, restored: dict[str, int] | None = None) -> str:
@@ -36,8 +47,9 @@ def banner(url: str, region: str, state_dir: str | None, restored: dict[str, int
     if state_dir is None:
         kept = "State: in memory only (add --state DIR to keep it across restarts)."
     else:
-        counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in (restored or {}).items())
-        kept = f"State: kept in {state_dir} (restored {counts or 'nothing: a new directory'})."
+        counts = ", ".join(f"{n} {what}" for what, n in (restored or {}).items())
+        kept = (f"State: kept in {state_dir} (restored {counts or 'nothing: a new directory'}); "
+                "queue, stream and table contents are not kept.")
     return f"""\
 lambda-lab serve: account {ACCOUNT_ID} in {region} answers on {url}
   Lambda from the Lab; {SERVICES_SHOWN} from moto. Nothing leaves this machine.
@@ -67,25 +79,22 @@ def run(args: argparse.Namespace) -> int:
     with Lab(region=args.region or limits.DEFAULT_REGION) as lab:
         keeper = None
         try:
+            endpoint = lab.serve(args.port)  # first: restoring mappings already talks to it
             restored = None
             if args.state:
                 keeper = StateKeeper(lab, args.state)
                 restored = keeper.load()
-            endpoint = lab.serve(args.port)
         except (OSError, StateDirLocked, ValueError) as exc:
             print(f"lambda-lab serve: cannot start: {exc}", file=sys.stderr)
             if keeper is not None:
-                keeper.close()
+                keeper.release()
             return 2
-        if keeper is not None:
-            endpoint.after_change = keeper.changed
-        print(banner(endpoint.url, lab.region, args.state and keeper.directory, restored))
+        print(banner(endpoint.url, lab.region, keeper and keeper.directory, restored))
         print(f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
         try:
             while not stop.wait(0.5):
                 pass
         finally:
-            endpoint.close()
             if keeper is not None:
                 keeper.close()
     print("lambda-lab serve: stopped" + (f"; state saved in {args.state}" if args.state else ""), flush=True)

@@ -1,24 +1,25 @@
 """``lambda-lab serve --state DIR``: the Lab's account kept on disk across restarts.
 
 What is kept: every function (configuration and code ZIP), its published versions,
-aliases, resource policy and reserved concurrency, event invoke configs, event source
-mappings, function URL configs, provisioned concurrency configs, and the log groups.
-Layout of DIR:
+aliases, resource policy and reserved concurrency, event invoke configs, function URL and
+provisioned concurrency configs, event source mappings with the definitions of their
+queues, streams and tables (:mod:`lambda_lab.state_sources`), and the log groups. Layout:
 
     state.json        the control plane (one JSON document)
     logs.json         every log event: group -> stream -> [[epoch seconds, message], ...]
     code/<sha256>.zip every deployment package, by content (written once)
     .lock             held while a server uses DIR (two servers would overwrite each other)
 
-Every file is written to a temporary name and moved into place (``os.replace``), so a crash
-leaves the previous complete copy, never half a file. The control plane is saved after
-each change; logs, which invokes keep adding to, at most every ``LOG_FLUSH_S`` and on close.
-Configurations owned by other parts of the Lab are saved through the Lambda API itself
-(List* operations) and restored with the matching Create/Put operations.
+Every file is written to a temporary name, flushed and moved into place (``os.replace``): a
+crash leaves the previous complete file, never half of one. A background thread saves
+whatever changed every ``SAVE_INTERVAL_S``; :meth:`StateKeeper.close` saves everything.
+Configurations owned by other parts of the Lab go through the Lambda API itself: List*
+operations to save them, the matching Create/Put operations to restore them.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -26,14 +27,14 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab import errors
+from lambda_lab import errors, state_sources
 from lambda_lab.functions import FunctionConfig
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 FORMAT = 1
-LOG_FLUSH_S = 1.0
+SAVE_INTERVAL_S = 0.5
 # (list operation, list member, restore operation, members the restore does not take)
 _API_KEPT = (
     ("list_function_event_invoke_configs", "FunctionEventInvokeConfigs", "put_function_event_invoke_config",
@@ -45,7 +46,8 @@ _API_KEPT = (
       "Status", "StatusReason", "LastModified", "RequestedProvisionedConcurrentExecutions")),
 )
 _MAPPING_OUTPUT_ONLY = ("UUID", "FunctionArn", "LastModified", "LastProcessingResult", "State",
-                        "StateTransitionReason", "EventSourceMappingArn", "FilterCriteria")
+                        "StateTransitionReason", "EventSourceMappingArn")
+_FIELDS = {f.name for f in dataclasses.fields(FunctionConfig)}
 
 
 class StateDirLocked(RuntimeError):
@@ -76,16 +78,17 @@ class StateKeeper:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock_file.close()
-            raise StateDirLocked(f"{self.directory} is in use by another lambda-lab serve")
+            raise StateDirLocked(f"{self.directory} is in use by another lambda-lab serve") from None
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
-        self._logs_seen = -1
-        self._flusher: threading.Thread | None = None
-        self.restored: dict[str, int] = {}
+        self._saved_plane = b""
+        self._saved_records = -1
+        self._warned: set[str] = set()
+        self._thread: threading.Thread | None = None
 
     # -- loading ------------------------------------------------------------------------------
     def load(self) -> dict[str, int]:
-        """Restore DIR into the Lab (an empty or new DIR restores nothing); returns counts."""
+        """Restore DIR into the Lab (a new DIR restores nothing), then start saving; returns counts."""
         state = self._read_json("state.json") or {}
         if state and state.get("format") != FORMAT:
             raise ValueError(f"{self.directory}/state.json has format {state.get('format')!r}; expected {FORMAT}")
@@ -99,19 +102,21 @@ class StateKeeper:
         self.lab.versions.load(state.get("versions", {}), code_dirs)
         self.lab.permissions.load(state.get("policies", []))
         for name, amount in state.get("reserved_concurrency", {}).items():
-            self.lab.concurrency.reserve(name, amount)
+            self._call("put_function_concurrency", {"FunctionName": name, "ReservedConcurrentExecutions": amount})
         for restore, items in state.get("api", {}).items():
             for params in items:
                 self._call(restore, params)
+        moved = state_sources.restore(self.lab, state.get("sources", {})) if state.get("sources") else {}
         for params in state.get("event_source_mappings", []):
+            params["EventSourceArn"] = moved.get(params["EventSourceArn"], params["EventSourceArn"])
             self._call("create_event_source_mapping", params)
         self._load_logs()
-        self.restored = {"functions": len(state.get("functions", [])),
-                         "event_source_mappings": len(state.get("event_source_mappings", []))}
-        self._logs_seen = len(self.lab.records)
-        self._flusher = threading.Thread(target=self._flush_logs_now_and_then, name="lambda-lab-state", daemon=True)
-        self._flusher.start()
-        return self.restored
+        self._saved_plane = self._plane_bytes()
+        self._saved_records = len(self.lab.records)
+        self._thread = threading.Thread(target=self._save_now_and_then, name="lambda-lab-state", daemon=True)
+        self._thread.start()
+        return {"functions": len(state.get("functions", [])),
+                "event source mappings": len(state.get("event_source_mappings", []))}
 
     def _restore_function(self, fields: dict[str, Any]) -> FunctionConfig:
         zip_bytes = self._read_code(fields["code_sha256"])
@@ -119,7 +124,7 @@ class StateKeeper:
                                           "Runtime": fields["runtime"]})
         config = self.lab.functions.get(fields["name"])
         kept = {k: v for k, v in fields.items() if k in _FIELDS and k not in ("code_dir", "code_sha256", "code_size")}
-        config.__dict__.update(kept)  # the saved RevisionId, LastModified, settings and tags, as they were
+        config.__dict__.update(kept)  # the saved settings, tags, RevisionId and LastModified, as they were
         return config
 
     def _unpack(self, function_name: str, code_sha256: str) -> str:
@@ -137,8 +142,6 @@ class StateKeeper:
             return handle.read()
 
     def _code_path(self, code_sha256: str) -> str:
-        import base64
-
         return os.path.join(self.directory, "code", base64.b64decode(code_sha256).hex() + ".zip")
 
     def _load_logs(self) -> None:
@@ -152,7 +155,7 @@ class StateKeeper:
 
         try:
             getattr(operations, operation)(self.lab, dict(params))
-        except (errors.LambdaError, AttributeError) as exc:  # say what could not come back; go on
+        except errors.LambdaError as exc:  # say what could not come back, and go on with the rest
             print(f"lambda-lab serve: could not restore {operation} {params}: {exc}", flush=True)
 
     def _read_json(self, name: str) -> Any:
@@ -160,29 +163,45 @@ class StateKeeper:
         if not os.path.exists(path):
             return None
         with open(path, "rb") as handle:
-            return json.load(handle)
+            try:
+                return json.load(handle)
+            except ValueError as exc:
+                raise ValueError(f"{path} is not valid JSON ({exc}); fix or move it away") from None
 
     # -- saving -------------------------------------------------------------------------------
-    def save(self) -> None:
-        """Write the control plane now (code packages first, so state.json never names a missing one)."""
+    def _plane(self) -> dict[str, Any]:
+        functions = self.lab.functions.all()
+        return {
+            "format": FORMAT,
+            "region": self.lab.region,
+            "functions": [{k: v for k, v in c.__dict__.items() if k in _FIELDS} for c in functions],
+            "versions": self.lab.versions.export(),
+            "policies": self.lab.permissions.export(),
+            "reserved_concurrency": {c.name: n for c in functions
+                                     if (n := self.lab.concurrency.reserved(c.name)) is not None},
+            "api": self._guarded("event invoke, URL and provisioned concurrency configs",
+                                 lambda: self._export_api(functions), {}),
+            "event_source_mappings": self._guarded("event source mappings", self._export_mappings, []),
+        }
+
+    def _plane_bytes(self) -> bytes:
+        return json.dumps(self._plane(), indent=1).encode()
+
+    def save(self, force: bool = False) -> None:
+        """Write the control plane if it changed (code packages first, so that state.json never
+        names a package that is not there yet; queue and table definitions with it)."""
         with self._save_lock:
-            functions = self.lab.functions.all()
-            versions = self.lab.versions.export()
-            for config in functions + [FunctionConfig(**f) for vs in versions["published"].values()
-                                       for f in vs.values()]:
-                self._save_code(config)
-            state = {
-                "format": FORMAT,
-                "region": self.lab.region,
-                "functions": [_fields(c) for c in functions],
-                "versions": versions,
-                "policies": self.lab.permissions.export(),
-                "reserved_concurrency": {c.name: n for c in functions
-                                         if (n := self.lab.concurrency.reserved(c.name)) is not None},
-                "api": self._export_api(functions),
-                "event_source_mappings": self._export_mappings(),
-            }
-            write_atomically(os.path.join(self.directory, "state.json"), json.dumps(state, indent=1).encode())
+            plane = self._plane_bytes()
+            if plane == self._saved_plane and not force:
+                return
+            document = json.loads(plane)
+            for fields in document["functions"] + [f for vs in document["versions"]["published"].values()
+                                                   for f in vs.values()]:
+                self._save_code(fields["code_sha256"], fields["code_dir"])
+            document["sources"] = self._guarded("queues, streams and tables", lambda: state_sources.export(self.lab),
+                                                {})
+            write_atomically(os.path.join(self.directory, "state.json"), json.dumps(document, indent=1).encode())
+            self._saved_plane = plane
 
     def save_logs(self) -> None:
         with self._save_lock:
@@ -192,15 +211,20 @@ class StateKeeper:
                     logs.setdefault(group, {}).setdefault(event.stream, []).append([event.timestamp, event.message])
             write_atomically(os.path.join(self.directory, "logs.json"), json.dumps(logs).encode())
 
-    def changed(self, method: str, path: str) -> None:
-        """A request changed the Lab: save the control plane (invokes only add logs)."""
-        if not path.endswith("/invocations"):
-            self.save()
+    def _guarded(self, what: str, export: Any, empty: Any) -> Any:
+        """A part that cannot be read must not stop the rest from being saved; say so once."""
+        try:
+            return export()
+        except Exception as exc:  # a part of the Lab still starting, or a bug there: keep the rest
+            if what not in self._warned:
+                self._warned.add(what)
+                print(f"lambda-lab serve: could not save {what}: {type(exc).__name__}: {exc}", flush=True)
+            return empty
 
-    def _save_code(self, config: FunctionConfig) -> None:
-        path = self._code_path(config.code_sha256)
-        if not os.path.exists(path) and os.path.exists(config.code_dir + ".zip"):
-            with open(config.code_dir + ".zip", "rb") as handle:
+    def _save_code(self, code_sha256: str, code_dir: str) -> None:
+        path = self._code_path(code_sha256)
+        if not os.path.exists(path) and os.path.exists(code_dir + ".zip"):
+            with open(code_dir + ".zip", "rb") as handle:
                 write_atomically(path, handle.read())
 
     def _export_api(self, functions: list[FunctionConfig]) -> dict[str, list[dict[str, Any]]]:
@@ -224,39 +248,31 @@ class StateKeeper:
     def _export_mappings(self) -> list[dict[str, Any]]:
         from lambda_lab.api import operations
 
-        lister = getattr(operations, "list_event_source_mappings", None)
-        if lister is None:
-            return []
         kept = []
-        for mapping in lister(self.lab, {}).get("EventSourceMappings", []):
+        for mapping in operations.list_event_source_mappings(self.lab, {}).get("EventSourceMappings", []):
             params = {k: v for k, v in mapping.items() if k not in _MAPPING_OUTPUT_ONLY}
             params["FunctionName"] = mapping["FunctionArn"]
-            if mapping.get("FilterCriteria"):
-                params["FilterCriteria"] = mapping["FilterCriteria"]
             params["Enabled"] = mapping.get("State") not in ("Disabled", "Disabling")
             kept.append(params)
         return kept
 
-    def _flush_logs_now_and_then(self) -> None:
-        while not self._stop.wait(LOG_FLUSH_S):
-            seen = len(self.lab.records)
-            if seen != self._logs_seen:
-                self._logs_seen = seen
+    def _save_now_and_then(self) -> None:
+        while not self._stop.wait(SAVE_INTERVAL_S):
+            self.save()
+            if len(self.lab.records) != self._saved_records:
+                self._saved_records = len(self.lab.records)
                 self.save_logs()
 
     def close(self) -> None:
-        """Final save of everything, then release DIR."""
+        """Save everything one last time, then release DIR."""
         self._stop.set()
-        if self._flusher is not None:
-            self._flusher.join()
+        if self._thread is not None:
+            self._thread.join()
         if not self.lab.closed:
-            self.save()
+            self.save(force=True)
             self.save_logs()
+        self.release()
+
+    def release(self) -> None:
+        """Let another server use DIR (without saving: e.g. after a failed load)."""
         self._lock_file.close()
-
-
-_FIELDS = {f.name for f in dataclasses.fields(FunctionConfig)}
-
-
-def _fields(config: FunctionConfig) -> dict[str, Any]:
-    return {k: v for k, v in config.__dict__.items() if k in _FIELDS}

@@ -147,10 +147,11 @@ def _group_arn(lab: Lab, group: str) -> str:
 
 def _describe_groups(lab: Lab, environ: dict[str, Any], params: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     """The Lab's groups merged with moto's (groups a learner created with CreateLogGroup)."""
-    from lambda_lab.api.server import moto_app
+    from lambda_lab.services import moto_backend
 
     status_holder: list[str] = []
-    body = b"".join(moto_app()(environ, lambda status, headers, exc_info=None: status_holder.append(status)))
+    answer = moto_backend.wsgi_app()(environ, lambda status, headers, exc_info=None: status_holder.append(status))
+    body = b"".join(answer)
     theirs = json.loads(body or b"{}").get("logGroups", []) if status_holder[:1] == ["200 OK"] else []
     prefix = params.get("logGroupNamePrefix") or ""
     ours = [

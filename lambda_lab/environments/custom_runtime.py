@@ -29,7 +29,7 @@ class CustomRuntimeEnvironment(Environment):
 
     _api = None
 
-    def start(self, init_limit_s: float = limits.INIT_TIMEOUT_S) -> Outcome:
+    def start(self, init_limit_s: float | None = None) -> Outcome:
         path = os.path.join(self.config["task_root"], BOOTSTRAP)
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             self.state = State.DEAD
