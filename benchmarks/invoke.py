@@ -85,10 +85,6 @@ def lab_figures(seconds: float) -> dict[str, float]:
     with Lab() as lab:
         lab.deploy("bench", HANDLER)
         lab.invoke("bench", EVENT)  # starts the template process once
-        # Same placement for floor and Lab: caller on one CPU, workers on another. Waking a
-        # process on the other CPU is most of a round trip's cost, so unpinned runs swing
-        # between about 20 and 80 us depending on where the scheduler puts each process.
-        pinned = _pin(lab._spawner.pid, echo.process.pid)
         colds = []
         for _ in range(15):
             lab.pool.retire("bench")
@@ -96,6 +92,19 @@ def lab_figures(seconds: float) -> dict[str, float]:
             result = lab.invoke("bench", EVENT, log_type="None")
             colds.append(time.perf_counter() - started)
             assert result.record is not None and result.record.cold
+        count = 0
+        loop_started = time.perf_counter()
+        while time.perf_counter() < loop_started + seconds / 2:
+            lab.invoke("bench", EVENT, log_type="None")
+            count += 1
+        per_second = count / (time.perf_counter() - loop_started)
+        # Same placement for floor and Lab: caller on one CPU, workers on another. Waking a
+        # process on the other CPU is most of a round trip's cost, so unpinned runs swing
+        # between about 20 and 80 us depending on where the scheduler puts each process.
+        all_cpus = os.sched_getaffinity(0)
+        pinned = _pin(lab._spawner.pid, echo.process.pid)
+        lab.pool.retire("bench")  # a new environment, forked from the pinned template
+        lab.invoke("bench", EVENT)
         warm, raw = [], []
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
@@ -105,12 +114,7 @@ def lab_figures(seconds: float) -> dict[str, float]:
             lab.invoke("bench", EVENT, log_type="None")
             raw.append(middle - started)
             warm.append(time.perf_counter() - middle)
-        count = 0
-        loop_started = time.perf_counter()
-        while time.perf_counter() < loop_started + seconds / 2:
-            lab.invoke("bench", EVENT, log_type="None")
-            count += 1
-        per_second = count / (time.perf_counter() - loop_started)
+        os.sched_setaffinity(0, all_cpus)
         env = lab.environments("bench")[0]
         rss_kb, private_kb = _memory_kb(env.pid)
     echo.close()
@@ -154,14 +158,15 @@ def main() -> None:
     bare = bare_python_ms()
     lab = lab_figures(args.seconds)
     raw = lab["raw_us"]
-    placement = "caller and workers pinned to two different CPUs" if lab["pinned"] else "unpinned"
-    print(f"placement: {placement}")
-    print(f"raw JSON round trip to a worker process   {raw:8.1f} us   (floor)")
-    print(f"Lab warm invoke                             {lab['warm_us']:8.1f} us   = {lab['warm_us'] / raw:.2f} x floor")
-    print(f"bare `python -S -c pass`                    {bare:8.2f} ms  (floor)")
-    print(f"Lab cold start to first response            {lab['cold_ms']:8.2f} ms  = {lab['cold_ms'] / bare:.2f} x bare python")
-    print(f"Lab warm invokes per second, one thread     {lab['per_second']:8.0f}")
-    print(f"idle environment resident memory            {lab['idle_rss_mb']:8.1f} MB  ({lab['idle_private_mb']:.1f} MB private)")
+    placement = "caller and worker pinned to two different CPUs" if lab["pinned"] else "unpinned"
+    print(f"warm overhead, {placement}:")
+    print(f"  raw JSON round trip to a worker process  {raw:8.1f} us   (floor)")
+    print(f"  Lab warm invoke                          {lab['warm_us']:8.1f} us   = {lab['warm_us'] / raw:.2f} x floor")
+    print("cold start, unpinned:")
+    print(f"  bare `python -S -c pass`                 {bare:8.2f} ms  (floor)")
+    print(f"  Lab cold start to first response         {lab['cold_ms']:8.2f} ms  = {lab['cold_ms'] / bare:.2f} x bare python")
+    print(f"warm invokes per second, one thread, unpinned  {lab['per_second']:8.0f}")
+    print(f"idle environment resident memory              {lab['idle_rss_mb']:8.1f} MB  ({lab['idle_private_mb']:.1f} MB private)")
 
 
 if __name__ == "__main__":

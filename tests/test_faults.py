@@ -162,6 +162,10 @@ def test_each_environment_has_its_own_tmp_and_environment(lab: Lab) -> None:
     lab.deploy("reader", reader)
     assert "secret.txt" in lab.invoke("writer").value
     assert lab.invoke("reader").value == [[], None]
+    spy = "import os\ndef lambda_handler(e, c):\n    root = e['root']\n    return os.listdir(root) if os.path.isdir(root) else []\n"
+    lab.deploy("spy", spy)
+    others = os.path.join(lab.root_dir, "environments")
+    assert lab.invoke("spy", {"root": others}).value == [] or _private_tmp_unavailable(lab)
     assert not os.path.exists("/tmp/secret.txt") or _private_tmp_unavailable(lab)
 
 

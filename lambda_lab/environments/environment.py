@@ -74,6 +74,7 @@ class Environment:
         self.last_used = 0.0
         self.pid = 0
         self.exit_reason = ""
+        self.frozen = False
         # Set by the pool that owns it:
         self.function_name = ""
         self.version = "$LATEST"
@@ -122,6 +123,7 @@ class Environment:
 
     def invoke(self, header: dict, payload: bytes, timeout_s: float) -> Outcome:
         self._move(State.READY, State.BUSY)
+        self.thaw()
         assert self._sock is not None
         self.invocations += 1
         started = time.perf_counter()
@@ -134,6 +136,24 @@ class Environment:
             self.state = State.READY
         self.last_used = time.monotonic()
         return outcome
+
+    def freeze(self) -> None:
+        """Stop the worker between invokes, as Lambda freezes an idle environment: a
+        background thread started by the handler does not run again until the next invoke."""
+        if self.state is State.READY and not self.frozen and self.pid:
+            self._signal_group(signal.SIGSTOP)
+            self.frozen = True
+
+    def thaw(self) -> None:
+        if self.frozen:
+            self._signal_group(signal.SIGCONT)
+            self.frozen = False
+
+    def _signal_group(self, number: int) -> None:
+        try:
+            os.killpg(self.pid, number)
+        except OSError:
+            pass  # already gone: the next wait sees the closed socket
 
     def kill(self) -> None:
         """End the worker and everything it started (its whole process group)."""

@@ -71,6 +71,7 @@ class EnvironmentPool:
         self._reaper_scheduled = False
         self._ended: list[Environment] = []
         self._closed = False
+        self.freeze_idle = True  # stop idle workers (SIGSTOP) as Lambda freezes its sandboxes
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency) decides between the two under its own lock: a
@@ -121,6 +122,8 @@ class EnvironmentPool:
                 self._forget(env)
                 return
             env.idle_since = self._clock.time()
+            if self.freeze_idle:
+                env.freeze()
             self._idle.setdefault((env.function_name, env.version), []).append(env)
             schedule = not self._reaper_scheduled
             self._reaper_scheduled = True

@@ -17,6 +17,7 @@ CLONE_NEWUSER = 0x10000000
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+MS_RDONLY = 1
 
 
 def _libc() -> ctypes.CDLL:
@@ -28,8 +29,8 @@ def _write(path: str, text: str) -> None:
         handle.write(text)
 
 
-def mount_private_tmp(folder: str) -> bool:
-    """Bind ``folder`` over /tmp in a new mount namespace; False when the host does not allow it."""
+def enter_private_namespace() -> bool:
+    """A new mount namespace whose mounts do not propagate back (done ahead, in a spare)."""
     try:
         libc = _libc()
         uid, gid = os.getuid(), os.getgid()
@@ -40,8 +41,23 @@ def mount_private_tmp(folder: str) -> bool:
             _write("/proc/self/setgroups", "deny")
             _write("/proc/self/uid_map", f"{uid} {uid} 1")
             _write("/proc/self/gid_map", f"{gid} {gid} 1")
-        if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-            return False
-        return libc.mount(folder.encode(), b"/tmp", None, MS_BIND, None) == 0
+        return libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def bind_tmp(folder: str) -> bool:
+    """Mount ``folder`` over /tmp (inside the namespace entered above)."""
+    try:
+        return _libc().mount(folder.encode(), b"/tmp", None, MS_BIND, None) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def hide(folder: str) -> bool:
+    """Cover ``folder`` with an empty, read-only tmpfs: the other environments' /tmp folders
+    live there, and this one's is already mounted at /tmp."""
+    try:
+        return _libc().mount(b"none", folder.encode(), b"tmpfs", MS_RDONLY, b"size=4k") == 0
     except (OSError, AttributeError):
         return False

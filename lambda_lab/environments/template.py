@@ -15,6 +15,7 @@ Requests (JSON header frames, see protocol.py):
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import signal
@@ -23,9 +24,10 @@ import sys
 import time
 
 from lambda_lab.environments import bootstrap, protocol  # noqa: F401 - imported once, shared by forks
-from lambda_lab.environments.private_tmp import mount_private_tmp
+from lambda_lab.environments.private_tmp import bind_tmp, enter_private_namespace, hide
 
 PR_SET_PDEATHSIG = 1
+_IN_PRIVATE_NAMESPACE = False  # set in each spare: whether it could get its own mounts
 MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
 
 
@@ -61,10 +63,50 @@ def describe_status(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def _child(config: dict, data_sock: socket.socket | None, control: socket.socket) -> None:
+def _spare(link: socket.socket, control: socket.socket) -> None:
+    """A child forked before anyone asked for it: it waits on ``link`` for its configuration.
+
+    Forking and the first copy-on-write page faults happen here, off the cold start's
+    path; the request then only pays for what is specific to the function.
+    """
     control.close()
     os.setsid()
     _die_with_parent()
+    global _IN_PRIVATE_NAMESPACE
+    _IN_PRIVATE_NAMESPACE = enter_private_namespace()
+    _prefault()
+    try:
+        message, fds, _, _ = socket.recv_fds(link, MESSAGE_MAX, 1)
+    except OSError:
+        os._exit(0)
+    if not message:
+        os._exit(0)  # the template is gone or retired this spare
+    link.close()
+    config, _ = protocol.parse(message)
+    _child(config, socket.socket(fileno=fds[0]) if fds else None)
+
+
+def _prefault() -> None:
+    """Touch what every cold start touches (compiler, logging, json, environ) so that the
+    pages they write are copied now, while nobody waits."""
+    bootstrap._setup_logging()
+    exec(compile("def lambda_handler(event, context):\n    return event\n", "<prefault>", "exec"), {})
+    json.loads(json.dumps({"key": [1, 2.5, "x", None, True]}))
+    os.environ["LAMBDA_LAB_PREFAULT"] = "1"
+    del os.environ["LAMBDA_LAB_PREFAULT"]
+
+
+def _fork_spare(control: socket.socket) -> tuple[int, socket.socket]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _spare(theirs, control)
+    theirs.close()
+    return pid, ours
+
+
+def _child(config: dict, data_sock: socket.socket | None) -> None:
     log_fd = os.open(config["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
@@ -78,8 +120,9 @@ def _child(config: dict, data_sock: socket.socket | None, control: socket.socket
     os.environ.clear()
     os.environ.update(config["environ"])
     time.tzset()
-    if config.get("private_tmp") and mount_private_tmp(config["private_tmp"]):
+    if config.get("private_tmp") and _IN_PRIVATE_NAMESPACE and bind_tmp(config["private_tmp"]):
         os.environ["TMPDIR"] = "/tmp"  # the environment's own /tmp, as on AWS
+        hide(os.path.dirname(os.path.dirname(config["private_tmp"])))
     if config.get("cgroup"):
         with open(os.path.join(config["cgroup"], "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
@@ -128,6 +171,7 @@ def main(control_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the Lab's to handle
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, str] = {}
+    spare: tuple[int, socket.socket] | None = _fork_spare(control)
 
     def reap(pid: int = -1, block: bool = False) -> None:
         while True:
@@ -152,13 +196,18 @@ def main(control_fd: int) -> None:
             break  # the Lab closed the control socket: it is gone
         request, _ = protocol.parse(message)
         if request["op"] == "fork":
-            data_sock = socket.socket(fileno=fds[0]) if fds else None
-            pid = os.fork()
-            if pid == 0:
-                _child(request, data_sock, control)
-            if data_sock is not None:
-                data_sock.close()
+            pid, link = spare if spare is not None else _fork_spare(control)
+            try:
+                socket.send_fds(link, [message], fds)
+            except OSError:  # that spare died: make one now
+                link.close()
+                pid, link = _fork_spare(control)
+                socket.send_fds(link, [message], fds)
+            link.close()
+            for fd in fds:
+                os.close(fd)
             protocol.send(control, {"pid": pid})
+            spare = _fork_spare(control)  # ready for the next cold start
         elif request["op"] == "status":
             pid = request["pid"]
             deadline = time.monotonic() + 2.0
@@ -170,10 +219,11 @@ def main(control_fd: int) -> None:
         reap()
     # The Lab is gone: end every environment this template started.
     for pid in _children():
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        for kill in (os.killpg, os.kill):  # a spare may not have its own group yet
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
     reap()
 
 
