@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lambda_lab import errors, limits
+from lambda_lab import admission, errors, limits
 from lambda_lab.simulate.timing import TimingModel, as_model
 
 SYNC = "RequestResponse"
@@ -110,9 +110,9 @@ class FunctionConfig:
         Reserved concurrency is set aside whole; without it, provisioned concurrency is
         (it counts towards the Regional quota and cannot be lent to others).
         """
-        if self.reserved_concurrency is not None:
-            return self.reserved_concurrency
-        return self.provisioned_concurrency
+        return admission.dedicated_concurrency(
+            self.reserved_concurrency, self.provisioned_concurrency
+        )
 
 
 @dataclass(frozen=True)
@@ -139,19 +139,11 @@ class Account:
                     f"account: '{name}' must be a number of seconds > 0 (got {value!r})"
                 )
         object.__setattr__(self, "functions", tuple(_check_functions(self.functions)))
-        floor = limits.unreserved_floor(self.concurrency_limit)
         dedicated = sum(f.dedicated_concurrency for f in self.functions)
-        if dedicated > self.concurrency_limit - floor:
-            detail = ", ".join(
-                f"{f.name}={f.dedicated_concurrency}" for f in self.functions
-                if f.dedicated_concurrency
-            )
-            # AWS's own wording for PutFunctionConcurrency, then the numbers behind it.
-            raise errors.InvalidParameterValueException(
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{floor}] "
-                f"(account limit {self.concurrency_limit}, set aside {dedicated}: {detail})"
-            )
+        detail = ", ".join(
+            f"{f.name}={f.dedicated_concurrency}" for f in self.functions if f.dedicated_concurrency
+        )
+        admission.check_set_aside(self.concurrency_limit, dedicated, detail)
 
     @property
     def unreserved_concurrency(self) -> int:
