@@ -118,22 +118,18 @@ class EventInvokeConfigs:
         size = int(params.get("MaxItems") or 50)
         if not 1 <= size <= 50:
             raise errors.range_violation("maxItems", size, 1, 50)
-        result: dict[str, Any] = {"FunctionEventInvokeConfigs": [c.as_aws(config.arn) for c in found[start : start + size]]}
+        page = [c.as_aws(config.arn) for c in found[start : start + size]]
+        result: dict[str, Any] = {"FunctionEventInvokeConfigs": page}
         if start + size < len(found):
             result["NextMarker"] = str(start + size)
         return result
-
-    def forget(self, function_name: str) -> None:
-        """The function was deleted: its configs go with it."""
-        with self._lock:
-            for key in [k for k in self._configs if k[0] == function_name]:
-                del self._configs[key]
 
     # -- validation -------------------------------------------------------------------------
     def _resolve(self, params: dict[str, Any]) -> tuple[str, str, str]:
         name = params.get("FunctionName")
         config = self._lab.functions.get(name)
-        qualifier = self._lab.versions.resolve(config, name, params.get("Qualifier"))
+        qualifier = self._lab.versions.qualifier(name, params.get("Qualifier"))
+        self._lab.versions.resolve(config, name, qualifier, route=False)  # an unknown version or alias: 404
         return config.name, qualifier, config.arn
 
     @staticmethod
@@ -167,7 +163,11 @@ class EventInvokeConfigs:
                 if keep_missing and condition not in destinations:
                     continue
                 arn = (destinations.get(condition) or {}).get("Destination") or None
-                setattr(config, "on_success" if condition == "OnSuccess" else "on_failure", _destination(condition, arn))
+                target = _destination(condition, arn)
+                if condition == "OnSuccess":
+                    config.on_success = target
+                else:
+                    config.on_failure = target
         config.last_modified = self._lab.clock.time()
 
 
@@ -175,7 +175,9 @@ def _in_range(value: Any, field_name: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidParameterValueException(f"{field_name} must be a whole number between {low} and {high} (got {value!r})")
+        raise errors.InvalidParameterValueException(
+            f"{field_name} must be a whole number between {low} and {high} (got {value!r})"
+        )
     if not low <= value <= high:
         raise errors.range_violation(field_name, value, low, high)
     return value

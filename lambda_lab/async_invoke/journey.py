@@ -18,6 +18,7 @@ from lambda_lab.records import InvocationRecord
 RECEIVED = "received"
 ATTEMPT = "attempt"
 THROTTLED = "throttled"
+SERVICE_ERROR = "service error"  # a 5xx from Lambda itself: retried like a throttle
 RETRY_SCHEDULED = "retry scheduled"
 SUCCEEDED = "succeeded"
 FAILED = "failed"  # retries used up, or too old: the event's processing ended in failure
@@ -53,6 +54,7 @@ class AsyncEvent:
     last_error_type: str | None = None
     last_error_message: str | None = None
     last_status: int = 200
+    executed_version: str = "$LATEST"
     condition: str | None = None  # Success | RetriesExhausted | EventAgeExceeded once it ended
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 

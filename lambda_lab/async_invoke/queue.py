@@ -4,8 +4,9 @@ AWS's rules (facts section 5), all waited out on the Lab's clock:
 
 * a function error is retried MaximumRetryAttempts times (default 2), 1 minute after the
   first attempt and 2 minutes after the second;
-* a throttle puts the event back with a growing wait (1 s doubling up to 5 minutes), for
-  as long as the event is younger than MaximumEventAgeInSeconds (default 6 hours);
+* a throttle (429), or an error of Lambda's own (5xx), puts the event back with a growing
+  wait (1 s doubling up to 5 minutes), for as long as the event is younger than
+  MaximumEventAgeInSeconds (default 6 hours);
 * a function with reserved concurrency 0 sends new events straight to failure handling;
 * an event that ends in failure goes to the function's dead-letter queue (the event as is,
   plus RequestID / ErrorCode / ErrorMessage attributes) and to its OnFailure destination
@@ -44,14 +45,17 @@ class AsyncQueue:
         self._lock = threading.Lock()
 
     # -- what callers see ---------------------------------------------------------------------
-    def invoke(self, function_name: str, payload: bytes, *, qualifier: str | None = None, source: str = "invoke") -> AsyncEvent:
+    def invoke(
+        self, function_name: str, payload: bytes, *, qualifier: str | None = None, source: str = "invoke"
+    ) -> AsyncEvent:
         """Queue an event (InvocationType=Event); the first attempt runs as soon as the clock allows."""
         lab = self._lab
         config = lab.functions.get(function_name)
-        version = lab.versions.resolve(config, function_name, qualifier)
+        qualifier = lab.versions.qualifier(function_name, qualifier)
+        lab.versions.resolve(config, function_name, qualifier, route=False)  # an unknown version or alias: 404
         check_payload(payload, limits.ASYNC_PAYLOAD_MAX_BYTES)
         now = lab.clock.time()
-        event = AsyncEvent(new_request_id(), config.name, version, payload, now, source)
+        event = AsyncEvent(new_request_id(), config.name, qualifier, payload, now, source)
         event.add(now, steps.RECEIVED, f"{len(payload)} bytes, from {source}")
         lab.metrics.put(metrics.ASYNC_EVENTS_RECEIVED, config.name, at=now)
         with self._lock:
@@ -86,7 +90,8 @@ class AsyncQueue:
             return
         settings = self.configs.effective(event.function_name, event.qualifier)
         if now - event.received_at >= settings.max_age_s:
-            self._failed(event, settings, "EventAgeExceeded", f"older than MaximumEventAgeInSeconds={settings.max_age_s}")
+            why = f"older than MaximumEventAgeInSeconds={settings.max_age_s}"
+            self._failed(event, settings, "EventAgeExceeded", why)
             return
         if lab.concurrency.reserved(event.function_name) == 0:
             event.last_status, event.last_error_message = 429, THROTTLE_MESSAGE
@@ -96,17 +101,18 @@ class AsyncQueue:
         try:
             result = invoke_sync(
                 lab, event.function_name, event.payload, qualifier=event.qualifier,
-                invocation_type="Event", request_id=event.request_id,
+                invocation_type="Event", request_id=event.request_id, trusted_json=True,
             )  # fmt: skip
         except errors.LambdaError as exc:
-            if exc.code == "TooManyRequestsException":
-                self._throttled(event, settings, exc)
+            if exc.code == "TooManyRequestsException" or exc.status >= 500:
+                self._back_on_queue(event, settings, exc)
             else:
                 event.last_status, event.last_error_message = exc.status, exc.message
                 self._failed(event, settings, "RetriesExhausted", exc.message)
             return
         event.attempts += 1
         event.last_response = result.payload
+        event.executed_version = result.executed_version
         event.add(now, steps.ATTEMPT, f"attempt {event.attempts}: {result.record.outcome}", result.record)
         if result.function_error is None:
             self._succeeded(event, settings)
@@ -115,18 +121,25 @@ class AsyncQueue:
         event.last_error_type = result.record.error_type
         event.last_error_message = result.record.error_message or ""
         if event.attempts > settings.retries:
-            self._failed(event, settings, "RetriesExhausted", f"{event.attempts} attempts failed")
+            self._failed(event, settings, "RetriesExhausted", f"all {event.attempts} attempt(s) failed")
             return
         delay = limits.ASYNC_RETRY_DELAYS_S[min(event.attempts - 1, len(limits.ASYNC_RETRY_DELAYS_S) - 1)]
         self._retry_later(event, settings, delay, f"attempt {event.attempts + 1} in {delay} s")
 
-    def _throttled(self, event: AsyncEvent, settings: EventInvokeConfig, exc: errors.LambdaError) -> None:
+    def _back_on_queue(self, event: AsyncEvent, settings: EventInvokeConfig, exc: errors.LambdaError) -> None:
+        """A throttle (429) or a Lambda-side error (5xx): not the function's fault, so the event
+        waits and tries again, for as long as it is young enough."""
         event.throttles += 1
-        event.last_status, event.last_error_message = 429, THROTTLE_MESSAGE
+        throttled = exc.code == "TooManyRequestsException"
+        event.last_status = exc.status
+        event.last_error_message = THROTTLE_MESSAGE if throttled else exc.message
         delay = min(
             limits.ASYNC_THROTTLE_BACKOFF_MIN_S * 2 ** (event.throttles - 1), limits.ASYNC_THROTTLE_BACKOFF_MAX_S
         )
-        event.add(self._lab.clock.time(), steps.THROTTLED, f"{exc.members.get('Reason', 'throttled')}; back on the queue")
+        kind, reason = (steps.THROTTLED, exc.members.get("Reason", "throttled")) if throttled else (
+            steps.SERVICE_ERROR, f"{exc.code}: {exc.message}"
+        )
+        event.add(self._lab.clock.time(), kind, f"{reason}; back on the queue")
         self._retry_later(event, settings, delay, f"try again in {delay} s")
 
     def _retry_later(self, event: AsyncEvent, settings: EventInvokeConfig, delay: float, detail: str) -> None:
@@ -150,13 +163,25 @@ class AsyncQueue:
         event.condition = condition
         event.add(now, steps.FAILED, f"{condition}: {why}")
         lab.metrics.put(metrics.ASYNC_EVENTS_DROPPED, event.function_name, at=now)
-        dead_letter_arn = lab.functions.get(event.function_name).dead_letter_arn if event.function_name in lab.functions else None
+        dead_letter_arn = self._dead_letter_arn(event)
         if dead_letter_arn:
             self._to_dead_letter_queue(event, dead_letter_arn)
         if settings.on_failure:
             self._to_destination(event, settings.on_failure, condition)
         if not dead_letter_arn and not settings.on_failure:
             event.add(now, steps.DROPPED, "no dead-letter queue or OnFailure destination")
+
+    def _dead_letter_arn(self, event: AsyncEvent) -> str | None:
+        """The DLQ belongs to the version's configuration (it is frozen when a version is published)."""
+        lab = self._lab
+        if event.function_name not in lab.functions:
+            return None
+        try:
+            _, config = lab.versions.resolve(lab.functions.get(event.function_name), event.function_name,
+                                             event.qualifier, route=False)
+        except errors.LambdaError:
+            return None
+        return config.dead_letter_arn
 
     def _to_dead_letter_queue(self, event: AsyncEvent, arn: str) -> None:
         lab = self._lab
@@ -174,13 +199,11 @@ class AsyncQueue:
     def _to_destination(self, event: AsyncEvent, arn: str, condition: str) -> None:
         lab = self._lab
         now = lab.clock.time()
-        function_arn = f"{lab.functions.get(event.function_name).arn}:{event.qualifier}" if event.function_name in lab.functions else (
-            f"arn:aws:lambda:{lab.region}:{lab.account_id}:function:{event.function_name}:{event.qualifier}"
-        )
+        function_arn = f"arn:aws:lambda:{lab.region}:{lab.account_id}:function:{event.function_name}:{event.qualifier}"
         record = destination_record(
             request_id=event.request_id, function_arn=function_arn, condition=condition,
             approximate_invoke_count=event.attempts, request_payload=_json_or_text(event.payload), at=now,
-            executed_version=event.qualifier, status_code=event.last_status,
+            executed_version=event.executed_version, status_code=event.last_status,
             function_error="Unhandled" if condition != "Success" and event.last_response is not None else None,
             **({"response_payload": _json_or_text(event.last_response)} if event.last_response is not None else {}),
         )  # fmt: skip

@@ -85,7 +85,9 @@ class Deliverer:
         if arn.endswith(".fifo"):
             raise DeliveryError(f"{arn} is a FIFO topic: Lambda sends only to standard topics")
         if len(text.encode()) > limits.SNS_MESSAGE_MAX_BYTES:
-            raise DeliveryError(f"the message is {len(text.encode())} bytes; SNS takes at most {limits.SNS_MESSAGE_MAX_BYTES}")
+            raise DeliveryError(
+                f"the message is {len(text.encode())} bytes; SNS takes at most {limits.SNS_MESSAGE_MAX_BYTES}"
+            )
         self._client("sns").publish(TopicArn=arn, Message=text, MessageAttributes=attributes)
 
     def _to_lambda(self, arn: str, text: str, _: dict[str, Any], __: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 from lambda_lab.services import moto_backend
@@ -28,11 +28,10 @@ POLL_INTERVAL_S = 0.05  # how quickly shutdown() is noticed by the serving threa
 SERVICES = ("s3", "sqs", "sns", "dynamodb", "dynamodbstreams", "kinesis", "events", "logs", "lambda")
 
 
-class AwsEndpoint:
-    def __init__(self, lab: Lab, hooks: Callable[[], Hooks | None]) -> None:
-        self._lab = weakref.ref(lab)
+class LabEndpoint:
+    def __init__(self, lab: Lab) -> None:
+        self._lab = weakref.ref(lab)  # the server thread must not keep a forgotten Lab alive
         self._region = lab.region
-        self._hooks = hooks
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -51,7 +50,8 @@ class AwsEndpoint:
     def running(self) -> bool:
         return self._server is not None
 
-    def start(self) -> None:
+    def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 (``port`` 0: any free port); a second call changes nothing."""
         with self._lock:
             if self._server is not None:
                 return
@@ -60,15 +60,21 @@ class AwsEndpoint:
             from werkzeug.serving import WSGIRequestHandler, make_server
 
             class QuietHandler(WSGIRequestHandler):
+                disable_nagle_algorithm = True  # head and body go out in two writes: no delayed-ACK stall
+
                 def log_request(self, *args: Any, **kwargs: Any) -> None:
                     """No line per request: a notebook would drown in them."""
 
             app = Middleware(self._lab, self._moto_app, self._hooks)
-            self._server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=QuietHandler)
+            self._server = make_server(LOOPBACK, port, app, threaded=True, request_handler=QuietHandler)
             self._thread = threading.Thread(
                 target=self._server.serve_forever, args=(POLL_INTERVAL_S,), name="lambda-lab-aws-endpoint", daemon=True
             )
             self._thread.start()
+
+    def _hooks(self) -> Hooks | None:
+        lab = self._lab()
+        return getattr(lab, "event_sources", None) if lab is not None else None
 
     def _moto_app(self) -> Any:
         with self._lock:

@@ -3,7 +3,8 @@
 Every request passes here, which is what lets the Lab act where moto only stores:
 
 * Lambda's own REST routes are answered by ``lab.rest_api()`` (the same layer the
-  in-process client uses), so a handler's ``boto3.client("lambda").invoke(...)`` works;
+  in-process client uses), so a handler's ``boto3.client("lambda").invoke(...)`` works,
+  and CloudWatch Logs reads of the Lab's log groups by :mod:`lambda_lab.api.logs_api`;
 * ``hooks.before(request)`` may answer a request itself (EventBridge PutRule validation,
   PutEvents routing, S3 notification checks);
 * after moto answered with success, ``hooks.after(request, reply)`` fires triggers and
@@ -75,7 +76,11 @@ class Middleware:
         except Exception as exc:  # a bug in the Lab must come back as a 500, not a dropped connection
             _log.exception("lambda-lab endpoint failed on %s %s", request.method, request.path)
             reply = json_error("InternalFailure", f"lambda-lab endpoint error: {type(exc).__name__}: {exc}", 500)
-        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", reply.headers)
+        headers = reply.headers
+        if request.method != "HEAD":  # a HEAD keeps the length of the body it did not send
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(reply.body))))
+        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", headers)
         return [reply.body]
 
     def _answer(self, request: AwsRequest, raw_path: str, environ: dict[str, Any]) -> Reply:
@@ -85,6 +90,12 @@ class Middleware:
         if request.service == "lambda":
             got = lab.rest_api().handle(request.method, raw_path, request.query, request.headers, request.body)
             return Reply(got.status, list(got.headers.items()), got.body)
+        if request.service == "logs":  # reads of the Lab's own log groups come from its LogStore
+            from lambda_lab.api import logs_api
+
+            answered = logs_api.answer(lab, environ)
+            if answered is not None:
+                return Reply(answered[0], list(answered[1].items()), answered[2])
         hooks = self._hooks()
         reply = hooks.before(request) if hooks is not None else None
         if reply is not None:
@@ -100,9 +111,9 @@ class Middleware:
     def _call_moto(self, environ: dict[str, Any]) -> Reply:
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             captured["status"] = int(status.split(" ", 1)[0])
-            captured["headers"] = [(k, v) for k, v in headers if k.lower() not in ("content-length", "connection")]
+            captured["headers"] = [(k, v) for k, v in headers if k.lower() != "connection"]
             return lambda data: None
 
         chunks = self._moto()(environ, start_response)
