@@ -157,7 +157,7 @@ def _exec_bootstrap(config: dict) -> None:
     for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; a shell script must not
         signal.signal(number, signal.SIG_DFL)
     try:
-        os.execve(path, [path], config["environ"])
+        os.execve(path, [path], dict(os.environ))  # as set up above (TMPDIR may now be /tmp)
     except OSError as exc:  # AWS's runtime says the same when bootstrap cannot start
         sys.stdout.write(f"fork/exec {path}: {(exc.strerror or str(exc)).lower()}\n")
         sys.stdout.flush()
