@@ -95,3 +95,10 @@ def timeout_error_type() -> str:
         lab.deploy("quiz-timeout", _SLEEPER, Timeout=1)
         result = lab.invoke("quiz-timeout", {})
         return str(result.value["errorType"])
+
+
+# The experiments behind the invocation-model, event-source, ALB and concurrency banks live
+# in their own module (one concern each) and register themselves when it is imported.
+from lambda_lab.quiz import experiments_invocation  # noqa: E402, F401
+# Likewise for the concepts, first-function, configuration and monitoring banks, and pricing.
+from lambda_lab.quiz import experiments_functions, experiments_pricing  # noqa: E402, F401

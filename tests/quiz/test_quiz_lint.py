@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from lambda_lab.quiz.experiments import EXPERIMENTS
 from lambda_lab.quiz.lint import format_problems, lint
 
 
@@ -502,7 +503,7 @@ def test_malformed_checks_are_reported_without_running_anything(write_bank):
         """,
         ),
     )
-    experiments = "default_timeout_s, warm_counter_after_three_invokes, timeout_error_type"
+    experiments = ", ".join(EXPERIMENTS)
     assert problems(path) == [
         (
             11,

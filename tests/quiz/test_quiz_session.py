@@ -113,7 +113,7 @@ def test_exam_holds_feedback_allows_changes_and_scores_per_domain(bank, store, a
     assert all(store.questions[i.question.id]["attempts"] == 1 for i in session.items)
 
 
-def test_the_exam_clock_runs_out(bank):
+def test_the_exam_clock_runs_out(bank, answer_key):
     profile = packaged_profiles()["saa-c03"]
     clock = Ticker()
     session = Session(bank.questions, mode="exam", profile=profile, seed=1, clock=clock)
@@ -123,7 +123,7 @@ def test_the_exam_clock_runs_out(bank):
     clock.now += 1
     assert session.expired
     with pytest.raises(AnswerError, match="Time is up: the exam takes no more answers."):
-        session.submit_text("a")
+        session.submit_text(answer_key.right(session.current))  # a well-formed answer, too late
     assert session.finish().correct == 0
 
 

@@ -179,6 +179,7 @@ def test_answers_from_a_pipe_work_for_scripts(quiz_home, answer_key):
 
 def test_end_of_input_saves_the_session(quiz_home):
     out = run_lines(quiz_home, "alb_integration", "--seed", "1", answers="")
-    assert "Question 1/12" in out and "Saved." in out
+    count = len(load_bank(["alb_integration"]).questions)
+    assert f"Question 1/{count}" in out and "Saved." in out
     out = run_lines(quiz_home, "alb_integration", "--seed", "1", "--new", answers="q\n")
     assert "Resuming" not in out
