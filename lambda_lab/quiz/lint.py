@@ -30,6 +30,7 @@ from lambda_lab.quiz.schema import (
     ID_PATTERN,
     LESSON_PATTERN,
     LESSONS,
+    LINKABLE_LESSONS,
     REFERENCE_PATTERN,
     SLUG_PATTERN,
 )
@@ -208,7 +209,7 @@ def _validate_domains(domains: Scope, exams: dict[str, dict[str, Domain]]) -> No
             known = ", ".join(sorted(exams))
             message = f"unknown exam '{exam}'; expected one of: {known}"
             domains.reporter.report(domain.path, message, key=True)
-        elif key not in exams[exam]:
+        elif not isinstance(key, str) or key not in exams[exam]:  # a list or mapping is no domain
             known = ", ".join(sorted(exams[exam]))
             shown = f"'{key}'" if isinstance(key, str) else describe(key)
             domain.report(f"unknown domain {shown} for {exam}; expected one of: {known}")
@@ -232,9 +233,8 @@ def _validate_lesson(lesson: Scope) -> None:
     match = LESSON_PATTERN.fullmatch(lesson.value)
     if not match:
         lesson.report(f"expected 'NN_lesson#section', got {describe(lesson.value)}")
-    elif match.group(1) not in LESSONS:
-        span = f"{LESSONS[0]} to {LESSONS[-1]}"
-        lesson.report(f"unknown lesson '{match.group(1)}'; lessons are {span}")
+    elif match.group(1) not in LINKABLE_LESSONS:
+        lesson.report(f"unknown lesson '{match.group(1)}'; lessons are {', '.join(sorted(LINKABLE_LESSONS))}")
 
 
 def _validate_check(check: Scope, kind: Kind | None) -> None:

@@ -21,6 +21,9 @@ LESSONS = (
     "09_pricing",
 )
 
+# Lessons a question may link to without having a bank of their own.
+LINKABLE_LESSONS = LESSONS + ("00_start_here", "02b_cli_and_custom_runtimes")
+
 # One bank file per topic; the topic is the lesson name without its number.
 TOPICS = tuple(lesson.split("_", 1)[1] for lesson in LESSONS)
 
@@ -33,7 +36,7 @@ COMMON_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
-LESSON_PATTERN = re.compile(r"(\d\d_[a-z_]+)(?:#([a-z0-9-]+))?")
+LESSON_PATTERN = re.compile(r"(\d\d[a-z]?_[a-z_]+)(?:#([a-z0-9-]+))?")
 REFERENCE_PATTERN = re.compile(r"https://[^\s/]+\.[a-z]{2,}(/\S*)?")
 
 DIFFICULTIES = (1, 2, 3)  # easy, exam-like, hard

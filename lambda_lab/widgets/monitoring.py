@@ -23,7 +23,8 @@ DASHBOARD = ("Invocations", "Errors", "SuccessRate", "Duration", "Throttles", "C
 SPAN_COLORS = {TRIGGER: "#6a1b9a", WAIT: "#bdbdbd", INIT: "#ef6c00", INVOKE: "#1565c0", CALL: "#2e7d32",
                THROTTLE: "#c62828"}  # fmt: skip
 _LEGEND = {TRIGGER: "event / trigger", WAIT: "waiting (queue, stream, retry)", INIT: "Init (cold start)",
-           INVOKE: "Invoke (handler)", CALL: "call made by the handler", THROTTLE: "throttled"}  # fmt: skip
+           INVOKE: "Invoke (handler)", CALL: "a call timed in code (like an SDK subsegment)",
+           THROTTLE: "throttled"}  # fmt: skip
 
 
 def _new_figure(width: float, height: float) -> Any:
@@ -58,6 +59,7 @@ def metrics_dashboard(
         who = f"function {function_name!r}" if function_name else "this Lab"
         raise ValueError(f"no metric data yet for {who}: invoke something first")
     origin = min(start for points in data.values() for start, _ in points)
+    last = max(start for points in data.values() for start, _ in points)
     rows = math.ceil(len(names) / columns)
     if figure is None:
         figure = _new_figure(4.0 * min(columns, len(names)), 2.6 * rows)
@@ -74,6 +76,7 @@ def metrics_dashboard(
             axes.plot(xs, ys, marker="o", markersize=3, color="#ef6c00")
         suffix = f" ({metric_series.UNITS[name]})" if name in metric_series.UNITS else ""
         axes.set_title(f"{name}{suffix}, {statistic}", fontsize=9)
+        axes.set_xlim(-0.02 * (last - origin + period_s) / scale, (last - origin + period_s) / scale)  # one time axis
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
         if not points:
@@ -116,7 +119,7 @@ def trace_waterfall(spans: Sequence[Span], title: str = "One request, step by st
     axes.grid(axis="x", alpha=0.3)
     shown = [kind for kind in _LEGEND if any(s.kind == kind for s in ordered)]
     handles = [axes.plot([], [], marker="s", linestyle="", color=SPAN_COLORS[k], label=_LEGEND[k])[0] for k in shown]
-    axes.legend(handles=handles, loc="lower right", fontsize=7)
+    axes.legend(handles=handles, loc="upper right", fontsize=7)  # early rows sit left: room there
     figure.tight_layout()
     return figure
 
