@@ -6,9 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 _LAZY = {
-    "InvokePanel": "lambda_lab.widgets.invoke",
+    "InvokePanel": "lambda_lab.widgets.invoke",  # the console's Test tab
     "PricingCalculator": "lambda_lab.widgets.pricing",
-    "HttpRequestBuilder": "lambda_lab.widgets.http",
+    "HttpRequestBuilder": "lambda_lab.widgets.http",  # HTTP request -> event -> response
+    "AsyncConsole": "lambda_lab.widgets.async_console",  # async invokes on a virtual clock
+    "QueueConsole": "lambda_lab.widgets.queue_console",  # SQS and a poller
+    "ConcurrencyDashboard": "lambda_lab.widgets.concurrency",  # the "cog wheels"
+    "LogBrowser": "lambda_lab.widgets.log_views",
+    "ReportReader": "lambda_lab.widgets.log_views",
 }
 
 __all__ = sorted(_LAZY)
