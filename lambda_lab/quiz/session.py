@@ -155,6 +155,8 @@ class Session:
 
     def submit_text(self, text: str) -> Feedback | None:
         """Answer the current item with what the learner typed; AnswerError if unusable."""
+        if self.expired and not self.finished:  # say so before complaining about the answer's form
+            raise AnswerError("Time is up: the exam takes no more answers.")
         return self.submit(self.current.question.kind.parse(self.current, text))
 
     def submit(self, response: Any) -> Feedback | None:
