@@ -31,17 +31,21 @@ _session: Any = None
 
 
 def botocore_session() -> Any:
-    """One private botocore session: loads service models once, reads no user files."""
+    """One private botocore session: loads service models once, reads no user files and no
+    AWS_* variables (a learner's AWS_PROFILE would otherwise stop every client: ProfileNotFound)."""
     global _session
     with _session_lock:
         if _session is None:
             import botocore.session
 
-            session = botocore.session.Session()
-            session.set_config_variable("config_file", os.devnull)
-            session.set_config_variable("credentials_file", os.devnull)
-            session.set_config_variable("profile", None)
-            _session = session
+            defaults = botocore.session.Session.SESSION_VARIABLES
+            variables = {  # botocore's own settings, each without its environment variable
+                name: (config_name, None, default, convert)
+                for name, (config_name, _, default, convert) in defaults.items()
+            }
+            variables["config_file"] = (None, None, os.devnull, None)
+            variables["credentials_file"] = (None, None, os.devnull, None)
+            _session = botocore.session.Session(session_vars=variables)
         return _session
 
 

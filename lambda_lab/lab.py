@@ -12,6 +12,7 @@ process it started.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -47,6 +48,23 @@ def run_base_dir() -> str:
         if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return tempfile.gettempdir()
+
+
+def remove_stale_labs(base: str) -> int:
+    """Remove the folders of Labs whose process is gone (a kernel killed before close())."""
+    removed = 0
+    for path in glob.glob(os.path.join(base, "lambda-lab-*-*")):
+        pid_text = os.path.basename(path).split("-")[2]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+        except PermissionError:
+            continue  # alive, and someone else's
+    return removed
 
 
 _open_labs: list[weakref.ref[Lab]] = []
@@ -116,6 +134,7 @@ class Lab:
         me = weakref.proxy(self)
         self.region = region
         self.clock = _make_clock(clock)
+        remove_stale_labs(run_base_dir())
         self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
         os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
         self.functions = Registry(region)

@@ -7,6 +7,9 @@ import json
 import os
 import time
 
+import subprocess
+import sys
+
 import psutil
 import pytest
 
@@ -438,3 +441,16 @@ def test_invoking_a_closed_lab_is_a_clear_error() -> None:
     lab.close()
     with pytest.raises(LambdaError, match="closed"):
         lab.invoke("f")
+
+
+def test_folders_of_labs_whose_process_died_are_removed(tmp_path) -> None:
+    from lambda_lab.lab import remove_stale_labs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"lambda-lab-{dead.pid}-abc"
+    (stale / "code").mkdir(parents=True)
+    mine = tmp_path / f"lambda-lab-{os.getpid()}-xyz"
+    mine.mkdir()
+    assert remove_stale_labs(str(tmp_path)) == 1
+    assert not stale.exists() and mine.exists()

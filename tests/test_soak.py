@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import sys
 
 SOAK = pathlib.Path(__file__).parent.parent / "benchmarks" / "soak.py"
 
 
 def _soak_module():
     spec = importlib.util.spec_from_file_location("lambda_lab_soak", SOAK)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
     return module
 
 
-def test_two_thousand_invocations_leak_nothing() -> None:
-    result = _soak_module().soak(sync_calls=2000, async_events=300)
+def test_thousands_of_sync_and_async_invocations_leak_nothing_and_lose_nothing() -> None:
+    result = _soak_module().soak(sync_calls=2000, async_events=1000)
     growth = result.growth()
-    assert growth["open_files"] <= 2, growth
-    assert growth["threads"] <= 2, growth
-    assert growth["processes"] <= 1, growth
+    # After the warm-up the pools are at their working size: nothing may grow with the count.
+    # (On a loaded machine the async part may reach the dispatcher's full width of
+    # environments only now, hence up to 2 more processes; a leak would be hundreds.)
+    assert growth["open_files"] <= 1, growth
+    assert growth["threads"] <= 0, growth
+    assert growth["processes"] <= 2, growth
+    # Records and logs are cleared before measuring; the async journal (about 2 KB an event)
+    # is kept on purpose, so 1,000 events may add a few MB, not tens.
     assert growth["rss_mb"] < 15, growth
-    assert result.lost == 0 and result.duplicates == 0
+    counted = result.async_count
+    assert (counted.delivered, counted.lost, counted.duplicated) == (1000, 0, 0)
+    assert counted.failed_on_purpose == 20
+    assert counted.journal_disagrees == []

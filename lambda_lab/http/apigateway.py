@@ -218,7 +218,7 @@ def v1_response(
     if not ok or not isinstance(document, dict):
         return None
     status = document.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
+    if isinstance(status, str) and status.isascii() and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         return None

@@ -20,10 +20,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from lambda_lab import limits
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, HttpRequest, HttpResponse
 
 LOOPBACK = "127.0.0.1"
 _IDLE_CONNECTION_S = 30  # a keep-alive connection with no request for this long is closed
+# Bodies up to one byte over the largest door limit are read, so each door still answers
+# its own 413; anything larger is refused here, before a byte of it is held in memory.
+_BODY_MAX_BYTES = (
+    max(
+        limits.ALB_REQUEST_BODY_MAX_BYTES,
+        limits.API_GATEWAY_PAYLOAD_MAX_BYTES,
+        limits.SYNC_PAYLOAD_MAX_BYTES,
+    )
+    + 1
+)
+
+
+class _BodyTooLarge(Exception):
+    """The request announced (or sent) more than ``_BODY_MAX_BYTES``."""
 
 
 class Listener:
@@ -155,7 +170,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: a notebook must not fill with one access-log line per request."""
 
     def _serve(self) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except _BodyTooLarge:
+            self.close_connection = True  # the rest of the body is never read
+            self._send(HttpResponse(413, [("Content-Type", "text/plain")], b"Request Entity Too Large"))
+            return
         if body is None:
             self._send(HttpResponse(400, [("Content-Type", "text/plain")], b"Bad Request"))
             return
@@ -192,18 +212,26 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length")
         if length is None:
             return b""
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):  # "²".isdigit() is true, int("²") fails
             return None
+        if int(length) > _BODY_MAX_BYTES:
+            raise _BodyTooLarge
         return self.rfile.read(int(length))
 
     def _read_chunked(self) -> bytes | None:
         chunks = []
+        total = 0
         while True:
             size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
             try:
                 size = int(size_line, 16)
             except ValueError:
                 return None
+            if size < 0:  # int("-5", 16) parses, and read(-5) would read to the end
+                return None
+            total += size
+            if total > _BODY_MAX_BYTES:
+                raise _BodyTooLarge
             if size == 0:
                 while self.rfile.readline(1024).strip():
                     pass  # trailers
@@ -212,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(16)  # the CRLF after each chunk
 
     def _send(self, response: HttpResponse) -> None:
-        lines = [f"HTTP/1.1 {response.status} {response.reason}"]
+        lines = [f"HTTP/1.1 {response.status} {_one_line(response.reason)}"]
         # A function cannot smuggle extra header lines (or a second response) into the stream.
         lines += [f"{_one_line(name)}: {_one_line(value)}" for name, value in response.headers]
         lines += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -63,7 +64,40 @@ def _check(data: Any, source: str) -> dict[str, Any]:
         )
     if not isinstance(data.get("questions"), dict) or not isinstance(data.get("sessions"), dict):
         raise ProgressFileError(f"{source} is missing its 'questions' or 'sessions' table")
+    for qid, record in data["questions"].items():
+        _check_record(qid, record, source)
     return data
+
+
+def _check_record(qid: str, record: Any, source: str) -> None:
+    """One question's record as :meth:`ProgressStore.record` and ``set_flag`` write it."""
+    if not isinstance(record, dict):
+        raise ProgressFileError(f"{source}: the record of question {qid!r} is not a table")
+
+    def wrong(name: str, expected: str) -> ProgressFileError:
+        got = f"{name} {reprlib.repr(record[name])}" if name in record else f"no {name}"
+        return ProgressFileError(f"{source}: question {qid!r} has {got}; expected {expected}")
+
+    for name in ("attempts", "correct", "hints_used"):
+        value = record.get(name, 0) if name == "hints_used" else record.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise wrong(name, "a whole number >= 0")
+    if not isinstance(record.get("flagged", False), bool):
+        raise wrong("flagged", "true or false")
+    if record.get("last_result", "correct") not in ("correct", "wrong"):
+        raise wrong("last_result", "'correct' or 'wrong'")
+    for name in ("updated", "last_answered"):
+        if not isinstance(record.get(name, ""), str):
+            raise wrong(name, "an ISO 8601 time")
+    if record.get("card") is not None:
+        from fsrs import Card  # only files with cards pay for the import
+
+        try:
+            usable = Card.from_dict(record["card"]).due.tzinfo is not None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            usable = False
+        if not usable:
+            raise wrong("card", "a spaced-repetition card as lambda-lab writes it")
 
 
 def read_progress_file(path: Path) -> dict[str, Any]:

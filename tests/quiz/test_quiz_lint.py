@@ -342,7 +342,7 @@ def test_references_lessons_and_domains_are_checked(write_bank):
             11,
             13,
             "r-no-reference.lesson",
-            "unknown lesson '10_extra_lesson'; lessons are 01_serverless_concepts to 09_pricing",
+            "unknown lesson '10_extra_lesson'; lessons are 00_start_here, 01_serverless_concepts, 02_first_function, 02b_cli_and_custom_runtimes, 03_configuration, 04_invocation_models, 05_alb_integration, 06_event_sources, 07_concurrency, 08_monitoring, 09_pricing",
         ),
         (
             14,
