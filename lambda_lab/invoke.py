@@ -96,13 +96,17 @@ def trace_header(request_id: str) -> str:
     return f"Root={root};Parent={random.getrandbits(64):016x};Sampled=0"
 
 
-def check_payload(payload: bytes, maximum: int, *, parse: bool = True) -> None:
+def check_payload(
+    payload: bytes, maximum: int, *, parse: bool = True, invocation_type: str = "RequestResponse"
+) -> None:
     """AWS's checks on an Invoke body: its size, then that it is JSON."""
     if len(payload) > maximum:
         # The code AWS sends on the wire (observed), not the modelled RequestTooLargeException.
-        raise errors.RequestEntityTooLargeException(
-            f"Request must be smaller than {maximum} bytes for the InvokeFunction operation"
-        )
+        if invocation_type == "Event":
+            message = f"{len(payload)} byte payload is too large for the Event invocation type (limit {maximum} bytes)"
+        else:
+            message = f"Request must be smaller than {maximum} bytes for the InvokeFunction operation"
+        raise errors.RequestEntityTooLargeException(message)
     if payload and parse:
         try:
             json.loads(payload)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 THROTTLE_MESSAGE = "Rate Exceeded."
+JOURNAL_MAX = 10_000  # finished journeys kept for timelines; older ones are forgotten first
 
 
 class AsyncQueue:
@@ -53,15 +54,22 @@ class AsyncQueue:
         config = lab.functions.get(function_name)
         qualifier = lab.versions.qualifier(function_name, qualifier)
         lab.versions.resolve(config, function_name, qualifier, route=False)  # an unknown version or alias: 404
-        check_payload(payload, limits.ASYNC_PAYLOAD_MAX_BYTES)
+        check_payload(payload, limits.ASYNC_PAYLOAD_MAX_BYTES, invocation_type="Event")
         now = lab.clock.time()
         event = AsyncEvent(new_request_id(), config.name, qualifier, payload, now, source)
         event.add(now, steps.RECEIVED, f"{len(payload)} bytes, from {source}")
         lab.metrics.put(metrics.ASYNC_EVENTS_RECEIVED, config.name, at=now)
         with self._lock:
             self._events[event.request_id] = event
+            if len(self._events) > JOURNAL_MAX + JOURNAL_MAX // 10:  # prune now and then, not per event
+                self._forget_oldest_finished()
         lab.dispatcher.later(0, self._attempt, event)
         return event
+
+    def _forget_oldest_finished(self) -> None:
+        excess = len(self._events) - JOURNAL_MAX
+        for request_id in [rid for rid, e in self._events.items() if e.done][:excess]:
+            del self._events[request_id]
 
     def events(self, function_name: str | None = None) -> list[AsyncEvent]:
         with self._lock:

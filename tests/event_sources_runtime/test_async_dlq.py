@@ -161,10 +161,11 @@ def test_async_payload_limit_is_one_megabyte(virtual_lab):
     fits = json.dumps({"x": "a" * (limits.ASYNC_PAYLOAD_MAX_BYTES - 9)}).encode()
     assert len(fits) == limits.ASYNC_PAYLOAD_MAX_BYTES
     assert client.invoke(FunctionName="echo", InvocationType="Event", Payload=fits)["StatusCode"] == 202
-    too_big = f"smaller than {limits.ASYNC_PAYLOAD_MAX_BYTES} bytes"
+    too_big = rf"byte payload is too large for the Event invocation type \(limit {limits.ASYNC_PAYLOAD_MAX_BYTES} bytes\)"
     with pytest.raises(client.exceptions.ClientError, match=too_big) as caught:
         client.invoke(FunctionName="echo", InvocationType="Event", Payload=fits[:-2] + b'a"}')
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert caught.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.invoke(FunctionName="nobody", InvocationType="Event", Payload=b"{}")
 
@@ -201,3 +202,17 @@ def test_a_lambda_service_error_puts_the_event_back_like_a_throttle(virtual_lab,
     (event,) = lab.async_queue.events("echo")
     assert [s.kind for s in event.steps][:3] == [steps.RECEIVED, steps.SERVICE_ERROR, steps.RETRY_SCHEDULED]
     assert event.condition == "Success" and event.attempt_times == [1.0]
+
+
+def test_the_journal_of_finished_events_is_bounded(virtual_lab, monkeypatch):
+    from lambda_lab.async_invoke import queue
+
+    monkeypatch.setattr(queue, "JOURNAL_MAX", 10)
+    lab = virtual_lab
+    lab.deploy("echo", ECHO)
+    for n in range(30):
+        lab.invoke_async("echo", json.dumps({"n": n}).encode())
+        lab.clock.run_until_idle()
+    kept = lab.async_queue.events("echo")
+    assert len(kept) <= 11
+    assert json.loads(kept[-1].payload)["n"] == 29  # the newest are the ones kept
