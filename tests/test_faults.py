@@ -173,3 +173,22 @@ def _private_tmp_unavailable(lab: Lab) -> bool:
     """On hosts without mount namespaces the Lab falls back to TMPDIR (said in the README)."""
     lab.deploy("probe", "import os\ndef lambda_handler(e, c):\n    return os.environ['TMPDIR']\n")
     return lab.invoke("probe").value != "/tmp"
+
+
+def test_idle_environments_are_frozen_between_invokes(lab: Lab) -> None:
+    source = """
+import threading, time
+COUNT = [0]
+def spin():
+    while True:
+        COUNT[0] += 1
+        time.sleep(0.001)
+threading.Thread(target=spin, daemon=True).start()
+def lambda_handler(e, c):
+    return COUNT[0]
+"""
+    lab.deploy("background", source)
+    before = lab.invoke("background").value
+    time.sleep(0.5)  # a background thread running freely would count about 500 here
+    after = lab.invoke("background").value
+    assert after - before < 100

@@ -20,6 +20,7 @@ from lambda_lab.clock import Clock
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
 from lambda_lab.environments.environment import Environment, Outcome, State
+from lambda_lab.environments.freezer import Freezer
 from lambda_lab.environments.process_cap import ProcessCap
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.functions import FunctionConfig
@@ -72,6 +73,7 @@ class EnvironmentPool:
         self._ended: list[Environment] = []
         self._closed = False
         self.freeze_idle = True  # stop idle workers (SIGSTOP) as Lambda freezes its sandboxes
+        self._freezer = Freezer(self._lock, self._is_idle)
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency) decides between the two under its own lock: a
@@ -90,6 +92,7 @@ class EnvironmentPool:
                     and env.generation == config.generation
                     and still_warm(env.idle_since, now, self.keep_alive_s)
                 ):
+                    self._freezer.busy(env)
                     return env
                 env.kill()  # dead, outdated, or idle past the keep-alive (the reaper may be late)
                 self._forget(env)
@@ -122,9 +125,9 @@ class EnvironmentPool:
                 self._forget(env)
                 return
             env.idle_since = self._clock.time()
-            if self.freeze_idle:
-                env.freeze()
             self._idle.setdefault((env.function_name, env.version), []).append(env)
+            if self.freeze_idle:
+                self._freezer.idle(env)
             schedule = not self._reaper_scheduled
             self._reaper_scheduled = True
         if schedule:
@@ -266,7 +269,12 @@ class EnvironmentPool:
                 e for e in self._all.values() if function_name is None or e.function_name == function_name
             ]
 
+    def _is_idle(self, env: Environment) -> bool:
+        """Called with the lock held: is this environment still waiting in an idle list?"""
+        return env.state is State.READY and env in self._idle.get((env.function_name, env.version), ())
+
     def close(self) -> None:
+        self._freezer.close()
         with self._lock:
             self._closed = True
             envs = list(self._all.values())
