@@ -1,0 +1,138 @@
+"""A lesson open in JupyterLab in a real browser, driven as a learner would.
+
+Moving between cells and running them goes through JupyterLab's own commands (the server
+runs with ``expose_app_in_browser`` so the page has ``window.jupyterapp``), which is steadier
+than clicking menus; what a learner does inside a cell's output (buttons, radio buttons,
+text boxes) is done with real clicks and key presses.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless on a closed network: no sandbox as root, no GPU, no calls home.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RUN_TIMEOUT_MS = 300_000
+_NOTEBOOK = "window.lessonPanel"
+
+
+class LessonPage:
+    """One notebook open in the Lab, its kernel started; cells are addressed by index."""
+
+    def __init__(self, page: Any, server_url: str, token: str, path: str) -> None:
+        self.page = page
+        self.path = path
+        # ?reset: a fresh workspace, not the tabs an earlier test left open.
+        page.goto(f"{server_url}lab/tree/{path}?reset&token={token}")
+        page.wait_for_function(
+            """(path) => {
+                const app = window.jupyterapp;
+                if (!app) return false;
+                for (const widget of app.shell.widgets("main")) {
+                    if (widget.context && widget.context.path === path) {
+                        window.lessonPanel = widget;
+                        return true;
+                    }
+                }
+                return false;
+            }""",
+            arg=path,
+        )
+        page.evaluate(
+            f"""async () => {{
+                await {_NOTEBOOK}.context.ready;
+                await {_NOTEBOOK}.sessionContext.ready;
+            }}"""
+        )
+
+    def run_until(self, index: int) -> None:
+        """Run every cell above ``index``, then ``index`` itself; fail on the first error."""
+        self._select(index)
+        self._command("notebook:run-all-above")
+        self._select(index)
+        self._command("notebook:run-cell")
+
+    def run_from(self, index: int) -> None:
+        """Run ``index`` and every cell below it."""
+        self._select(index)
+        self._command("notebook:run-all-below")
+
+    def cell(self, index: int, name: str) -> Any:
+        """A locator for the cell at ``index`` (tagged ``name`` in the page), scrolled into view."""
+        self.page.evaluate(
+            f"""([index, name]) => {{
+                const notebook = {_NOTEBOOK}.content;
+                notebook.widgets[index].node.setAttribute('data-lesson-cell', name);
+                notebook.scrollToItem(index);
+            }}""",
+            [index, name],
+        )
+        locator = self.page.locator(f"[data-lesson-cell='{name}']")
+        locator.scroll_into_view_if_needed()
+        return locator
+
+    def screenshot(self, folder: Path, name: str) -> Path:
+        path = folder / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def shut_down_kernel(self) -> None:
+        self.page.evaluate(f"async () => {{ await {_NOTEBOOK}.sessionContext.shutdown(); }}")
+
+    def _select(self, index: int) -> None:
+        self.page.evaluate(f"(i) => {{ {_NOTEBOOK}.content.activeCellIndex = i; }}", index)
+
+    def _command(self, command: str) -> None:
+        """Run a JupyterLab command and wait for it; the run commands answer false on an error."""
+        ok = self.page.evaluate(
+            f"""async (command) => {{
+                window.jupyterapp.shell.activateById({_NOTEBOOK}.id);
+                return await window.jupyterapp.commands.execute(command);
+            }}""",
+            command,
+        )
+        if ok is False:
+            raise AssertionError(f"{self.path}: a cell failed during {command}:\n{self.errors()}")
+
+    def errors(self) -> str:
+        """The text of every error output in the notebook (tracebacks), for failure messages."""
+        texts = self.page.evaluate(
+            """() => [...document.querySelectorAll(
+                    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")]
+                .map(node => node.innerText)"""
+        )
+        return "\n".join(texts) or "(no error output shown)"
+
+
+def source_index(notebook: Any, pattern: str, last: bool = False) -> int:
+    """The index of the first (or last) code cell whose source matches ``pattern``."""
+    found = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and re.search(pattern, cell.source)
+    ]
+    if not found:
+        raise LookupError(pattern)
+    return found[-1] if last else found[0]
+
+
+def answer_for(instructions: str, letters: list[str]) -> str:
+    """A well-formed answer (right or wrong) to a quiz question, from its instructions."""
+    if instructions.startswith("Select "):
+        return "".join(letters[: int(re.search(r"\d+", instructions).group())])
+    if instructions.startswith("Type a number"):
+        return "1"
+    if instructions.startswith("Put them in order"):
+        return "".join(reversed(letters))
+    return letters[0]  # "Choose one." and "True or false?"

@@ -1,0 +1,87 @@
+"""Resident memory of a process tree over time: a Jupyter kernel and everything it started
+(the Lab's template process, its worker environments, moto, helper processes).
+
+RSS counts pages shared between processes (a forked worker shares most of its template)
+once per process, so the summed RSS overstates what the machine really holds; PSS splits
+each shared page between its users and adds up to the true total. Both are recorded; the
+budget is checked against the stricter RSS sum.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import psutil
+
+MB = 1024 * 1024
+
+
+@dataclass
+class TreePeak:
+    rss_bytes: int = 0  # the largest summed RSS seen in one sample
+    pss_bytes: int = 0  # the largest summed PSS seen in one sample
+    kernel_rss_bytes: int = 0  # the kernel process alone, at its largest
+    processes: int = 0  # the most processes alive in the tree at once
+    samples: int = 0
+    biggest: list[str] = field(default_factory=list)  # the tree at the RSS peak, largest first
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name}: peak RSS {self.rss_bytes / MB:.0f} MB summed "
+            f"(PSS {self.pss_bytes / MB:.0f} MB, kernel alone {self.kernel_rss_bytes / MB:.0f} MB, "
+            f"up to {self.processes} processes, {self.samples} samples)"
+        )
+
+
+class TreeSampler:
+    """Samples the tree under ``root_pid`` every ``interval_s`` from a daemon thread."""
+
+    def __init__(self, root_pid: int, interval_s: float = 0.05) -> None:
+        self.root = psutil.Process(root_pid)
+        self.interval_s = interval_s
+        self.peak = TreePeak()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Take a last sample and stop; safe to call more than once."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._stop.wait(self.interval_s):
+                break
+        self.sample()
+
+    def sample(self) -> None:
+        try:
+            tree = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return  # the kernel is gone: nothing left to measure
+        rss = pss = 0
+        sizes = []
+        for process in tree:
+            try:
+                info = process.memory_full_info()
+                name = " ".join(process.cmdline()[:3])[-60:] or process.name()
+            except psutil.Error:
+                continue  # a worker that ended between the listing and the reading
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+            sizes.append((info.rss, f"{info.rss / MB:.0f} MB {name}"))
+            if process.pid == self.root.pid:
+                self.peak.kernel_rss_bytes = max(self.peak.kernel_rss_bytes, info.rss)
+        peak = self.peak
+        peak.samples += 1
+        peak.pss_bytes = max(peak.pss_bytes, pss)
+        peak.processes = max(peak.processes, len(sizes))
+        if rss > peak.rss_bytes:
+            peak.rss_bytes = rss
+            peak.biggest = [text for _, text in sorted(sizes, reverse=True)]
