@@ -20,10 +20,13 @@ START_PAGE = "00_start_here.ipynb"
 def lessons_source() -> str | None:
     """Where the shipped lessons are: $LAMBDA_LAB_LESSONS, a repository checkout, or the wheel's share/."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    import site
+
     for candidate in (
         os.environ.get("LAMBDA_LAB_LESSONS", ""),
         os.path.join(here, "lessons"),
         os.path.join(sys.prefix, "share", "lambda-lab", "lessons"),
+        os.path.join(site.getuserbase(), "share", "lambda-lab", "lessons"),  # pip install --user
     ):
         if candidate and os.path.isdir(candidate):
             return candidate
@@ -35,8 +38,8 @@ def prepare(folder: str | None) -> tuple[str, str]:
     source = lessons_source()
     if source is None:
         raise SystemExit(
-            "lambda-lab: the lessons are not installed. Install the course with "
-            "`pip install \"lambda-lab[course]\"` or run from a checkout of the repository."
+            "lambda-lab: the lessons are not installed. In a checkout of the repository run "
+            '`pip install -e ".[course]"`, or set LAMBDA_LAB_LESSONS to a folder of lessons.'
         )
     in_checkout = os.path.isdir(os.path.join(os.path.dirname(source), ".git"))
     if folder is None and in_checkout:
@@ -65,11 +68,17 @@ def run(args: argparse.Namespace) -> int:
         command.append(f"--ServerApp.port={args.port}")
     if args.no_browser:
         command.append("--no-browser")
+    if os.geteuid() == 0:  # containers and CI run as root; the server listens on 127.0.0.1 only
+        command.append("--allow-root")
     if args.print_only:
         print(" ".join(command))
         return 0
-    if shutil.which("jupyter") is None and not _has_module("jupyterlab"):
-        print("lambda-lab: JupyterLab is not installed; run `pip install \"lambda-lab[course]\"`.", file=sys.stderr)
+    if not _has_module("jupyterlab"):
+        print(
+            "lambda-lab: JupyterLab is not installed here. Add the course extra (lambda-lab[course]): "
+            'in a checkout, `pip install -e ".[course]"`; from a wheel, `pip install "<wheel file>[course]"`.',
+            file=sys.stderr,
+        )
         return 1
     return subprocess.call(command, cwd=folder)
 

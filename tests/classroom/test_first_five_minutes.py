@@ -197,12 +197,6 @@ def test_course_from_the_wheel_copies_every_lesson(wheel_env, clone):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="lambda_lab/course.py checks shutil.which('jupyter'), which jupyter_core (an ipykernel "
-    "dependency) always provides, so the learner sees jupyter's usage text and "
-    "'Jupyter command `jupyter-lab` not found.' instead of the install hint",
-)
 def test_course_without_the_course_extra_says_what_to_install(wheel_env):
     missing = wheel_env.run([wheel_env.bin("lambda-lab"), "course", "--no-browser"], timeout=60)
     assert missing.returncode != 0
