@@ -63,7 +63,7 @@ class CustomRuntimeEnvironment(Environment):
             pending += [child for child in _children(pid) if child not in seen]
         return total
 
-    def invoke(self, header: dict, payload: bytes, timeout_s: float) -> Outcome:
+    def invoke(self, header: dict | bytes, payload: bytes, timeout_s: float) -> Outcome:
         # The bootstrap's output is one growing file: this invoke's part starts at its end now.
         if self._log_fd >= 0:
             self._log_start = os.fstat(self._log_fd).st_size
