@@ -45,6 +45,7 @@ _API_KEPT = (
      ("FunctionArn", "AvailableProvisionedConcurrentExecutions", "AllocatedProvisionedConcurrentExecutions",
       "Status", "StatusReason", "LastModified", "RequestedProvisionedConcurrentExecutions")),
 )
+_SAVED_UUID = "_UUID"
 _MAPPING_OUTPUT_ONLY = ("UUID", "FunctionArn", "LastModified", "LastProcessingResult", "State",
                         "StateTransitionReason", "EventSourceMappingArn")
 _FIELDS = {f.name for f in dataclasses.fields(FunctionConfig)}
@@ -109,7 +110,11 @@ class StateKeeper:
         moved = state_sources.restore(self.lab, state.get("sources", {})) if state.get("sources") else {}
         for params in state.get("event_source_mappings", []):
             params["EventSourceArn"] = moved.get(params["EventSourceArn"], params["EventSourceArn"])
-            self._call("create_event_source_mapping", params)
+            uuid = params.pop(_SAVED_UUID, None)
+            try:
+                self.lab.event_sources.mappings.create(params, uuid=uuid)
+            except errors.LambdaError as exc:  # say what could not come back, and go on with the rest
+                print(f"lambda-lab serve: could not restore event source mapping {uuid}: {exc}", flush=True)
         self._load_logs()
         self._saved_plane = self._plane_bytes()
         self._saved_records = len(self.lab.records)
@@ -252,6 +257,7 @@ class StateKeeper:
         for mapping in operations.list_event_source_mappings(self.lab, {}).get("EventSourceMappings", []):
             params = {k: v for k, v in mapping.items() if k not in _MAPPING_OUTPUT_ONLY}
             params["FunctionName"] = mapping["FunctionArn"]
+            params[_SAVED_UUID] = mapping["UUID"]  # a mapping keeps its identity across restarts
             params["Enabled"] = mapping.get("State") not in ("Disabled", "Disabling")
             kept.append(params)
         return kept

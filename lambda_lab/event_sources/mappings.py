@@ -26,7 +26,8 @@ class MappingManager:
         self._lock = threading.Lock()
 
     # -- the API operations -----------------------------------------------------------------
-    def create(self, params: dict[str, Any]) -> dict[str, Any]:
+    def create(self, params: dict[str, Any], uuid: str | None = None) -> dict[str, Any]:
+        """CreateEventSourceMapping; ``uuid`` only when a saved mapping comes back (serve --state)."""
         lab = self._lab
         kind = source_kind(params.get("EventSourceArn"))
         function = lab.functions.get(params.get("FunctionName"))
@@ -34,6 +35,8 @@ class MappingManager:
         lab.versions.resolve(function, params["FunctionName"], qualifier, route=False)
         function_arn = function.arn if qualifier == "$LATEST" else f"{function.arn}:{qualifier}"
         config = MappingConfig(params["EventSourceArn"], kind, params["FunctionName"], function_arn)
+        if uuid:
+            config.uuid = uuid
         config.batch_size = limits.SQS_BATCH_DEFAULT if kind == SQS else limits.STREAM_BATCH_DEFAULT
         apply(config, params, creating=True)
         with self._lock:

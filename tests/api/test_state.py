@@ -60,8 +60,8 @@ def test_a_restart_keeps_functions_versions_mappings_and_logs(tmp_path) -> None:
         assert json.loads(lam.get_policy(FunctionName="kept")["Policy"])["Statement"][0]["Sid"] == "s3"
         assert lam.get_function_event_invoke_config(FunctionName="kept")["MaximumRetryAttempts"] == 1
         mappings = lam.list_event_source_mappings(FunctionName="kept")["EventSourceMappings"]
-        assert [(m["EventSourceArn"], m["BatchSize"], m["State"]) for m in mappings] == [
-            (mapping["EventSourceArn"], 7, "Disabled")]
+        assert [(m["UUID"], m["EventSourceArn"], m["BatchSize"], m["State"]) for m in mappings] == [
+            (mapping["UUID"], mapping["EventSourceArn"], 7, "Disabled")]  # same UUID after the restart
         queue = second.boto3("sqs").get_queue_url(QueueName="kept-queue")["QueueUrl"]
         attributes = second.boto3("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["VisibilityTimeout"])
         assert attributes["Attributes"]["VisibilityTimeout"] == "60"
