@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -39,6 +40,14 @@ FAKE_CREDENTIALS = {
 
 def _under(folder: str, path: str) -> bool:
     return os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
+
+
+def private_tmp_possible(tmp_dir: str) -> bool:
+    """A private /tmp hides the real one, so it is only used when nothing a worker needs lives
+    there: its own folder, the Python it runs, and every import path (a virtual environment or
+    a checkout under /tmp, as a CI clone may be). Otherwise the worker falls back to TMPDIR."""
+    needed = [tmp_dir, sys.executable, sys.prefix, *[p for p in sys.path if p]]
+    return not any(_under("/tmp", path) for path in needed)
 
 
 def _nobody() -> tuple[int, int]:
@@ -185,7 +194,7 @@ class EnvironmentPool:
                 "task_root": config.code_dir,
                 "environ": environ,
                 "cgroup": self.process_cap.cgroup_for(env_id),
-                "private_tmp": None if _under("/tmp", tmp_dir) else tmp_dir,
+                "private_tmp": tmp_dir if private_tmp_possible(tmp_dir) else None,
                 "drop_to_nobody": self.process_cap.drop_to_nobody,
                 "rlimits": {
                     "RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX,
