@@ -47,7 +47,6 @@ ResourceConflictException = _user_error("ResourceConflictException", 409)
 PreconditionFailedException = _user_error("PreconditionFailedException", 412)
 TooManyRequestsException = _user_error("TooManyRequestsException", 429)
 InvalidZipFileException = _user_error("InvalidZipFileException", 502)
-CodeStorageExceededException = _user_error("CodeStorageExceededException", 400)
 # What the Lab answers for an operation AWS has but the Lab does not offer (yet).
 UnsupportedOperation = _user_error("UnsupportedOperation", 501)
 ServiceException = LambdaError
@@ -87,7 +86,6 @@ ALL_ERRORS: dict[str, type[LambdaError]] = {
         PreconditionFailedException,
         TooManyRequestsException,
         InvalidZipFileException,
-        CodeStorageExceededException,
         UnsupportedOperation,
     )
 }

@@ -72,7 +72,6 @@ class Environment:
         self.cpu_share = cpu_share
         self.state = State.STARTING
         self.invocations = 0
-        self.last_used = 0.0
         self.pid = 0
         self.exit_reason = ""
         self.frozen = False
@@ -135,7 +134,6 @@ class Environment:
         outcome = self._wait(started, timeout_s, phase="invoke")
         if self.state is State.BUSY:
             self.state = State.READY
-        self.last_used = time.monotonic()
         return outcome
 
     def freeze(self) -> None:
