@@ -45,10 +45,6 @@ class CpuGovernor:
         self.started_cpu = cpu_seconds(pid)
         self.stopped_for = 0.0
 
-    @property
-    def active(self) -> bool:
-        return self.share < 1.0
-
     def debt(self) -> float:
         """Seconds the worker must stay stopped to be back within its share (0 if it is)."""
         used = cpu_seconds(self.pid) - self.started_cpu
