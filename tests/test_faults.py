@@ -156,17 +156,25 @@ def _alive(pid: int) -> bool:
 
 
 def test_each_environment_has_its_own_tmp_and_environment(lab: Lab) -> None:
-    writer = "import os\ndef lambda_handler(e, c):\n    open('/tmp/secret.txt', 'w').write('mine')\n    return sorted(os.listdir('/tmp'))\n"
+    secret = f"secret-{os.getpid()}-{time.monotonic_ns()}.txt"  # unique: /tmp may be shared (fallback)
+    writer = f"import os\ndef lambda_handler(e, c):\n    open('/tmp/{secret}', 'w').write('mine')\n    return sorted(os.listdir('/tmp'))\n"
     reader = "import os\ndef lambda_handler(e, c):\n    return [sorted(os.listdir(os.environ['TMPDIR'])), os.environ.get('SECRET')]\n"
     lab.deploy("writer", writer, Environment={"Variables": {"SECRET": "writer-only"}})
     lab.deploy("reader", reader)
-    assert "secret.txt" in lab.invoke("writer").value
-    assert lab.invoke("reader").value == [[], None]
+    try:
+        assert secret in lab.invoke("writer").value
+        reader_view = lab.invoke("reader").value
+        assert reader_view[1] is None
+        assert secret not in reader_view[0] or _private_tmp_unavailable(lab)
+    finally:
+        leaked = os.path.exists(f"/tmp/{secret}")
+        if leaked:
+            os.remove(f"/tmp/{secret}")
     spy = "import os\ndef lambda_handler(e, c):\n    root = e['root']\n    return os.listdir(root) if os.path.isdir(root) else []\n"
     lab.deploy("spy", spy)
     others = os.path.join(lab.root_dir, "environments")
     assert lab.invoke("spy", {"root": others}).value == [] or _private_tmp_unavailable(lab)
-    assert not os.path.exists("/tmp/secret.txt") or _private_tmp_unavailable(lab)
+    assert not leaked or _private_tmp_unavailable(lab)
 
 
 def _private_tmp_unavailable(lab: Lab) -> bool:
