@@ -168,7 +168,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     script = shutil.which("lambda-lab", path=str(Path(sys.executable).parent))
-    quiz = [script, "quiz"] if script else [sys.executable, "-m", "lambda_lab.cli", "quiz"]
+    quiz = [script, "quiz"] if script else [sys.executable, "-m", "lambda_lab.cli.app", "quiz"]
     with tempfile.TemporaryDirectory(prefix="quiz-bench-") as scratch:
         env = {
             **os.environ,

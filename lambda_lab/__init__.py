@@ -20,7 +20,7 @@ __all__ = ["Lab", "LambdaError", "package", "limits", "__version__"]
 _LAZY = {
     "Lab": ("lambda_lab.lab", "Lab"),
     "LambdaError": ("lambda_lab.errors", "LambdaError"),
-    "package": ("lambda_lab.packaging", "package"),
+    "package": ("lambda_lab.control.packaging", "package"),
     "limits": ("lambda_lab.limits", None),
 }
 

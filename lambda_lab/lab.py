@@ -20,25 +20,26 @@ import tempfile
 import weakref
 from typing import Any, Callable
 
-from lambda_lab import limits, packaging
+from lambda_lab import limits
+from lambda_lab.control import packaging
 from lambda_lab.clock import Clock, RealClock, VirtualClock
-from lambda_lab.concurrency import Concurrency
+from lambda_lab.concurrency.controller import Concurrency
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
-from lambda_lab.functions import Registry, check_settings
-from lambda_lab.invoke import InvokeResult, invoke_sync
-from lambda_lab.logs import LogStore
-from lambda_lab.memory_budget import DEFAULT_BUDGET_MB
-from lambda_lab.permissions import Policies
-from lambda_lab.records import RecordStore
-from lambda_lab.service import LambdaService
-from lambda_lab.async_invoke import AsyncQueue
-from lambda_lab.dispatch import Dispatcher
+from lambda_lab.control.functions import Registry, check_settings
+from lambda_lab.invocation.sync import InvokeResult, invoke_sync
+from lambda_lab.monitoring.logs import LogStore
+from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
+from lambda_lab.control.permissions import Policies
+from lambda_lab.monitoring.records import RecordStore
+from lambda_lab.control.service import LambdaService
+from lambda_lab.invocation.asynchronous import AsyncQueue
+from lambda_lab.invocation.dispatch import Dispatcher
 from lambda_lab.event_sources.hub import EventSources
-from lambda_lab.metrics import Metrics
-from lambda_lab.services.delivery import Deliverer
-from lambda_lab.services.endpoint import LabEndpoint
-from lambda_lab.versions import Versions
+from lambda_lab.monitoring.metrics import Metrics
+from lambda_lab.aws.delivery import Deliverer
+from lambda_lab.aws.endpoint import LabEndpoint
+from lambda_lab.control.versions import Versions
 
 
 def run_base_dir() -> str:
@@ -317,7 +318,7 @@ class Lab:
 
         ``month_scale`` (invocations a month, or a ``pricing.MonthScale``) grows it to a month.
         """
-        from lambda_lab.pricing import bill_from_records
+        from lambda_lab.pricing.calculator import bill_from_records
 
         records = self.records.for_function(function)
         if function is not None and not records:

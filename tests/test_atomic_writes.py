@@ -45,7 +45,7 @@ while True:
 STATE_WRITER = '''
 import sys
 from lambda_lab import Lab
-from lambda_lab.state import StateKeeper
+from lambda_lab.serve.state import StateKeeper
 
 lab = Lab()
 keeper = StateKeeper(lab, sys.argv[1])

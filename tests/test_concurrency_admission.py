@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 
 from lambda_lab import Lab, errors
-from lambda_lab.memory_budget import MemoryBudget, Usage
+from lambda_lab.concurrency.memory_budget import MemoryBudget, Usage
 
 SLEEPER = "import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 1))\n    return 'done'\n"
 

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from lambda_lab import Lab, errors, metrics
+from lambda_lab import Lab, errors
+from lambda_lab.monitoring import metrics
 
 SLEEPER = "import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 0))\n"
 

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from lambda_lab import Lab, errors, metrics
+from lambda_lab import Lab, errors
+from lambda_lab.monitoring import metrics
 
 HANDLER = """import os, time
 print("init ran as", os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"])

@@ -7,11 +7,12 @@ import math
 
 import pytest
 
-from lambda_lab import limits, logs, metrics
-from lambda_lab.metric_series import series
-from lambda_lab.records import InvocationRecord
-from lambda_lab.report_line import ReportLineError, observations, parse_report
-from lambda_lab.traces import CALL, INIT, INVOKE, THROTTLE, TRIGGER, WAIT, Span, call, spans
+from lambda_lab import limits
+from lambda_lab.monitoring import logs, metrics
+from lambda_lab.monitoring.metric_series import series
+from lambda_lab.monitoring.records import InvocationRecord
+from lambda_lab.monitoring.report_line import ReportLineError, observations, parse_report
+from lambda_lab.monitoring.traces import CALL, INIT, INVOKE, THROTTLE, TRIGGER, WAIT, Span, call, spans
 
 FAILS_WHEN_ASKED = (
     "def lambda_handler(event, context):\n"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lambda_lab import Lab
-from lambda_lab.magics import deploy_cell
+from lambda_lab.notebook.magics import deploy_cell
 from lambda_lab.widgets import InvokePanel
 
 

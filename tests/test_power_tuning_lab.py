@@ -12,8 +12,8 @@ import pytest
 
 from lambda_lab import Lab
 from lambda_lab.errors import LambdaError
-from lambda_lab.power_tuning import DEFAULT_MEMORY_SIZES, TuningError, power_tune
-from lambda_lab.pricing import PricingError
+from lambda_lab.pricing.power_tuning import DEFAULT_MEMORY_SIZES, TuningError, power_tune
+from lambda_lab.pricing.calculator import PricingError
 
 # Burns a fixed amount of CPU time, so the work is the same on a fast or a slow machine, and
 # longer than the first slices in which the Lab's CPU governor lets any handler run free.

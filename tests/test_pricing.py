@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 
 from lambda_lab import limits
-from lambda_lab.pricing import (
+from lambda_lab.pricing.calculator import (
     PricingError,
     Usage,
     async_request_units,
@@ -24,8 +24,8 @@ from lambda_lab.pricing import (
     price,
     provisioned_billed_seconds,
 )
-from lambda_lab.pricing_bill import cents, format_usd, to_decimal
-from lambda_lab.pricing_table import CURRENT
+from lambda_lab.pricing.bill import cents, format_usd, to_decimal
+from lambda_lab.pricing.table import CURRENT
 
 PRICING_PAGE = "https://aws.amazon.com/lambda/pricing/"
 D = Decimal

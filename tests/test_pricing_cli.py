@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lab.cli import COMMANDS, main
+from lambda_lab.cli.app import COMMANDS, main
 
 MOBILE_BACKEND = ["price", "--requests", "3000000", "--duration-ms", "120", "--memory", "1536"]
 
@@ -20,7 +20,7 @@ def run_json(capsys, *extra):
 
 
 def test_price_is_a_registered_command():
-    assert COMMANDS["price"][0] == "lambda_lab.pricing_cli"
+    assert COMMANDS["price"][0] == "lambda_lab.cli.price"
 
 
 def test_table_shows_the_itemised_bill(capsys):

@@ -8,8 +8,8 @@ from fractions import Fraction
 import matplotlib
 import pytest
 
-from lambda_lab.power_tuning import PowerTuning, billed_ms, tune
-from lambda_lab.pricing import PricingError
+from lambda_lab.pricing.power_tuning import PowerTuning, billed_ms, tune
+from lambda_lab.pricing.calculator import PricingError
 
 matplotlib.use("Agg")
 REQUEST = Fraction("0.0000002")

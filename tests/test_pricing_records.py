@@ -8,14 +8,14 @@ from fractions import Fraction
 
 import pytest
 
-from lambda_lab.pricing import (
+from lambda_lab.pricing.calculator import (
     MonthScale,
     PricingError,
     bill_from_records,
     estimate,
     meter_provisioned_concurrency,
 )
-from lambda_lab.records import InvocationRecord
+from lambda_lab.monitoring.records import InvocationRecord
 
 D = Decimal
 # The pricing page's rates (https://aws.amazon.com/lambda/pricing/), typed out again here so

@@ -7,7 +7,7 @@ from decimal import Decimal
 import matplotlib
 import pytest
 
-from lambda_lab.pricing import PricingError
+from lambda_lab.pricing.calculator import PricingError
 from lambda_lab.widgets.pricing import PricingCalculator
 
 matplotlib.use("Agg")

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lambda_lab.simulate as simulate_package
-from lambda_lab import pricing
-from lambda_lab.records import InvocationRecord
+from lambda_lab.pricing import calculator as pricing
+from lambda_lab.monitoring.records import InvocationRecord
 from lambda_lab.simulate import (
     SCALING_RATE_REASON,
     Burst,

@@ -1,6 +1,6 @@
 """CloudWatch Logs reads of the Lab's own log groups (``aws logs tail /aws/lambda/NAME``...).
 
-The Lab writes its functions' logs into :class:`lambda_lab.logs.LogStore`, rendered from
+The Lab writes its functions' logs into :class:`lambda_lab.monitoring.logs.LogStore`, rendered from
 invocation records. The reads the AWS CLI and boto3 use to look at them
 (FilterLogEvents, GetLogEvents, DescribeLogStreams, DescribeLogGroups) are answered here
 from that store, in CloudWatch Logs' JSON shapes; every other Logs call, and reads of
@@ -18,7 +18,7 @@ from lambda_lab import limits
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
-    from lambda_lab.logs import LogEvent
+    from lambda_lab.monitoring.logs import LogEvent
 
 TARGET_PREFIX = "Logs_20140328."
 PAGE_MAX = 10_000  # CloudWatch returns at most 10,000 events per call
@@ -147,7 +147,7 @@ def _group_arn(lab: Lab, group: str) -> str:
 
 def _describe_groups(lab: Lab, environ: dict[str, Any], params: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     """The Lab's groups merged with moto's (groups a learner created with CreateLogGroup)."""
-    from lambda_lab.services import moto_backend
+    from lambda_lab.aws import moto_backend
 
     status_holder: list[str] = []
     answer = moto_backend.wsgi_app()(environ, lambda status, headers, exc_info=None: status_holder.append(status))

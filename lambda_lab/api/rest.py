@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lambda_lab import errors
 from lambda_lab.api import operations
-from lambda_lab.invoke import new_request_id
+from lambda_lab.invocation.sync import new_request_id
 
 REQUEST_ID_KEY = "_RequestId"  # an operation may name the request id AWS would answer with
 

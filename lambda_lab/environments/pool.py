@@ -16,7 +16,7 @@ import uuid
 from typing import Callable
 
 from lambda_lab import errors, limits
-from lambda_lab.admission import still_warm
+from lambda_lab.concurrency.admission import still_warm
 from lambda_lab.clock import Clock
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
@@ -24,8 +24,8 @@ from lambda_lab.environments.environment import Environment, Outcome, State
 from lambda_lab.environments.freezer import Freezer
 from lambda_lab.environments.process_cap import ProcessCap
 from lambda_lab.environments.spawner import Spawner
-from lambda_lab.functions import FunctionConfig
-from lambda_lab.logs import stream_name
+from lambda_lab.control.functions import FunctionConfig
+from lambda_lab.monitoring.logs import stream_name
 
 DEFAULT_KEEP_ALIVE_S = 600.0
 FAKE_CREDENTIALS = {
@@ -85,7 +85,7 @@ class EnvironmentPool:
         self._freezer = Freezer(self._lock, self._is_idle)
 
     # -- acquiring and releasing ----------------------------------------------------------
-    # Admission (lambda_lab.concurrency) decides between the two under its own lock: a
+    # Admission (lambda_lab.concurrency.controller) decides between the two under its own lock: a
     # warm environment if ``take_idle`` finds one, else a cold ``start`` if the rules allow.
     def take_idle(self, config: FunctionConfig, version: str, now: float | None = None) -> Environment | None:
         """The most recently used idle environment of this function version that is still

@@ -22,8 +22,8 @@ from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE, LoadBalancer, TargetGroup
 from lambda_lab.http.apigateway import HttpApi, RestApi
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, stable_id
 from lambda_lab.http.served import ServedApi, ServedDoor, ServedLoadBalancer
-from lambda_lab.http.url_configs import FunctionUrlConfigs
-from lambda_lab.versions import LATEST, split_qualifier
+from lambda_lab.control.url_configs import FunctionUrlConfigs
+from lambda_lab.control.versions import LATEST, split_qualifier
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab

@@ -198,7 +198,7 @@ def unqualified_invoke_runs_latest_not_alias() -> bool:
 # -- serverless CRON --------------------------------------------------------------------------
 @experiment("the one candidate schedule that fires at 18:00 UTC on the last Friday of each month")
 def last_friday_schedule_expression() -> str:
-    from lambda_lab.event_sources.schedules import ScheduleError, fire_times
+    from lambda_lab.event_sources.matching.schedules import ScheduleError, fire_times
 
     year_start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     year_end = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -246,7 +246,7 @@ def init_duration_reports_in_three_invokes() -> int:
 
 @experiment("the Invocations metric after three successful and two failed invokes")
 def invocations_metric_with_two_failures() -> int:
-    from lambda_lab.metrics import INVOCATIONS, per_minute
+    from lambda_lab.monitoring.metrics import INVOCATIONS, per_minute
 
     with _lab() as lab:
         lab.deploy("quiz-metrics", _FAILS_ON_ASK)
@@ -258,7 +258,7 @@ def invocations_metric_with_two_failures() -> int:
 @experiment("whether a request throttled by reserved concurrency 0 adds to the Invocations metric")
 def throttled_request_counted_in_invocations() -> bool:
     from lambda_lab.errors import LambdaError
-    from lambda_lab.metrics import INVOCATIONS, THROTTLES, per_minute
+    from lambda_lab.monitoring.metrics import INVOCATIONS, THROTTLES, per_minute
 
     def total(name: str) -> float:
         return sum(value for _, value in per_minute(lab, name, "quiz-throttled"))
@@ -284,7 +284,7 @@ def throttled_request_counted_in_invocations() -> bool:
 
 @experiment("Billed Duration of a cold start with Duration 38.21 ms and Init Duration 211.40 ms")
 def billed_ms_of_cold_start_report() -> int:
-    from lambda_lab.records import InvocationRecord
+    from lambda_lab.monitoring.records import InvocationRecord
 
     record = InvocationRecord(
         request_id="quiz",

@@ -1,6 +1,6 @@
 """Lab experiments behind the pricing bank: each prices the month a question describes.
 
-The bills come from the Lab's own pricing engine (``lambda_lab.pricing``), the one that
+The bills come from the Lab's own pricing engine (``lambda_lab.pricing.calculator``), the one that
 prices what really ran in a Lab, so a pricing key can never drift from the lesson's
 calculator. One experiment runs for real: a large asynchronous event, billed from the
 invocation record it leaves. Amounts are returned as floats rounded to the cent, the way
@@ -21,7 +21,7 @@ def _usd(amount: Decimal) -> float:
 
 @experiment("the month of 5 M arm64 calls of 300 ms at 2,048 MB, free tier applied, in USD")
 def arm64_2gb_5m_month_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     month = estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture="arm64")
     return _usd(month.total)
@@ -29,7 +29,7 @@ def arm64_2gb_5m_month_usd() -> float:
 
 @experiment("what the same 5 M calls save per month on arm64 rather than x86_64, in USD")
 def arm64_saving_vs_x86_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     months = {
         arch: estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture=arch)
@@ -40,14 +40,14 @@ def arm64_saving_vs_x86_usd() -> float:
 
 @experiment("how many GB-s one dollar buys at the first x86_64 tier, to the nearest thousand")
 def gb_seconds_per_dollar_x86() -> int:
-    from lambda_lab.pricing_table import CURRENT
+    from lambda_lab.pricing.table import CURRENT
 
     return int(round(1 / CURRENT.first_tier_price("x86_64"), -3))
 
 
 @experiment("10 x 1,024 MB of provisioned concurrency for 240 h, 1.2 M calls of 200 ms, in USD")
 def provisioned_10x1gb_240h_month_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     month = estimate(
         requests=1_200_000,
@@ -61,7 +61,7 @@ def provisioned_10x1gb_240h_month_usd() -> float:
 
 @experiment("the duration charge of 8 billion x86_64 GB-s in one month, no free tier, in USD")
 def x86_8_billion_gb_s_duration_usd() -> float:
-    from lambda_lab.pricing import Usage, price
+    from lambda_lab.pricing.calculator import Usage, price
 
     month = price(Usage(duration={"x86_64": Decimal(8_000_000_000)}), free_tier=False)
     return _usd(month.amount("Duration"))
@@ -69,7 +69,7 @@ def x86_8_billion_gb_s_duration_usd() -> float:
 
 @experiment("the /tmp line of 2 M calls of 10 s with 10,240 MB of ephemeral storage, in USD")
 def tmp_10gb_ephemeral_line_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     month = estimate(
         requests=2_000_000,
@@ -83,7 +83,7 @@ def tmp_10gb_ephemeral_line_usd() -> float:
 
 @experiment("what 100,000 cold starts of 800 ms INIT add at 1,536 MB, no free tier, in USD")
 def init_cost_100k_cold_starts_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     def month(cold_starts: int) -> Decimal:
         return estimate(
@@ -100,7 +100,7 @@ def init_cost_100k_cold_starts_usd() -> float:
 
 @experiment("the utilization (%) at which provisioned concurrency costs what on-demand does")
 def provisioned_break_even_utilization_pct() -> float:
-    from lambda_lab.pricing_table import CURRENT
+    from lambda_lab.pricing.table import CURRENT
 
     on_demand = CURRENT.first_tier_price("x86_64")
     enabled = CURRENT.provisioned_concurrency_per_gb_second["x86_64"]

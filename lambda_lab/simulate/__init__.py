@@ -6,7 +6,7 @@
 
 The same rules as the Lab's runtime (``model``), run as discrete events (``core``,
 ``engine``) over arrival patterns (``arrivals``); results carry counts, a sampled
-timeline, latency percentiles and a bill priced by ``lambda_lab.pricing``. Plots live in
+timeline, latency percentiles and a bill priced by ``lambda_lab.pricing.calculator``. Plots live in
 ``lambda_lab.simulate.plots`` (matplotlib is imported only there).
 """
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lambda_lab import admission, errors, limits
+from lambda_lab import errors, limits
+from lambda_lab.concurrency import admission
 from lambda_lab.simulate.timing import TimingModel, as_model
 
 SYNC = "RequestResponse"

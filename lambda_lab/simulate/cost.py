@@ -1,7 +1,7 @@
-"""Money: a run's metered usage priced by ``lambda_lab.pricing``, the Lab's one price path.
+"""Money: a run's metered usage priced by ``lambda_lab.pricing.calculator``, the Lab's one price path.
 
 The engine keeps, per function, whole billed milliseconds and request counts; here they
-become a :class:`~lambda_lab.pricing_usage.Usage` (exact Decimals) at any sample, so the
+become a :class:`~lambda_lab.pricing.usage.Usage` (exact Decimals) at any sample, so the
 cost over time and the final bill come from the same numbers the runtime's bills use.
 Provisioned concurrency counts as enabled from the start of the run.
 """
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from lambda_lab import limits
 
 if TYPE_CHECKING:
-    from lambda_lab.pricing_bill import Bill
-    from lambda_lab.pricing_usage import Usage
+    from lambda_lab.pricing.bill import Bill
+    from lambda_lab.pricing.usage import Usage
     from lambda_lab.simulate.result import Result
 
 
@@ -33,7 +33,7 @@ def billed_milliseconds(run_ms: float) -> int:
 
 def usage_at(result: Result, index: int) -> Usage:
     """Everything billable from the start of the run to ``result.timeline[index]``."""
-    from lambda_lab.pricing_usage import Usage, gb_seconds, meter_provisioned_concurrency
+    from lambda_lab.pricing.usage import Usage, gb_seconds, meter_provisioned_concurrency
 
     sample = result.timeline[index]
     usage = Usage()
@@ -57,6 +57,6 @@ def usage_at(result: Result, index: int) -> Usage:
 
 def bill_at(result: Result, index: int, *, free_tier: bool = False) -> Bill:
     """The itemised bill up to sample ``index``; the monthly free tier only if asked."""
-    from lambda_lab.pricing import price
+    from lambda_lab.pricing.calculator import price
 
     return price(usage_at(result, index), free_tier=free_tier)

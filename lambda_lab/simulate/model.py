@@ -1,7 +1,7 @@
 """Admission at simulation time: the shared rules plus the simulator's own environments.
 
 The rules themselves (provisioned first, then concurrency, then a warm environment, then
-the scaling rate for a new one) live in ``lambda_lab.admission``, which the real runtime
+the scaling rate for a new one) live in ``lambda_lab.concurrency.admission``, which the real runtime
 calls too; this module adds what only a simulation needs: numbered environments, idle
 lists with their keep-alive, and counts.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from lambda_lab.admission import (
+from lambda_lab.concurrency.admission import (
     ACCOUNT_LIMIT_REASON,
     COLD,
     PROVISIONED,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from lambda_lab.simulate.model import THROTTLE_REASONS
 
 if TYPE_CHECKING:
-    from lambda_lab.pricing_bill import Bill
+    from lambda_lab.pricing.bill import Bill
     from lambda_lab.simulate.config import Account
 
 # How an async event can end without a successful run (the DLQ / on-failure conditions).
@@ -172,7 +172,7 @@ class Result:
 
     # -- money ---------------------------------------------------------------------------------
     def bill(self, *, free_tier: bool = False) -> Bill:
-        """The itemised bill of the whole run, by ``lambda_lab.pricing``; free tier if asked."""
+        """The itemised bill of the whole run, by ``lambda_lab.pricing.calculator``; free tier if asked."""
         from lambda_lab.simulate.cost import bill_at
 
         return bill_at(self, len(self.timeline) - 1, free_tier=free_tier)
@@ -214,7 +214,7 @@ class Result:
             lines.append(
                 f"latency p50 {p['p50']:,.1f} ms, p90 {p['p90']:,.1f} ms, p99 {p['p99']:,.1f} ms"
             )
-        from lambda_lab.pricing_bill import format_usd
+        from lambda_lab.pricing.bill import format_usd
 
         lines.append(f"cost (no free tier): {format_usd(self.bill().total)}")
         return "\n".join(lines)

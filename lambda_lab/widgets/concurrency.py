@@ -179,7 +179,7 @@ def render(state: BoardState) -> str:
     ) or "<i>no execution environment yet: click an event source</i>"
     throttles = sum(state.throttled.values())
     reasons = ", ".join(f"{n} {html.escape(r)}" for r, n in state.throttled.items())
-    from lambda_lab.pricing_bill import format_usd
+    from lambda_lab.pricing.bill import format_usd
 
     figures = (
         f"<b>{state.alive}</b> environments alive ({state.count('serving')} serving, {state.count('idle')} idle, "

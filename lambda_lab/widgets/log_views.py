@@ -13,8 +13,8 @@ import datetime
 import html
 from typing import Any, Sequence
 
-from lambda_lab.logs import LogEvent
-from lambda_lab.report_line import ReportLineError, observations, parse_report
+from lambda_lab.monitoring.logs import LogEvent
+from lambda_lab.monitoring.report_line import ReportLineError, observations, parse_report
 
 ALL_STREAMS = "(all streams)"
 SHOWN_EVENTS = 40

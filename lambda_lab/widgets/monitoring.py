@@ -2,8 +2,8 @@
 
 * :func:`metrics_dashboard`: one small graph per metric, as the console's Monitor tab shows
   them (Invocations, Errors, Duration, Throttles, ConcurrentExecutions, IteratorAge, ...),
-  with the data from :func:`lambda_lab.metric_series.series`;
-* :func:`trace_waterfall`: the spans of :func:`lambda_lab.traces.spans`, one row each on a
+  with the data from :func:`lambda_lab.monitoring.metric_series.series`;
+* :func:`trace_waterfall`: the spans of :func:`lambda_lab.monitoring.traces.spans`, one row each on a
   millisecond axis, the way X-Ray's trace view draws segments and subsegments.
 
 Both draw on what the caller passes (a pyplot figure or axes, then ``plt.show()``) or return
@@ -16,8 +16,8 @@ import datetime
 import math
 from typing import Any, Sequence
 
-from lambda_lab import metric_series
-from lambda_lab.traces import CALL, INIT, INVOKE, THROTTLE, TRIGGER, WAIT, Span
+from lambda_lab.monitoring import metric_series
+from lambda_lab.monitoring.traces import CALL, INIT, INVOKE, THROTTLE, TRIGGER, WAIT, Span
 
 DASHBOARD = ("Invocations", "Errors", "SuccessRate", "Duration", "Throttles", "ConcurrentExecutions")
 SPAN_COLORS = {TRIGGER: "#6a1b9a", WAIT: "#bdbdbd", INIT: "#ef6c00", INVOKE: "#1565c0", CALL: "#2e7d32",

@@ -1,6 +1,6 @@
 """A what-if pricing calculator: sliders in, an itemised monthly bill and a cost curve out.
 
-The widget is a thin view over :func:`lambda_lab.pricing.estimate`: every control is a
+The widget is a thin view over :func:`lambda_lab.pricing.calculator.estimate`: every control is a
 public attribute, so a test sets ``.value`` and reads :attr:`PricingCalculator.bill`, the
 HTML of :attr:`PricingCalculator.bill_view` and the PNG in :attr:`PricingCalculator.plot_view`
 without a browser. ipywidgets and matplotlib are imported only when a calculator is built.
@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import limits
-from lambda_lab.pricing import Bill, PricingError, estimate
+from lambda_lab.pricing.calculator import Bill, PricingError, estimate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

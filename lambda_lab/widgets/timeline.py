@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from lambda_lab.async_invoke import journey as steps
-from lambda_lab.async_invoke.journey import AsyncEvent
-from lambda_lab.event_sources.batch_results import BatchRun
+from lambda_lab.invocation.asynchronous import journey as steps
+from lambda_lab.invocation.asynchronous.journey import AsyncEvent
+from lambda_lab.event_sources.mappings.batch_results import BatchRun
 
 COLORS = {"success": "#2e7d32", "error": "#c62828", "timeout": "#c62828", "out_of_memory": "#c62828",
           "crash": "#c62828", "throttled": "#ef6c00", "partial": "#f9a825", "discarded": "#6a1b9a"}  # fmt: skip

@@ -201,7 +201,7 @@ def test_boto3_calls_never_leave_loopback(served: Served, package, monkeypatch: 
 def test_serve_help_lists_real_lambda_operations() -> None:
     import botocore.session
 
-    from lambda_lab.serve import offered_operations
+    from lambda_lab.serve.command import offered_operations
 
     known = set(botocore.session.Session().get_service_model("lambda").operation_names)
     offered = offered_operations()

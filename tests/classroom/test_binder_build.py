@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from classroom_envs import get, repository_lessons
 
-from lambda_lab.course import START_PAGE
+from lambda_lab.cli.course import START_PAGE
 
 # The first test builds the Binder environment: minutes on a cold pip cache.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]

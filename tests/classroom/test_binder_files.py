@@ -13,7 +13,7 @@ import tomllib
 from classroom_envs import REPO, tracked_files
 from packaging.specifiers import SpecifierSet
 
-from lambda_lab.course import START_PAGE
+from lambda_lab.cli.course import START_PAGE
 
 BINDER = REPO / "binder"
 LAUNCH = re.compile(r"https://mybinder\.org/v2/gh/<owner>/lambda-lab/HEAD\?labpath=([^)\s`]+)")

@@ -31,8 +31,8 @@ from classroom_envs import (
 from lab_page import answer_for
 from packaging.requirements import Requirement
 
-from lambda_lab.cli import COMMANDS
-from lambda_lab.course import START_PAGE
+from lambda_lab.cli.app import COMMANDS
+from lambda_lab.cli.course import START_PAGE
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")
 INSTRUCTIONS = re.compile(
@@ -111,7 +111,7 @@ def test_the_wheel_holds_every_file_the_package_and_course_need(wheel, clone):
     assert shipped == [p.name for p in repository_lessons(clone)]
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "binder/", "lessons/"))]
     info = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "lambda-lab = lambda_lab.cli:main" in zipfile.ZipFile(wheel).read(info).decode()
+    assert "lambda-lab = lambda_lab.cli.app:main" in zipfile.ZipFile(wheel).read(info).decode()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     declared = {
         str(Requirement(line)) for line in message_from_bytes(metadata).get_all("Requires-Dist")

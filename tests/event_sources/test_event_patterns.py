@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambda_lab.event_sources.patterns import (
+from lambda_lab.event_sources.matching.patterns import (
     ESM,
     EventPattern,
     PatternError,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambda_lab.event_sources.schedules import (
+from lambda_lab.event_sources.matching.schedules import (
     CronSchedule,
     RateSchedule,
     ScheduleError,

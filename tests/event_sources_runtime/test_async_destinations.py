@@ -7,7 +7,7 @@ import json
 import pytest
 from runtime_helpers import ECHO, FAILS, make_queue, receive_all, sample, shape_differences
 
-from lambda_lab import metrics
+from lambda_lab.monitoring import metrics
 
 
 def _arn(lab, name):

@@ -8,8 +8,9 @@ import time
 import pytest
 from runtime_helpers import ECHO, FAILS, make_queue, receive_all
 
-from lambda_lab import limits, metrics
-from lambda_lab.async_invoke import journey as steps
+from lambda_lab import limits
+from lambda_lab.monitoring import metrics
+from lambda_lab.invocation.asynchronous import journey as steps
 
 
 def test_dlq_hands_on_three_attempts_then_the_event_in_the_sqs_dlq(virtual_lab):
@@ -205,7 +206,7 @@ def test_a_lambda_service_error_puts_the_event_back_like_a_throttle(virtual_lab,
 
 
 def test_the_journal_of_finished_events_is_bounded(virtual_lab, monkeypatch):
-    from lambda_lab.async_invoke import queue
+    from lambda_lab.invocation.asynchronous import queue
 
     monkeypatch.setattr(queue, "JOURNAL_MAX", 10)
     lab = virtual_lab

@@ -8,7 +8,7 @@ import json
 import pytest
 from runtime_helpers import ECHO, events_received, make_queue, receive_all, sample, shape_differences
 
-from lambda_lab import metrics
+from lambda_lab.monitoring import metrics
 
 POISON = """
 import base64

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lab.cli import main
+from lambda_lab.cli.app import main
 from lambda_lab.quiz.bank import load_bank
 from lambda_lab.quiz.lint import lint
 
@@ -98,7 +98,7 @@ def test_an_unreadable_progress_file_is_reported_when_the_quiz_starts(quiz_home)
     (quiz_home / "quiz").mkdir(parents=True)
     (quiz_home / "quiz" / "default.json").write_text("{broken")
     done = subprocess.run(
-        [sys.executable, "-m", "lambda_lab.cli", "quiz", "pricing"],
+        [sys.executable, "-m", "lambda_lab.cli.app", "quiz", "pricing"],
         input="q\n",
         capture_output=True,
         text=True,
@@ -114,7 +114,7 @@ def test_an_unreadable_progress_file_is_reported_when_the_quiz_starts(quiz_home)
 def test_the_quiz_starts_without_the_runtime_aws_sdks_or_jupyter(quiz_home):
     probe = (
         "import sys\n"
-        "from lambda_lab.cli import main\n"
+        "from lambda_lab.cli.app import main\n"
         "main(['quiz', 'invocation_models'])\n"
         "heavy = ['lambda_lab.lab', 'boto3', 'botocore', 'moto', 'ipywidgets', 'matplotlib', 'IPython', 'numpy']\n"
         "print('LOADED', [name for name in heavy if name in sys.modules])\n"

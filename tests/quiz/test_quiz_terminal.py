@@ -25,7 +25,7 @@ def items(topic: str, seed: int, count: int):
 
 
 def quiz_command(*args: str) -> list[str]:
-    return ["-m", "lambda_lab.cli", "quiz", *args]
+    return ["-m", "lambda_lab.cli.app", "quiz", *args]
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_the_widget_and_the_terminal_share_progress_and_saved_sessions(quiz_home
     enter(quiz, "1")
     quiz.submit_button.click()
     done = subprocess.run(
-        [sys.executable, "-m", "lambda_lab.cli", "quiz", "pricing", "--count", "3"],
+        [sys.executable, "-m", "lambda_lab.cli.app", "quiz", "pricing", "--count", "3"],
         input="q\n",
         capture_output=True,
         text=True,

@@ -1,8 +1,8 @@
 """Provisioned concurrency over the REST API: Put/Get/Delete/ListProvisionedConcurrencyConfig(s).
 
 Reserved concurrency (PutFunctionConcurrency and friends) and GetAccountSettings live with
-the function operations; the rules behind both are ``lambda_lab.concurrency``'s, and the
-provisioned environments are ``lambda_lab.provisioned``'s.
+the function operations; the rules behind both are ``lambda_lab.concurrency.controller``'s, and the
+provisioned environments are ``lambda_lab.concurrency.provisioned``'s.
 """
 
 from __future__ import annotations

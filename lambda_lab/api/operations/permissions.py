@@ -1,6 +1,6 @@
 """Resource policies and tags over the REST API: Add/RemovePermission, GetPolicy, *Tag*.
 
-Policies live in :mod:`lambda_lab.permissions` (one per function and qualifier); tags
+Policies live in :mod:`lambda_lab.control.permissions` (one per function and qualifier); tags
 live on the function's configuration, where GetFunction shows them too.
 """
 
@@ -10,12 +10,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
-from lambda_lab.versions import LATEST
+from lambda_lab.control.versions import LATEST
 
 __all__ = ["add_permission", "get_policy", "remove_permission", "tag_resource", "untag_resource", "list_tags"]
 
 if TYPE_CHECKING:
-    from lambda_lab.functions import FunctionConfig
+    from lambda_lab.control.functions import FunctionConfig
     from lambda_lab.lab import Lab
 
 

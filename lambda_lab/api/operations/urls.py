@@ -1,7 +1,7 @@
 """Function URLs over the REST API: Create/Get/Update/Delete/ListFunctionUrlConfig(s).
 
 The configurations and their loopback listeners live in the Lab's front doors
-(:mod:`lambda_lab.http.url_configs`); these only hand the parsed input over.
+(:mod:`lambda_lab.control.url_configs`); these only hand the parsed input over.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Versions and aliases over the REST API: PublishVersion, ListVersionsByFunction, *Alias.
 
-Thin: the state and the rules live in :mod:`lambda_lab.versions`; these turn its objects
+Thin: the state and the rules live in :mod:`lambda_lab.control.versions`; these turn its objects
 into the documents AWS answers with.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.versions import LATEST, split_qualifier
+from lambda_lab.control.versions import LATEST, split_qualifier
 
 __all__ = [
     "publish_version", "list_versions_by_function",
@@ -17,7 +17,7 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from lambda_lab.functions import FunctionConfig
+    from lambda_lab.control.functions import FunctionConfig
     from lambda_lab.lab import Lab
 
 PAGE_DEFAULT = 50

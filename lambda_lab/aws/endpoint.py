@@ -1,0 +1,134 @@
+"""One loopback HTTP endpoint for every AWS service a Lab offers, and boto3 clients bound to it.
+
+    s3 = lab.client("s3")            # a real boto3 client, fake keys, this endpoint
+    s3.create_bucket(Bucket="photos")
+
+The socket is opened on 127.0.0.1 the first time anything needs the address (a worker's
+environment gets it as ``AWS_ENDPOINT_URL``, so handler code calling ``boto3.client("s3")``
+lands here and never on AWS). moto itself loads only with the first request for another
+service. Nothing listens beyond loopback; clients never read ~/.aws.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
+from lambda_lab.aws import moto_backend
+from lambda_lab.aws.middleware import Hooks, Middleware
+
+if TYPE_CHECKING:
+    from lambda_lab.lab import Lab
+
+LOOPBACK = "127.0.0.1"
+POLL_INTERVAL_S = 0.05  # how quickly shutdown() is noticed by the serving thread
+# Services the Lab serves through moto (botocore's names); "lambda" is the Lab's own.
+SERVICES = ("s3", "sqs", "sns", "dynamodb", "dynamodbstreams", "kinesis", "events", "logs", "lambda")
+
+
+class LabEndpoint:
+    def __init__(self, lab: Lab) -> None:
+        self._lab = weakref.ref(lab)  # the server thread must not keep a forgotten Lab alive
+        self._region = lab.region
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._using_moto = False
+        self._clients: dict[str, Any] = {}
+        self._closed = False
+
+    # -- the socket ---------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``; opens the socket on first use."""
+        self.start()
+        return f"http://{LOOPBACK}:{self._server.server_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 (``port`` 0: any free port); a second call changes nothing."""
+        with self._lock:
+            if self._server is not None:
+                return
+            if self._closed:
+                raise RuntimeError("this Lab is closed: its AWS endpoint cannot start again")
+            from werkzeug.serving import WSGIRequestHandler, make_server
+
+            class QuietHandler(WSGIRequestHandler):
+                disable_nagle_algorithm = True  # head and body go out in two writes: no delayed-ACK stall
+
+                def log_request(self, *args: Any, **kwargs: Any) -> None:
+                    """No line per request: a notebook would drown in them."""
+
+            app = Middleware(self._lab, self._moto_app, self._hooks)
+            self._server = make_server(LOOPBACK, port, app, threaded=True, request_handler=QuietHandler)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(POLL_INTERVAL_S,), name="lambda-lab-aws-endpoint", daemon=True
+            )
+            self._thread.start()
+
+    def _hooks(self) -> Hooks | None:
+        lab = self._lab()
+        return getattr(lab, "event_sources", None) if lab is not None else None
+
+    def _moto_app(self) -> Any:
+        with self._lock:
+            if not self._using_moto:
+                moto_backend.acquire()
+                self._using_moto = True
+        return moto_backend.wsgi_app()
+
+    def worker_environ(self) -> dict[str, str]:
+        """What every execution environment needs to reach this endpoint and nothing else."""
+        return {"AWS_ENDPOINT_URL": self.url}
+
+    # -- clients ------------------------------------------------------------------------------
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A new boto3 (botocore) client for ``service``, bound to this endpoint."""
+        if service not in SERVICES:
+            raise ValueError(
+                f"the Lab serves {', '.join(SERVICES)} (got {service!r}); "
+                "other services are not part of the course"
+            )
+        kwargs.setdefault("region_name", self._region)
+        return botocore_session().create_client(
+            service,
+            endpoint_url=self.url,
+            aws_access_key_id=FAKE_KEY_ID,
+            aws_secret_access_key=FAKE_SECRET,
+            **kwargs,
+        )
+
+    def internal(self, service: str) -> Any:
+        """A cached client the Lab uses itself (pollers, deliveries); clients are thread-safe."""
+        with self._lock:
+            found = self._clients.get(service)
+        if found is None:
+            found = self.client(service)
+            with self._lock:
+                found = self._clients.setdefault(service, found)
+        return found
+
+    # -- the end ------------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+            using_moto, self._using_moto = self._using_moto, False
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2)
+        if using_moto:
+            moto_backend.release()

@@ -1,0 +1,1 @@
+"""The ``lambda-lab`` command and its subcommands: course, invoke, price, serve, quiz."""

@@ -1,0 +1,1 @@
+"""Matching: EventBridge event patterns, mapping filters, and schedule expressions."""

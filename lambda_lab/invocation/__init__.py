@@ -1,0 +1,1 @@
+"""How one call runs: the synchronous pipeline, background dispatch, and asynchronous invocation."""

@@ -1,0 +1,1 @@
+"""What ran, as data: invocation records, logs, metrics, traces, and reading REPORT lines."""

@@ -1,0 +1,1 @@
+"""Notebook helpers: IPython magics and the lessons' architecture pictures."""

@@ -1,0 +1,101 @@
+"""``lambda-lab serve``: the Lab as an AWS endpoint on loopback, for boto3 and the AWS CLI.
+
+    lambda-lab serve --port 8900 --state ~/lambda-lab-state
+
+prints the variables to export in another terminal, then answers Lambda (from the Lab)
+and S3, SQS, SNS, DynamoDB, Kinesis, EventBridge and CloudWatch Logs (from moto) until
+Ctrl-C. With ``--state DIR`` functions, versions, aliases, mappings, configurations and
+logs survive a restart (see :mod:`lambda_lab.serve.state`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+
+DEFAULT_PORT = 8900
+SERVICES_SHOWN = "S3, SQS, SNS, DynamoDB, Kinesis, EventBridge and CloudWatch Logs"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--state", metavar="DIR", default=None,
+                        help="keep functions, versions, aliases, mappings and logs in DIR across restarts")
+    parser.add_argument("--region", default=None, help="the Lab's Region (default us-east-1)")
+    parser.epilog = "Lambda operations the Lab answers: " + ", ".join(offered_operations()) + "."
+
+
+def offered_operations() -> list[str]:
+    """AWS's names of the Lambda operations the REST layer answers; others get UnsupportedOperation."""
+    import inspect
+
+    from lambda_lab.api import operations
+
+    names = [n for n, v in vars(operations).items() if not n.startswith("_") and inspect.isfunction(v)]
+    return sorted("".join(part.capitalize() for part in name.split("_")) for name in names)
+
+
+def banner(url: str, region: str, state_dir: str | None, restored: dict[str, int] | None = None) -> str:
+    """What the learner needs to point boto3 and either AWS CLI at the Lab."""
+    from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET
+    from lambda_lab.limits import ACCOUNT_ID
+
+    if state_dir is None:
+        kept = "State: in memory only (add --state DIR to keep it across restarts)."
+    else:
+        counts = ", ".join(f"{n} {what}" for what, n in (restored or {}).items())
+        kept = (f"State: kept in {state_dir} (restored {counts or 'nothing: a new directory'}); "
+                "queue, stream and table contents are not kept.")
+    return f"""\
+lambda-lab serve: account {ACCOUNT_ID} in {region} answers on {url}
+  Lambda from the Lab; {SERVICES_SHOWN} from moto. Nothing leaves this machine.
+  {kept}
+
+For boto3 and the AWS CLI v1 (pip's awscli), or v2 from 2.13 on, export in another terminal:
+  export AWS_ENDPOINT_URL={url}
+  export AWS_ACCESS_KEY_ID={FAKE_KEY_ID}
+  export AWS_SECRET_ACCESS_KEY={FAKE_SECRET}
+  export AWS_DEFAULT_REGION={region}
+
+AWS CLI v2 before 2.13 (Debian's awscli 2.9) ignores AWS_ENDPOINT_URL: add --endpoint-url, e.g.
+  aws --endpoint-url {url} lambda list-functions
+AWS CLI v1 rejects v2's --cli-binary-format: leave it out, the JSON payload goes as it is.
+
+Ctrl-C stops the server."""
+
+
+def run(args: argparse.Namespace) -> int:
+    from lambda_lab import Lab, limits
+    from lambda_lab.serve.state import StateDirLocked, StateKeeper
+
+    started = time.perf_counter()
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    with Lab(region=args.region or limits.DEFAULT_REGION) as lab:
+        keeper = None
+        try:
+            endpoint = lab.serve(args.port)  # first: restoring mappings already talks to it
+            restored = None
+            if args.state:
+                keeper = StateKeeper(lab, args.state)
+                restored = keeper.load()
+        except (OSError, StateDirLocked, ValueError) as exc:
+            print(f"lambda-lab serve: cannot start: {exc}", file=sys.stderr)
+            if keeper is not None:
+                keeper.release()
+            return 2
+        print(banner(endpoint.url, lab.region, keeper and keeper.directory, restored))
+        print(f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            if keeper is not None:
+                keeper.close()
+    print("lambda-lab serve: stopped" + (f"; state saved in {args.state}" if args.state else ""), flush=True)
+    return 0
