@@ -38,17 +38,35 @@ def nothing_left_behind():
     me = psutil.Process()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        alive = [p for p in me.children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        alive = [
+            p
+            for p in me.children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        ]
         if not alive:
             break
         time.sleep(0.1)
     leftovers = _lab_dirs() - before_dirs
-    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    threads = [
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
     problems = []
     if alive:
-        problems.append("processes still running: " + ", ".join(f"{p.pid} {p.cmdline()[:3]}" for p in alive))
+        problems.append(
+            "processes still running: " + ", ".join(f"{p.pid} {p.cmdline()[:3]}" for p in alive)
+        )
     if leftovers:
         problems.append("Lab folders left in the temp dir: " + ", ".join(sorted(leftovers)))
     if threads:
         problems.append("non-daemon threads still running: " + ", ".join(threads))
     assert not problems, "; ".join(problems)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The lessons under nbval and the classroom builds belong to the full suite only:
+    ``pytest -m "not slow"`` is the fast lane a developer runs on every change."""
+    slow = pytest.mark.slow
+    for item in items:
+        path = str(item.path)
+        if path.endswith(".ipynb") or f"{os.sep}classroom{os.sep}" in path:
+            item.add_marker(slow)

@@ -36,7 +36,11 @@ def _simulate_benchmark():  # type: ignore[no-untyped-def]
 def real_runtime_rate(calls: int = 300) -> float:
     """Warm invocations per second of a no-op handler on the real runtime (one caller)."""
     with Lab() as lab:
-        lab.deploy("noop", "def handler(event, context):\n    return None\n", handler="lambda_function.handler")
+        lab.deploy(
+            "noop",
+            "def handler(event, context):\n    return None\n",
+            handler="lambda_function.handler",
+        )
         lab.invoke("noop")  # the cold start, not timed
         started = time.perf_counter()
         for _ in range(calls):
@@ -46,7 +50,9 @@ def real_runtime_rate(calls: int = 300) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 1,000,000-arrival workload")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of the 1,000,000-arrival workload"
+    )
     args = parser.parse_args()
 
     bench = _simulate_benchmark()
@@ -59,9 +65,13 @@ def main() -> None:
     rate = result.arrivals / wall
     print("== the simulator at AWS's scale ==")
     print(result.summary())
-    print(f"simulated {result.arrivals:,} invocations in {wall:.2f} s: {rate:,.0f} simulated invocations per second")
+    print(
+        f"simulated {result.arrivals:,} invocations in {wall:.2f} s: {rate:,.0f} simulated invocations per second"
+    )
     print(f"  x {rate / heapq_rate:.2f} a bare heapq loop ({heapq_rate:,.0f} events/s)")
-    print(f"  x {rate / real_rate:,.0f} the real runtime's warm no-op invocations ({real_rate:,.0f}/s, one caller)")
+    print(
+        f"  x {rate / real_rate:,.0f} the real runtime's warm no-op invocations ({real_rate:,.0f}/s, one caller)"
+    )
 
     print("\n== simulator vs real runtime, five small traces ==")
     agreed = 0
@@ -70,7 +80,9 @@ def main() -> None:
         simulated, real = compare(case)
         same = simulated == real
         agreed += same
-        print(f"{number}. {case.name} ({len(case.trace)} arrivals, {time.perf_counter() - started:.1f} s)")
+        print(
+            f"{number}. {case.name} ({len(case.trace)} arrivals, {time.perf_counter() - started:.1f} s)"
+        )
         print(f"   simulator: {simulated}")
         print(f"   runtime:   {real}")
         print(f"   {'agree' if same else 'DISAGREE'}")

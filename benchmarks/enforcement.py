@@ -103,50 +103,69 @@ def main() -> None:
         for _ in range(5):
             result, seconds = _timed(lab, "sleeper")
             overshoot.append((seconds - 1.0) * 1000)
-        print(f"timeout 1 s: {result.value['errorType']}; the invoke returned "
-              f"{statistics.median(overshoot):.0f} ms after the deadline (median of 5, max {max(overshoot):.0f})")
+        print(
+            f"timeout 1 s: {result.value['errorType']}; the invoke returned "
+            f"{statistics.median(overshoot):.0f} ms after the deadline (median of 5, max {max(overshoot):.0f})"
+        )
 
         lab.deploy("hog", MEMORY_HOG, MemorySize=128, Timeout=30)
         result, seconds = _timed(lab, "hog", {"mb": 400})
-        print(f"memory 128 MB, handler allocating 400 MB: {result.value.get('errorType')}, "
-              f"Max Memory Used {result.record.max_memory_used_mb} MB, stopped after {seconds:.2f} s")
+        print(
+            f"memory 128 MB, handler allocating 400 MB: {result.value.get('errorType')}, "
+            f"Max Memory Used {result.record.max_memory_used_mb} MB, stopped after {seconds:.2f} s"
+        )
         lab.deploy("child-hog", CHILD_HOG, MemorySize=128, Timeout=30)
         result, _ = _timed(lab, "child-hog", {"mb": 300})
-        print(f"memory 128 MB, a child process allocating 300 MB: returned {result.value!r} "
-              f"(not stopped), Max Memory Used {result.record.max_memory_used_mb} MB")
+        print(
+            f"memory 128 MB, a child process allocating 300 MB: returned {result.value!r} "
+            f"(not stopped), Max Memory Used {result.record.max_memory_used_mb} MB"
+        )
 
-        for name, source, what in (("forks", FORK_BOMB, "processes"), ("threads", THREAD_BOMB, "threads")):
+        for name, source, what in (
+            ("forks", FORK_BOMB, "processes"),
+            ("threads", THREAD_BOMB, "threads"),
+        ):
             lab.deploy(name, source, Timeout=30)
             result, seconds = _timed(lab, name)
-            print(f"{what} cap {limits.PROCESSES_THREADS_MAX:,}: the handler made {result.value['made']:,} "
-                  f"before '{result.value['error']}' ({seconds:.1f} s)")
+            print(
+                f"{what} cap {limits.PROCESSES_THREADS_MAX:,}: the handler made {result.value['made']:,} "
+                f"before '{result.value['error']}' ({seconds:.1f} s)"
+            )
             lab.pool.retire(name)
         lab.deploy("fds", FD_BOMB)
         result, _ = _timed(lab, "fds")
-        print(f"file descriptors cap {limits.FILE_DESCRIPTORS_MAX:,}: the handler opened {result.value['opened']:,} "
-              f"more before '{result.value['error']}'")
+        print(
+            f"file descriptors cap {limits.FILE_DESCRIPTORS_MAX:,}: the handler opened {result.value['opened']:,} "
+            f"more before '{result.value['error']}'"
+        )
 
         lab.deploy("flood", FLOOD, MemorySize=2048, Timeout=120)
         result, seconds = _timed(lab, "flood", {"mb": 100})
         _, next_seconds = _timed(lab, "flood", {"mb": 0})
-        print(f"100 MB of output in {seconds:.1f} s: {len(result.log):,} characters kept in the log; "
-              f"the next invoke took {next_seconds * 1000:.0f} ms")
+        print(
+            f"100 MB of output in {seconds:.1f} s: {len(result.log):,} characters kept in the log; "
+            f"the next invoke took {next_seconds * 1000:.0f} ms"
+        )
 
         oversize = b'"' + b"x" * (limits.SYNC_PAYLOAD_MAX_BYTES - 1) + b'"'
         try:
             lab.invoke("flood", payload=oversize)
             print("payload 6 MB + 1 byte: accepted (unexpected)")
         except Exception as exc:  # the Lab's LambdaError, with AWS's code
-            print(f"payload 6 MB + 1 byte: {getattr(exc, 'code', type(exc).__name__)} before any worker ran")
+            print(
+                f"payload 6 MB + 1 byte: {getattr(exc, 'code', type(exc).__name__)} before any worker ran"
+            )
 
         lab.deploy("writer", TMP_WRITER, Environment={"Variables": {"SECRET": "writer-only"}})
         lab.deploy("reader", TMP_READER)
         lab.invoke("writer")
         seen = lab.invoke("reader").value
         private = seen["tmpdir"] == "/tmp"
-        print(f"/tmp: {'a private mount per environment' if private else 'TMPDIR fallback: ' + seen['tmpdir']}; "
-              f"another function sees {seen['tmp']} in /tmp and SECRET={seen['secret']!r}; "
-              f"the host's /tmp/mine.txt exists: {os.path.exists('/tmp/mine.txt')}")
+        print(
+            f"/tmp: {'a private mount per environment' if private else 'TMPDIR fallback: ' + seen['tmpdir']}; "
+            f"another function sees {seen['tmp']} in /tmp and SECRET={seen['secret']!r}; "
+            f"the host's /tmp/mine.txt exists: {os.path.exists('/tmp/mine.txt')}"
+        )
 
 
 if __name__ == "__main__":

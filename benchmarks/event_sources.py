@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from lambda_lab.event_sources.shapes import events as shapes
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches
 from lambda_lab.event_sources.matching.patterns import compile_pattern
 from lambda_lab.event_sources.matching.schedules import fire_times
+from lambda_lab.event_sources.shapes import events as shapes
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

@@ -29,7 +29,9 @@ with Lab(clock="virtual") as lab:
     lab.client("sqs").list_queues()
     print(time.perf_counter() - started, (process.memory_info().rss - before) / 2**20)
 """
-BARE_PROBE = "import time; t = time.perf_counter(); import lambda_lab.lab; print(time.perf_counter() - t)"
+BARE_PROBE = (
+    "import time; t = time.perf_counter(); import lambda_lab.lab; print(time.perf_counter() - t)"
+)
 
 
 def run_python(code: str) -> list[float]:
@@ -43,32 +45,45 @@ def main() -> None:
     moto = [run_python(MOTO_PROBE) for _ in range(3)]
     bare = statistics.median(run_python(BARE_PROBE)[0] for _ in range(3))
     load_s = statistics.median(m[0] for m in moto)
-    print(f"moto first load: {load_s:.2f} s (x{load_s / bare:.1f} the Lab's own import, {bare:.2f} s), "
-          f"+{statistics.median(m[1] for m in moto):.0f} MB RSS")
+    print(
+        f"moto first load: {load_s:.2f} s (x{load_s / bare:.1f} the Lab's own import, {bare:.2f} s), "
+        f"+{statistics.median(m[1] for m in moto):.0f} MB RSS"
+    )
 
     with Lab(clock="virtual") as lab:
         sqs = lab.client("sqs")
         url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        lab.deploy("fails", "def lambda_handler(event, context):\n    raise Exception('boom')\n",
-                   DeadLetterConfig={"TargetArn": arn})
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        lab.deploy(
+            "fails",
+            "def lambda_handler(event, context):\n    raise Exception('boom')\n",
+            DeadLetterConfig={"TargetArn": arn},
+        )
         lab.invoke("fails", {})  # warm the environment, as a learner's earlier cells would
         timings = []
         for _ in range(5):
             started = time.perf_counter()
-            lab.client("lambda").invoke(FunctionName="fails", InvocationType="Event", Payload=b'{"key1": "value1"}')
+            lab.client("lambda").invoke(
+                FunctionName="fails", InvocationType="Event", Payload=b'{"key1": "value1"}'
+            )
             lab.clock.run_until_idle(limit=600)
             (message,) = sqs.receive_message(QueueUrl=url)["Messages"]
             timings.append(time.perf_counter() - started)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         real = statistics.median(timings)
-        print(f"DLQ hands-on (3 attempts over 180 virtual s, then the DLQ): {real:.3f} s real, "
-              f"x{180 / real:,.0f} faster than AWS")
+        print(
+            f"DLQ hands-on (3 attempts over 180 virtual s, then the DLQ): {real:.3f} s real, "
+            f"x{180 / real:,.0f} faster than AWS"
+        )
 
         lab.deploy("hourly", "def lambda_handler(event, context):\n    return 1\n")
         events = lab.client("events")
         events.put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
-        events.put_targets(Rule="hourly", Targets=[{"Id": "1", "Arn": lab.functions.get("hourly").arn}])
+        events.put_targets(
+            Rule="hourly", Targets=[{"Id": "1", "Arn": lab.functions.get("hourly").arn}]
+        )
         started = time.perf_counter()
         lab.clock.advance(days=1)
         day = time.perf_counter() - started
@@ -76,8 +91,10 @@ def main() -> None:
         for _ in range(24):
             lab.invoke("hourly", {})
         direct = time.perf_counter() - started
-        print(f"rate(1 hour) over a virtual day: {day:.2f} s real for 24 fires, "
-              f"x{day / direct:.0f} the time of 24 direct invokes")
+        print(
+            f"rate(1 hour) over a virtual day: {day:.2f} s real for 24 fires, "
+            f"x{day / direct:.0f} the time of 24 direct invokes"
+        )
 
         s3 = lab.client("s3")
         s3.create_bucket(Bucket="bench")
@@ -92,8 +109,10 @@ def main() -> None:
         for _ in range(loops):
             client.get_function(FunctionName="hourly")
         lambda_ms = (time.perf_counter() - started) / loops * 1000
-        print(f"S3 GetObject over loopback: {s3_ms:.2f} ms, "
-              f"x{s3_ms / lambda_ms:.1f} an in-process GetFunction ({lambda_ms:.2f} ms)")
+        print(
+            f"S3 GetObject over loopback: {s3_ms:.2f} ms, "
+            f"x{s3_ms / lambda_ms:.1f} an in-process GetFunction ({lambda_ms:.2f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ class EchoWorker:
         self.prefix = struct.Struct("!I")
         self.sock, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-S", "-c", ECHO_WORKER, str(theirs.fileno())], pass_fds=(theirs.fileno(),)
+            [sys.executable, "-S", "-c", ECHO_WORKER, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
         )
         theirs.close()
 
@@ -161,12 +162,18 @@ def main() -> None:
     placement = "caller and worker pinned to two different CPUs" if lab["pinned"] else "unpinned"
     print(f"warm overhead, {placement}:")
     print(f"  raw JSON round trip to a worker process  {raw:8.1f} us   (floor)")
-    print(f"  Lab warm invoke                          {lab['warm_us']:8.1f} us   = {lab['warm_us'] / raw:.2f} x floor")
+    print(
+        f"  Lab warm invoke                          {lab['warm_us']:8.1f} us   = {lab['warm_us'] / raw:.2f} x floor"
+    )
     print("cold start, unpinned:")
     print(f"  bare `python -S -c pass`                 {bare:8.2f} ms  (floor)")
-    print(f"  Lab cold start to first response         {lab['cold_ms']:8.2f} ms  = {lab['cold_ms'] / bare:.2f} x bare python")
+    print(
+        f"  Lab cold start to first response         {lab['cold_ms']:8.2f} ms  = {lab['cold_ms'] / bare:.2f} x bare python"
+    )
     print(f"warm invokes per second, one thread, unpinned  {lab['per_second']:8.0f}")
-    print(f"idle environment resident memory              {lab['idle_rss_mb']:8.1f} MB  ({lab['idle_private_mb']:.1f} MB private)")
+    print(
+        f"idle environment resident memory              {lab['idle_rss_mb']:8.1f} MB  ({lab['idle_private_mb']:.1f} MB private)"
+    )
 
 
 if __name__ == "__main__":

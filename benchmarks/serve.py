@@ -38,8 +38,13 @@ def timed(command: list[str], env: dict[str, str], calls: int) -> float:
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, float]:
     started = time.perf_counter()
-    process = subprocess.Popen([str(BIN / "lambda-lab"), "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(
+        [str(BIN / "lambda-lab"), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     url = ""
     assert process.stdout is not None
     for line in process.stdout:
@@ -55,9 +60,16 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5, help="CLI runs per measurement (median)")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="serve-bench-")
-    env = {"PATH": os.environ["PATH"], "HOME": home, "AWS_CONFIG_FILE": os.devnull,
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_ACCESS_KEY_ID": "fake", "AWS_SECRET_ACCESS_KEY": "fake",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": home,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_ACCESS_KEY_ID": "fake",
+        "AWS_SECRET_ACCESS_KEY": "fake",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PAGER": "",
+    }
     import_boto3 = timed([sys.executable, "-c", "import boto3"], env, args.calls)
     process, url, start_s = start_server(env)
     try:
@@ -65,25 +77,52 @@ def main() -> None:
 
         from lambda_lab import Lab, package
 
-        client = boto3.client("lambda", endpoint_url=url, aws_access_key_id="fake", aws_secret_access_key="fake",
-                              region_name="us-east-1")
-        client.create_function(FunctionName="bench", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/r",
-                               Handler="lambda_function.lambda_handler", Code={"ZipFile": package(HANDLER)})
+        client = boto3.client(
+            "lambda",
+            endpoint_url=url,
+            aws_access_key_id="fake",
+            aws_secret_access_key="fake",
+            region_name="us-east-1",
+        )
+        client.create_function(
+            FunctionName="bench",
+            Runtime="python3.12",
+            Role="arn:aws:iam::123456789012:role/r",
+            Handler="lambda_function.lambda_handler",
+            Code={"ZipFile": package(HANDLER)},
+        )
         client.invoke(FunctionName="bench", Payload=b"{}")  # the cold start, not measured
-        print(f"serve start      {start_s * 1000:8.0f} ms   = {start_s / import_boto3:5.1f} x `import boto3` "
-              f"({import_boto3 * 1000:.0f} ms)")
+        print(
+            f"serve start      {start_s * 1000:8.0f} ms   = {start_s / import_boto3:5.1f} x `import boto3` "
+            f"({import_boto3 * 1000:.0f} ms)"
+        )
         cli_env = {**env, "AWS_ENDPOINT_URL": url}
-        invoke = ["lambda", "invoke", "--function-name", "bench", "--payload", "{}", os.path.join(home, "out.json")]
-        for label, program, extra in (("CLI v1", [str(BIN / "aws")], []),
-                                      ("CLI v2", ["/usr/bin/aws", "--endpoint-url", url], ["--cli-binary-format",
-                                                                                           "raw-in-base64-out"])):
+        invoke = [
+            "lambda",
+            "invoke",
+            "--function-name",
+            "bench",
+            "--payload",
+            "{}",
+            os.path.join(home, "out.json"),
+        ]
+        for label, program, extra in (
+            ("CLI v1", [str(BIN / "aws")], []),
+            (
+                "CLI v2",
+                ["/usr/bin/aws", "--endpoint-url", url],
+                ["--cli-binary-format", "raw-in-base64-out"],
+            ),
+        ):
             if not Path(program[0]).exists():
                 print(f"{label}           not installed")
                 continue
             floor = timed(program + ["--version"], cli_env, args.calls)
             round_trip = timed(program + invoke + extra, cli_env, args.calls)
-            print(f"{label} invoke    {round_trip * 1000:8.0f} ms   = {round_trip / floor:5.2f} x `aws --version` "
-                  f"({floor * 1000:.0f} ms)")
+            print(
+                f"{label} invoke    {round_trip * 1000:8.0f} ms   = {round_trip / floor:5.2f} x `aws --version` "
+                f"({floor * 1000:.0f} ms)"
+            )
         over_http = []
         for _ in range(200):
             started = time.perf_counter()
@@ -98,9 +137,14 @@ def main() -> None:
                 started = time.perf_counter()
                 local.invoke(FunctionName="bench", Payload=b"{}")
                 in_process.append(time.perf_counter() - started)
-        http_ms, local_ms = statistics.median(over_http) * 1000, statistics.median(in_process) * 1000
-        print(f"boto3 invoke     {http_ms:8.2f} ms   = {http_ms / local_ms:5.2f} x in-process client "
-              f"({local_ms:.2f} ms)")
+        http_ms, local_ms = (
+            statistics.median(over_http) * 1000,
+            statistics.median(in_process) * 1000,
+        )
+        print(
+            f"boto3 invoke     {http_ms:8.2f} ms   = {http_ms / local_ms:5.2f} x in-process client "
+            f"({local_ms:.2f} ms)"
+        )
     finally:
         process.terminate()
         process.wait(timeout=30)

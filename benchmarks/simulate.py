@@ -40,13 +40,23 @@ def workload(scale: float, invocation_type: str) -> tuple[FunctionConfig, list]:
     seconds = max(1, round(500 * scale))
     bursts = max(1, seconds // 20)
     config = FunctionConfig(
-        "api", memory_mb=512, timeout_s=10,
-        duration=LogNormal(120, 0.5, seed=1), cold_start=LogNormal(300, 0.3, seed=2),
+        "api",
+        memory_mb=512,
+        timeout_s=10,
+        duration=LogNormal(120, 0.5, seed=1),
+        cold_start=LogNormal(300, 0.3, seed=2),
     )
     arrivals = [
         Steady("api", rate_per_s=1_000, duration_s=seconds, invocation_type=invocation_type),
-        Burst("api", size=20_000, at_s=5, over_s=1, repeat=bursts, every_s=20,
-              invocation_type=invocation_type),
+        Burst(
+            "api",
+            size=20_000,
+            at_s=5,
+            over_s=1,
+            repeat=bursts,
+            every_s=20,
+            invocation_type=invocation_type,
+        ),
     ]
     return config, arrivals
 
@@ -59,11 +69,15 @@ def run(scale: float, invocation_type: str, baseline: float) -> None:
     rate = result.arrivals / wall
     print(f"\n== {invocation_type} arrivals ==")
     print(result.summary())
-    print(f"simulated {result.arrivals:,} arrivals ({result.events_processed:,} events) "
-          f"in {wall:.2f} s wall, {cpu:.2f} s CPU")
+    print(
+        f"simulated {result.arrivals:,} arrivals ({result.events_processed:,} events) "
+        f"in {wall:.2f} s wall, {cpu:.2f} s CPU"
+    )
     print(f"simulated invocations per second: {rate:,.0f}")
-    print(f"ratio to the plain heapq loop:    {rate / baseline:.2f} "
-          f"(events per arrival: {result.events_processed / max(1, result.arrivals):.2f})")
+    print(
+        f"ratio to the plain heapq loop:    {rate / baseline:.2f} "
+        f"(events per arrival: {result.events_processed / max(1, result.arrivals):.2f})"
+    )
     if result.arrivals >= 1_000_000:
         verdict = "met" if wall <= TARGET_S else "MISSED"
         print(f"target: 1,000,000 invocations in <= {TARGET_S:.0f} s: {verdict} ({wall:.2f} s)")
@@ -71,11 +85,19 @@ def run(scale: float, invocation_type: str, baseline: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the 1,000,000-arrival workload (default 1)")
-    parser.add_argument("--async", dest="include_async", action="store_true",
-                        help="also run the workload as async events (throttles retried with "
-                             "backoff: several attempts per event, much slower)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the 1,000,000-arrival workload (default 1)",
+    )
+    parser.add_argument(
+        "--async",
+        dest="include_async",
+        action="store_true",
+        help="also run the workload as async events (throttles retried with "
+        "backoff: several attempts per event, much slower)",
+    )
     args = parser.parse_args()
     baseline = heapq_baseline(1_000_000)
     print(f"plain heapq loop: {baseline:,.0f} events per second (1,000 pending)")

@@ -98,7 +98,9 @@ class SoakResult:
     middle: Footprint  # after the sync part, before the async part
     after: Footprint
     kept: dict[str, int]  # what the Lab keeps on purpose (journals a notebook can read)
-    live_growth: list[str] = field(default_factory=list)  # with --trace-memory: where live memory grew
+    live_growth: list[str] = field(
+        default_factory=list
+    )  # with --trace-memory: where live memory grew
 
     def growth(self) -> dict[str, float]:
         return {
@@ -109,7 +111,9 @@ class SoakResult:
         }
 
 
-def soak(sync_calls: int, async_events: int, warmup: int = 200, trace_memory: bool = False) -> SoakResult:
+def soak(
+    sync_calls: int, async_events: int, warmup: int = 200, trace_memory: bool = False
+) -> SoakResult:
     """``sync_calls`` synchronous invokes and ``async_events`` Event invokes (1 in 50 failing).
 
     ``trace_memory`` follows the Lab's live Python allocations (tracemalloc, much slower) to
@@ -121,7 +125,9 @@ def soak(sync_calls: int, async_events: int, warmup: int = 200, trace_memory: bo
         seen_file = os.path.join(lab.root_dir, "seen.jsonl")
         os.chmod(lab.root_dir, 0o777)  # the worker may run as 'nobody'
         lab.deploy("soak", COUNTING_HANDLER, Environment={"Variables": {"SEEN_FILE": seen_file}})
-        lab.client("lambda").put_function_event_invoke_config(FunctionName="soak", MaximumRetryAttempts=0)
+        lab.client("lambda").put_function_event_invoke_config(
+            FunctionName="soak", MaximumRetryAttempts=0
+        )
         for n in range(warmup):  # pools, threads, caches and lazy imports at their working size
             lab.invoke("soak", {"n": n})
         _send_async(lab, [{"warm": n} for n in range(warmup)])
@@ -173,7 +179,9 @@ class _LiveMemory:
         self.note(label)
         changes = self._changes()
         tracemalloc.stop()
-        return self.notes + [f"{c.traceback[0].filename}: {c.size_diff / 2**20:+.1f} MB" for c in changes[:top]]
+        return self.notes + [
+            f"{c.traceback[0].filename}: {c.size_diff / 2**20:+.1f} MB" for c in changes[:top]
+        ]
 
 
 def _send_async(lab: Any, events: list[dict[str, Any]]) -> list[str]:
@@ -185,7 +193,9 @@ def _drain(lab: Any, timeout: float = DRAIN_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout
     while lab.async_queue.in_flight():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{lab.async_queue.in_flight()} async events still in flight after {timeout} s")
+            raise TimeoutError(
+                f"{lab.async_queue.in_flight()} async events still in flight after {timeout} s"
+            )
         time.sleep(0.05)
 
 
@@ -211,7 +221,9 @@ def _async_part(lab: Any, events: int, seen_file: str) -> AsyncCount:
         journey = lab.async_queue.journey(request_id)
         expected = "RetriesExhausted" if planned[n]["fail"] else "Success"
         if journey.condition != expected or journey.attempts != 1:
-            count.journal_disagrees.append(f"event {n}: {journey.condition} after {journey.attempts} attempt(s)")
+            count.journal_disagrees.append(
+                f"event {n}: {journey.condition} after {journey.attempts} attempt(s)"
+            )
     return count
 
 
@@ -221,18 +233,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Soak one Lab with sync and async invocations.")
     parser.add_argument("--sync", type=int, default=10_000)
     parser.add_argument("--async", dest="async_events", type=int, default=10_000)
-    parser.add_argument("--trace-memory", action="store_true", help="also follow live Python allocations (slow)")
+    parser.add_argument(
+        "--trace-memory", action="store_true", help="also follow live Python allocations (slow)"
+    )
     args = parser.parse_args()
     result = soak(args.sync, args.async_events, trace_memory=args.trace_memory)
     counted = result.async_count
     print(f"machine            {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print(f"sync invocations   {result.sync_calls:>7}  in {result.sync_seconds:6.1f} s "
-          f"({result.sync_calls / max(result.sync_seconds, 1e-9):,.0f}/s, 1 in {FAIL_EVERY} failing on purpose)")
-    print(f"async events       {counted.events:>7}  in {counted.seconds:6.1f} s "
-          f"({counted.events / max(counted.seconds, 1e-9):,.0f}/s, {counted.failed_on_purpose} failing on purpose, "
-          f"MaximumRetryAttempts 0)")
-    print(f"  delivered {counted.delivered}, lost {counted.lost}, duplicated {counted.duplicated}; "
-          f"queue journal disagreements: {len(counted.journal_disagrees)}")
+    print(
+        f"sync invocations   {result.sync_calls:>7}  in {result.sync_seconds:6.1f} s "
+        f"({result.sync_calls / max(result.sync_seconds, 1e-9):,.0f}/s, 1 in {FAIL_EVERY} failing on purpose)"
+    )
+    print(
+        f"async events       {counted.events:>7}  in {counted.seconds:6.1f} s "
+        f"({counted.events / max(counted.seconds, 1e-9):,.0f}/s, {counted.failed_on_purpose} failing on purpose, "
+        f"MaximumRetryAttempts 0)"
+    )
+    print(
+        f"  delivered {counted.delivered}, lost {counted.lost}, duplicated {counted.duplicated}; "
+        f"queue journal disagreements: {len(counted.journal_disagrees)}"
+    )
     print(f"before:  {result.before}")
     print(f"middle:  {result.middle}  (after the sync part)")
     print(f"after:   {result.after}")

@@ -86,9 +86,7 @@ def make_client(lab: Lab, service: str = "lambda", **kwargs: Any) -> Any:
     def answer(request: Any, **_: Any) -> Any:
         url = urllib.parse.urlsplit(request.url)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        headers = {
-            k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
-        }
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
         reply = api.handle(request.method, url.path, query, headers, _request_body(request))
         headers = dict(reply.headers)
         headers["Content-Length"] = str(len(reply.body))

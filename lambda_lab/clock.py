@@ -13,7 +13,8 @@ import heapq
 import itertools
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Timer:
@@ -78,7 +79,7 @@ class Clock(abc.ABC):
         while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
 
-    def _wake(self) -> None:
+    def _wake(self) -> None:  # noqa: B027 (a no-op hook that virtual clocks override)
         """Hook for RealClock's scheduler thread."""
 
     def close(self) -> None:
@@ -146,7 +147,7 @@ class RealClock(Clock):
     def time(self) -> float:
         return time.time()
 
-    def _wake(self) -> None:
+    def _wake(self) -> None:  # noqa: B027 (a no-op hook that virtual clocks override)
         with self._condition:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(

@@ -54,7 +54,9 @@ ServiceException = LambdaError
 
 def throttled(reason: str, retry_after_s: int = 1) -> LambdaError:
     """A 429 with AWS's Reason member (see limits of concurrency)."""
-    return TooManyRequestsException("Rate Exceeded.", Reason=reason, retryAfterSeconds=str(retry_after_s))
+    return TooManyRequestsException(
+        "Rate Exceeded.", Reason=reason, retryAfterSeconds=str(retry_after_s)
+    )
 
 
 def function_not_found(arn: str) -> LambdaError:

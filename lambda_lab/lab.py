@@ -18,28 +18,29 @@ import os
 import shutil
 import tempfile
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab import limits
-from lambda_lab.control import packaging
-from lambda_lab.clock import Clock, RealClock, VirtualClock
-from lambda_lab.concurrency.controller import Concurrency
-from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
-from lambda_lab.environments.spawner import Spawner
-from lambda_lab.control.functions import Registry, check_settings
-from lambda_lab.invocation.sync import InvokeResult, invoke_sync
-from lambda_lab.monitoring.logs import LogStore
-from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
-from lambda_lab.control.permissions import Policies
-from lambda_lab.monitoring.records import RecordStore
-from lambda_lab.control.service import LambdaService
-from lambda_lab.invocation.asynchronous import AsyncQueue
-from lambda_lab.invocation.dispatch import Dispatcher
-from lambda_lab.event_sources.hub import EventSources
-from lambda_lab.monitoring.metrics import Metrics
 from lambda_lab.aws.delivery import Deliverer
 from lambda_lab.aws.endpoint import LabEndpoint
+from lambda_lab.clock import Clock, RealClock, VirtualClock
+from lambda_lab.concurrency.controller import Concurrency
+from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
+from lambda_lab.control import packaging
+from lambda_lab.control.functions import Registry, check_settings
+from lambda_lab.control.permissions import Policies
+from lambda_lab.control.service import LambdaService
 from lambda_lab.control.versions import Versions
+from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
+from lambda_lab.environments.spawner import Spawner
+from lambda_lab.event_sources.hub import EventSources
+from lambda_lab.invocation.asynchronous import AsyncQueue
+from lambda_lab.invocation.dispatch import Dispatcher
+from lambda_lab.invocation.sync import InvokeResult, invoke_sync
+from lambda_lab.monitoring.logs import LogStore
+from lambda_lab.monitoring.metrics import Metrics
+from lambda_lab.monitoring.records import RecordStore
 
 
 def run_base_dir() -> str:
@@ -101,8 +102,13 @@ def _make_clock(clock: str | Clock) -> Clock:
     raise ValueError(f"clock must be 'real', 'virtual' or a Clock (got {clock!r})")
 
 
-def _cleanup(spawner: Spawner, pool: EnvironmentPool, clock: Clock, root_dir: str,
-             closers: tuple[Callable[[], None], ...] = ()) -> None:
+def _cleanup(
+    spawner: Spawner,
+    pool: EnvironmentPool,
+    clock: Clock,
+    root_dir: str,
+    closers: tuple[Callable[[], None], ...] = (),
+) -> None:
     for close in closers:  # background threads and the services endpoint first
         close()
     pool.close()
@@ -128,8 +134,14 @@ class Lab:
         scaling_rate_period_s: float = limits.SCALING_RATE_PERIOD_S,
         memory_budget_mb: float = DEFAULT_BUDGET_MB,
     ) -> None:
-        if isinstance(account_concurrency, bool) or not isinstance(account_concurrency, int) or account_concurrency < 1:
-            raise ValueError(f"account_concurrency must be a whole number >= 1 (got {account_concurrency!r})")
+        if (
+            isinstance(account_concurrency, bool)
+            or not isinstance(account_concurrency, int)
+            or account_concurrency < 1
+        ):
+            raise ValueError(
+                f"account_concurrency must be a whole number >= 1 (got {account_concurrency!r})"
+            )
         # Everything the Lab owns refers back to it weakly: a notebook that re-runs
         # `lab = Lab()` without close() must not keep the old Lab's processes alive.
         me = weakref.proxy(self)
@@ -145,13 +157,26 @@ class Lab:
         self.permissions = Policies()
         self._spawner = Spawner()
         self.pool = EnvironmentPool(
-            self._spawner, self.root_dir, self.clock, region, keep_alive_s, _weak_call(self, "_worker_environ")
+            self._spawner,
+            self.root_dir,
+            self.clock,
+            region,
+            keep_alive_s,
+            _weak_call(self, "_worker_environ"),
         )
         self.pool.cpu_follows_memory = cpu_follows_memory
-        self.concurrency = Concurrency(  # admission: limits, provisioned, scaling rate, memory budget
-            self.pool, self.clock, self.functions, self.versions, account_concurrency,
-            scaling_rate_environments=scaling_rate_environments, scaling_rate_period_s=scaling_rate_period_s,
-            memory_budget_mb=memory_budget_mb, template=self._spawner,
+        self.concurrency = (
+            Concurrency(  # admission: limits, provisioned, scaling rate, memory budget
+                self.pool,
+                self.clock,
+                self.functions,
+                self.versions,
+                account_concurrency,
+                scaling_rate_environments=scaling_rate_environments,
+                scaling_rate_period_s=scaling_rate_period_s,
+                memory_budget_mb=memory_budget_mb,
+                template=self._spawner,
+            )
         )
         self.service = LambdaService(me)
         # Invocation models: the async queue, triggers and pollers, and the loopback endpoint
@@ -166,7 +191,12 @@ class Lab:
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
         self._finalizer = weakref.finalize(
-            self, _cleanup, self._spawner, self.pool, self.clock, self.root_dir,
+            self,
+            _cleanup,
+            self._spawner,
+            self.pool,
+            self.clock,
+            self.root_dir,
             (self.dispatcher.close, self.aws.close, self.concurrency.close),
         )
         _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
@@ -218,10 +248,14 @@ class Lab:
             if "Architectures" in settings:  # as on AWS: the architecture travels with the code
                 code_params["Architectures"] = settings.pop("Architectures")
             self.service.update_function_code(name, code_params)
-            return self.service.update_function_configuration(name, settings) if settings else (
-                self.service.get_function_configuration(name)
+            return (
+                self.service.update_function_configuration(name, settings)
+                if settings
+                else (self.service.get_function_configuration(name))
             )
-        return self.service.create_function({"FunctionName": name, "Code": {"ZipFile": zip_bytes}, **settings})
+        return self.service.create_function(
+            {"FunctionName": name, "Code": {"ZipFile": zip_bytes}, **settings}
+        )
 
     def invoke(
         self,
@@ -238,12 +272,22 @@ class Lab:
         if payload is None:
             payload = b"" if event is None else json.dumps(event).encode()
         return invoke_sync(
-            self, name, payload, qualifier=qualifier, log_type=log_type, client_context=client_context,
+            self,
+            name,
+            payload,
+            qualifier=qualifier,
+            log_type=log_type,
+            client_context=client_context,
             trusted_json=trusted,
         )
 
     def invoke_async(
-        self, name: str, event: Any = None, *, payload: bytes | None = None, qualifier: str | None = None
+        self,
+        name: str,
+        event: Any = None,
+        *,
+        payload: bytes | None = None,
+        qualifier: str | None = None,
     ) -> dict[str, Any]:
         """Invoke asynchronously (InvocationType=Event): queued at once, answered 202.
 
@@ -283,10 +327,14 @@ class Lab:
         try:
             self.aws.start(port)
         except SystemExit:  # werkzeug's server exits the process when the port is taken
-            raise OSError(f"port {port} on 127.0.0.1 is already in use: choose another one") from None
+            raise OSError(
+                f"port {port} on 127.0.0.1 is already in use: choose another one"
+            ) from None
         running = int(self.aws.url.rsplit(":", 1)[1])
         if port and running != port:
-            raise OSError(f"the Lab's endpoint already listens on {self.aws.url}; it cannot move to port {port}")
+            raise OSError(
+                f"the Lab's endpoint already listens on {self.aws.url}; it cannot move to port {port}"
+            )
         return self.aws
 
     def front_doors(self) -> Any:
@@ -313,7 +361,9 @@ class Lab:
         """The execution environments alive now (warm or busy), for a function or all."""
         return self.pool.environments(name)
 
-    def bill(self, month_scale: Any = None, free_tier: bool = True, function: str | None = None) -> Any:
+    def bill(
+        self, month_scale: Any = None, free_tier: bool = True, function: str | None = None
+    ) -> Any:
         """The itemised bill of what ran here (or of one ``function``), from the invocation records.
 
         ``month_scale`` (invocations a month, or a ``pricing.MonthScale``) grows it to a month.

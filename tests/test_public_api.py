@@ -10,7 +10,9 @@ import lambda_lab
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(lambda_lab.__all__) == sorted(["Lab", "LambdaError", "package", "limits", "__version__"])
+    assert sorted(lambda_lab.__all__) == sorted(
+        ["Lab", "LambdaError", "package", "limits", "__version__"]
+    )
     for name in lambda_lab.__all__:
         assert getattr(lambda_lab, name) is not None
 

@@ -51,7 +51,11 @@ def _reply(document: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
 def _group_from_identifier(identifier: str | None) -> str | None:
     if not identifier:
         return None
-    return identifier.split(":log-group:", 1)[1].removesuffix(":*") if ":log-group:" in identifier else identifier
+    return (
+        identifier.split(":log-group:", 1)[1].removesuffix(":*")
+        if ":log-group:" in identifier
+        else identifier
+    )
 
 
 def _millis(seconds: float) -> int:
@@ -74,8 +78,10 @@ def _matches(message: str, pattern: str | None) -> bool:
 def _window(events: list[LogEvent], params: dict[str, Any]) -> list[tuple[int, LogEvent]]:
     start, end = params.get("startTime"), params.get("endTime")
     return [
-        (i, e) for i, e in enumerate(events)
-        if (start is None or _millis(e.timestamp) >= start) and (end is None or _millis(e.timestamp) <= end)
+        (i, e)
+        for i, e in enumerate(events)
+        if (start is None or _millis(e.timestamp) >= start)
+        and (end is None or _millis(e.timestamp) <= end)
     ]
 
 
@@ -89,14 +95,26 @@ def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str | No
 def _filter_events(lab: Lab, group: str, params: dict[str, Any]) -> dict[str, Any]:
     wanted = set(params.get("logStreamNames") or [])
     prefix = params.get("logStreamNamePrefix") or ""
-    events = [e for e in lab.logs.events(group)
-              if (not wanted or e.stream in wanted) and e.stream.startswith(prefix)]
-    found = [(i, e) for i, e in _window(events, params) if _matches(e.message, params.get("filterPattern"))]
+    events = [
+        e
+        for e in lab.logs.events(group)
+        if (not wanted or e.stream in wanted) and e.stream.startswith(prefix)
+    ]
+    found = [
+        (i, e)
+        for i, e in _window(events, params)
+        if _matches(e.message, params.get("filterPattern"))
+    ]
     page, token = _page(found, params)
     result: dict[str, Any] = {
         "events": [
-            {"logStreamName": e.stream, "timestamp": _millis(e.timestamp), "message": e.message,
-             "ingestionTime": _millis(e.timestamp), "eventId": _event_id(e, i)}
+            {
+                "logStreamName": e.stream,
+                "timestamp": _millis(e.timestamp),
+                "message": e.message,
+                "ingestionTime": _millis(e.timestamp),
+                "eventId": _event_id(e, i),
+            }
             for i, e in page
         ],
         "searchedLogStreams": [],
@@ -112,8 +130,14 @@ def _get_events(lab: Lab, group: str, params: dict[str, Any]) -> dict[str, Any]:
     # Without startFromHead, GetLogEvents returns the newest events, as CloudWatch does.
     page = events[:limit] if params.get("startFromHead") else events[-limit:]
     return {
-        "events": [{"timestamp": _millis(e.timestamp), "message": e.message, "ingestionTime": _millis(e.timestamp)}
-                   for _, e in page],
+        "events": [
+            {
+                "timestamp": _millis(e.timestamp),
+                "message": e.message,
+                "ingestionTime": _millis(e.timestamp),
+            }
+            for _, e in page
+        ],
         # The same tokens back: a reader that follows them stops, as at the end of a real stream.
         "nextForwardToken": f"f/{len(events):056d}",
         "nextBackwardToken": "b/" + "0" * 56,
@@ -128,11 +152,17 @@ def _describe_streams(lab: Lab, group: str, params: dict[str, Any]) -> dict[str,
         if not name.startswith(prefix):
             continue
         times = [_millis(e.timestamp) for e in events if e.stream == name] or [0]
-        streams.append({
-            "logStreamName": name, "creationTime": min(times), "firstEventTimestamp": min(times),
-            "lastEventTimestamp": max(times), "lastIngestionTime": max(times), "storedBytes": 0,
-            "arn": f"{_group_arn(lab, group).removesuffix(':*')}:log-stream:{name}",
-        })
+        streams.append(
+            {
+                "logStreamName": name,
+                "creationTime": min(times),
+                "firstEventTimestamp": min(times),
+                "lastEventTimestamp": max(times),
+                "lastIngestionTime": max(times),
+                "storedBytes": 0,
+                "arn": f"{_group_arn(lab, group).removesuffix(':*')}:log-stream:{name}",
+            }
+        )
     if params.get("orderBy") == "LastEventTime":
         streams.sort(key=lambda s: s["lastEventTimestamp"])
     if params.get("descending"):
@@ -145,22 +175,39 @@ def _group_arn(lab: Lab, group: str) -> str:
     return f"arn:aws:logs:{lab.region}:{limits.ACCOUNT_ID}:log-group:{group}:*"
 
 
-def _describe_groups(lab: Lab, environ: dict[str, Any], params: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+def _describe_groups(
+    lab: Lab, environ: dict[str, Any], params: dict[str, Any]
+) -> tuple[int, dict[str, str], bytes]:
     """The Lab's groups merged with moto's (groups a learner created with CreateLogGroup)."""
     from lambda_lab.aws import moto_backend
 
     status_holder: list[str] = []
-    answer = moto_backend.wsgi_app()(environ, lambda status, headers, exc_info=None: status_holder.append(status))
+    answer = moto_backend.wsgi_app()(
+        environ, lambda status, headers, exc_info=None: status_holder.append(status)
+    )
     body = b"".join(answer)
-    theirs = json.loads(body or b"{}").get("logGroups", []) if status_holder[:1] == ["200 OK"] else []
+    theirs = (
+        json.loads(body or b"{}").get("logGroups", []) if status_holder[:1] == ["200 OK"] else []
+    )
     prefix = params.get("logGroupNamePrefix") or ""
     ours = [
-        {"logGroupName": g, "creationTime": 0, "metricFilterCount": 0, "arn": _group_arn(lab, g),
-         "logGroupArn": _group_arn(lab, g).removesuffix(":*"), "storedBytes": 0, "logGroupClass": "STANDARD"}
-        for g in lab.logs.groups() if g.startswith(prefix)
+        {
+            "logGroupName": g,
+            "creationTime": 0,
+            "metricFilterCount": 0,
+            "arn": _group_arn(lab, g),
+            "logGroupArn": _group_arn(lab, g).removesuffix(":*"),
+            "storedBytes": 0,
+            "logGroupClass": "STANDARD",
+        }
+        for g in lab.logs.groups()
+        if g.startswith(prefix)
     ]
     known = {g["logGroupName"] for g in ours}
-    merged = sorted(ours + [g for g in theirs if g.get("logGroupName") not in known], key=lambda g: g["logGroupName"])
+    merged = sorted(
+        ours + [g for g in theirs if g.get("logGroupName") not in known],
+        key=lambda g: g["logGroupName"],
+    )
     return _reply({"logGroups": merged})
 
 

@@ -13,8 +13,9 @@ import json
 import logging
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
 from lambda_lab.api import operations
@@ -43,7 +44,11 @@ class _Route:
 
 def _compile(uri: str) -> tuple[re.Pattern[str], dict[str, str]]:
     path, _, query = uri.partition("?")
-    regex = re.sub(r"\{(\w+)\+?\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+    regex = re.sub(
+        r"\{(\w+)\+?\}",
+        lambda m: f"(?P<{m.group(1)}>[^/]+)",
+        re.escape(path).replace(r"\{", "{").replace(r"\}", "}"),
+    )
     static = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     return re.compile(f"^{regex}/?$"), static
 
@@ -63,7 +68,14 @@ class LambdaRestApi:
         self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
 
     # -- dispatch -------------------------------------------------------------------------------
-    def handle(self, method: str, raw_path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> HttpReply:
+    def handle(
+        self,
+        method: str,
+        raw_path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> HttpReply:
         lowered = {k.lower(): v for k, v in headers.items()}
         try:
             route, path_params = self._match(method, raw_path, query)
@@ -85,23 +97,35 @@ class LambdaRestApi:
             return error_reply(exc)
         except Exception as exc:  # a bug of ours: answer as AWS would (500), never with a traceback
             logging.getLogger("lambda_lab").exception("%s %s failed", method, raw_path)
-            return error_reply(errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}"))
+            return error_reply(
+                errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")
+            )
 
-    def _match(self, method: str, raw_path: str, query: dict[str, list[str]]) -> tuple[_Route, dict[str, str]]:
+    def _match(
+        self, method: str, raw_path: str, query: dict[str, list[str]]
+    ) -> tuple[_Route, dict[str, str]]:
         for route in self._routes:
             if route.method != method:
                 continue
             found = route.pattern.match(raw_path)
             if not found:
                 continue
-            if any(query.get(k, [None])[0] != v and not (v == "" and k in query) for k, v in route.static_query.items()):
+            if any(
+                query.get(k, [None])[0] != v and not (v == "" and k in query)
+                for k, v in route.static_query.items()
+            ):
                 continue
             return route, {k: urllib.parse.unquote(v) for k, v in found.groupdict().items()}
         raise errors.UnsupportedOperation(f"No Lambda operation answers {method} {raw_path}")
 
     @staticmethod
-    def _parse_input(operation: Any, path_params: dict[str, str], query: dict[str, list[str]],
-                     headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    def _parse_input(
+        operation: Any,
+        path_params: dict[str, str],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> dict[str, Any]:
         shape = operation.input_shape
         if shape is None:
             return {}
@@ -123,7 +147,9 @@ class LambdaRestApi:
             try:
                 document = json.loads(body)
             except ValueError as exc:
-                raise errors.InvalidRequestContentException(f"Could not parse request body into json: {exc}")
+                raise errors.InvalidRequestContentException(
+                    f"Could not parse request body into json: {exc}"
+                ) from None
             if not isinstance(document, dict):
                 raise errors.InvalidRequestContentException("Request body must be a JSON object")
             params.update(document)
@@ -169,7 +195,9 @@ def _coerce(member: Any, text: str) -> Any:
         try:
             return int(text)
         except ValueError:
-            raise errors.InvalidParameterValueException(f"{member.name} must be a whole number (got {text!r})")
+            raise errors.InvalidParameterValueException(
+                f"{member.name} must be a whole number (got {text!r})"
+            ) from None
     if member.type_name == "boolean":
         return text.lower() == "true"
     return text

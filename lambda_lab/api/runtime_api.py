@@ -72,8 +72,12 @@ class RuntimeApi:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self
         self._threads = [
-            threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name="lambda-lab-runtime-api", daemon=True),
+            threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="lambda-lab-runtime-api",
+                daemon=True,
+            ),
             threading.Thread(target=self._pump, name="lambda-lab-runtime-pump", daemon=True),
         ]
 
@@ -208,8 +212,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the function's log holds what the runtime prints, not our access log."""
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-                "Content-Type: application/json", f"Content-Length: {len(body)}"]
+        head = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+        ]
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         self.wfile.flush()
@@ -227,8 +234,11 @@ class _Handler(BaseHTTPRequestHandler):
         got = self.server.api.next_event()
         if got is None:  # the environment is ending
             self.close_connection = True
-            return self._error(500, "Runtime.Shutdown", "Container error. Non-recoverable state. "
-                                                        "Runtime should exit promptly.")
+            return self._error(
+                500,
+                "Runtime.Shutdown",
+                "Container error. Non-recoverable state. Runtime should exit promptly.",
+            )
         header, body = got
         headers = {
             "Lambda-Runtime-Aws-Request-Id": header["id"],
@@ -246,15 +256,24 @@ class _Handler(BaseHTTPRequestHandler):
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if self.path == f"{PREFIX}/init/error":
             if not api.init_error(json.dumps(error_document(body, error_type)).encode()):
-                return self._error(403, "InvalidStateTransition", "State transition from Ready to InitError failed "
-                                                                  "for runtime: init has already finished")
+                return self._error(
+                    403,
+                    "InvalidStateTransition",
+                    "State transition from Ready to InitError failed "
+                    "for runtime: init has already finished",
+                )
             return self._send(202, b'{"status":"OK"}')
         found = _RESPONSE.match(self.path)
         if not found:
             return self._error(404, "NotFound", f"No Runtime API route for POST {self.path}")
         request_id, kind = found.groups()
-        result = body if kind == "response" else json.dumps(error_document(body, error_type)).encode()
+        result = (
+            body if kind == "response" else json.dumps(error_document(body, error_type)).encode()
+        )
         if not api.finish(request_id, kind == "response", result):
-            return self._error(400, "InvalidRequestID", f"Invalid request ID: {request_id} is not the "
-                                                        "invocation in flight")
+            return self._error(
+                400,
+                "InvalidRequestID",
+                f"Invalid request ID: {request_id} is not the invocation in flight",
+            )
         self._send(202, b'{"status":"OK"}')

@@ -52,7 +52,9 @@ class AwsRequest:
         """The fields of a query-protocol request (form body, or the query string)."""
         fields = {k: v[0] for k, v in self.query.items() if v}
         if self.body and "x-www-form-urlencoded" in self.headers.get("content-type", ""):
-            fields.update(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+            fields.update(
+                urllib.parse.parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+            )
         return fields
 
     @property
@@ -62,7 +64,9 @@ class AwsRequest:
         return bucket, key
 
 
-def parse(method: str, raw_path: str, query_string: str, headers: dict[str, str], body: bytes) -> AwsRequest:
+def parse(
+    method: str, raw_path: str, query_string: str, headers: dict[str, str], body: bytes
+) -> AwsRequest:
     lowered = {k.lower(): v for k, v in headers.items()}
     query = urllib.parse.parse_qs(query_string, keep_blank_values=True)
     request = AwsRequest(method, urllib.parse.unquote(raw_path), query, lowered, body)

@@ -33,10 +33,14 @@ def target_kind(arn: str) -> str:
     """``sqs`` | ``sns`` | ``lambda`` | ``events`` | ``s3`` for a target ARN, or ValueError."""
     parts = arn.split(":") if isinstance(arn, str) else []
     if len(parts) < 6 or parts[0] != "arn":
-        raise ValueError(f"expected an ARN such as arn:aws:sqs:us-east-1:123456789012:my-queue (got {arn!r})")
+        raise ValueError(
+            f"expected an ARN such as arn:aws:sqs:us-east-1:123456789012:my-queue (got {arn!r})"
+        )
     service = parts[2]
     if service == "events" and not parts[5].startswith("event-bus/"):
-        raise ValueError(f"an EventBridge target must be an event bus ARN (…:event-bus/name), got {arn!r}")
+        raise ValueError(
+            f"an EventBridge target must be an event bus ARN (…:event-bus/name), got {arn!r}"
+        )
     if service == "lambda" and not (len(parts) >= 7 and parts[5] == "function"):
         raise ValueError(f"a Lambda target must be a function ARN (…:function:name), got {arn!r}")
     if service not in TARGET_KINDS:
@@ -108,4 +112,6 @@ class Deliverer:
     def _to_s3(self, arn: str, text: str, _: dict[str, Any], fields: dict[str, Any]) -> None:
         bucket = arn.split(":")[5]
         key = fields.get("s3_key") or f"lambda-lab/{self._lab.clock.time():.3f}.json"
-        self._client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode(), ContentType="application/json")
+        self._client("s3").put_object(
+            Bucket=bucket, Key=key, Body=text.encode(), ContentType="application/json"
+        )

@@ -15,9 +15,9 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 from lambda_lab.aws import moto_backend
 from lambda_lab.aws.middleware import Hooks, Middleware
+from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -25,7 +25,17 @@ if TYPE_CHECKING:
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL_S = 0.05  # how quickly shutdown() is noticed by the serving thread
 # Services the Lab serves through moto (botocore's names); "lambda" is the Lab's own.
-SERVICES = ("s3", "sqs", "sns", "dynamodb", "dynamodbstreams", "kinesis", "events", "logs", "lambda")
+SERVICES = (
+    "s3",
+    "sqs",
+    "sns",
+    "dynamodb",
+    "dynamodbstreams",
+    "kinesis",
+    "events",
+    "logs",
+    "lambda",
+)
 
 
 class LabEndpoint:
@@ -60,15 +70,22 @@ class LabEndpoint:
             from werkzeug.serving import WSGIRequestHandler, make_server
 
             class QuietHandler(WSGIRequestHandler):
-                disable_nagle_algorithm = True  # head and body go out in two writes: no delayed-ACK stall
+                disable_nagle_algorithm = (
+                    True  # head and body go out in two writes: no delayed-ACK stall
+                )
 
                 def log_request(self, *args: Any, **kwargs: Any) -> None:
                     """No line per request: a notebook would drown in them."""
 
             app = Middleware(self._lab, self._moto_app, self._hooks)
-            self._server = make_server(LOOPBACK, port, app, threaded=True, request_handler=QuietHandler)
+            self._server = make_server(
+                LOOPBACK, port, app, threaded=True, request_handler=QuietHandler
+            )
             self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(POLL_INTERVAL_S,), name="lambda-lab-aws-endpoint", daemon=True
+                target=self._server.serve_forever,
+                args=(POLL_INTERVAL_S,),
+                name="lambda-lab-aws-endpoint",
+                daemon=True,
             )
             self._thread.start()
 

@@ -19,8 +19,9 @@ import io
 import json
 import logging
 import urllib.parse
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 from lambda_lab.aws import aws_request
 from lambda_lab.aws.aws_request import AwsRequest
@@ -42,7 +43,9 @@ class Reply:
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
 
-def json_error(code: str, message: str, status: int = 400, content_type: str = "application/x-amz-json-1.1") -> Reply:
+def json_error(
+    code: str, message: str, status: int = 400, content_type: str = "application/x-amz-json-1.1"
+) -> Reply:
     """An error in the JSON protocols' shape (``__type`` + ``message``), as botocore parses it."""
     body = json.dumps({"__type": code, "message": message}).encode()
     return Reply(status, [("Content-Type", content_type), ("x-amzn-ErrorType", code)], body)
@@ -59,23 +62,37 @@ class Hooks(Protocol):
 
 
 class Middleware:
-    def __init__(self, lab: Callable[[], Any], moto: Callable[[], Any], hooks: Callable[[], Hooks | None]) -> None:
+    def __init__(
+        self, lab: Callable[[], Any], moto: Callable[[], Any], hooks: Callable[[], Hooks | None]
+    ) -> None:
         self._lab = lab  # callables, so the server holds no strong reference to the Lab
         self._moto = moto
         self._hooks = hooks
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         body = _read_body(environ)
-        headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
+        headers = {
+            key[5:].replace("_", "-"): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
         if environ.get("CONTENT_TYPE"):
             headers["CONTENT-TYPE"] = environ["CONTENT_TYPE"]
         raw_path = _raw_path(environ)
-        request = aws_request.parse(environ["REQUEST_METHOD"], raw_path, environ.get("QUERY_STRING", ""), headers, body)
+        request = aws_request.parse(
+            environ["REQUEST_METHOD"], raw_path, environ.get("QUERY_STRING", ""), headers, body
+        )
         try:
             reply = self._answer(request, raw_path, environ)
-        except Exception as exc:  # a bug in the Lab must come back as a 500, not a dropped connection
+        except (
+            Exception
+        ) as exc:  # a bug in the Lab must come back as a 500, not a dropped connection
             _log.exception("lambda-lab endpoint failed on %s %s", request.method, request.path)
-            reply = json_error("InternalFailure", f"lambda-lab endpoint error: {type(exc).__name__}: {exc}", 500)
+            reply = json_error(
+                "InternalFailure", f"lambda-lab endpoint error: {type(exc).__name__}: {exc}", 500
+            )
         headers = reply.headers
         if request.method != "HEAD":  # a HEAD keeps the length of the body it did not send
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -88,7 +105,9 @@ class Middleware:
         if lab is None or lab.closed:
             return json_error("ServiceUnavailable", "this Lab is closed", 503)
         if request.service == "lambda":
-            got = lab.rest_api().handle(request.method, raw_path, request.query, request.headers, request.body)
+            got = lab.rest_api().handle(
+                request.method, raw_path, request.query, request.headers, request.body
+            )
             return Reply(got.status, list(got.headers.items()), got.body)
         if request.service == "logs":  # reads of the Lab's own log groups come from its LogStore
             from lambda_lab.api import logs_api
@@ -105,13 +124,17 @@ class Middleware:
             try:
                 hooks.after(request, reply)
             except Exception:
-                _log.exception("lambda-lab hook failed after %s %s", request.service, request.operation)
+                _log.exception(
+                    "lambda-lab hook failed after %s %s", request.service, request.operation
+                )
         return reply
 
     def _call_moto(self, environ: dict[str, Any]) -> Reply:
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             captured["status"] = int(status.split(" ", 1)[0])
             captured["headers"] = [(k, v) for k, v in headers if k.lower() != "connection"]
             return lambda data: None
@@ -131,7 +154,9 @@ def _raw_path(environ: dict[str, Any]) -> str:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
         return raw.split("?", 1)[0]
-    return urllib.parse.quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/:$@!*'()~,;=+&")
+    return urllib.parse.quote(
+        environ.get("PATH_INFO", "/").encode("latin-1"), safe="/:$@!*'()~,;=+&"
+    )
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -14,10 +14,16 @@ import sys
 # name -> (module, one-line help). Keep the modules light at import time.
 COMMANDS: dict[str, tuple[str, str]] = {
     "course": ("lambda_lab.cli.course", "open the course in JupyterLab"),
-    "invoke": ("lambda_lab.cli.invoke", "run a handler file once in a fresh Lab and print what AWS would"),
+    "invoke": (
+        "lambda_lab.cli.invoke",
+        "run a handler file once in a fresh Lab and print what AWS would",
+    ),
     "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
     "price": ("lambda_lab.cli.price", "estimate a monthly Lambda bill"),
-    "serve": ("lambda_lab.serve.command", "serve the Lab as an AWS endpoint on 127.0.0.1 for boto3 and the AWS CLI"),
+    "serve": (
+        "lambda_lab.serve.command",
+        "serve the Lab as an AWS endpoint on 127.0.0.1 for boto3 and the AWS CLI",
+    ),
 }
 
 

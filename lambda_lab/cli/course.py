@@ -19,12 +19,14 @@ START_PAGE = "00_start_here.ipynb"
 
 def lessons_source() -> str | None:
     """Where the shipped lessons are: $LAMBDA_LAB_LESSONS, a repository checkout, or the wheel's share/."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     import site
+    from pathlib import Path
+
+    checkout = Path(__file__).resolve().parents[2]  # lambda_lab/cli/course.py -> the repository
 
     for candidate in (
         os.environ.get("LAMBDA_LAB_LESSONS", ""),
-        os.path.join(here, "lessons"),
+        str(checkout / "lessons"),
         os.path.join(sys.prefix, "share", "lambda-lab", "lessons"),
         os.path.join(site.getuserbase(), "share", "lambda-lab", "lessons"),  # pip install --user
     ):
@@ -52,10 +54,18 @@ def prepare(folder: str | None) -> tuple[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", help="folder for your copy of the lessons (default ./lambda-lab-course)")
-    parser.add_argument("--port", type=int, default=0, help="port for JupyterLab (default: any free one)")
-    parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
-    parser.add_argument("--print-only", action="store_true", help="prepare the lessons and print the command")
+    parser.add_argument(
+        "--dir", help="folder for your copy of the lessons (default ./lambda-lab-course)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port for JupyterLab (default: any free one)"
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="start the server without opening a browser"
+    )
+    parser.add_argument(
+        "--print-only", action="store_true", help="prepare the lessons and print the command"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

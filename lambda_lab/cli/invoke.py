@@ -9,13 +9,21 @@ import sys
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="a .py file or a folder with your function's code")
-    parser.add_argument("--handler", default=None, help="file.function (default lambda_function.lambda_handler, "
-                        "or <file>.lambda_handler for a single file)")
+    parser.add_argument(
+        "--handler",
+        default=None,
+        help="file.function (default lambda_function.lambda_handler, "
+        "or <file>.lambda_handler for a single file)",
+    )
     parser.add_argument("--event", default="{}", help="the event as JSON text, or @file.json")
     parser.add_argument("--memory", type=int, default=128, help="MemorySize in MB (128-10240)")
     parser.add_argument("--timeout", type=int, default=3, help="Timeout in seconds (1-900)")
-    parser.add_argument("--times", type=_at_least_one, default=1,
-                        help="invoke this many times (the first is a cold start)")
+    parser.add_argument(
+        "--times",
+        type=_at_least_one,
+        default=1,
+        help="invoke this many times (the first is a cold start)",
+    )
 
 
 def _at_least_one(text: str) -> int:
@@ -38,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
     handler = args.handler
     if handler is None:
-        stem = os.path.splitext(os.path.basename(args.path))[0] if os.path.isfile(args.path) else "lambda_function"
+        stem = (
+            os.path.splitext(os.path.basename(args.path))[0]
+            if os.path.isfile(args.path)
+            else "lambda_function"
+        )
         handler = f"{stem}.lambda_handler"
     try:
         payload = _event(args.event)
@@ -50,7 +62,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with Lab() as lab:
         try:
-            lab.deploy("cli-function", args.path, handler=handler, MemorySize=args.memory, Timeout=args.timeout)
+            lab.deploy(
+                "cli-function",
+                args.path,
+                handler=handler,
+                MemorySize=args.memory,
+                Timeout=args.timeout,
+            )
             for _ in range(args.times):
                 result = lab.invoke("cli-function", payload=payload)
                 print(result.log, end="")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 from lambda_lab import limits
 from lambda_lab.pricing.table import MAX_HOURS_IN_A_MONTH

@@ -88,7 +88,11 @@ def check_scaling_rate(environments: object, period_s: object) -> tuple[int, flo
         raise errors.InvalidParameterValueException(
             f"scaling rate: 'environments' must be a whole number >= 1 (got {environments!r})"
         )
-    if isinstance(period_s, bool) or not isinstance(period_s, (int, float)) or not 0 < period_s < float("inf"):
+    if (
+        isinstance(period_s, bool)
+        or not isinstance(period_s, (int, float))
+        or not 0 < period_s < float("inf")
+    ):
         raise errors.InvalidParameterValueException(
             f"scaling rate: 'period_s' must be a number of seconds > 0 (got {period_s!r})"
         )

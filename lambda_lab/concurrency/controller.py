@@ -22,17 +22,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
+from lambda_lab.clock import Clock
 from lambda_lab.concurrency import admission
 from lambda_lab.concurrency.admission import COLD, PROVISIONED, WARM
-from lambda_lab.clock import Clock
-from lambda_lab.control.functions import FunctionConfig, Registry
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB, MemoryBudget
 from lambda_lab.concurrency.provisioned import ProvisionedConcurrency
+from lambda_lab.control.functions import FunctionConfig, Registry
 
 if TYPE_CHECKING:
+    from lambda_lab.control.versions import Versions
     from lambda_lab.environments.environment import Environment, Outcome
     from lambda_lab.environments.pool import EnvironmentPool
-    from lambda_lab.control.versions import Versions
 
 
 class Slot:
@@ -40,7 +40,9 @@ class Slot:
 
     __slots__ = ("kind", "environment", "init", "unreserved")
 
-    def __init__(self, kind: int, environment: Environment, init: Outcome | None, unreserved: bool) -> None:
+    def __init__(
+        self, kind: int, environment: Environment, init: Outcome | None, unreserved: bool
+    ) -> None:
         self.kind = kind  # admission.PROVISIONED, WARM or COLD
         self.environment = environment
         self.init = init  # the init outcome of a cold start, else None
@@ -71,12 +73,18 @@ class Concurrency:
         memory_budget_mb: float = DEFAULT_BUDGET_MB,
         template: Any = None,
     ) -> None:
-        if isinstance(account_limit, bool) or not isinstance(account_limit, int) or account_limit < 1:
+        if (
+            isinstance(account_limit, bool)
+            or not isinstance(account_limit, int)
+            or account_limit < 1
+        ):
             raise errors.InvalidParameterValueException(
                 f"account concurrency limit must be a whole number >= 1 (got {account_limit!r})"
             )
         self.account_limit = account_limit
-        self.scaling_rate = admission.check_scaling_rate(scaling_rate_environments, scaling_rate_period_s)
+        self.scaling_rate = admission.check_scaling_rate(
+            scaling_rate_environments, scaling_rate_period_s
+        )
         self.memory = MemoryBudget(memory_budget_mb)
         self.provisioned = ProvisionedConcurrency(self, functions, versions, pool, clock)
         self.throttles: dict[str, int] = {}
@@ -141,13 +149,18 @@ class Concurrency:
             if replace is not None and name == replace[0]:
                 total += admission.dedicated_concurrency(replace[1], replace[2])
             else:
-                total += admission.dedicated_concurrency(self._reserved.get(name), self.provisioned.allocated(name))
+                total += admission.dedicated_concurrency(
+                    self._reserved.get(name), self.provisioned.allocated(name)
+                )
         return total
 
     def _check_set_aside(self, function_name: str, reserved: int | None, provisioned: int) -> None:
         set_aside = self._set_aside((function_name, reserved, provisioned))
-        admission.check_set_aside(self.account_limit, set_aside, f"{function_name} would take "
-                                  f"{admission.dedicated_concurrency(reserved, provisioned)}")
+        admission.check_set_aside(
+            self.account_limit,
+            set_aside,
+            f"{function_name} would take {admission.dedicated_concurrency(reserved, provisioned)}",
+        )
 
     # -- the scaling rate ---------------------------------------------------------------------
     def set_scaling_rate(self, environments: int, period_s: float) -> None:
@@ -179,9 +192,13 @@ class Concurrency:
                 kind = WARM
                 if env is None:
                     kind = COLD
-                    usage = self.memory.usage(name, self._pool.environments(), self._helper_pids(), self._starting)
+                    usage = self.memory.usage(
+                        name, self._pool.environments(), self._helper_pids(), self._starting
+                    )
                     if not usage.fits(self.memory.budget_mb):
-                        self.throttle_log.append(Throttle(now, name, admission.ACCOUNT_LIMIT_REASON))
+                        self.throttle_log.append(
+                            Throttle(now, name, admission.ACCOUNT_LIMIT_REASON)
+                        )
                         self.throttles[name] = self.throttles.get(name, 0) + 1
                         raise self.memory.refusal(name, usage)
                     if not self._bucket(name, now).take(now):
@@ -223,7 +240,9 @@ class Concurrency:
     def memory_check(self, function_name: str) -> None:
         """Raise the memory-budget 429 if one more environment of this function would not fit."""
         with self._lock:
-            usage = self.memory.usage(function_name, self._pool.environments(), self._helper_pids(), self._starting)
+            usage = self.memory.usage(
+                function_name, self._pool.environments(), self._helper_pids(), self._starting
+            )
             if not usage.fits(self.memory.budget_mb):
                 raise self.memory.refusal(function_name, usage)
 

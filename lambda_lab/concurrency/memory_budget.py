@@ -25,8 +25,8 @@ really take. Where the kernel does not offer PSS, RSS is used (an overestimate: 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from lambda_lab import errors
 from lambda_lab.concurrency import admission
@@ -83,8 +83,13 @@ class MemoryBudget:
         """The memory one environment of this function is expected to take, in MB."""
         return self._footprints.get(function_name, FIRST_ENVIRONMENT_ESTIMATE_MB)
 
-    def usage(self, function_name: str, environments: Iterable[object], extra_pids: Iterable[int | None] = (),
-              pending: Iterable[str] = ()) -> Usage:
+    def usage(
+        self,
+        function_name: str,
+        environments: Iterable[object],
+        extra_pids: Iterable[int | None] = (),
+        pending: Iterable[str] = (),
+    ) -> Usage:
         """Measure now. ``environments`` are the live ones (objects with ``pid``, ``state`` and
         ``function_name``); ``pending`` names the functions of environments admitted but not
         started yet; ``extra_pids`` are shared helpers such as the template process."""
@@ -121,7 +126,11 @@ class MemoryBudget:
 
 
 def check_budget(budget_mb: object) -> float:
-    if isinstance(budget_mb, bool) or not isinstance(budget_mb, (int, float)) or not 0 < budget_mb < float("inf"):
+    if (
+        isinstance(budget_mb, bool)
+        or not isinstance(budget_mb, (int, float))
+        or not 0 < budget_mb < float("inf")
+    ):
         raise errors.InvalidParameterValueException(
             f"memory_budget_mb must be a number of megabytes > 0 (got {budget_mb!r})"
         )

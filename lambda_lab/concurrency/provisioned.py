@@ -25,10 +25,10 @@ from lambda_lab import errors
 if TYPE_CHECKING:
     from lambda_lab.clock import Clock
     from lambda_lab.concurrency.controller import Concurrency
-    from lambda_lab.environments.environment import Environment
-    from lambda_lab.environments.pool import EnvironmentPool
     from lambda_lab.control.functions import FunctionConfig, Registry
     from lambda_lab.control.versions import Versions
+    from lambda_lab.environments.environment import Environment
+    from lambda_lab.environments.pool import EnvironmentPool
 
 INITIALIZATION_TYPE = "provisioned-concurrency"
 IN_PROGRESS, READY, FAILED = "IN_PROGRESS", "READY", "FAILED"
@@ -74,7 +74,12 @@ class ProvisionedConcurrency:
     """Configs by (function, qualifier); environments by (function, version). Thread-safe."""
 
     def __init__(
-        self, concurrency: Concurrency, functions: Registry, versions: Versions, pool: EnvironmentPool, clock: Clock
+        self,
+        concurrency: Concurrency,
+        functions: Registry,
+        versions: Versions,
+        pool: EnvironmentPool,
+        clock: Clock,
     ) -> None:
         self._concurrency = concurrency
         self._functions = functions
@@ -101,12 +106,18 @@ class ProvisionedConcurrency:
         key = (config.name, qualifier)
         with self._lock:
             for other in self._configs.values():
-                if other.function_name == config.name and other.version == version and other.qualifier != qualifier:
+                if (
+                    other.function_name == config.name
+                    and other.version == version
+                    and other.qualifier != qualifier
+                ):
                     raise errors.ResourceConflictException(
                         f"Alias can't be used for Provisioned Concurrency configuration on an already Provisioned "
                         f"version: version {version} already has it through {other.qualifier!r}"
                     )
-            others = sum(c.requested for k, c in self._configs.items() if k[0] == config.name and k != key)
+            others = sum(
+                c.requested for k, c in self._configs.items() if k[0] == config.name and k != key
+            )
         self._concurrency.check_provisioned(config.name, others + amount)
         now = self._clock.time()
         with self._lock:
@@ -129,11 +140,16 @@ class ProvisionedConcurrency:
             ended = self._trim(entry.function_name, entry.version)
         self._end(ended)
 
-    def list(self, function_name: str, marker: str | None = None, max_items: int | None = None) -> dict[str, Any]:
+    def list(
+        self, function_name: str, marker: str | None = None, max_items: int | None = None
+    ) -> dict[str, Any]:
         config = self._functions.get(function_name)
         with self._lock:
             items = [
-                {"FunctionArn": c.arn, **c.as_aws(len(self._members.get((c.function_name, c.version), ())))}
+                {
+                    "FunctionArn": c.arn,
+                    **c.as_aws(len(self._members.get((c.function_name, c.version), ()))),
+                }
                 for c in sorted(self._configs.values(), key=lambda c: c.qualifier)
                 if c.function_name == config.name
             ]
@@ -144,7 +160,9 @@ class ProvisionedConcurrency:
             page["NextMarker"] = str(start + size)
         return page
 
-    def wait(self, function_name: str, qualifier: str | None, timeout_s: float = 60.0) -> dict[str, Any]:
+    def wait(
+        self, function_name: str, qualifier: str | None, timeout_s: float = 60.0
+    ) -> dict[str, Any]:
         """Block until the config leaves IN_PROGRESS (a notebook's stand-in for polling Get)."""
         entry = self._entry(function_name, qualifier)
         with self._lock:
@@ -161,12 +179,17 @@ class ProvisionedConcurrency:
     def allocated(self, function_name: str) -> int:
         """Provisioned concurrency requested for the function, over all its versions and aliases."""
         with self._lock:
-            return sum(c.requested for (name, _), c in self._configs.items() if name == function_name)
+            return sum(
+                c.requested for (name, _), c in self._configs.items() if name == function_name
+            )
 
     def allocated_to(self, function_name: str, version: str) -> int:
         with self._lock:
-            return sum(c.requested for c in self._configs.values()
-                       if c.function_name == function_name and c.version == version)
+            return sum(
+                c.requested
+                for c in self._configs.values()
+                if c.function_name == function_name and c.version == version
+            )
 
     # -- environments -------------------------------------------------------------------------------
     def take(self, function_name: str, version: str) -> Environment | None:
@@ -195,7 +218,12 @@ class ProvisionedConcurrency:
         with self._lock:
             for key in [k for k in self._configs if k[0] == function_name]:
                 del self._configs[key]
-            ended = [env for key in list(self._idle) if key[0] == function_name for env in self._trim(*key)]
+            ended = [
+                env
+                for key in list(self._idle)
+                if key[0] == function_name
+                for env in self._trim(*key)
+            ]
         self._end(ended)
 
     def close(self) -> None:
@@ -206,7 +234,9 @@ class ProvisionedConcurrency:
             worker.join()
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _resolve(self, function_name: str, qualifier: str | None) -> tuple[FunctionConfig, str, str, str]:
+    def _resolve(
+        self, function_name: str, qualifier: str | None
+    ) -> tuple[FunctionConfig, str, str, str]:
         config = self._functions.get(function_name)
         wanted = self._versions.qualifier(function_name, qualifier)
         unpublished = errors.InvalidParameterValueException(
@@ -237,8 +267,11 @@ class ProvisionedConcurrency:
         return entry
 
     def _target(self, function_name: str, version: str) -> int:
-        return sum(c.requested for c in self._configs.values()
-                   if c.function_name == function_name and c.version == version)
+        return sum(
+            c.requested
+            for c in self._configs.values()
+            if c.function_name == function_name and c.version == version
+        )
 
     def _trim(self, function_name: str, version: str) -> list[Environment]:
         """Under the lock: take idle environments beyond the target out; the caller ends them."""
@@ -267,7 +300,9 @@ class ProvisionedConcurrency:
         worker = self._workers.get(key)
         if worker is not None and worker.is_alive():
             return
-        worker = threading.Thread(target=self._provision, args=key, name=f"lambda-lab-pc-{function_name}", daemon=True)
+        worker = threading.Thread(
+            target=self._provision, args=key, name=f"lambda-lab-pc-{function_name}", daemon=True
+        )
         self._workers[key] = worker
         worker.start()
 

@@ -137,9 +137,13 @@ def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
         if value is None:
             continue
         if key == "MemorySize":
-            updated.memory_mb = _int_in_range("memorySize", value, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB)
+            updated.memory_mb = _int_in_range(
+                "memorySize", value, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB
+            )
         elif key == "Timeout":
-            updated.timeout_s = _int_in_range("timeout", value, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S)
+            updated.timeout_s = _int_in_range(
+                "timeout", value, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S
+            )
         elif key == "EphemeralStorage":
             size = value.get("Size") if isinstance(value, dict) else value
             updated.ephemeral_mb = _int_in_range(
@@ -181,7 +185,12 @@ def check_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
 
 
 def _validate_handler(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > limits.HANDLER_MAX_CHARS or re.search(r"\s", value):
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > limits.HANDLER_MAX_CHARS
+        or re.search(r"\s", value)
+    ):
         raise errors.ValidationException(
             f"1 validation error detected: Value '{value}' at 'handler' failed to satisfy constraint: "
             f"Member must satisfy regular expression pattern: [^\\s]+ (1 to {limits.HANDLER_MAX_CHARS} characters)"
@@ -204,7 +213,11 @@ def _validate_runtime(value: Any) -> str:
 
 
 def _validate_architectures(value: Any) -> str:
-    if not isinstance(value, (list, tuple)) or len(value) != 1 or value[0] not in limits.ARCHITECTURES:
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 1
+        or value[0] not in limits.ARCHITECTURES
+    ):
         raise errors.ValidationException(
             f"1 validation error detected: Value '{value}' at 'architectures' failed to satisfy constraint: "
             f"Member must be a list of exactly one of {list(limits.ARCHITECTURES)}"
@@ -215,7 +228,9 @@ def _validate_architectures(value: Any) -> str:
 def _validate_environment(value: Any) -> dict[str, str]:
     variables = (value or {}).get("Variables", {}) if isinstance(value, dict) else None
     if not isinstance(variables, dict):
-        raise errors.InvalidParameterValueException("Environment must look like {'Variables': {'KEY': 'value'}}")
+        raise errors.InvalidParameterValueException(
+            "Environment must look like {'Variables': {'KEY': 'value'}}"
+        )
     bad = [k for k in variables if not isinstance(k, str) or not _ENV_KEY.match(k)]
     if bad:
         raise errors.ValidationException(
@@ -274,7 +289,9 @@ class Registry:
         with self._lock:
             found = self._functions.get(name)
         if found is None:
-            raise errors.function_not_found(f"arn:aws:lambda:{self.region}:{limits.ACCOUNT_ID}:function:{name}")
+            raise errors.function_not_found(
+                f"arn:aws:lambda:{self.region}:{limits.ACCOUNT_ID}:function:{name}"
+            )
         return found
 
     def remove(self, function_name: str) -> FunctionConfig:

@@ -13,14 +13,17 @@ import io
 import os
 import textwrap
 import zipfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab import errors, limits
 
 DEFAULT_FILE = "lambda_function.py"  # the name the console's blueprints use
 
 
-def package(code: str | os.PathLike[str] | Callable[..., Any], filename: str = DEFAULT_FILE) -> bytes:
+def package(
+    code: str | os.PathLike[str] | Callable[..., Any], filename: str = DEFAULT_FILE
+) -> bytes:
     """ZIP bytes for a function's code.
 
     ``code`` may be source text (stored as ``filename``), a path to a ``.py`` file, a path
@@ -47,7 +50,9 @@ def _looks_like_path(text: str) -> bool:
     """One line with no Python keyword in it is meant as a path (a typo must not become code)."""
     if "\n" in text or len(text) > 4096:
         return False
-    return os.path.exists(text) or not any(word in text for word in ("def ", "import ", "lambda", "return"))
+    return os.path.exists(text) or not any(
+        word in text for word in ("def ", "import ", "lambda", "return")
+    )
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -79,7 +84,9 @@ def decode_zip_argument(value: Any) -> bytes:
         try:
             return base64.b64decode(value, validate=True)
         except ValueError:
-            raise errors.InvalidParameterValueException("ZipFile must be base64-encoded ZIP bytes")
+            raise errors.InvalidParameterValueException(
+                "ZipFile must be base64-encoded ZIP bytes"
+            ) from None
     raise errors.InvalidParameterValueException(
         f"Code.ZipFile must be bytes (got {type(value).__name__})"
     )
@@ -102,7 +109,7 @@ def extract(zip_bytes: bytes, destination: str) -> int:
     except zipfile.BadZipFile:
         raise errors.InvalidParameterValueException(
             "Could not unzip uploaded file. Please check your file, then try to upload again."
-        )
+        ) from None
     total = sum(m.file_size for m in members)
     if total > limits.UNZIPPED_MAX_BYTES:
         raise errors.InvalidParameterValueException(

@@ -16,7 +16,6 @@ from typing import Any
 from lambda_lab import errors, limits
 
 
-
 class PolicyLengthExceededException(errors.LambdaError):
     """AWS's error for a policy over its size quota."""
 
@@ -46,7 +45,9 @@ def _conditions(params: dict[str, Any]) -> dict[str, dict[str, str]]:
 
     def add(operator: str, key: str, value: Any) -> None:
         if value is not None:
-            conditions.setdefault(operator, {})[key] = str(value).lower() if isinstance(value, bool) else str(value)
+            conditions.setdefault(operator, {})[key] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
 
     add("StringEquals", "AWS:SourceAccount", params.get("SourceAccount"))
     add("StringEquals", "lambda:EventSourceToken", params.get("EventSourceToken"))
@@ -59,7 +60,11 @@ def _conditions(params: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def statement(params: dict[str, Any], resource_arn: str) -> dict[str, Any]:
     """One policy statement from AddPermission's parameters (validated)."""
-    sid, action, principal = params.get("StatementId"), params.get("Action"), params.get("Principal")
+    sid, action, principal = (
+        params.get("StatementId"),
+        params.get("Action"),
+        params.get("Principal"),
+    )
     if not isinstance(sid, str) or not _STATEMENT_ID.match(sid):
         raise errors.ValidationException(
             f"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member "
@@ -96,7 +101,9 @@ class Policies:
         self._revisions: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
-    def add(self, function: str, qualifier: str, params: dict[str, Any], resource_arn: str) -> dict[str, Any]:
+    def add(
+        self, function: str, qualifier: str, params: dict[str, Any], resource_arn: str
+    ) -> dict[str, Any]:
         new = statement(params, resource_arn)
         key = (function, qualifier)
         with self._lock:
@@ -116,14 +123,18 @@ class Policies:
             self._revisions[key] = str(uuid.uuid4())
         return new
 
-    def remove(self, function: str, qualifier: str, sid: str, revision_id: str | None = None) -> None:
+    def remove(
+        self, function: str, qualifier: str, sid: str, revision_id: str | None = None
+    ) -> None:
         key = (function, qualifier)
         with self._lock:
             self._check_revision(key, revision_id)
             existing = self._statements.get(key, [])
             kept = [s for s in existing if s["Sid"] != sid]
             if len(kept) == len(existing):
-                raise errors.ResourceNotFoundException(f"Statement {sid} is not found in resource policy.")
+                raise errors.ResourceNotFoundException(
+                    f"Statement {sid} is not found in resource policy."
+                )
             self._statements[key] = kept
             self._revisions[key] = str(uuid.uuid4())
 
@@ -141,15 +152,23 @@ class Policies:
     def forget(self, function: str, qualifier: str | None = None) -> None:
         """The function (or one of its versions or aliases) was deleted."""
         with self._lock:
-            for key in [k for k in self._statements if k[0] == function and qualifier in (None, k[1])]:
+            for key in [
+                k for k in self._statements if k[0] == function and qualifier in (None, k[1])
+            ]:
                 self._statements.pop(key, None)
                 self._revisions.pop(key, None)
 
     def export(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                {"function": f, "qualifier": q, "statements": s, "revision": self._revisions.get((f, q), "")}
-                for (f, q), s in self._statements.items() if s
+                {
+                    "function": f,
+                    "qualifier": q,
+                    "statements": s,
+                    "revision": self._revisions.get((f, q), ""),
+                }
+                for (f, q), s in self._statements.items()
+                if s
             ]
 
     def load(self, saved: list[dict[str, Any]]) -> None:

@@ -67,7 +67,9 @@ class LambdaService:
         version, config = self._get(name, qualifier)
         return config.as_aws(version)
 
-    def list_functions(self, marker: str | None = None, max_items: int | None = None) -> dict[str, Any]:
+    def list_functions(
+        self, marker: str | None = None, max_items: int | None = None
+    ) -> dict[str, Any]:
         configs = [c.as_aws() for c in self.lab.functions.all()]
         start = int(marker) if marker and marker.isdigit() else 0
         size = max_items or 50
@@ -80,7 +82,9 @@ class LambdaService:
     def update_function_code(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         config = self.lab.functions.get(name)
         if "ZipFile" not in params:
-            raise errors.InvalidParameterValueException("UpdateFunctionCode needs ZipFile in the Lab")
+            raise errors.InvalidParameterValueException(
+                "UpdateFunctionCode needs ZipFile in the Lab"
+            )
         self._check_revision(config, params)
         zip_bytes = packaging.decode_zip_argument(params["ZipFile"])
         if params.get("DryRun"):  # validate only, as AWS does: the code stays as it was
@@ -141,7 +145,10 @@ class LambdaService:
                 "ConcurrentExecutions": self.lab.concurrency.account_limit,
                 "UnreservedConcurrentExecutions": self.lab.concurrency.unreserved_limit,
             },
-            "AccountUsage": {"TotalCodeSize": sum(f.code_size for f in functions), "FunctionCount": len(functions)},
+            "AccountUsage": {
+                "TotalCodeSize": sum(f.code_size for f in functions),
+                "FunctionCount": len(functions),
+            },
         }
 
     # -- helpers ------------------------------------------------------------------------------

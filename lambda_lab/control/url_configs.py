@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
+from lambda_lab.control.versions import LATEST
 from lambda_lab.http.common import FrontDoorConfigError, Invoke
 from lambda_lab.http.function_urls import FunctionUrl
 from lambda_lab.http.served import ServedDoor
-from lambda_lab.control.versions import LATEST
 
 if TYPE_CHECKING:
     from lambda_lab.control.functions import FunctionConfig

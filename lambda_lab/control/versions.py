@@ -31,7 +31,9 @@ class Alias:
     name: str
     function_version: str
     description: str = ""
-    weights: dict[str, float] = field(default_factory=dict)  # RoutingConfig.AdditionalVersionWeights
+    weights: dict[str, float] = field(
+        default_factory=dict
+    )  # RoutingConfig.AdditionalVersionWeights
     revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def as_aws(self, function_arn: str) -> dict[str, Any]:
@@ -51,7 +53,11 @@ def split_qualifier(function_name: str) -> tuple[str, str | None]:
     """``name``, ``name:qualifier``, a partial or a full ARN -> (name, qualifier or None)."""
     parts = str(function_name).split(":")
     if parts[0] == "arn":
-        return (parts[6], parts[7] if len(parts) > 7 else None) if len(parts) > 6 else (parts[-1], None)
+        return (
+            (parts[6], parts[7] if len(parts) > 7 else None)
+            if len(parts) > 6
+            else (parts[-1], None)
+        )
     if len(parts) >= 3 and parts[1] == "function":  # 123456789012:function:name[:qualifier]
         return parts[2], (parts[3] if len(parts) > 3 else None)
     return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], None)
@@ -77,8 +83,9 @@ class Versions:
             )
         return qualifier or from_name or LATEST
 
-    def resolve(self, config: FunctionConfig, function_name: str, qualifier: str | None,
-                route: bool = True) -> tuple[str, FunctionConfig]:
+    def resolve(
+        self, config: FunctionConfig, function_name: str, qualifier: str | None, route: bool = True
+    ) -> tuple[str, FunctionConfig]:
         """(version that runs, its configuration) for ``$LATEST``, a version number or an alias.
 
         An alias with a RoutingConfig sends an invoke to its second version with the configured
@@ -109,8 +116,13 @@ class Versions:
         return found
 
     # -- versions -----------------------------------------------------------------------------
-    def publish(self, config: FunctionConfig, code_sha256: str | None = None, revision_id: str | None = None,
-                description: str | None = None) -> tuple[str, FunctionConfig]:
+    def publish(
+        self,
+        config: FunctionConfig,
+        code_sha256: str | None = None,
+        revision_id: str | None = None,
+        description: str | None = None,
+    ) -> tuple[str, FunctionConfig]:
         """Freeze ``$LATEST`` as the next version; an unchanged function returns its last version."""
         if code_sha256 and code_sha256 != config.code_sha256:
             raise errors.InvalidParameterValueException(
@@ -140,7 +152,9 @@ class Versions:
     def list_versions(self, config: FunctionConfig) -> list[tuple[str, FunctionConfig]]:
         """``$LATEST`` first, then the published versions in number order."""
         with self._lock:
-            published = sorted(self._published.get(config.name, {}).items(), key=lambda item: int(item[0]))
+            published = sorted(
+                self._published.get(config.name, {}).items(), key=lambda item: int(item[0])
+            )
         return [(LATEST, config), *published]
 
     def delete_version(self, config: FunctionConfig, version: str) -> None:
@@ -150,8 +164,11 @@ class Versions:
             )
         with self._lock:
             self.version_config(config, version)
-            users = [a.name for a in self._aliases.get(config.name, {}).values()
-                     if a.function_version == version or version in a.weights]
+            users = [
+                a.name
+                for a in self._aliases.get(config.name, {}).values()
+                if a.function_version == version or version in a.weights
+            ]
             if users:
                 raise errors.ResourceConflictException(
                     f"Unable to delete version because the following aliases reference it: {users}"
@@ -159,8 +176,14 @@ class Versions:
             del self._published[config.name][version]
 
     # -- aliases ------------------------------------------------------------------------------
-    def create_alias(self, config: FunctionConfig, name: str, version: str, description: str = "",
-                     routing: dict[str, Any] | None = None) -> Alias:
+    def create_alias(
+        self,
+        config: FunctionConfig,
+        name: str,
+        version: str,
+        description: str = "",
+        routing: dict[str, Any] | None = None,
+    ) -> Alias:
         _check_alias_name(name)
         with self._lock:
             aliases = self._aliases.setdefault(config.name, {})
@@ -201,7 +224,9 @@ class Versions:
 
     def delete_alias(self, config: FunctionConfig, name: str) -> None:
         with self._lock:
-            self._aliases.get(config.name, {}).pop(name, None)  # AWS answers 204 for an unknown alias too
+            self._aliases.get(config.name, {}).pop(
+                name, None
+            )  # AWS answers 204 for an unknown alias too
 
     def list_aliases(self, config: FunctionConfig, version: str | None = None) -> list[Alias]:
         with self._lock:
@@ -223,9 +248,15 @@ class Versions:
     def export(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "published": {n: {v: c.__dict__.copy() for v, c in vs.items()} for n, vs in self._published.items()},
+                "published": {
+                    n: {v: c.__dict__.copy() for v, c in vs.items()}
+                    for n, vs in self._published.items()
+                },
                 "last_number": dict(self._last_number),
-                "aliases": {n: {a: vars(alias).copy() for a, alias in al.items()} for n, al in self._aliases.items()},
+                "aliases": {
+                    n: {a: vars(alias).copy() for a, alias in al.items()}
+                    for n, al in self._aliases.items()
+                },
             }
 
     def load(self, state: dict[str, Any], code_dirs: dict[str, str]) -> None:
@@ -251,7 +282,9 @@ class Versions:
         self.version_config(config, version)
         return version
 
-    def _weights(self, config: FunctionConfig, primary: str, routing: dict[str, Any] | None) -> dict[str, float]:
+    def _weights(
+        self, config: FunctionConfig, primary: str, routing: dict[str, Any] | None
+    ) -> dict[str, float]:
         weights = dict((routing or {}).get("AdditionalVersionWeights") or {})
         if not weights:
             return {}
@@ -259,7 +292,7 @@ class Versions:
             raise errors.InvalidParameterValueException(
                 f"Number of items in AdditionalVersionWeights cannot be greater than 1 (got {len(weights)})"
             )
-        (version, weight), = weights.items()
+        ((version, weight),) = weights.items()
         if LATEST in (primary, version):
             raise errors.InvalidParameterValueException(
                 "$LATEST is not supported for an alias pointing to more than 1 version"

@@ -45,7 +45,13 @@ class Identity:
 
 
 class Client:
-    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+    __slots__ = (
+        "installation_id",
+        "app_title",
+        "app_version_name",
+        "app_version_code",
+        "app_package_name",
+    )
 
     def __init__(self, data: dict[str, Any]):
         for name in self.__slots__:
@@ -145,7 +151,12 @@ _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def error_document(error_type: str, message: str, request_id: str, stack: list[str]) -> dict:
-    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+    return {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
 
 
 def log_error(doc: dict) -> None:
@@ -165,28 +176,36 @@ def load_handler(handler_setting: str) -> Any:
     try:
         module_path, function_name = handler_setting.rsplit(".", 1)
     except ValueError as exc:
-        raise RuntimeFault("Runtime.MalformedHandlerName", f"Bad handler '{handler_setting}': {exc}")
+        raise RuntimeFault(
+            "Runtime.MalformedHandlerName", f"Bad handler '{handler_setting}': {exc}"
+        ) from exc
     module_name = module_path.replace("/", ".")
     if module_name in sys.builtin_module_names:
         raise RuntimeFault(
-            "Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module"
+            "Runtime.BuiltInModuleConflict",
+            f"Cannot use built-in module {module_name} as a handler module",
         )
     try:
         module = importlib.import_module(module_name)
     except SyntaxError as exc:
-        filename = (exc.filename or "").replace(os.environ.get("LAMBDA_TASK_ROOT", "\0"), TASK_ROOT_SHOWN)
+        filename = (exc.filename or "").replace(
+            os.environ.get("LAMBDA_TASK_ROOT", "\0"), TASK_ROOT_SHOWN
+        )
         stack = [f'  File "{filename}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
         raise RuntimeFault(
             "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", stack
-        )
+        ) from exc
     except ImportError as exc:
-        raise RuntimeFault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}")
+        raise RuntimeFault(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+        ) from exc
     except Exception as exc:  # code at module level raised: AWS reports the user's exception
-        raise RuntimeFault(type(exc).__name__, str(exc), _user_frames(exc.__traceback__))
+        raise RuntimeFault(type(exc).__name__, str(exc), _user_frames(exc.__traceback__)) from exc
     handler = getattr(module, function_name, None)
     if handler is None:
         raise RuntimeFault(
-            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
         )
     return handler
 
@@ -214,21 +233,31 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
     try:
         event = json.loads(body) if body else {}  # an invoke without a payload delivers {}
     except ValueError as exc:
-        doc = error_document("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, [])
+        doc = error_document(
+            "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, []
+        )
         log_error(doc)
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
     try:
         context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
         result = handler(event, context)
     except Exception as exc:
-        doc = error_document(type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__))
+        doc = error_document(
+            type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__)
+        )
         log_error(doc)
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
     try:
         # As AWS's runtime: bytes go back untouched; Decimals (DynamoDB items) become numbers.
-        payload = bytes(result) if isinstance(result, (bytes, bytearray)) else json.dumps(result, default=_to_json).encode()
+        payload = (
+            bytes(result)
+            if isinstance(result, (bytes, bytearray))
+            else json.dumps(result, default=_to_json).encode()
+        )
     except (TypeError, ValueError) as exc:
-        doc = error_document("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, [])
+        doc = error_document(
+            "Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, []
+        )
         log_error(doc)
         return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
     if len(payload) > RESPONSE_MAX_BYTES:

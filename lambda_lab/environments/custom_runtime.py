@@ -33,21 +33,32 @@ class CustomRuntimeEnvironment(Environment):
         path = os.path.join(self.config["task_root"], BOOTSTRAP)
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             self.state = State.DEAD
-            problem = (f"fork/exec {limits.TASK_ROOT}/{BOOTSTRAP}: permission denied" if os.path.isfile(path)
-                       else f"Couldn't find valid bootstrap(s): [{limits.TASK_ROOT}/{BOOTSTRAP} /opt/{BOOTSTRAP}]")
-            payload = json.dumps({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": problem}).encode()
+            problem = (
+                f"fork/exec {limits.TASK_ROOT}/{BOOTSTRAP}: permission denied"
+                if os.path.isfile(path)
+                else f"Couldn't find valid bootstrap(s): [{limits.TASK_ROOT}/{BOOTSTRAP} /opt/{BOOTSTRAP}]"
+            )
+            payload = json.dumps(
+                {"errorType": "Runtime.InvalidEntrypoint", "errorMessage": problem}
+            ).encode()
             return Outcome("error", payload, 0.0, 0, "", "Runtime.InvalidEntrypoint")
         return super().start(init_limit_s)
 
     def _launch(self, log_path: str) -> socket.socket:
-        from lambda_lab.api.runtime_api import RuntimeApi  # only custom runtimes pay for http.server
+        from lambda_lab.api.runtime_api import (
+            RuntimeApi,  # only custom runtimes pay for http.server
+        )
 
         self._api = RuntimeApi()
         environ = dict(self.config["environ"])
         environ["AWS_LAMBDA_RUNTIME_API"] = self._api.address
         environ.pop("AWS_EXECUTION_ENV", None)  # AWS sets it for managed runtimes only
-        config = {**self.config, "environ": environ, "log_path": log_path,
-                  "exec": os.path.join(self.config["task_root"], BOOTSTRAP)}
+        config = {
+            **self.config,
+            "environ": environ,
+            "log_path": log_path,
+            "exec": os.path.join(self.config["task_root"], BOOTSTRAP),
+        }
         self.pid = self._spawner.fork(config, None)
         self._api.watch(self.pid)
         return self._api.lab_socket

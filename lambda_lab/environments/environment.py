@@ -93,7 +93,9 @@ class Environment:
     # -- transitions -------------------------------------------------------------------
     def _move(self, expected: State, new: State) -> None:
         if self.state is not expected:
-            raise StateError(f"environment {self.env_id} is {self.state.value}, expected {expected.value}")
+            raise StateError(
+                f"environment {self.env_id} is {self.state.value}, expected {expected.value}"
+            )
         self.state = new
 
     def start(self, init_limit_s: float | None = None) -> Outcome:
@@ -249,10 +251,14 @@ class Environment:
             head = os.pread(self._log_fd, LOG_KEEP_BYTES, start)
             tail = os.pread(self._log_fd, LOG_KEEP_BYTES, start + size - LOG_KEEP_BYTES)
             skipped = size - 2 * LOG_KEEP_BYTES
-            data = head + f"\n... [{skipped} bytes of output cut by lambda-lab] ...\n".encode() + tail
+            data = (
+                head + f"\n... [{skipped} bytes of output cut by lambda-lab] ...\n".encode() + tail
+            )
         return data.decode("utf-8", errors="backslashreplace")
 
-    def _finish_dead(self, outcome: str, payload: bytes, duration_ms: float, error_type: str) -> Outcome:
+    def _finish_dead(
+        self, outcome: str, payload: bytes, duration_ms: float, error_type: str
+    ) -> Outcome:
         log = self.read_log()
         self.kill()
         return Outcome(outcome, payload, duration_ms, self.max_memory_used_mb, log, error_type)
@@ -261,7 +267,10 @@ class Environment:
         self.exit_reason = "timeout"
         message = f"Task timed out after {limit_s:.2f} seconds"
         return self._finish_dead(
-            "timeout", _error_payload("Sandbox.Timedout", message), limit_s * 1000, "Sandbox.Timedout"
+            "timeout",
+            _error_payload("Sandbox.Timedout", message),
+            limit_s * 1000,
+            "Sandbox.Timedout",
         )
 
     def _out_of_memory(self, started: float) -> Outcome:
@@ -276,5 +285,9 @@ class Environment:
         log = self.read_log()
         self.kill()
         self.exit_reason = self._spawner.exit_status(self.pid)
-        payload = _error_payload("Runtime.ExitError", f"Runtime exited with error: {self.exit_reason}")
-        return Outcome("crash", payload, elapsed_ms, self.max_memory_used_mb, log, "Runtime.ExitError")
+        payload = _error_payload(
+            "Runtime.ExitError", f"Runtime exited with error: {self.exit_reason}"
+        )
+        return Outcome(
+            "crash", payload, elapsed_ms, self.max_memory_used_mb, log, "Runtime.ExitError"
+        )

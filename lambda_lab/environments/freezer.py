@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from lambda_lab.environments.environment import Environment
 
@@ -31,7 +31,9 @@ class Freezer:
     def idle(self, env: Environment) -> None:
         self._waiting[env] = time.monotonic()
         if self._thread is None and not self._closed:
-            self._thread = threading.Thread(target=self._run, name="lambda-lab-freezer", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="lambda-lab-freezer", daemon=True
+            )
             self._thread.start()
         elif self._parked:  # otherwise it is already due to look again within FREEZE_AFTER_S
             self._parked = False

@@ -13,18 +13,18 @@ import sys
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from lambda_lab import errors, limits
-from lambda_lab.concurrency.admission import still_warm
 from lambda_lab.clock import Clock
+from lambda_lab.concurrency.admission import still_warm
+from lambda_lab.control.functions import FunctionConfig
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
 from lambda_lab.environments.environment import Environment, Outcome, State
 from lambda_lab.environments.freezer import Freezer
 from lambda_lab.environments.process_cap import ProcessCap
 from lambda_lab.environments.spawner import Spawner
-from lambda_lab.control.functions import FunctionConfig
 from lambda_lab.monitoring.logs import stream_name
 
 DEFAULT_KEEP_ALIVE_S = 600.0
@@ -87,7 +87,9 @@ class EnvironmentPool:
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency.controller) decides between the two under its own lock: a
     # warm environment if ``take_idle`` finds one, else a cold ``start`` if the rules allow.
-    def take_idle(self, config: FunctionConfig, version: str, now: float | None = None) -> Environment | None:
+    def take_idle(
+        self, config: FunctionConfig, version: str, now: float | None = None
+    ) -> Environment | None:
         """The most recently used idle environment of this function version that is still
         warm at ``now`` (the Lab clock's time by default), or None. Never blocks on a worker."""
         if now is None:
@@ -112,7 +114,9 @@ class EnvironmentPool:
     ) -> tuple[Environment, Outcome]:
         """A new environment for this function version (a cold start), and its init outcome."""
         if self._closed:
-            raise errors.ServiceException("This Lab is closed: create a new Lab() to run functions again.")
+            raise errors.ServiceException(
+                "This Lab is closed: create a new Lab() to run functions again."
+            )
         env = self._new_environment(config, version, init_type)
         outcome = env.start()
         if env.state is State.DEAD:
@@ -275,12 +279,16 @@ class EnvironmentPool:
     def environments(self, function_name: str | None = None) -> list[Environment]:
         with self._lock:
             return [
-                e for e in self._all.values() if function_name is None or e.function_name == function_name
+                e
+                for e in self._all.values()
+                if function_name is None or e.function_name == function_name
             ]
 
     def _is_idle(self, env: Environment) -> bool:
         """Called with the lock held: is this environment still waiting in an idle list?"""
-        return env.state is State.READY and env in self._idle.get((env.function_name, env.version), ())
+        return env.state is State.READY and env in self._idle.get(
+            (env.function_name, env.version), ()
+        )
 
     def close(self) -> None:
         self._freezer.close()

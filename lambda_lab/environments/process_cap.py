@@ -32,7 +32,9 @@ def nobody_can_run_python() -> bool:
             return False
         parent = os.path.dirname(path)
         if parent == path:
-            return os.access(sys.executable, os.X_OK) and bool(os.stat(sys.executable).st_mode & stat.S_IXOTH)
+            return os.access(sys.executable, os.X_OK) and bool(
+                os.stat(sys.executable).st_mode & stat.S_IXOTH
+            )
         path = parent
 
 
@@ -40,7 +42,9 @@ def _cgroup_base() -> str | None:
     if os.geteuid() != 0:
         return None
     for root in _CGROUP_ROOTS:
-        if os.path.exists(os.path.join(root, "pids.max")) or os.path.exists(os.path.join(root, "cgroup.procs")):
+        if os.path.exists(os.path.join(root, "pids.max")) or os.path.exists(
+            os.path.join(root, "cgroup.procs")
+        ):
             candidate = os.path.join(root, "lambda-lab")
             try:
                 os.makedirs(candidate, exist_ok=True)

@@ -24,7 +24,9 @@ class PeerGone(EOFError):
 
 def send(sock: socket.socket, header: dict | bytes, body: bytes = b"") -> None:
     """Send one frame; ``header`` may come already encoded (the hot path builds its own)."""
-    head = header if isinstance(header, bytes) else json.dumps(header, separators=(",", ":")).encode()
+    head = (
+        header if isinstance(header, bytes) else json.dumps(header, separators=(",", ":")).encode()
+    )
     prefix = PREFIX.pack(len(head), len(body))
     if len(body) < 65536:
         sock.sendall(prefix + head + body)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -39,7 +39,9 @@ class Spawner:
 
     def _start(self) -> None:
         if self._closed:
-            raise errors.ServiceException("This Lab is closed: create a new Lab() to run functions again.")
+            raise errors.ServiceException(
+                "This Lab is closed: create a new Lab() to run functions again."
+            )
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
@@ -73,7 +75,9 @@ class Spawner:
             try:
                 return self._exchange(header, fds)
             except (OSError, ValueError, struct.error) as exc:
-                raise errors.ServiceException(f"the Lab could not start an execution environment: {exc}")
+                raise errors.ServiceException(
+                    f"the Lab could not start an execution environment: {exc}"
+                ) from exc
 
     def _stop_process(self) -> None:
         if self._control is not None:

@@ -90,7 +90,9 @@ def _prefault() -> None:
     """Touch what every cold start touches (compiler, logging, json, environ) so that the
     pages they write are copied now, while nobody waits."""
     bootstrap._setup_logging()
-    exec(compile("def lambda_handler(event, context):\n    return event\n", "<prefault>", "exec"), {})
+    exec(
+        compile("def lambda_handler(event, context):\n    return event\n", "<prefault>", "exec"), {}
+    )
     json.loads(json.dumps({"key": [1, 2.5, "x", None, True]}))
     os.environ["LAMBDA_LAB_PREFAULT"] = "1"
     del os.environ["LAMBDA_LAB_PREFAULT"]
@@ -115,8 +117,12 @@ def _child(config: dict, data_sock: socket.socket | None) -> None:
     os.dup2(null, 0)
     os.close(null)
     # Unbuffered text streams: a print reaches the log even if the process is killed next.
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stdout = open(
+        1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
+    sys.stderr = open(
+        2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
     os.environ.clear()
     os.environ.update(config["environ"])
     time.tzset()

@@ -12,19 +12,24 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.event_sources.triggers.eventbridge import EventBridge
-from lambda_lab.event_sources.mappings.config import DYNAMODB, KINESIS, SQS
-from lambda_lab.event_sources.mappings.api import MappingManager
-from lambda_lab.event_sources.triggers.s3 import CREATED, S3Notifications
-from lambda_lab.event_sources.triggers.sns import SnsSubscriptions
 from lambda_lab.aws.aws_request import AwsRequest
 from lambda_lab.aws.middleware import Reply
+from lambda_lab.event_sources.mappings.api import MappingManager
+from lambda_lab.event_sources.mappings.config import DYNAMODB, KINESIS, SQS
+from lambda_lab.event_sources.triggers.eventbridge import EventBridge
+from lambda_lab.event_sources.triggers.s3 import CREATED, S3Notifications
+from lambda_lab.event_sources.triggers.sns import SnsSubscriptions
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 S3_WRITES = (*CREATED, "DeleteObject", "DeleteObjects")
-SQS_WRITES = ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch")
+SQS_WRITES = (
+    "SendMessage",
+    "SendMessageBatch",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+)
 DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
                    "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")  # fmt: skip
 

@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
+from lambda_lab.control.url_configs import FunctionUrlConfigs
+from lambda_lab.control.versions import LATEST, split_qualifier
 from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE, LoadBalancer, TargetGroup
 from lambda_lab.http.apigateway import HttpApi, RestApi
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, stable_id
 from lambda_lab.http.served import ServedApi, ServedDoor, ServedLoadBalancer
-from lambda_lab.control.url_configs import FunctionUrlConfigs
-from lambda_lab.control.versions import LATEST, split_qualifier
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -185,8 +185,12 @@ class FrontDoors:
             self._lab.permissions.add(
                 config.name,
                 qualifier or LATEST,
-                {"StatementId": sid, "Action": "lambda:InvokeFunction", "Principal": principal,
-                 "SourceArn": source_arn},  # fmt: skip
+                {
+                    "StatementId": sid,
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": principal,
+                    "SourceArn": source_arn,
+                },  # fmt: skip
                 resource,
             )
         except errors.ResourceConflictException:

@@ -174,7 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _BodyTooLarge:
             self.close_connection = True  # the rest of the body is never read
-            self._send(HttpResponse(413, [("Content-Type", "text/plain")], b"Request Entity Too Large"))
+            self._send(
+                HttpResponse(413, [("Content-Type", "text/plain")], b"Request Entity Too Large")
+            )
             return
         if body is None:
             self._send(HttpResponse(400, [("Content-Type", "text/plain")], b"Bad Request"))

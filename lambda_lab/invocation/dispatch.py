@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab.clock import Clock, Timer
 
@@ -65,7 +66,9 @@ class Dispatcher:
             if len(self._threads) >= self._threads_wanted or self._closed:
                 return
             # One more thread per submission until the pool is full: idle Labs start none.
-            thread = threading.Thread(target=self._loop, name=f"lambda-lab-dispatch-{len(self._threads)}", daemon=True)
+            thread = threading.Thread(
+                target=self._loop, name=f"lambda-lab-dispatch-{len(self._threads)}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
 

@@ -10,7 +10,8 @@ import base64
 import json
 import random
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
 from lambda_lab.monitoring import logs
@@ -19,7 +20,12 @@ from lambda_lab.monitoring.records import InvocationRecord
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
-PLATFORM_ERRORS = ("Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Runtime.InvalidEntrypoint")
+PLATFORM_ERRORS = (
+    "Sandbox.Timedout",
+    "Runtime.ExitError",
+    "Runtime.OutOfMemory",
+    "Runtime.InvalidEntrypoint",
+)
 
 
 class InvokeResult:
@@ -45,7 +51,9 @@ class InvokeResult:
         self.record = record
         self.request_id = record.request_id if record else ""
         self._render_log = render_log
-        self.log_result = self._tail() if tail else None  # base64 of the last 4 KB, with LogType=Tail
+        self.log_result = (
+            self._tail() if tail else None
+        )  # base64 of the last 4 KB, with LogType=Tail
 
     @property
     def log(self) -> str:
@@ -106,13 +114,17 @@ def check_payload(
         if invocation_type == "Event":
             message = f"{len(payload)} byte payload is too large for the Event invocation type (limit {maximum} bytes)"
         else:
-            message = f"Request must be smaller than {maximum} bytes for the InvokeFunction operation"
+            message = (
+                f"Request must be smaller than {maximum} bytes for the InvokeFunction operation"
+            )
         raise errors.RequestEntityTooLargeException(message)
     if payload and parse:
         try:
             json.loads(payload)
         except ValueError as exc:
-            raise errors.InvalidRequestContentException(f"Could not parse request body into json: {exc}")
+            raise errors.InvalidRequestContentException(
+                f"Could not parse request body into json: {exc}"
+            ) from None
 
 
 def invoke_sync(
@@ -130,14 +142,27 @@ def invoke_sync(
     """``trusted_json``: the payload was just serialised by the Lab itself, so parsing it
     again to validate it would only cost time."""
     config = lab.functions.get(function_name)
-    version, config = lab.versions.resolve(config, function_name, qualifier)  # a version runs its frozen copy
+    version, config = lab.versions.resolve(
+        config, function_name, qualifier
+    )  # a version runs its frozen copy
     check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not trusted_json)
     context = _decode_client_context(client_context)
     request_id = request_id or new_request_id()
-    slot = lab.concurrency.admit(config, version)  # a provisioned, warm or cold environment, or a 429
+    slot = lab.concurrency.admit(
+        config, version
+    )  # a provisioned, warm or cold environment, or a 429
     try:
         return _run(
-            lab, config, version, slot.environment, slot.init, payload, request_id, log_type, context, invocation_type
+            lab,
+            config,
+            version,
+            slot.environment,
+            slot.init,
+            payload,
+            request_id,
+            log_type,
+            context,
+            invocation_type,
         )
     finally:
         lab.concurrency.release(config, slot)  # the environment goes back, then the counts drop
@@ -149,7 +174,9 @@ def _decode_client_context(text: str | None) -> Any:
     try:
         context = json.loads(base64.b64decode(text))
     except ValueError as exc:
-        raise errors.InvalidRequestContentException(f"Client context must be base64-encoded JSON: {exc}")
+        raise errors.InvalidRequestContentException(
+            f"Client context must be base64-encoded JSON: {exc}"
+        ) from None
     if not isinstance(context, dict):
         raise errors.InvalidRequestContentException(
             f"Client context must be a base64-encoded JSON object (got {type(context).__name__})"
@@ -157,7 +184,9 @@ def _decode_client_context(text: str | None) -> Any:
     return context
 
 
-def _run(lab, config, version, env, init, payload, request_id, log_type, client_context, invocation_type):
+def _run(
+    lab, config, version, env, init, payload, request_id, log_type, client_context, invocation_type
+):
     start = lab.clock.time()
     if init is None or init.outcome == "success":
         arn = config.arn if version == "$LATEST" else f"{config.arn}:{version}"
@@ -199,7 +228,9 @@ def _run(lab, config, version, env, init, payload, request_id, log_type, client_
         response_bytes=len(response),
         provisioned=env.initialization_type == "provisioned-concurrency",
     )
-    init_lines = None if init is None else [logs.init_start_line(config.runtime, lab.region), init.log]
+    init_lines = (
+        None if init is None else [logs.init_start_line(config.runtime, lab.region), init.log]
+    )
     invoke_output = outcome.log if init is None or init.outcome == "success" else ""
 
     def render() -> list[str]:

@@ -11,12 +11,18 @@ import datetime
 import fnmatch
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lambda_lab.monitoring.records import InvocationRecord
 
-RUNTIME_VERSIONS = {"python3.10": 40, "python3.11": 39, "python3.12": 38, "python3.13": 31, "python3.14": 7}
+RUNTIME_VERSIONS = {
+    "python3.10": 40,
+    "python3.11": 39,
+    "python3.12": 38,
+    "python3.13": 31,
+    "python3.14": 7,
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,9 @@ class LogStore:
         self._groups: dict[str, dict[str, list[_Lines]]] = {}
         self._lock = threading.Lock()
 
-    def put(self, group: str, stream: str, when: float, lines: list[str] | Callable[[], list[str]]) -> None:
+    def put(
+        self, group: str, stream: str, when: float, lines: list[str] | Callable[[], list[str]]
+    ) -> None:
         """Append lines (or a function that renders them later) to a stream."""
         render = lines if callable(lines) else (lambda fixed=list(lines): fixed)
         with self._lock:
@@ -112,7 +120,9 @@ class LogStore:
         with self._lock:
             return sorted(self._groups.get(self._group_name(group), {}))
 
-    def events(self, group: str, stream: str | None = None, pattern: str | None = None) -> list[LogEvent]:
+    def events(
+        self, group: str, stream: str | None = None, pattern: str | None = None
+    ) -> list[LogEvent]:
         """Events of a group (or one stream) in time order; ``pattern`` keeps lines containing it.
 
         ``pattern`` is a plain term as in CloudWatch's simplest filter ("ERROR", "REPORT"), or a

@@ -21,7 +21,8 @@ no value there (CloudWatch leaves a gap), so those periods are left out.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lambda_lab.monitoring import metrics
 
@@ -47,7 +48,12 @@ _FAILED = ("error", "timeout", "out_of_memory", "crash")
 
 
 def series(
-    lab: Lab, name: str, function_name: str | None = None, *, statistic: str | None = None, period_s: float = 60
+    lab: Lab,
+    name: str,
+    function_name: str | None = None,
+    *,
+    statistic: str | None = None,
+    period_s: float = 60,
 ) -> list[tuple[float, float]]:
     """``(period start, value)`` of one metric, for a function or the whole Lab."""
     if name not in DEFAULT_STATISTIC:
@@ -56,7 +62,9 @@ def series(
         raise ValueError(f"period_s must be > 0 (got {period_s!r})")
     if name in metrics.DERIVED:
         if statistic not in (None, metrics.DERIVED[name]):
-            raise ValueError(f"{name} is graphed with {metrics.DERIVED[name]} (got statistic={statistic!r})")
+            raise ValueError(
+                f"{name} is graphed with {metrics.DERIVED[name]} (got statistic={statistic!r})"
+            )
         return metrics.per_minute(lab, name, function_name, period_s)
     chosen = statistic or DEFAULT_STATISTIC[name]
     if chosen not in STATISTICS:
@@ -69,11 +77,15 @@ def series(
     if name == DURATION:
         return _per_period([(r.start, r.duration_ms) for r in ran], chosen, period_s)
     calls = _per_period([(r.start, 1.0) for r in ran], "Sum", period_s)
-    failures = dict(_per_period([(r.start, float(r.outcome in _FAILED)) for r in ran], "Sum", period_s))
+    failures = dict(
+        _per_period([(r.start, float(r.outcome in _FAILED)) for r in ran], "Sum", period_s)
+    )
     return [(start, 100.0 * (1 - failures[start] / count)) for start, count in calls if count]
 
 
-def _per_period(points: list[tuple[float, float]], statistic: str, period_s: float) -> list[tuple[float, float]]:
+def _per_period(
+    points: list[tuple[float, float]], statistic: str, period_s: float
+) -> list[tuple[float, float]]:
     """Group ``(time, value)`` points into periods and apply a CloudWatch statistic."""
     if not points:
         return []

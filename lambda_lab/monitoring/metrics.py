@@ -18,8 +18,9 @@ Lambda's), from the invocation records and the admission counters of ``lab.concu
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -56,7 +57,9 @@ class Metrics:
         self._points: list[DataPoint] = []
         self._lock = threading.Lock()
 
-    def put(self, name: str, function_name: str, value: float = 1.0, at: float | None = None) -> None:
+    def put(
+        self, name: str, function_name: str, value: float = 1.0, at: float | None = None
+    ) -> None:
         if name not in NAMES:
             raise ValueError(f"unknown metric {name!r}; expected one of {', '.join(NAMES)}")
         point = DataPoint(name, function_name, self._now() if at is None else at, float(value))
@@ -143,14 +146,18 @@ def per_minute(
     if name == CONCURRENT_EXECUTIONS:
         return _maxima(records, starts, period_s)
     if name == UNRESERVED_CONCURRENT_EXECUTIONS:
-        unreserved = [r for r in records if not r.provisioned and admissions.reserved(r.function_name) is None]
+        unreserved = [
+            r for r in records if not r.provisioned and admissions.reserved(r.function_name) is None
+        ]
         return _maxima(unreserved, starts, period_s)
     provisioned = _maxima([r for r in records if r.provisioned], starts, period_s)
     if name == PROVISIONED_CONCURRENT_EXECUTIONS:
         return provisioned
     history = [(at, fn, ready) for at, fn, ready in admissions.provisioned.history if chosen(fn)]
-    return [(start, value / ready if (ready := _ready_at(history, start + period_s)) else 0.0)
-            for start, value in provisioned]
+    return [
+        (start, value / ready if (ready := _ready_at(history, start + period_s)) else 0.0)
+        for start, value in provisioned
+    ]
 
 
 def _busy(record: InvocationRecord) -> tuple[float, float]:
@@ -172,10 +179,15 @@ def _sums(times: list[float], period_s: float) -> list[tuple[float, float]]:
     return list(counts.items())
 
 
-def _maxima(records: list[InvocationRecord], starts: list[float], period_s: float) -> list[tuple[float, float]]:
+def _maxima(
+    records: list[InvocationRecord], starts: list[float], period_s: float
+) -> list[tuple[float, float]]:
     """The highest number of overlapping busy intervals in each period."""
     # (time, -1) sorts before (time, +1): one run ending as another starts is no overlap.
-    changes = sorted([(begin, 1) for begin, _ in map(_busy, records)] + [(end, -1) for _, end in map(_busy, records)])
+    changes = sorted(
+        [(begin, 1) for begin, _ in map(_busy, records)]
+        + [(end, -1) for _, end in map(_busy, records)]
+    )
     maxima, level, index = [], 0, 0
     for start in starts:
         peak = level  # runs carried over from the previous period count here too

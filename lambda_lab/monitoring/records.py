@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # Outcomes an invocation can have. "throttled" records are kept for metrics but never billed.
 OUTCOMES = ("success", "error", "timeout", "out_of_memory", "crash", "throttled")

@@ -22,22 +22,52 @@ from lambda_lab import limits
 
 # name -> (unit, what it means); in the order Lambda writes them.
 MEANINGS: dict[str, tuple[str, str]] = {
-    "RequestId": ("", "The invocation's id. START, END, REPORT and your own log lines of this call share it; "
-                  "the retries of an asynchronous event keep it too."),
-    "Duration": ("ms", "How long the handler ran for this event (the INVOKE phase), measured to 1/100 ms. "
-                 "The CloudWatch metric Duration is this number."),
-    "Billed Duration": ("ms", "The time you pay for: Duration, plus Init Duration on a cold start of an "
-                        "on-demand function (INIT is billed since 1 Aug 2025), rounded up to the next 1 ms."),
-    "Memory Size": ("MB", "The memory you configured. CPU share and price per second both grow with it."),
-    "Max Memory Used": ("MB", "The most memory the execution environment has used so far. Close to Memory Size "
-                        "means the next bigger event may run out of memory."),
-    "Init Duration": ("ms", "Time spent starting the runtime and running your module-level code. Present only "
-                      "on the first call of a new execution environment: a cold start."),
-    "Restore Duration": ("ms", "SnapStart only: time to restore the environment from its snapshot."),
+    "RequestId": (
+        "",
+        "The invocation's id. START, END, REPORT and your own log lines of this call share it; "
+        "the retries of an asynchronous event keep it too.",
+    ),
+    "Duration": (
+        "ms",
+        "How long the handler ran for this event (the INVOKE phase), measured to 1/100 ms. "
+        "The CloudWatch metric Duration is this number.",
+    ),
+    "Billed Duration": (
+        "ms",
+        "The time you pay for: Duration, plus Init Duration on a cold start of an "
+        "on-demand function (INIT is billed since 1 Aug 2025), rounded up to the next 1 ms.",
+    ),
+    "Memory Size": (
+        "MB",
+        "The memory you configured. CPU share and price per second both grow with it.",
+    ),
+    "Max Memory Used": (
+        "MB",
+        "The most memory the execution environment has used so far. Close to Memory Size "
+        "means the next bigger event may run out of memory.",
+    ),
+    "Init Duration": (
+        "ms",
+        "Time spent starting the runtime and running your module-level code. Present only "
+        "on the first call of a new execution environment: a cold start.",
+    ),
+    "Restore Duration": (
+        "ms",
+        "SnapStart only: time to restore the environment from its snapshot.",
+    ),
     "Billed Restore Duration": ("ms", "SnapStart only: the part of the restore you pay for."),
-    "Status": ("", "Written when the invocation did not end normally: 'timeout', or 'error' with an Error Type."),
-    "Error Type": ("", "Why the runtime failed, for example Runtime.OutOfMemory or Runtime.ExitError."),
-    "TraceId": ("", "X-Ray active tracing: the trace this invocation belongs to (from the XRAY line)."),
+    "Status": (
+        "",
+        "Written when the invocation did not end normally: 'timeout', or 'error' with an Error Type.",
+    ),
+    "Error Type": (
+        "",
+        "Why the runtime failed, for example Runtime.OutOfMemory or Runtime.ExitError.",
+    ),
+    "TraceId": (
+        "",
+        "X-Ray active tracing: the trace this invocation belongs to (from the XRAY line).",
+    ),
     "SegmentId": ("", "X-Ray: the id of this function's segment inside the trace."),
     "Sampled": ("", "X-Ray: whether this request was sampled, so its trace is recorded."),
 }
@@ -78,12 +108,16 @@ def parse_report(text: str) -> list[ReportField]:
     fields: list[ReportField] = []
     for number, line in enumerate(lines):
         if number and not line.startswith("XRAY "):
-            raise ReportLineError(f"only a REPORT line and its XRAY line can be read (got {line[:60]!r})")
+            raise ReportLineError(
+                f"only a REPORT line and its XRAY line can be read (got {line[:60]!r})"
+            )
         body = line.split(" ", 1)[1]
         found = list(_FIELD.finditer(body))
         leftover = _FIELD.sub("", body).strip(" \t;")
         if leftover:
-            raise ReportLineError(f"unknown text in the line: {leftover[:60]!r}; known fields: {', '.join(MEANINGS)}")
+            raise ReportLineError(
+                f"unknown text in the line: {leftover[:60]!r}; known fields: {', '.join(MEANINGS)}"
+            )
         for match in found:
             name = match["name"]
             unit, meaning = MEANINGS[name]
@@ -91,7 +125,11 @@ def parse_report(text: str) -> list[ReportField]:
                 raise ReportLineError(f"{name} must be in {unit} (got {match.group(0)!r})")
             fields.append(ReportField(name, match["value"], unit, meaning))
     names = [f.name for f in fields]
-    missing = [n for n in ("Duration", "Billed Duration", "Memory Size", "Max Memory Used") if n not in names]
+    missing = [
+        n
+        for n in ("Duration", "Billed Duration", "Memory Size", "Max Memory Used")
+        if n not in names
+    ]
     if missing:
         raise ReportLineError(f"a REPORT line always has {', '.join(missing)}; this one does not")
     return fields
@@ -101,12 +139,20 @@ def observations(fields: list[ReportField]) -> list[str]:
     """What the numbers say together: the billing rule they follow, memory head-room, cost."""
     value = {f.name: f.number for f in fields}
     duration, billed = value["Duration"] or 0.0, value["Billed Duration"] or 0.0
-    memory, used, init = value["Memory Size"] or 0.0, value["Max Memory Used"] or 0.0, value.get("Init Duration")
+    memory, used, init = (
+        value["Memory Size"] or 0.0,
+        value["Max Memory Used"] or 0.0,
+        value.get("Init Duration"),
+    )
     notes = []
     if init is not None:
-        notes.append(f"Cold start: a new execution environment spent {init:g} ms in INIT before the handler ran.")
+        notes.append(
+            f"Cold start: a new execution environment spent {init:g} ms in INIT before the handler ran."
+        )
     else:
-        notes.append("Warm start: no Init Duration, so an environment that already existed served this call.")
+        notes.append(
+            "Warm start: no Init Duration, so an environment that already existed served this call."
+        )
     notes.append(_billing_rule(duration, billed, init))
     if memory:
         share = used / memory
@@ -120,7 +166,9 @@ def observations(fields: list[ReportField]) -> list[str]:
         gb_seconds = Decimal(str(billed)) / 1000 * Decimal(str(memory)) / 1024
         from lambda_lab.pricing.table import CURRENT
 
-        per_million = (CURRENT.request + gb_seconds * CURRENT.first_tier_price("x86_64")) * 1_000_000
+        per_million = (
+            CURRENT.request + gb_seconds * CURRENT.first_tier_price("x86_64")
+        ) * 1_000_000
         notes.append(f"Cost: {gb_seconds:.6f} GB-seconds; a million such calls cost about "
                      f"${per_million:.2f} on x86_64 (before the free tier).")  # fmt: skip
     status = next((f.value for f in fields if f.name == "Status"), None)
@@ -137,7 +185,11 @@ def _billing_rule(duration: float, billed: float, init: float | None) -> str:
         return (f"Billed Duration {billed:g} ms = Duration + Init Duration ({duration + init:.2f} ms), rounded up "
                 "to the next ms: today's rule for on-demand functions.")  # fmt: skip
     if _rounded_up(duration, billed):
-        extra = " Init Duration is not included: a line from before Aug 2025." if init is not None else ""
+        extra = (
+            " Init Duration is not included: a line from before Aug 2025."
+            if init is not None
+            else ""
+        )
         return f"Billed Duration {billed:g} ms = Duration {duration:g} ms rounded up to the next ms.{extra}"
     if billed % 100 == 0 and 0 <= billed - duration < 100:
         return (f"Billed Duration {billed:g} ms is Duration rounded up to 100 ms: a line from before Dec 2020, "

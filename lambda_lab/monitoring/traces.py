@@ -19,12 +19,13 @@ send one request, and the window holds exactly that request's story.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from lambda_lab import errors
-from lambda_lab.monitoring import metrics
 from lambda_lab.invocation.asynchronous import journey as steps
+from lambda_lab.monitoring import metrics
 from lambda_lab.monitoring.records import InvocationRecord
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ class Span:
         if self.kind not in KINDS:
             raise ValueError(f"span kind must be one of {', '.join(KINDS)} (got {self.kind!r})")
         if self.end < self.start:
-            raise ValueError(f"span {self.name!r} ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(
+                f"span {self.name!r} ends ({self.end}) before it starts ({self.start})"
+            )
 
     @property
     def duration_ms(self) -> float:
@@ -86,7 +89,9 @@ def record_spans(record: InvocationRecord, label: str | None = None) -> list[Spa
     return found
 
 
-def spans(lab: Lab, since: float, until: float | None = None, calls: Iterable[Span] = ()) -> list[Span]:
+def spans(
+    lab: Lab, since: float, until: float | None = None, calls: Iterable[Span] = ()
+) -> list[Span]:
     """What began in ``[since, until]`` (default: until now), in time order, plus the ``calls``.
 
     Asynchronous events received in the window come with all their attempts, even later
@@ -109,7 +114,9 @@ def spans(lab: Lab, since: float, until: float | None = None, calls: Iterable[Sp
         if record.request_id not in explained and (inside(busy_from) or inside(record.start)):
             found += record_spans(record)
     found += calls  # after the invocations: a call starting with its Invoke is drawn below it
-    return sorted(found, key=lambda s: s.start)  # stable: spans at one instant keep their causal order
+    return sorted(
+        found, key=lambda s: s.start
+    )  # stable: spans at one instant keep their causal order
 
 
 def _async_spans(event: steps.AsyncEvent) -> list[Span]:
@@ -123,7 +130,15 @@ def _async_spans(event: steps.AsyncEvent) -> list[Span]:
             attempts += 1
             ran = record_spans(step.record, f"{event.function_name} attempt {attempts}")
             label = "async queue" if attempts == 1 else f"retry wait before attempt {attempts}"
-            found.append(Span(label, WAIT, waiting_since, max(waiting_since, ran[0].start), "Lambda's internal queue"))
+            found.append(
+                Span(
+                    label,
+                    WAIT,
+                    waiting_since,
+                    max(waiting_since, ran[0].start),
+                    "Lambda's internal queue",
+                )
+            )
             found += ran
         elif step.kind == steps.RETRY_SCHEDULED:
             waiting_since = step.at
@@ -151,9 +166,13 @@ def _batch_spans(lab: Lab, inside: Callable[[float], bool], explained: set[str])
                 continue
             found.append(Span(f"{source} → {config.function_name}", TRIGGER, run.at, run.at,
                               f"batch of {run.size}, {run.outcome}"))  # fmt: skip
-            arrival = _stream_arrival(lab, config.function_name, record) if config.kind != "sqs" else None
+            arrival = (
+                _stream_arrival(lab, config.function_name, record) if config.kind != "sqs" else None
+            )
             if arrival is not None and arrival <= run.at:
-                found.append(Span("record waits in the stream", WAIT, arrival, run.at, "IteratorAge"))
+                found.append(
+                    Span("record waits in the stream", WAIT, arrival, run.at, "IteratorAge")
+                )
             found += record_spans(record, f"{config.function_name} batch")
             explained.add(record.request_id)
     return found
@@ -162,7 +181,11 @@ def _batch_spans(lab: Lab, inside: Callable[[float], bool], explained: set[str])
 def _stream_arrival(lab: Lab, function_name: str, record: InvocationRecord) -> float | None:
     """When the batch's last record reached the poller: the IteratorAge point the poller
     wrote as this batch finished (the first one at or after the invocation's end)."""
-    points = [(at, age) for at, age in lab.metrics.points(metrics.ITERATOR_AGE, function_name) if at >= record.end]
+    points = [
+        (at, age)
+        for at, age in lab.metrics.points(metrics.ITERATOR_AGE, function_name)
+        if at >= record.end
+    ]
     if not points:
         return None
     at, age_ms = min(points)

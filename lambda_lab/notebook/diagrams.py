@@ -46,10 +46,14 @@ class Diagram:
         for start, end, _ in self.arrows:
             for key in (start, end):
                 if key not in keys:
-                    raise ValueError(f"diagram {self.title!r}: arrow names box {key!r}, expected one of {sorted(keys)}")
+                    raise ValueError(
+                        f"diagram {self.title!r}: arrow names box {key!r}, expected one of {sorted(keys)}"
+                    )
         for box in self.boxes:
             if box.kind not in COLOURS:
-                raise ValueError(f"box {box.key!r}: kind must be one of {', '.join(COLOURS)} (got {box.kind!r})")
+                raise ValueError(
+                    f"box {box.key!r}: kind must be one of {', '.join(COLOURS)} (got {box.kind!r})"
+                )
 
 
 THUMBNAIL = Diagram(
@@ -109,13 +113,36 @@ def draw(diagram: Diagram, ax: Axes | None = None) -> Axes:
     boxes = {box.key: box for box in diagram.boxes}
     style: dict[str, Any] = {"boxstyle": "round,pad=0.5", "linewidth": 0}
     for box in diagram.boxes:
-        ax.text(box.x, box.y, box.label, ha="center", va="center", color="white", fontsize=9, fontweight="bold",
-                bbox={**style, "facecolor": COLOURS[box.kind]}, zorder=3)
+        ax.text(
+            box.x,
+            box.y,
+            box.label,
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+            bbox={**style, "facecolor": COLOURS[box.kind]},
+            zorder=3,
+        )
     for start, end, label in diagram.arrows:
         a, b = boxes[start], boxes[end]
-        ax.annotate("", xy=(b.x, b.y), xytext=(a.x, a.y),
-                    arrowprops={"arrowstyle": "-|>", "color": "#444", "shrinkA": 38, "shrinkB": 38}, zorder=2)
-        ax.text((a.x + b.x) / 2, (a.y + b.y) / 2 + 0.18, label, ha="center", va="bottom", fontsize=8, color="#333")
+        ax.annotate(
+            "",
+            xy=(b.x, b.y),
+            xytext=(a.x, a.y),
+            arrowprops={"arrowstyle": "-|>", "color": "#444", "shrinkA": 38, "shrinkB": 38},
+            zorder=2,
+        )
+        ax.text(
+            (a.x + b.x) / 2,
+            (a.y + b.y) / 2 + 0.18,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#333",
+        )
     xs, ys = [box.x for box in diagram.boxes], [box.y for box in diagram.boxes]
     ax.set_xlim(min(xs) - 0.9, max(xs) + 0.9)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.7)

@@ -36,9 +36,13 @@ def deploy_cell(lab: Any, line: str, cell: str) -> dict[str, Any]:
     try:
         args = cell_parser().parse_args(shlex.split(line))
     except (argparse.ArgumentError, SystemExit) as exc:
-        raise ValueError(f"%%lambda {line!r}: {exc}. Usage: {cell_parser().format_usage().strip()}") from None
+        raise ValueError(
+            f"%%lambda {line!r}: {exc}. Usage: {cell_parser().format_usage().strip()}"
+        ) from None
     settings: dict[str, Any] = {
-        key: value for key in ("MemorySize", "Timeout", "Runtime") if (value := getattr(args, key)) is not None
+        key: value
+        for key in ("MemorySize", "Timeout", "Runtime")
+        if (value := getattr(args, key)) is not None
     }
     if args.Architectures:
         settings["Architectures"] = [args.Architectures]

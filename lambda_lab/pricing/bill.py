@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, localcontext
-from typing import Any, Iterator
+from typing import Any
 
 # Far more digits than any month needs; trapping Inexact makes any rounding an error.
 EXACT = Context(prec=80, traps=[Inexact, InvalidOperation])

@@ -20,10 +20,11 @@ Lab, optionally scaled to a month (:class:`MonthScale`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab import limits
 from lambda_lab.pricing.bill import EXACT, Bill, BillLine, PricingError, to_decimal

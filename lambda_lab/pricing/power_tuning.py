@@ -12,9 +12,10 @@ it, and hands the warm durations to :func:`tune`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab import limits
 from lambda_lab.pricing.bill import EXACT, PricingError, format_usd

@@ -17,10 +17,10 @@ The free tier amounts and the billing granularities are AWS numbers, so they liv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping
 
 REGION = "us-east-1"
 PRICES_READ = "2026"  # when the numbers below were read

@@ -8,10 +8,11 @@ of ephemeral storage above the free 512 MB. Everything is an exact Decimal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from lambda_lab import limits
 from lambda_lab.pricing.bill import EXACT, PricingError, to_decimal

@@ -21,10 +21,18 @@ SERVICES_SHOWN = "S3, SQS, SNS, DynamoDB, Kinesis, EventBridge and CloudWatch Lo
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--state", metavar="DIR", default=None,
-                        help="keep functions, versions, aliases, mappings and logs in DIR across restarts")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="DIR",
+        default=None,
+        help="keep functions, versions, aliases, mappings and logs in DIR across restarts",
+    )
     parser.add_argument("--region", default=None, help="the Lab's Region (default us-east-1)")
     parser.epilog = "Lambda operations the Lab answers: " + ", ".join(offered_operations()) + "."
 
@@ -35,11 +43,15 @@ def offered_operations() -> list[str]:
 
     from lambda_lab.api import operations
 
-    names = [n for n, v in vars(operations).items() if not n.startswith("_") and inspect.isfunction(v)]
+    names = [
+        n for n, v in vars(operations).items() if not n.startswith("_") and inspect.isfunction(v)
+    ]
     return sorted("".join(part.capitalize() for part in name.split("_")) for name in names)
 
 
-def banner(url: str, region: str, state_dir: str | None, restored: dict[str, int] | None = None) -> str:
+def banner(
+    url: str, region: str, state_dir: str | None, restored: dict[str, int] | None = None
+) -> str:
     """What the learner needs to point boto3 and either AWS CLI at the Lab."""
     from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET
     from lambda_lab.limits import ACCOUNT_ID
@@ -48,8 +60,10 @@ def banner(url: str, region: str, state_dir: str | None, restored: dict[str, int
         kept = "State: in memory only (add --state DIR to keep it across restarts)."
     else:
         counts = ", ".join(f"{n} {what}" for what, n in (restored or {}).items())
-        kept = (f"State: kept in {state_dir} (restored {counts or 'nothing: a new directory'}); "
-                "queue, stream and table contents are not kept.")
+        kept = (
+            f"State: kept in {state_dir} (restored {counts or 'nothing: a new directory'}); "
+            "queue, stream and table contents are not kept."
+        )
     return f"""\
 lambda-lab serve: account {ACCOUNT_ID} in {region} answers on {url}
   Lambda from the Lab; {SERVICES_SHOWN} from moto. Nothing leaves this machine.
@@ -97,5 +111,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if keeper is not None:
                 keeper.close()
-    print("lambda-lab serve: stopped" + (f"; state saved in {args.state}" if args.state else ""), flush=True)
+    print(
+        "lambda-lab serve: stopped" + (f"; state saved in {args.state}" if args.state else ""),
+        flush=True,
+    )
     return 0

@@ -28,8 +28,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.serve import state_sources
 from lambda_lab.control.functions import FunctionConfig
+from lambda_lab.serve import state_sources
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -38,17 +38,43 @@ FORMAT = 1
 SAVE_INTERVAL_S = 0.5
 # (list operation, list member, restore operation, members the restore does not take)
 _API_KEPT = (
-    ("list_function_event_invoke_configs", "FunctionEventInvokeConfigs", "put_function_event_invoke_config",
-     ("LastModified", "FunctionArn")),
-    ("list_function_url_configs", "FunctionUrlConfigs", "create_function_url_config",
-     ("FunctionUrl", "FunctionArn", "CreationTime", "LastModifiedTime")),
-    ("list_provisioned_concurrency_configs", "ProvisionedConcurrencyConfigs", "put_provisioned_concurrency_config",
-     ("FunctionArn", "AvailableProvisionedConcurrentExecutions", "AllocatedProvisionedConcurrentExecutions",
-      "Status", "StatusReason", "LastModified", "RequestedProvisionedConcurrentExecutions")),
+    (
+        "list_function_event_invoke_configs",
+        "FunctionEventInvokeConfigs",
+        "put_function_event_invoke_config",
+        ("LastModified", "FunctionArn"),
+    ),
+    (
+        "list_function_url_configs",
+        "FunctionUrlConfigs",
+        "create_function_url_config",
+        ("FunctionUrl", "FunctionArn", "CreationTime", "LastModifiedTime"),
+    ),
+    (
+        "list_provisioned_concurrency_configs",
+        "ProvisionedConcurrencyConfigs",
+        "put_provisioned_concurrency_config",
+        (
+            "FunctionArn",
+            "AvailableProvisionedConcurrentExecutions",
+            "AllocatedProvisionedConcurrentExecutions",
+            "Status",
+            "StatusReason",
+            "LastModified",
+            "RequestedProvisionedConcurrentExecutions",
+        ),
+    ),
 )
 _SAVED_UUID = "_UUID"
-_MAPPING_OUTPUT_ONLY = ("UUID", "FunctionArn", "LastModified", "LastProcessingResult", "State",
-                        "StateTransitionReason", "EventSourceMappingArn")
+_MAPPING_OUTPUT_ONLY = (
+    "UUID",
+    "FunctionArn",
+    "LastModified",
+    "LastProcessingResult",
+    "State",
+    "StateTransitionReason",
+    "EventSourceMappingArn",
+)
 _FIELDS = {f.name for f in dataclasses.fields(FunctionConfig)}
 
 
@@ -80,7 +106,9 @@ class StateKeeper:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock_file.close()
-            raise StateDirLocked(f"{self.directory} is in use by another lambda-lab serve") from None
+            raise StateDirLocked(
+                f"{self.directory} is in use by another lambda-lab serve"
+            ) from None
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
         self._saved_plane = b""
@@ -93,44 +121,77 @@ class StateKeeper:
         """Restore DIR into the Lab (a new DIR restores nothing), then start saving; returns counts."""
         state = self._read_json("state.json") or {}
         if state and state.get("format") != FORMAT:
-            raise ValueError(f"{self.directory}/state.json has format {state.get('format')!r}; expected {FORMAT}")
+            raise ValueError(
+                f"{self.directory}/state.json has format {state.get('format')!r}; expected {FORMAT}"
+            )
         code_dirs: dict[str, str] = {}
         for fields in state.get("functions", []):
             config = self._restore_function(fields)
             code_dirs[config.code_sha256] = config.code_dir
-        for fields in (f for vs in state.get("versions", {}).get("published", {}).values() for f in vs.values()):
+        for fields in (
+            f for vs in state.get("versions", {}).get("published", {}).values() for f in vs.values()
+        ):
             if fields["code_sha256"] not in code_dirs:
-                code_dirs[fields["code_sha256"]] = self._unpack(fields["name"], fields["code_sha256"])
+                code_dirs[fields["code_sha256"]] = self._unpack(
+                    fields["name"], fields["code_sha256"]
+                )
         self.lab.versions.load(state.get("versions", {}), code_dirs)
         self.lab.permissions.load(state.get("policies", []))
         for name, amount in state.get("reserved_concurrency", {}).items():
-            self._call("put_function_concurrency", {"FunctionName": name, "ReservedConcurrentExecutions": amount})
+            self._call(
+                "put_function_concurrency",
+                {"FunctionName": name, "ReservedConcurrentExecutions": amount},
+            )
         for restore, items in state.get("api", {}).items():
             for params in items:
                 self._call(restore, params)
-        moved = state_sources.restore(self.lab, state.get("sources", {})) if state.get("sources") else {}
+        moved = (
+            state_sources.restore(self.lab, state.get("sources", {}))
+            if state.get("sources")
+            else {}
+        )
         for params in state.get("event_source_mappings", []):
             params["EventSourceArn"] = moved.get(params["EventSourceArn"], params["EventSourceArn"])
             uuid = params.pop(_SAVED_UUID, None)
             try:
                 self.lab.event_sources.mappings.create(params, uuid=uuid)
-            except errors.LambdaError as exc:  # say what could not come back, and go on with the rest
-                print(f"lambda-lab serve: could not restore event source mapping {uuid}: {exc}", flush=True)
+            except (
+                errors.LambdaError
+            ) as exc:  # say what could not come back, and go on with the rest
+                print(
+                    f"lambda-lab serve: could not restore event source mapping {uuid}: {exc}",
+                    flush=True,
+                )
         self._load_logs()
         self._saved_plane = self._plane_bytes()
         self._saved_records = len(self.lab.records)
-        self._thread = threading.Thread(target=self._save_now_and_then, name="lambda-lab-state", daemon=True)
+        self._thread = threading.Thread(
+            target=self._save_now_and_then, name="lambda-lab-state", daemon=True
+        )
         self._thread.start()
-        return {"functions": len(state.get("functions", [])),
-                "event source mappings": len(state.get("event_source_mappings", []))}
+        return {
+            "functions": len(state.get("functions", [])),
+            "event source mappings": len(state.get("event_source_mappings", [])),
+        }
 
     def _restore_function(self, fields: dict[str, Any]) -> FunctionConfig:
         zip_bytes = self._read_code(fields["code_sha256"])
-        self.lab.service.create_function({"FunctionName": fields["name"], "Code": {"ZipFile": zip_bytes},
-                                          "Runtime": fields["runtime"]})
+        self.lab.service.create_function(
+            {
+                "FunctionName": fields["name"],
+                "Code": {"ZipFile": zip_bytes},
+                "Runtime": fields["runtime"],
+            }
+        )
         config = self.lab.functions.get(fields["name"])
-        kept = {k: v for k, v in fields.items() if k in _FIELDS and k not in ("code_dir", "code_sha256", "code_size")}
-        config.__dict__.update(kept)  # the saved settings, tags, RevisionId and LastModified, as they were
+        kept = {
+            k: v
+            for k, v in fields.items()
+            if k in _FIELDS and k not in ("code_dir", "code_sha256", "code_size")
+        }
+        config.__dict__.update(
+            kept
+        )  # the saved settings, tags, RevisionId and LastModified, as they were
         return config
 
     def _unpack(self, function_name: str, code_sha256: str) -> str:
@@ -138,7 +199,9 @@ class StateKeeper:
         from lambda_lab.control import packaging
 
         zip_bytes = self._read_code(code_sha256)
-        folder = os.path.join(self.lab.root_dir, "code", function_name, hashlib.sha256(zip_bytes).hexdigest()[:16])
+        folder = os.path.join(
+            self.lab.root_dir, "code", function_name, hashlib.sha256(zip_bytes).hexdigest()[:16]
+        )
         if not os.path.isdir(folder):
             packaging.extract(zip_bytes, folder)
         return folder
@@ -183,11 +246,19 @@ class StateKeeper:
             "functions": [{k: v for k, v in c.__dict__.items() if k in _FIELDS} for c in functions],
             "versions": self.lab.versions.export(),
             "policies": self.lab.permissions.export(),
-            "reserved_concurrency": {c.name: n for c in functions
-                                     if (n := self.lab.concurrency.reserved(c.name)) is not None},
-            "api": self._guarded("event invoke, URL and provisioned concurrency configs",
-                                 lambda: self._export_api(functions), {}),
-            "event_source_mappings": self._guarded("event source mappings", self._export_mappings, []),
+            "reserved_concurrency": {
+                c.name: n
+                for c in functions
+                if (n := self.lab.concurrency.reserved(c.name)) is not None
+            },
+            "api": self._guarded(
+                "event invoke, URL and provisioned concurrency configs",
+                lambda: self._export_api(functions),
+                {},
+            ),
+            "event_source_mappings": self._guarded(
+                "event source mappings", self._export_mappings, []
+            ),
         }
 
     def _plane_bytes(self) -> bytes:
@@ -201,12 +272,16 @@ class StateKeeper:
             if plane == self._saved_plane and not force:
                 return
             document = json.loads(plane)
-            for fields in document["functions"] + [f for vs in document["versions"]["published"].values()
-                                                   for f in vs.values()]:
+            for fields in document["functions"] + [
+                f for vs in document["versions"]["published"].values() for f in vs.values()
+            ]:
                 self._save_code(fields["code_sha256"], fields["code_dir"])
-            document["sources"] = self._guarded("queues, streams and tables", lambda: state_sources.export(self.lab),
-                                                {})
-            write_atomically(os.path.join(self.directory, "state.json"), json.dumps(document, indent=1).encode())
+            document["sources"] = self._guarded(
+                "queues, streams and tables", lambda: state_sources.export(self.lab), {}
+            )
+            write_atomically(
+                os.path.join(self.directory, "state.json"), json.dumps(document, indent=1).encode()
+            )
             self._saved_plane = plane
 
     def save_logs(self) -> None:
@@ -214,7 +289,9 @@ class StateKeeper:
             logs: dict[str, dict[str, list[list[Any]]]] = {}
             for group in self.lab.logs.groups():
                 for event in self.lab.logs.events(group):
-                    logs.setdefault(group, {}).setdefault(event.stream, []).append([event.timestamp, event.message])
+                    logs.setdefault(group, {}).setdefault(event.stream, []).append(
+                        [event.timestamp, event.message]
+                    )
             write_atomically(os.path.join(self.directory, "logs.json"), json.dumps(logs).encode())
 
     def _guarded(self, what: str, export: Any, empty: Any) -> Any:
@@ -224,7 +301,10 @@ class StateKeeper:
         except Exception as exc:  # a part of the Lab still starting, or a bug there: keep the rest
             if what not in self._warned:
                 self._warned.add(what)
-                print(f"lambda-lab serve: could not save {what}: {type(exc).__name__}: {exc}", flush=True)
+                print(
+                    f"lambda-lab serve: could not save {what}: {type(exc).__name__}: {exc}",
+                    flush=True,
+                )
             return empty
 
     def _save_code(self, code_sha256: str, code_dir: str) -> None:
@@ -246,8 +326,12 @@ class StateKeeper:
                     params = {k: v for k, v in item.items() if k not in output_only}
                     params["FunctionName"] = item.get("FunctionArn", config.name)
                     if restore == "put_provisioned_concurrency_config":
-                        params["FunctionName"], _, params["Qualifier"] = item["FunctionArn"].rpartition(":")
-                        params["ProvisionedConcurrentExecutions"] = item["RequestedProvisionedConcurrentExecutions"]
+                        params["FunctionName"], _, params["Qualifier"] = item[
+                            "FunctionArn"
+                        ].rpartition(":")
+                        params["ProvisionedConcurrentExecutions"] = item[
+                            "RequestedProvisionedConcurrentExecutions"
+                        ]
                     kept.setdefault(restore, []).append(params)
         return kept
 
@@ -255,7 +339,9 @@ class StateKeeper:
         from lambda_lab.api import operations
 
         kept = []
-        for mapping in operations.list_event_source_mappings(self.lab, {}).get("EventSourceMappings", []):
+        for mapping in operations.list_event_source_mappings(self.lab, {}).get(
+            "EventSourceMappings", []
+        ):
             params = {k: v for k, v in mapping.items() if k not in _MAPPING_OUTPUT_ONLY}
             params["FunctionName"] = mapping["FunctionArn"]
             params[_SAVED_UUID] = mapping["UUID"]  # a mapping keeps its identity across restarts

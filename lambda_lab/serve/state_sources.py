@@ -27,9 +27,13 @@ def export(lab: Lab) -> dict[str, list[dict[str, Any]]]:
     queues = []
     for url in sqs.list_queues().get("QueueUrls", []):
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        queues.append({"QueueName": url.rsplit("/", 1)[1],
-                       "Attributes": {k: v for k, v in attributes.items() if k not in _SQS_READ_ONLY},
-                       "Arn": attributes["QueueArn"]})
+        queues.append(
+            {
+                "QueueName": url.rsplit("/", 1)[1],
+                "Attributes": {k: v for k, v in attributes.items() if k not in _SQS_READ_ONLY},
+                "Arn": attributes["QueueArn"],
+            }
+        )
     streams = []
     for name in kinesis.list_streams().get("StreamNames", []):
         summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
@@ -37,14 +41,19 @@ def export(lab: Lab) -> dict[str, list[dict[str, Any]]]:
     tables = []
     for name in dynamodb.list_tables().get("TableNames", []):
         table = dynamodb.describe_table(TableName=name)["Table"]
-        definition = {"TableName": name, "KeySchema": table["KeySchema"],
-                      "AttributeDefinitions": table["AttributeDefinitions"],
-                      "BillingMode": table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED"),
-                      "LatestStreamArn": table.get("LatestStreamArn")}
+        definition = {
+            "TableName": name,
+            "KeySchema": table["KeySchema"],
+            "AttributeDefinitions": table["AttributeDefinitions"],
+            "BillingMode": table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED"),
+            "LatestStreamArn": table.get("LatestStreamArn"),
+        }
         if definition["BillingMode"] == "PROVISIONED":
             throughput = table["ProvisionedThroughput"]
-            definition["ProvisionedThroughput"] = {"ReadCapacityUnits": max(1, throughput["ReadCapacityUnits"]),
-                                                   "WriteCapacityUnits": max(1, throughput["WriteCapacityUnits"])}
+            definition["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": max(1, throughput["ReadCapacityUnits"]),
+                "WriteCapacityUnits": max(1, throughput["WriteCapacityUnits"]),
+            }
         if table.get("StreamSpecification", {}).get("StreamEnabled"):
             definition["StreamSpecification"] = table["StreamSpecification"]
         tables.append(definition)
@@ -66,7 +75,9 @@ def restore(lab: Lab, saved: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
         if table["TableName"] in existing:
             continue
         old_stream = table.get("LatestStreamArn")
-        created = dynamodb.create_table(**{k: v for k, v in table.items() if k != "LatestStreamArn"})
+        created = dynamodb.create_table(
+            **{k: v for k, v in table.items() if k != "LatestStreamArn"}
+        )
         new_stream = created["TableDescription"].get("LatestStreamArn")
         if old_stream and new_stream:
             moved[old_stream] = new_stream

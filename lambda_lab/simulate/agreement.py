@@ -93,15 +93,23 @@ CASES = (
 
 def run_in_simulator(case: Case) -> Tally:
     functions = [
-        FunctionConfig(f.name, timeout_s=10, duration=Constant(f.sleep_s * 1000 + OVERHEAD_MS),
-                       cold_start=Constant(INIT_MS), reserved_concurrency=f.reserved,
-                       provisioned_concurrency=f.provisioned)
+        FunctionConfig(
+            f.name,
+            timeout_s=10,
+            duration=Constant(f.sleep_s * 1000 + OVERHEAD_MS),
+            cold_start=Constant(INIT_MS),
+            reserved_concurrency=f.reserved,
+            provisioned_concurrency=f.provisioned,
+        )
         for f in case.functions
     ]
     result = simulate_trace(
-        list(case.trace), functions, account_limit=case.account_limit,
+        list(case.trace),
+        functions,
+        account_limit=case.account_limit,
         scaling_rate_environments=case.scaling_rate_environments,
-        scaling_rate_period_s=case.scaling_rate_period_s, keep_alive_s=case.keep_alive_s,
+        scaling_rate_period_s=case.scaling_rate_period_s,
+        keep_alive_s=case.keep_alive_s,
     )
     throttles = {reason: n for reason, n in result.throttles_by_reason.items() if n}
     return Tally(result.invocations, result.cold_starts, result.provisioned_invocations, throttles)
@@ -111,9 +119,12 @@ def run_on_lab(case: Case) -> Tally:
     """Real threads, real workers, the Lab's real clock."""
     from lambda_lab.lab import Lab
 
-    with Lab(account_concurrency=case.account_limit, keep_alive_s=case.keep_alive_s,
-             scaling_rate_environments=case.scaling_rate_environments,
-             scaling_rate_period_s=case.scaling_rate_period_s) as lab:
+    with Lab(
+        account_concurrency=case.account_limit,
+        keep_alive_s=case.keep_alive_s,
+        scaling_rate_environments=case.scaling_rate_environments,
+        scaling_rate_period_s=case.scaling_rate_period_s,
+    ) as lab:
         qualifiers = _deploy(lab, case)
         outcomes: list[tuple[str, bool, bool]] = []  # (Reason or "ok", cold, provisioned)
         lock = threading.Lock()
@@ -154,13 +165,15 @@ def _deploy(lab: Lab, case: Case) -> dict[str, str]:
         code = f"import time\n\ndef handler(event, context):\n    time.sleep({function.sleep_s})\n"
         lab.deploy(function.name, code, handler="lambda_function.handler", Timeout=10)
         if function.reserved is not None:
-            client.put_function_concurrency(FunctionName=function.name,
-                                            ReservedConcurrentExecutions=function.reserved)
+            client.put_function_concurrency(
+                FunctionName=function.name, ReservedConcurrentExecutions=function.reserved
+            )
         if function.provisioned:
             version = client.publish_version(FunctionName=function.name)["Version"]
             client.create_alias(FunctionName=function.name, Name=ALIAS, FunctionVersion=version)
             client.put_provisioned_concurrency_config(
-                FunctionName=function.name, Qualifier=ALIAS,
+                FunctionName=function.name,
+                Qualifier=ALIAS,
                 ProvisionedConcurrentExecutions=function.provisioned,
             )
             status = lab.concurrency.provisioned.wait(function.name, ALIAS)["Status"]

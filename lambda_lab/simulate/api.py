@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 from lambda_lab import errors, limits
 from lambda_lab.simulate.arrivals import Pattern, Trace, merge
@@ -10,7 +10,7 @@ from lambda_lab.simulate.config import Account, FunctionConfig
 from lambda_lab.simulate.engine import Simulation
 from lambda_lab.simulate.result import Result
 
-Functions = Union[FunctionConfig, Iterable[FunctionConfig]]
+Functions = FunctionConfig | Iterable[FunctionConfig]
 
 
 def simulate(
@@ -42,7 +42,10 @@ def simulate(
         raise ValueError("'arrivals' must hold at least one arrival pattern (got none)")
     _check_targets(account, patterns)
     simulation = Simulation(
-        account, merge(patterns), sample_every_s=sample_every_s, until=until,
+        account,
+        merge(patterns),
+        sample_every_s=sample_every_s,
+        until=until,
         keep_outcomes=keep_outcomes,
     )
     return simulation.run()
@@ -62,7 +65,10 @@ def simulate_trace(
     options.setdefault("keep_outcomes", True)
     recorded = trace if isinstance(trace, Trace) else Trace(trace)
     return simulate(
-        functions, recorded, account_limit=account_limit, **options  # type: ignore[arg-type]
+        functions,
+        recorded,
+        account_limit=account_limit,
+        **options,  # type: ignore[arg-type]
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence, Union
 
 from lambda_lab.simulate.config import INVOCATION_TYPES, SYNC
 
@@ -203,7 +203,7 @@ class Trace:
         return iter(self.entries)
 
 
-Pattern = Union[Steady, Burst, Ramp, Poisson, Trace]
+Pattern = Steady | Burst | Ramp | Poisson | Trace
 
 
 def merge(patterns: Iterable[Pattern]) -> Iterator[Arrival]:

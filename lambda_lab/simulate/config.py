@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from lambda_lab import errors, limits
 from lambda_lab.concurrency import admission
@@ -56,9 +56,11 @@ class FunctionConfig:
     maximum_event_age_s: int = limits.ASYNC_EVENT_AGE_DEFAULT_S
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not re.fullmatch(
-            limits.FUNCTION_NAME_PATTERN, self.name
-        ) or len(self.name) > limits.FUNCTION_NAME_MAX_CHARS:
+        if (
+            not isinstance(self.name, str)
+            or not re.fullmatch(limits.FUNCTION_NAME_PATTERN, self.name)
+            or len(self.name) > limits.FUNCTION_NAME_MAX_CHARS
+        ):
             raise errors.InvalidParameterValueException(
                 f"FunctionConfig: 'name' must match {limits.FUNCTION_NAME_PATTERN} and be at "
                 f"most {limits.FUNCTION_NAME_MAX_CHARS} characters (got {self.name!r})"
@@ -71,16 +73,25 @@ class FunctionConfig:
             owner, "timeout_s", self.timeout_s, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S
         )
         _int_in_range(
-            owner, "ephemeral_storage_mb", self.ephemeral_storage_mb,
-            limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB,
+            owner,
+            "ephemeral_storage_mb",
+            self.ephemeral_storage_mb,
+            limits.EPHEMERAL_MIN_MB,
+            limits.EPHEMERAL_MAX_MB,
         )
         _int_in_range(
-            owner, "maximum_retry_attempts", self.maximum_retry_attempts,
-            limits.ASYNC_RETRIES_MIN, limits.ASYNC_RETRIES_MAX,
+            owner,
+            "maximum_retry_attempts",
+            self.maximum_retry_attempts,
+            limits.ASYNC_RETRIES_MIN,
+            limits.ASYNC_RETRIES_MAX,
         )
         _int_in_range(
-            owner, "maximum_event_age_s", self.maximum_event_age_s,
-            limits.ASYNC_EVENT_AGE_MIN_S, limits.ASYNC_EVENT_AGE_MAX_S,
+            owner,
+            "maximum_event_age_s",
+            self.maximum_event_age_s,
+            limits.ASYNC_EVENT_AGE_MIN_S,
+            limits.ASYNC_EVENT_AGE_MAX_S,
         )
         if self.architecture not in limits.ARCHITECTURES:
             raise errors.InvalidParameterValueException(
@@ -133,8 +144,10 @@ class Account:
         )
         for name in ("scaling_rate_period_s", "keep_alive_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                math.isfinite(value) and value > 0
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (math.isfinite(value) and value > 0)
             ):
                 raise errors.InvalidParameterValueException(
                     f"account: '{name}' must be a number of seconds > 0 (got {value!r})"

@@ -15,7 +15,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 Handler = Callable[[float, Any], None]
 FeedHandler = Callable[[tuple[Any, ...]], None]

@@ -49,7 +49,9 @@ def usage_at(result: Result, index: int) -> Usage:
         )
         if config.provisioned_concurrency:
             usage += meter_provisioned_concurrency(
-                config.provisioned_concurrency, memory, sample.time - result.start,
+                config.provisioned_concurrency,
+                memory,
+                sample.time - result.start,
                 architecture=arch,
             )
     return usage

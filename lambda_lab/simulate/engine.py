@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from array import array
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from lambda_lab import errors, limits
 from lambda_lab.simulate.arrivals import Arrival
@@ -232,13 +232,24 @@ class Simulation:
             return
         self._latencies.append(total_ms)
         if self._outcomes is not None:
-            self._outcomes.append(InvocationOutcome(
-                index, when, lane.config.name, "RequestResponse",
-                "timeout" if timed_out else "ok", None, cold=how == COLD,
-                provisioned=how == PROVISIONED,
-                spillover=how != PROVISIONED and lane.state.provisioned > 0, env_id=env,
-                init_ms=init_ms, duration_ms=run_ms, started=when, latency_ms=total_ms,
-            ))
+            self._outcomes.append(
+                InvocationOutcome(
+                    index,
+                    when,
+                    lane.config.name,
+                    "RequestResponse",
+                    "timeout" if timed_out else "ok",
+                    None,
+                    cold=how == COLD,
+                    provisioned=how == PROVISIONED,
+                    spillover=how != PROVISIONED and lane.state.provisioned > 0,
+                    env_id=env,
+                    init_ms=init_ms,
+                    duration_ms=run_ms,
+                    started=when,
+                    latency_ms=total_ms,
+                )
+            )
 
     # -- completions and retries ----------------------------------------------------------------
     def _on_complete(self, when: float, payload: tuple) -> None:  # type: ignore[type-arg]
@@ -274,7 +285,11 @@ class Simulation:
         self._settle(lane, event, "dropped", why, None)
 
     def _settle(
-        self, lane: _Lane, event: _AsyncEvent, status: str, reason: str | None,
+        self,
+        lane: _Lane,
+        event: _AsyncEvent,
+        status: str,
+        reason: str | None,
         latency_ms: float | None,
     ) -> None:
         if self._outcomes is None:
@@ -283,10 +298,20 @@ class Simulation:
         how, env, init_ms, run_ms, started = event.last or (COLD, None, 0.0, 0.0, None)
         ran = event.last is not None
         self._outcomes[event.index] = InvocationOutcome(
-            event.index, event.arrived, lane.config.name, ASYNC, status, reason,
-            cold=ran and how == COLD, provisioned=ran and how == PROVISIONED,
-            spillover=ran and how != PROVISIONED and lane.state.provisioned > 0, env_id=env,
-            init_ms=init_ms, duration_ms=run_ms, started=started, latency_ms=latency_ms,
+            event.index,
+            event.arrived,
+            lane.config.name,
+            ASYNC,
+            status,
+            reason,
+            cold=ran and how == COLD,
+            provisioned=ran and how == PROVISIONED,
+            spillover=ran and how != PROVISIONED and lane.state.provisioned > 0,
+            env_id=env,
+            init_ms=init_ms,
+            duration_ms=run_ms,
+            started=started,
+            latency_ms=latency_ms,
             attempts=event.attempts,
         )
 
@@ -301,23 +326,28 @@ class Simulation:
 
     def _record_sample(self, when: float) -> None:
         totals = [lane.stats for lane in self._lanes.values()]
-        self._timeline.append(Sample(
-            time=when,
-            concurrency=self._model.in_flight,
-            unreserved_concurrency=self._model.unreserved_in_flight,
-            provisioned_concurrency=sum(
-                lane.state.provisioned_in_flight for lane in self._lanes.values()
-            ),
-            peak_concurrency=max(self._peak, self._model.in_flight),
-            environments=self._model.environments_alive(),
-            invocations=sum(s.invocations for s in totals),
-            throttles=sum(s.throttle_count for s in totals),
-            cold_starts=sum(s.cold_starts for s in totals),
-            usage=tuple(
-                (s.invocations - s.provisioned_invocations, s.billed_ms,
-                 s.provisioned_invocations, s.provisioned_billed_ms)
-                for s in totals
-            ),
-        ))
+        self._timeline.append(
+            Sample(
+                time=when,
+                concurrency=self._model.in_flight,
+                unreserved_concurrency=self._model.unreserved_in_flight,
+                provisioned_concurrency=sum(
+                    lane.state.provisioned_in_flight for lane in self._lanes.values()
+                ),
+                peak_concurrency=max(self._peak, self._model.in_flight),
+                environments=self._model.environments_alive(),
+                invocations=sum(s.invocations for s in totals),
+                throttles=sum(s.throttle_count for s in totals),
+                cold_starts=sum(s.cold_starts for s in totals),
+                usage=tuple(
+                    (
+                        s.invocations - s.provisioned_invocations,
+                        s.billed_ms,
+                        s.provisioned_invocations,
+                        s.provisioned_billed_ms,
+                    )
+                    for s in totals
+                ),
+            )
+        )
         self._peak = self._model.in_flight
-

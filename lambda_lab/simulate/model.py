@@ -38,9 +38,19 @@ class FunctionState:
     """The live concurrency state of one function."""
 
     __slots__ = (
-        "config", "name", "reserved", "provisioned", "in_flight", "provisioned_in_flight",
-        "provisioned_idle", "idle", "environments", "scaling", "next_env",
-        "environments_started", "environments_ended",
+        "config",
+        "name",
+        "reserved",
+        "provisioned",
+        "in_flight",
+        "provisioned_in_flight",
+        "provisioned_idle",
+        "idle",
+        "environments",
+        "scaling",
+        "next_env",
+        "environments_started",
+        "environments_ended",
     )
 
     def __init__(self, config: FunctionConfig, account: Account, start: float) -> None:

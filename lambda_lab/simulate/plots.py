@@ -39,12 +39,27 @@ def plot_concurrency(result: Result, ax: Axes | None = None, *, title: str | Non
     axes = _axes(ax)
     timeline = result.timeline
     times = [sample.time - result.start for sample in timeline]
-    axes.step(times, [s.peak_concurrency for s in timeline], where="pre", color="tab:blue",
-              label="concurrency (peak in each sample)")
-    axes.step(times, [s.environments for s in timeline], where="pre", color="tab:green",
-              alpha=0.7, label="execution environments alive")
-    axes.axhline(result.account.concurrency_limit, color="tab:gray", linestyle="--",
-                 label=f"account limit ({result.account.concurrency_limit:,})")
+    axes.step(
+        times,
+        [s.peak_concurrency for s in timeline],
+        where="pre",
+        color="tab:blue",
+        label="concurrency (peak in each sample)",
+    )
+    axes.step(
+        times,
+        [s.environments for s in timeline],
+        where="pre",
+        color="tab:green",
+        alpha=0.7,
+        label="execution environments alive",
+    )
+    axes.axhline(
+        result.account.concurrency_limit,
+        color="tab:gray",
+        linestyle="--",
+        label=f"account limit ({result.account.concurrency_limit:,})",
+    )
     axes.set_xlabel("seconds since the first request")
     axes.set_ylabel("concurrent executions")
     axes.set_ylim(bottom=0)
@@ -52,11 +67,16 @@ def plot_concurrency(result: Result, ax: Axes | None = None, *, title: str | Non
     handles, labels = axes.get_legend_handles_labels()
     if any(throttles):
         twin = axes.twinx()
-        width = min(
-            (b - a for a, b in zip(times, times[1:]) if b > a), default=1.0
+        width = min((b - a for a, b in zip(times, times[1:]) if b > a), default=1.0)
+        twin.bar(
+            times,
+            throttles,
+            width=-0.9 * width,
+            align="edge",
+            color="tab:red",
+            alpha=0.35,
+            label="throttles in each sample",
         )
-        twin.bar(times, throttles, width=-0.9 * width, align="edge", color="tab:red",
-                 alpha=0.35, label="throttles in each sample")
         twin.set_ylabel("throttles", color="tab:red")
         twin.set_ylim(bottom=0)
         more_handles, more_labels = twin.get_legend_handles_labels()
@@ -78,8 +98,9 @@ def plot_latency(
     axes.hist(latencies, bins=bins, color="tab:blue", alpha=0.8, log=log)
     styles: dict[str, Any] = {"p50": "-", "p90": "--", "p99": ":"}
     for label, value in result.latency.items():
-        axes.axvline(value, color="tab:red", linestyle=styles[label],
-                     label=f"{label} {value:,.0f} ms")
+        axes.axvline(
+            value, color="tab:red", linestyle=styles[label], label=f"{label} {value:,.0f} ms"
+        )
     axes.set_xlabel("latency (ms), cold starts included")
     axes.set_ylabel("invocations")
     axes.legend(fontsize="small")
@@ -90,8 +111,9 @@ def plot_cost(result: Result, ax: Axes | None = None, *, free_tier: bool = False
     """Dollars spent so far, at every sample."""
     axes = _axes(ax)
     points = result.cost_over_time(free_tier=free_tier)
-    axes.plot([t - result.start for t, _ in points], [float(d) for _, d in points],
-              color="tab:purple")
+    axes.plot(
+        [t - result.start for t, _ in points], [float(d) for _, d in points], color="tab:purple"
+    )
     axes.set_xlabel("seconds since the first request")
     axes.set_ylabel("USD so far" + (" (free tier applied)" if free_tier else ""))
     axes.set_ylim(bottom=0)

@@ -206,9 +206,9 @@ class Result:
             + (", ".join(f"{n:,} {r}" for r, n in throttled.items()) if throttled else "none")
         )
         if self.dropped:
-            lines.append("async events dropped: " + ", ".join(
-                f"{n:,} {r}" for r, n in self.dropped.items()
-            ))
+            lines.append(
+                "async events dropped: " + ", ".join(f"{n:,} {r}" for r, n in self.dropped.items())
+            )
         if self.latencies_ms:
             p = self.latency
             lines.append(
@@ -221,4 +221,3 @@ class Result:
 
     def __str__(self) -> str:
         return self.summary()
-

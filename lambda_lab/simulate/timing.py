@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence, Union
 
 Sampler = Callable[[], float]
 
@@ -138,7 +138,7 @@ class Empirical:
         return sum(self.samples_ms) / len(self.samples_ms)
 
 
-TimingModel = Union[Constant, Uniform, LogNormal, Exponential, Empirical]
+TimingModel = Constant | Uniform | LogNormal | Exponential | Empirical
 MODELS = (Constant, Uniform, LogNormal, Exponential, Empirical)
 
 
@@ -151,7 +151,4 @@ def as_model(value: TimingModel | float, owner: str, field: str) -> TimingModel:
             raise ValueError(f"{owner}: '{field}' must be finite and >= 0 ms (got {value!r})")
         return Constant(float(value))
     names = ", ".join(model.__name__ for model in MODELS)
-    raise TypeError(
-        f"{owner}: '{field}' must be milliseconds or one of {names} (got {value!r})"
-    )
-
+    raise TypeError(f"{owner}: '{field}' must be milliseconds or one of {names} (got {value!r})")

@@ -38,7 +38,9 @@ class AsyncConsole:
         if not lab.clock.virtual:  # a real clock cannot be moved: the waits take real minutes
             minute.disabled = idle.disabled = True
         self.buttons = (send, minute, idle)
-        self.widget = widgets.VBox([widgets.HBox(list(self.buttons)), self.status, self.journey, self.picture])
+        self.widget = widgets.VBox(
+            [widgets.HBox(list(self.buttons)), self.status, self.journey, self.picture]
+        )
         self.refresh()
 
     def send(self) -> str | None:
@@ -68,7 +70,9 @@ class AsyncConsole:
 
         events = self.events()
         clock = "virtual" if self.lab.clock.virtual else "real"
-        self.status.value = f"{html.escape(note)} <i>({clock} clock)</i>" if note else f"<i>{clock} clock</i>"
+        self.status.value = (
+            f"{html.escape(note)} <i>({clock} clock)</i>" if note else f"<i>{clock} clock</i>"
+        )
         self.journey.value = "".join(f"<pre>{html.escape(e.describe())}</pre>" for e in events)
         if events:
             figure = async_timeline(events)

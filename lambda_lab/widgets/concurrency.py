@@ -104,11 +104,15 @@ class ConcurrencyBoard:
     def fire(self, source: str = "API request") -> threading.Thread:
         """Send one event from ``source``; the invocation runs on its own thread."""
         if source not in SOURCES:
-            raise ValueError(f"unknown event source {source!r}; expected one of {', '.join(SOURCES)}")
+            raise ValueError(
+                f"unknown event source {source!r}; expected one of {', '.join(SOURCES)}"
+            )
         event = dict(SOURCES[source], work_s=self.work_s)
         with self._lock:
             self._tally.sent += 1
-        thread = threading.Thread(target=self._invoke, args=(event,), name="lambda-lab-cog", daemon=True)
+        thread = threading.Thread(
+            target=self._invoke, args=(event,), name="lambda-lab-cog", daemon=True
+        )
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
@@ -139,9 +143,15 @@ class ConcurrencyBoard:
         alive = {env.env_id: env for env in self.lab.environments(self.function_name)}
         with self._lock:
             for env_id, env in alive.items():
-                status = {"starting": "starting", "busy": "serving", "ready": "idle"}.get(env.state.value, "ended")
-                self._seen[env_id] = Wheel(env_id, status, env.invocations,
-                                           env.initialization_type == "provisioned-concurrency")
+                status = {"starting": "starting", "busy": "serving", "ready": "idle"}.get(
+                    env.state.value, "ended"
+                )
+                self._seen[env_id] = Wheel(
+                    env_id,
+                    status,
+                    env.invocations,
+                    env.initialization_type == "provisioned-concurrency",
+                )
             for env_id, wheel in self._seen.items():
                 if env_id not in alive and wheel.state != "ended":
                     self._seen[env_id] = Wheel(env_id, "ended", wheel.served, wheel.provisioned)
@@ -155,7 +165,8 @@ class ConcurrencyBoard:
                 in_flight=self.lab.concurrency.in_flight(self.function_name),
                 peak=self._peak,
                 cost=self.lab.bill(function=self.function_name, free_tier=False).total
-                if self.lab.records.for_function(self.function_name) else Decimal(0),
+                if self.lab.records.for_function(self.function_name)
+                else Decimal(0),
                 last_problem=tally.last_problem,
             )
 
@@ -172,11 +183,14 @@ _STYLE = """<style>
 
 def render(state: BoardState) -> str:
     """The wheels and the figures as HTML (what the dashboard shows)."""
-    cogs = "".join(
-        f'<div class="ll-cog ll-{w.state}" title="environment {html.escape(w.env_id[:8])}">'
-        f'<span>&#9881;</span><small>{w.state}{" PC" if w.provisioned else ""} &middot; {w.served}</small></div>'
-        for w in state.wheels
-    ) or "<i>no execution environment yet: click an event source</i>"
+    cogs = (
+        "".join(
+            f'<div class="ll-cog ll-{w.state}" title="environment {html.escape(w.env_id[:8])}">'
+            f"<span>&#9881;</span><small>{w.state}{' PC' if w.provisioned else ''} &middot; {w.served}</small></div>"
+            for w in state.wheels
+        )
+        or "<i>no execution environment yet: click an event source</i>"
+    )
     throttles = sum(state.throttled.values())
     reasons = ", ".join(f"{n} {html.escape(r)}" for r, n in state.throttled.items())
     from lambda_lab.pricing.bill import format_usd
@@ -194,8 +208,15 @@ def render(state: BoardState) -> str:
 class ConcurrencyDashboard:
     """Buttons for event sources over the wheels; ``.widget`` is what the notebook displays."""
 
-    def __init__(self, lab: Lab, function_name: str | None = None, *, work_s: float = 2.0,
-                 sources: tuple[str, ...] = tuple(SOURCES), auto_refresh_s: float | None = 0.5) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        function_name: str | None = None,
+        *,
+        work_s: float = 2.0,
+        sources: tuple[str, ...] = tuple(SOURCES),
+        auto_refresh_s: float | None = 0.5,
+    ) -> None:
         import ipywidgets as w
 
         self.board = ConcurrencyBoard(lab, function_name, work_s=work_s)
@@ -210,8 +231,12 @@ class ConcurrencyDashboard:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if auto_refresh_s:  # redraws while open, so wheels spin down and end on their own
-            self._ticker = threading.Thread(target=self._tick, args=(auto_refresh_s,), daemon=True,
-                                            name="lambda-lab-cog-refresh")
+            self._ticker = threading.Thread(
+                target=self._tick,
+                args=(auto_refresh_s,),
+                daemon=True,
+                name="lambda-lab-cog-refresh",
+            )
             self._ticker.start()
         self.refresh()
 

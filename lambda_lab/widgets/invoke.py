@@ -75,14 +75,18 @@ class InvokePanel:
         self.last: ConsoleRun | None = None
         self.test_button.on_click(lambda _: self.test())
         title = w.HTML(f"<b>Function</b> <code>{html.escape(function_name)}</code>")
-        self.widget = w.VBox([title, self.event_text, self.test_button, self.summary, self.result, self.log])
+        self.widget = w.VBox(
+            [title, self.event_text, self.test_button, self.summary, self.result, self.log]
+        )
 
     def test(self) -> ConsoleRun:
         run = run_test(self.lab, self.function_name, self.event_text.value)
         self.last = run
         color = "#1d8102" if run.ok else "#d13212"
         self.summary.value = f'<span style="color:{color}"><b>{html.escape(run.summary)}</b></span>'
-        self.result.value = f"<b>Response</b><pre>{html.escape(run.result)}</pre>" if run.result else ""
+        self.result.value = (
+            f"<b>Response</b><pre>{html.escape(run.result)}</pre>" if run.result else ""
+        )
         self.log.value = f"<b>Function logs</b><pre>{html.escape(run.log)}</pre>" if run.log else ""
         return run
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime
 import html
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from lambda_lab.monitoring.logs import LogEvent
 from lambda_lab.monitoring.report_line import ReportLineError, observations, parse_report
@@ -26,7 +27,9 @@ def render_events(events: Sequence[LogEvent], limit: int = SHOWN_EVENTS) -> str:
         return "<i>No events match.</i>"
     rows = []
     for event in events[-limit:]:
-        when = datetime.datetime.fromtimestamp(event.timestamp, datetime.timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+        when = datetime.datetime.fromtimestamp(event.timestamp, datetime.timezone.utc).strftime(
+            "%H:%M:%S.%f"
+        )[:-3]
         stream = event.stream.rsplit("]", 1)[-1][:8]  # the environment id's first characters
         message = html.escape(event.message).replace("\t", " &rarr; ")
         rows.append(f"<tr><td><code>{when}</code></td><td><code>{stream}</code></td>"
@@ -73,7 +76,9 @@ class LogBrowser:
         self.lab = lab
         self.group = w.Dropdown(description="Log group", layout=w.Layout(width="60%"))
         self.stream = w.Dropdown(description="Stream", layout=w.Layout(width="60%"))
-        self.pattern = w.Text(value=pattern, description="Filter", placeholder="e.g. REPORT, ERROR, Init*")
+        self.pattern = w.Text(
+            value=pattern, description="Filter", placeholder="e.g. REPORT, ERROR, Init*"
+        )
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.output = w.HTML()
         self._refresh_groups(group)
@@ -81,7 +86,9 @@ class LogBrowser:
         for control in (self.stream, self.pattern):
             control.observe(lambda _: self.show(), names="value")
         self.refresh_button.on_click(lambda _: self._refresh_groups(self.group.value))
-        self.widget = w.VBox([self.group, self.stream, w.HBox([self.pattern, self.refresh_button]), self.output])
+        self.widget = w.VBox(
+            [self.group, self.stream, w.HBox([self.pattern, self.refresh_button]), self.output]
+        )
 
     def _refresh_groups(self, wanted: str | None) -> None:
         groups = self.lab.logs.groups()
@@ -100,10 +107,14 @@ class LogBrowser:
         if not self.group.value:
             return []
         stream = None if self.stream.value in (None, ALL_STREAMS) else self.stream.value
-        return self.lab.logs.events(self.group.value, stream=stream, pattern=self.pattern.value or None)
+        return self.lab.logs.events(
+            self.group.value, stream=stream, pattern=self.pattern.value or None
+        )
 
     def show(self) -> str:
-        self.output.value = render_events(self.events()) if self.group.value else "<i>No log groups yet.</i>"
+        self.output.value = (
+            render_events(self.events()) if self.group.value else "<i>No log groups yet.</i>"
+        )
         return self.output.value
 
     def _ipython_display_(self) -> None:
@@ -122,7 +133,9 @@ class ReportReader:
         choices = report_choices(lab) if lab is not None else []
         self.picker = w.Dropdown(options=[("paste a line below", ""), *choices], description="REPORT line",
                                  layout=w.Layout(width="70%"))  # fmt: skip
-        self.text = w.Textarea(value=line or (choices[-1][1] if choices else ""), layout=w.Layout(width="100%"))
+        self.text = w.Textarea(
+            value=line or (choices[-1][1] if choices else ""), layout=w.Layout(width="100%")
+        )
         self.read_button = w.Button(description="Read it", button_style="info", icon="search")
         self.output = w.HTML()
         self.picker.observe(self._picked, names="value")

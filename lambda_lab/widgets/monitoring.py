@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from lambda_lab.monitoring import metric_series
 from lambda_lab.monitoring.traces import CALL, INIT, INVOKE, THROTTLE, TRIGGER, WAIT, Span
 
-DASHBOARD = ("Invocations", "Errors", "SuccessRate", "Duration", "Throttles", "ConcurrentExecutions")
+DASHBOARD = (
+    "Invocations",
+    "Errors",
+    "SuccessRate",
+    "Duration",
+    "Throttles",
+    "ConcurrentExecutions",
+)
 SPAN_COLORS = {TRIGGER: "#6a1b9a", WAIT: "#bdbdbd", INIT: "#ef6c00", INVOKE: "#1565c0", CALL: "#2e7d32",
                THROTTLE: "#c62828"}  # fmt: skip
 _LEGEND = {TRIGGER: "event / trigger", WAIT: "waiting (queue, stream, retry)", INIT: "Init (cold start)",
@@ -76,21 +84,35 @@ def metrics_dashboard(
             axes.plot(xs, ys, marker="o", markersize=3, color="#ef6c00")
         suffix = f" ({metric_series.UNITS[name]})" if name in metric_series.UNITS else ""
         axes.set_title(f"{name}{suffix}, {statistic}", fontsize=9)
-        axes.set_xlim(-0.02 * (last - origin + period_s) / scale, (last - origin + period_s) / scale)  # one time axis
+        axes.set_xlim(
+            -0.02 * (last - origin + period_s) / scale, (last - origin + period_s) / scale
+        )  # one time axis
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
         if not points:
-            axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes, color="#757575")
-    for axes in axes_list[len(names):]:
+            axes.text(
+                0.5,
+                0.5,
+                "no data",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+                color="#757575",
+            )
+    for axes in axes_list[len(names) :]:
         axes.set_visible(False)
     period = f"{period_s / 60:g} min" if period_s >= 60 else f"{period_s:g} s"
-    start_text = datetime.datetime.fromtimestamp(origin, datetime.timezone.utc).strftime("%H:%M:%S UTC")
+    start_text = datetime.datetime.fromtimestamp(origin, datetime.timezone.utc).strftime(
+        "%H:%M:%S UTC"
+    )
     figure.supxlabel(f"{unit} after {start_text} (one bar or point per {period})", fontsize=9)
     figure.tight_layout()
     return figure
 
 
-def trace_waterfall(spans: Sequence[Span], title: str = "One request, step by step", axes: Any = None) -> Any:
+def trace_waterfall(
+    spans: Sequence[Span], title: str = "One request, step by step", axes: Any = None
+) -> Any:
     """Each span as a bar on its own row, in time order, milliseconds from the first one."""
     if not spans:
         raise ValueError("no spans to draw: send a request and wait for its work to finish first")
@@ -106,7 +128,13 @@ def trace_waterfall(spans: Sequence[Span], title: str = "One request, step by st
         left, width = span.offset_ms(origin), span.duration_ms
         color = SPAN_COLORS[span.kind]
         if width == 0:  # an instant: a marker, not a bar
-            axes.plot([left], [row], marker="D" if span.kind == TRIGGER else "x", color=color, markersize=7)
+            axes.plot(
+                [left],
+                [row],
+                marker="D" if span.kind == TRIGGER else "x",
+                color=color,
+                markersize=7,
+            )
         else:
             axes.barh(row, width, left=left, height=0.6, color=color)
         axes.annotate(f"{width:.1f} ms" if width else _clip(span.detail, 40), (left + width, row),
@@ -118,7 +146,10 @@ def trace_waterfall(spans: Sequence[Span], title: str = "One request, step by st
     axes.set_title(title)
     axes.grid(axis="x", alpha=0.3)
     shown = [kind for kind in _LEGEND if any(s.kind == kind for s in ordered)]
-    handles = [axes.plot([], [], marker="s", linestyle="", color=SPAN_COLORS[k], label=_LEGEND[k])[0] for k in shown]
+    handles = [
+        axes.plot([], [], marker="s", linestyle="", color=SPAN_COLORS[k], label=_LEGEND[k])[0]
+        for k in shown
+    ]
     axes.legend(handles=handles, loc="upper right", fontsize=7)  # early rows sit left: room there
     figure.tight_layout()
     return figure

@@ -48,7 +48,9 @@ class QueueConsole:
         sqs = self.lab.aws.internal("sqs")
         for _ in range(count):
             number = next(self._numbers)
-            sqs.send_message(QueueUrl=self.queue_url, MessageBody=f"{'bad' if bad else 'order'} {number}")
+            sqs.send_message(
+                QueueUrl=self.queue_url, MessageBody=f"{'bad' if bad else 'order'} {number}"
+            )
         self.refresh(f"sent {count} message(s)")
 
     def advance(self, seconds: float) -> None:
@@ -57,7 +59,9 @@ class QueueConsole:
 
     def counts(self) -> dict[str, int]:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        attributes = self.lab.aws.internal("sqs").get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)
+        attributes = self.lab.aws.internal("sqs").get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=names
+        )
         attributes = attributes["Attributes"]
         return {
             "waiting": int(attributes.get("ApproximateNumberOfMessages", 0)),

@@ -13,11 +13,12 @@ a new standalone Figure (no pyplot state, so tests stay clean).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from lambda_lab.event_sources.mappings.batch_results import BatchRun
 from lambda_lab.invocation.asynchronous import journey as steps
 from lambda_lab.invocation.asynchronous.journey import AsyncEvent
-from lambda_lab.event_sources.mappings.batch_results import BatchRun
 
 COLORS = {"success": "#2e7d32", "error": "#c62828", "timeout": "#c62828", "out_of_memory": "#c62828",
           "crash": "#c62828", "throttled": "#ef6c00", "partial": "#f9a825", "discarded": "#6a1b9a"}  # fmt: skip
@@ -57,18 +58,24 @@ def _axes(axes: Any, rows: int, height: float) -> tuple[Any, Any]:
 
 
 def async_timeline(
-    events: AsyncEvent | Iterable[AsyncEvent], title: str = "Asynchronous invocations", axes: Any = None
+    events: AsyncEvent | Iterable[AsyncEvent],
+    title: str = "Asynchronous invocations",
+    axes: Any = None,
 ) -> Any:
     chosen = [events] if isinstance(events, AsyncEvent) else list(events)
     if not chosen:
-        raise ValueError("no asynchronous events to draw (invoke with InvocationType='Event' first)")
+        raise ValueError(
+            "no asynchronous events to draw (invoke with InvocationType='Event' first)"
+        )
     origin = min(e.received_at for e in chosen)
     span = max((s.at for e in chosen for s in e.steps), default=origin) - origin
     scale, unit = _unit(span)
     figure, axes = _axes(axes, len(chosen), 0.7)
     for row, event in enumerate(reversed(chosen)):
         _draw_event(axes, event, row, origin, scale)
-    axes.set_yticks(range(len(chosen)), [f"{e.function_name}\n{e.request_id[:8]}" for e in reversed(chosen)])
+    axes.set_yticks(
+        range(len(chosen)), [f"{e.function_name}\n{e.request_id[:8]}" for e in reversed(chosen)]
+    )
     axes.set_ylim(-0.8, len(chosen) - 0.2)
     axes.set_xlabel(f"{unit} after the first event was received (Lab clock)")
     axes.set_title(title)
@@ -83,9 +90,13 @@ def _draw_event(axes: Any, event: AsyncEvent, row: int, origin: float, scale: fl
     attempts = [s for s in event.steps if s.kind == steps.ATTEMPT]
     for step in attempts:
         outcome = step.record.outcome if step.record is not None else "error"
-        axes.plot([x(step.at)], [row], marker="o", markersize=11, color=COLORS.get(outcome, "#c62828"))
+        axes.plot(
+            [x(step.at)], [row], marker="o", markersize=11, color=COLORS.get(outcome, "#c62828")
+        )
     for earlier, later in zip(attempts, attempts[1:]):
-        axes.plot([x(earlier.at), x(later.at)], [row, row], linestyle="--", color="#757575", linewidth=1)
+        axes.plot(
+            [x(earlier.at), x(later.at)], [row, row], linestyle="--", color="#757575", linewidth=1
+        )
         axes.annotate(_wait_text(later.at - earlier.at), ((x(earlier.at) + x(later.at)) / 2, row),
                       textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)  # fmt: skip
     for step in event.steps:
@@ -100,14 +111,18 @@ def _draw_event(axes: Any, event: AsyncEvent, row: int, origin: float, scale: fl
 
 
 def _below(axes: Any, text: str, x: float, row: int) -> None:
-    axes.annotate(text, (x, row), textcoords="offset points", xytext=(0, -16), ha="center", fontsize=8)
+    axes.annotate(
+        text, (x, row), textcoords="offset points", xytext=(0, -16), ha="center", fontsize=8
+    )
 
 
 def poller_timeline(
     history: Sequence[BatchRun], title: str = "Batches handed to the function", axes: Any = None
 ) -> Any:
     if not history:
-        raise ValueError("no batches yet: send messages or records to the source, then let the clock run")
+        raise ValueError(
+            "no batches yet: send messages or records to the source, then let the clock run"
+        )
     lanes = sorted({run.shard or "queue" for run in history})
     origin = min(run.at for run in history)
     scale, unit = _unit(max(run.at for run in history) - origin)
@@ -115,8 +130,21 @@ def poller_timeline(
     for run in history:
         row = lanes.index(run.shard or "queue")
         at = (run.at - origin) / scale
-        axes.plot([at], [row], marker="s", markersize=8 + min(run.size, 20), color=COLORS.get(run.outcome, "#757575"))
-        axes.annotate(str(run.size), (at, row), textcoords="offset points", xytext=(0, 12), ha="center", fontsize=8)
+        axes.plot(
+            [at],
+            [row],
+            marker="s",
+            markersize=8 + min(run.size, 20),
+            color=COLORS.get(run.outcome, "#757575"),
+        )
+        axes.annotate(
+            str(run.size),
+            (at, row),
+            textcoords="offset points",
+            xytext=(0, 12),
+            ha="center",
+            fontsize=8,
+        )
     axes.set_yticks(range(len(lanes)), lanes)
     axes.set_ylim(-0.8, len(lanes) - 0.2)
     axes.set_xlabel(f"{unit} after the first batch (Lab clock); label = records in the batch")

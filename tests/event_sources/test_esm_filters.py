@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from lambda_lab import limits
-from lambda_lab.event_sources.shapes import events as shapes, streams as stream_shapes
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches, validate_filter_criteria
 from lambda_lab.event_sources.matching.patterns import PatternError
+from lambda_lab.event_sources.shapes import events as shapes
+from lambda_lab.event_sources.shapes import streams as stream_shapes
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
 STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/orders"

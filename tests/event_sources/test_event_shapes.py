@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from lambda_lab import limits
-from lambda_lab.event_sources.shapes import delivery as delivery_shapes, events as shapes, streams as stream_shapes
+from lambda_lab.event_sources.shapes import delivery as delivery_shapes
+from lambda_lab.event_sources.shapes import events as shapes
+from lambda_lab.event_sources.shapes import streams as stream_shapes
 
 SAMPLES = Path(__file__).parent / "samples"
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -225,7 +225,10 @@ def reference_values(text: str, low: int, high: int, names: dict[str, int]) -> s
     for item in text.split(","):
         base, slash, step_text = item.partition("/")
         step = int(step_text) if slash else 1
-        read = lambda token: names[token.upper()] if token.upper() in names else int(token)
+
+        def read(token):
+            return names[token.upper()] if token.upper() in names else int(token)
+
         if base == "*":
             first, last = low, high
         elif "-" in base:

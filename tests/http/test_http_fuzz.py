@@ -68,7 +68,9 @@ DOCUMENTS = st.fixed_dictionaries(
         "statusCode": STATUS,
         "statusDescription": ANY_TEXT | st.just("200 OK\r\nSet-Cookie: injected=1"),
         "headers": st.dictionaries(ANY_TEXT, ANY_TEXT | JSON, max_size=3) | JSON,
-        "multiValueHeaders": st.dictionaries(ANY_TEXT, st.lists(ANY_TEXT, max_size=2) | JSON, max_size=3)
+        "multiValueHeaders": st.dictionaries(
+            ANY_TEXT, st.lists(ANY_TEXT, max_size=2) | JSON, max_size=3
+        )
         | JSON,
         "cookies": st.lists(ANY_TEXT, max_size=3) | JSON,
         "body": ANY_TEXT | st.just("aGVsbG8=") | st.just("not base64!") | JSON,
@@ -117,7 +119,10 @@ def _check_response(response) -> None:
 
 
 @FUZZ
-@given(request=REQUESTS, stage_path=st.sampled_from(["/prod", "/prod/", "/prod/items/%zz", "/prod/a/b"]))
+@given(
+    request=REQUESTS,
+    stage_path=st.sampled_from(["/prod", "/prod/", "/prod/items/%zz", "/prod/a/b"]),
+)
 def test_any_request_becomes_a_json_event_or_the_door_s_own_answer(request, stage_path) -> None:
     invoke = _echo()
     for name, door in _doors(invoke).items():
@@ -153,8 +158,13 @@ def test_alb_events_keep_the_body_and_the_last_or_every_value(request, multi) ->
         assert event["body"] == request.body.decode("utf-8", errors="replace")
     headers = event["multiValueHeaders"] if multi else event["headers"]
     assert all(name == name.lower() for name in headers)
-    for name, value in request.headers:
-        if name.lower() not in ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"):
+    for name, _value in request.headers:
+        if name.lower() not in (
+            "x-forwarded-for",
+            "x-forwarded-port",
+            "x-forwarded-proto",
+            "x-amzn-trace-id",
+        ):
             sent = [v for k, v in request.headers if k.lower() == name.lower()]
             assert headers[name.lower()] == (sent if multi else sent[-1])
 
@@ -169,7 +179,11 @@ def test_payload_2_events_join_repeats_and_move_cookies(request) -> None:
     event = exchange.event
     assert "cookie" not in event["headers"]
     cookies = [
-        c.strip() for k, v in request.headers if k.lower() == "cookie" for c in v.split(";") if c.strip()
+        c.strip()
+        for k, v in request.headers
+        if k.lower() == "cookie"
+        for c in v.split(";")
+        if c.strip()
     ]
     assert event.get("cookies", []) == cookies
     if event["isBase64Encoded"]:
@@ -192,7 +206,7 @@ def test_any_function_answer_is_a_response_or_rejected_as_malformed(payload: byt
         "rest binary": lambda: v1_response(payload, ("*/*",), "image/png"),
         "payload 2.0": lambda: v2_response(payload),
     }
-    for name, convert in converters.items():
+    for _name, convert in converters.items():
         response = convert()  # never raises: None means "malformed", the door's 502/500
         if response is not None:
             _check_response(response)
@@ -205,7 +219,9 @@ def test_doors_answer_a_malformed_document_with_their_own_error(answer) -> None:
     for name, door in _doors(invoke).items():
         if name == "url-iam":
             continue  # an unsigned request never reaches the function
-        exchange = door.handle(HttpRequest.build("GET", "/prod/items/1" if name == "rest" else "/items/1"))
+        exchange = door.handle(
+            HttpRequest.build("GET", "/prod/items/1" if name == "rest" else "/items/1")
+        )
         _check_response(exchange.response)
         if exchange.error_reason is not None:
             assert exchange.response.status in (500, 502), (name, exchange.error_reason)
@@ -227,7 +243,9 @@ RAW_HEADERS = st.sampled_from(
      b"Content-Length: 999999999999999999999999", b"Transfer-Encoding: chunked", b"Host: x",
      b"X: \xff\xfe", b"Content-Type: text/plain", b": empty name"]
 ) | st.binary(max_size=16)  # fmt: skip
-CHUNKED_BODIES = st.sampled_from([b"5\r\nhello\r\n0\r\n\r\n", b"-5\r\nx\r\n", b"zz\r\n", b"FFFFFFFFFF\r\nx"])
+CHUNKED_BODIES = st.sampled_from(
+    [b"5\r\nhello\r\n0\r\n\r\n", b"-5\r\nx\r\n", b"zz\r\n", b"FFFFFFFFFF\r\nx"]
+)
 
 
 @pytest.fixture(scope="module")
@@ -248,30 +266,48 @@ def _exchange_bytes(port: int, data: bytes) -> bytes:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-@given(line=REQUEST_LINES, headers=st.lists(RAW_HEADERS, max_size=4), body=CHUNKED_BODIES | st.binary(max_size=24))
+@given(
+    line=REQUEST_LINES,
+    headers=st.lists(RAW_HEADERS, max_size=4),
+    body=CHUNKED_BODIES | st.binary(max_size=24),
+)
 def test_the_listener_answers_any_bytes_and_stays_up(listener, line, headers, body) -> None:
-    answer = _exchange_bytes(listener.port, line + b"\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body)
+    answer = _exchange_bytes(
+        listener.port, line + b"\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
+    )
     # An HTTP/1.x answer; or none (an empty request line); or, for a one-word request line
     # (HTTP/0.9 to http.server), its error page without a status line.
     assert answer == b"" or answer.startswith((b"HTTP/1.", b"<!DOCTYPE HTML>")), answer[:80]
     assert listener.errors == []
-    assert _exchange_bytes(listener.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
+    assert _exchange_bytes(
+        listener.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
+    ).startswith(b"HTTP/1.1 200")
 
 
 def test_the_listener_refuses_huge_bodies_without_reading_them(listener) -> None:
     for length in (b"99999999999", b"999999999999999999999999"):
-        answer = _exchange_bytes(listener.port, b"POST / HTTP/1.1\r\nContent-Length: " + length + b"\r\n\r\nabc")
+        answer = _exchange_bytes(
+            listener.port, b"POST / HTTP/1.1\r\nContent-Length: " + length + b"\r\n\r\nabc"
+        )
         assert answer.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
         assert b"Connection: close" in answer
     answer = _exchange_bytes(listener.port, b"POST / HTTP/1.1\r\nContent-Length: \xb2\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert listener.errors == []
-    assert _exchange_bytes(listener.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
+    assert _exchange_bytes(
+        listener.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
+    ).startswith(b"HTTP/1.1 200")
 
 
 def test_a_status_description_cannot_add_header_lines() -> None:
-    injected = {"statusCode": 200, "statusDescription": "200 OK\r\nSet-Cookie: injected=1", "body": "x"}
-    with Listener(LoadBalancer("alb", FakeLambda(lambda e, c: injected), TargetGroup("tg", "f"))) as served:
+    injected = {
+        "statusCode": 200,
+        "statusDescription": "200 OK\r\nSet-Cookie: injected=1",
+        "body": "x",
+    }
+    with Listener(
+        LoadBalancer("alb", FakeLambda(lambda e, c: injected), TargetGroup("tg", "f"))
+    ) as served:
         answer = _exchange_bytes(served.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
     head = answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     assert not any(line.lower().startswith(b"set-cookie") for line in head), head

@@ -249,7 +249,9 @@ def test_served_url_goes_through_the_jupyter_proxy_on_a_hub(lab, monkeypatch, ca
 
     find_spec = importlib.util.find_spec  # the test environment need not have the course extra
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: object() if name == "jupyter_server_proxy" else find_spec(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "jupyter_server_proxy" else find_spec(name, *a),
     )
     monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://hub.example/user/ada/")
     alb = lab.alb("proxied", "echo")

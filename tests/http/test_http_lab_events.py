@@ -160,8 +160,12 @@ def test_http_api_payload_2_0(lab):
         "rawPath": "/items/42",
         "rawQueryString": "tag=a&tag=b&q=a%20b",
         "cookies": ["name1=value1", "name2=value2"],  # no cookie header any more
-        "headers": {"host": f"127.0.0.1:{api.port}", "x-custom": "A,B", "user-agent": "lab-test",
-                    **forwarded(api.port)},  # fmt: skip
+        "headers": {
+            "host": f"127.0.0.1:{api.port}",
+            "x-custom": "A,B",
+            "user-agent": "lab-test",
+            **forwarded(api.port),
+        },  # fmt: skip
         "queryStringParameters": {"tag": "a,b", "q": "a b"},  # repeats joined with commas
         "pathParameters": {"id": "42"},
         "isBase64Encoded": False,

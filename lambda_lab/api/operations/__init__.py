@@ -5,9 +5,9 @@ rest.py looks an operation up here by its snake_case name (``GetFunction`` ->
 importing its functions below.
 """
 
-from lambda_lab.api.operations.functions import *  # noqa: F403
-from lambda_lab.api.operations.versions import *  # noqa: F403
-from lambda_lab.api.operations.permissions import *  # noqa: F403
-from lambda_lab.api.operations.invocation import *  # noqa: F403
-from lambda_lab.api.operations.urls import *  # noqa: F403
 from lambda_lab.api.operations.concurrency import *  # noqa: F403
+from lambda_lab.api.operations.functions import *  # noqa: F403
+from lambda_lab.api.operations.invocation import *  # noqa: F403
+from lambda_lab.api.operations.permissions import *  # noqa: F403
+from lambda_lab.api.operations.urls import *  # noqa: F403
+from lambda_lab.api.operations.versions import *  # noqa: F403

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def put_provisioned_concurrency_config(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
     """202 with Status IN_PROGRESS; the environments start in the background."""
     return lab.concurrency.provisioned.put(
-        params["FunctionName"], params.get("Qualifier"), params.get("ProvisionedConcurrentExecutions")
+        params["FunctionName"],
+        params.get("Qualifier"),
+        params.get("ProvisionedConcurrentExecutions"),
     )
 
 
@@ -35,4 +37,6 @@ def delete_provisioned_concurrency_config(lab: Lab, params: dict[str, Any]) -> d
 
 
 def list_provisioned_concurrency_configs(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    return lab.concurrency.provisioned.list(params["FunctionName"], params.get("Marker"), params.get("MaxItems"))
+    return lab.concurrency.provisioned.list(
+        params["FunctionName"], params.get("Marker"), params.get("MaxItems")
+    )

@@ -59,5 +59,8 @@ def delete_event_source_mapping(lab: Lab, params: dict[str, Any]) -> dict[str, A
 
 def list_event_source_mappings(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
     return lab.event_sources.mappings.list(
-        params.get("EventSourceArn"), params.get("FunctionName"), params.get("Marker"), params.get("MaxItems")
+        params.get("EventSourceArn"),
+        params.get("FunctionName"),
+        params.get("Marker"),
+        params.get("MaxItems"),
     )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from lambda_lab import errors, limits
 from lambda_lab.control.versions import LATEST
 
-__all__ = ["add_permission", "get_policy", "remove_permission", "tag_resource", "untag_resource", "list_tags"]
+__all__ = [
+    "add_permission",
+    "get_policy",
+    "remove_permission",
+    "tag_resource",
+    "untag_resource",
+    "list_tags",
+]
 
 if TYPE_CHECKING:
     from lambda_lab.control.functions import FunctionConfig
@@ -27,7 +34,9 @@ def _target(lab: Lab, params: dict[str, Any]) -> tuple[FunctionConfig, str, str]
     if qualifier == LATEST:
         return config, LATEST, config.arn
     if not lab.versions.is_alias(config.name, qualifier):
-        lab.versions.version_config(config, qualifier)  # raises AWS's not-found for a missing version
+        lab.versions.version_config(
+            config, qualifier
+        )  # raises AWS's not-found for a missing version
     return config, qualifier, f"{config.arn}:{qualifier}"
 
 
@@ -65,8 +74,12 @@ def _tagged_function(lab: Lab, resource: str) -> FunctionConfig:
 def tag_resource(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
     config = _tagged_function(lab, params["Resource"])
     tags = params.get("Tags") or {}
-    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-        raise errors.InvalidParameterValueException(f"Tags must map strings to strings (got {tags!r})")
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        raise errors.InvalidParameterValueException(
+            f"Tags must map strings to strings (got {tags!r})"
+        )
     merged = {**config.tags, **tags}
     if len(merged) > limits.TAGS_PER_RESOURCE_MAX:
         raise errors.InvalidParameterValueException(
@@ -78,7 +91,9 @@ def tag_resource(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
 
 def untag_resource(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
     config = _tagged_function(lab, params["Resource"])
-    config.tags = {k: v for k, v in config.tags.items() if k not in set(params.get("TagKeys") or [])}
+    config.tags = {
+        k: v for k, v in config.tags.items() if k not in set(params.get("TagKeys") or [])
+    }
     return {}
 
 

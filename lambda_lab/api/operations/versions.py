@@ -64,7 +64,10 @@ def list_versions_by_function(lab: Lab, params: dict[str, Any]) -> dict[str, Any
 def create_alias(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
     config = _unqualified(lab, params["FunctionName"], "CreateAlias")
     alias = lab.versions.create_alias(
-        config, params.get("Name"), params.get("FunctionVersion"), params.get("Description", ""),
+        config,
+        params.get("Name"),
+        params.get("FunctionVersion"),
+        params.get("Description", ""),
         params.get("RoutingConfig"),
     )
     return alias.as_aws(config.arn)

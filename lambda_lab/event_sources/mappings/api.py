@@ -41,7 +41,10 @@ class MappingManager:
         apply(config, params, creating=True)
         with self._lock:
             for other in self._configs.values():
-                if other.source_arn == config.source_arn and other.function_arn == config.function_arn:
+                if (
+                    other.source_arn == config.source_arn
+                    and other.function_arn == config.function_arn
+                ):
                     raise errors.ResourceConflictException(
                         f"The event source arn ({config.source_arn}) and function ({function.name}) provided mapping "
                         f"already exists. Please update or delete the existing mapping with UUID {other.uuid}"
@@ -88,7 +91,11 @@ class MappingManager:
         return config.as_aws("Deleting")
 
     def list(
-        self, source_arn: str | None, function_name: str | None, marker: str | None, max_items: int | None
+        self,
+        source_arn: str | None,
+        function_name: str | None,
+        marker: str | None,
+        max_items: int | None,
     ) -> dict[str, Any]:
         wanted = self._lab.functions.get(function_name).name if function_name else None
         with self._lock:
@@ -99,7 +106,9 @@ class MappingManager:
             ]  # fmt: skip
         start = int(marker) if marker and str(marker).isdigit() else 0
         size = max_items or 100
-        result: dict[str, Any] = {"EventSourceMappings": [c.as_aws() for c in found[start : start + size]]}
+        result: dict[str, Any] = {
+            "EventSourceMappings": [c.as_aws() for c in found[start : start + size]]
+        }
         if start + size < len(found):
             result["NextMarker"] = str(start + size)
         return result

@@ -12,8 +12,8 @@ the SQS ``messageId`` or the stream record's sequence number. AWS's rules:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ SUCCESS = BatchResult(frozenset())
 
 
 def read_result(
-    response: bytes | None, function_error: str | None, ids: Sequence[str], report_item_failures: bool
+    response: bytes | None,
+    function_error: str | None,
+    ids: Sequence[str],
+    report_item_failures: bool,
 ) -> BatchResult:
     """What the poller does next with this batch, given the function's answer."""
     if function_error is not None:

@@ -17,7 +17,10 @@ from lambda_lab.event_sources.mappings.filters import validate_filter_criteria
 from lambda_lab.event_sources.matching.patterns import PatternError
 
 SQS, KINESIS, DYNAMODB = "sqs", "kinesis", "dynamodb"
-STARTING_POSITIONS = {KINESIS: ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"), DYNAMODB: ("TRIM_HORIZON", "LATEST")}
+STARTING_POSITIONS = {
+    KINESIS: ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"),
+    DYNAMODB: ("TRIM_HORIZON", "LATEST"),
+}
 STREAM_ONLY = (
     "StartingPosition", "StartingPositionTimestamp", "ParallelizationFactor", "BisectBatchOnFunctionError",
     "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "DestinationConfig", "TumblingWindowInSeconds",
@@ -83,7 +86,9 @@ class MappingConfig:
             "LastModified": self.last_modified,
             "State": state or self.state,
             "StateTransitionReason": "USER_INITIATED",
-            "FunctionResponseTypes": ["ReportBatchItemFailures"] if self.report_item_failures else [],
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]
+            if self.report_item_failures
+            else [],
             "EventSourceMappingArn": self.arn,
         }
         if self.filters:
@@ -99,7 +104,9 @@ class MappingConfig:
             MaximumRetryAttempts=self.max_retries,
             MaximumRecordAgeInSeconds=self.max_record_age_s,
             TumblingWindowInSeconds=0,
-            DestinationConfig={"OnFailure": {"Destination": self.on_failure} if self.on_failure else {}},
+            DestinationConfig={
+                "OnFailure": {"Destination": self.on_failure} if self.on_failure else {}
+            },
             LastProcessingResult=self.last_result,
         )
         if self.starting_timestamp is not None:
@@ -114,7 +121,9 @@ def _number(
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidParameterValueException(f"{name} must be a whole number (got {value!r})")
+        raise errors.InvalidParameterValueException(
+            f"{name} must be a whole number (got {value!r})"
+        )
     if value in allowed:
         return value
     if not low <= value <= high:
@@ -139,7 +148,9 @@ def apply(config: MappingConfig, params: dict[str, Any], creating: bool) -> None
                 "(for failed messages, give the queue a redrive policy with a dead-letter queue)"
             )
     if params.get("TumblingWindowInSeconds"):
-        raise errors.InvalidParameterValueException("The Lab does not run tumbling windows (TumblingWindowInSeconds)")
+        raise errors.InvalidParameterValueException(
+            "The Lab does not run tumbling windows (TumblingWindowInSeconds)"
+        )
     if "Enabled" in params and params["Enabled"] is not None:
         config.enabled = bool(params["Enabled"])
     maximum = limits.STREAM_BATCH_MAX if stream else limits.SQS_BATCH_MAX
@@ -147,7 +158,11 @@ def apply(config: MappingConfig, params: dict[str, Any], creating: bool) -> None
         maximum = limits.SQS_FIFO_BATCH_MAX
     config.batch_size = _number(params, "BatchSize", "batchSize", 1, maximum) or config.batch_size
     window = _number(
-        params, "MaximumBatchingWindowInSeconds", "maximumBatchingWindowInSeconds", 0, limits.BATCHING_WINDOW_MAX_S
+        params,
+        "MaximumBatchingWindowInSeconds",
+        "maximumBatchingWindowInSeconds",
+        0,
+        limits.BATCHING_WINDOW_MAX_S,
     )
     config.window_s = config.window_s if window is None else window
     if not stream and config.batch_size > limits.SQS_RECEIVE_MAX and config.window_s < 1:
@@ -165,8 +180,13 @@ def apply(config: MappingConfig, params: dict[str, Any], creating: bool) -> None
         config.filters = _filters(config.kind, params["FilterCriteria"])
     if "ScalingConfig" in params and not stream:
         concurrency = (params["ScalingConfig"] or {}).get("MaximumConcurrency")
-        config.maximum_concurrency = _number({"MaximumConcurrency": concurrency}, "MaximumConcurrency",
-                                             "scalingConfig.maximumConcurrency", 2, limits.SQS_POLLERS_MAX)
+        config.maximum_concurrency = _number(
+            {"MaximumConcurrency": concurrency},
+            "MaximumConcurrency",
+            "scalingConfig.maximumConcurrency",
+            2,
+            limits.SQS_POLLERS_MAX,
+        )
     if stream:
         _apply_stream(config, params, creating)
 
@@ -183,15 +203,37 @@ def _apply_stream(config: MappingConfig, params: dict[str, Any], creating: bool)
         if position == "AT_TIMESTAMP":
             stamp = params.get("StartingPositionTimestamp")
             if stamp is None:
-                raise errors.InvalidParameterValueException("StartingPositionTimestamp is required with AT_TIMESTAMP")
-            config.starting_timestamp = float(stamp.timestamp() if hasattr(stamp, "timestamp") else stamp)
-    factor = _number(params, "ParallelizationFactor", "parallelizationFactor", 1, limits.PARALLELIZATION_FACTOR_MAX)
+                raise errors.InvalidParameterValueException(
+                    "StartingPositionTimestamp is required with AT_TIMESTAMP"
+                )
+            config.starting_timestamp = float(
+                stamp.timestamp() if hasattr(stamp, "timestamp") else stamp
+            )
+    factor = _number(
+        params,
+        "ParallelizationFactor",
+        "parallelizationFactor",
+        1,
+        limits.PARALLELIZATION_FACTOR_MAX,
+    )
     config.parallelization = factor or config.parallelization
     retries = _number(
-        params, "MaximumRetryAttempts", "maximumRetryAttempts", 0, limits.STREAM_RETRY_ATTEMPTS_MAX, (-1,)
+        params,
+        "MaximumRetryAttempts",
+        "maximumRetryAttempts",
+        0,
+        limits.STREAM_RETRY_ATTEMPTS_MAX,
+        (-1,),
     )
     config.max_retries = config.max_retries if retries is None else retries
-    age = _number(params, "MaximumRecordAgeInSeconds", "maximumRecordAgeInSeconds", 60, limits.RECORD_AGE_MAX_S, (-1,))
+    age = _number(
+        params,
+        "MaximumRecordAgeInSeconds",
+        "maximumRecordAgeInSeconds",
+        60,
+        limits.RECORD_AGE_MAX_S,
+        (-1,),
+    )
     config.max_record_age_s = config.max_record_age_s if age is None else age
     if params.get("BisectBatchOnFunctionError") is not None:
         config.bisect = bool(params["BisectBatchOnFunctionError"])

@@ -25,7 +25,12 @@ from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.event_sources.matching.operators import load_json
-from lambda_lab.event_sources.matching.patterns import ESM, EventPattern, PatternError, compile_pattern
+from lambda_lab.event_sources.matching.patterns import (
+    ESM,
+    EventPattern,
+    PatternError,
+    compile_pattern,
+)
 
 DATA_KEYS = {"sqs": "body", "kinesis": "data", "dynamodb": "dynamodb"}
 _INVALID = "InvalidParameterValueException"

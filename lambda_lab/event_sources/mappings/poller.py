@@ -53,7 +53,9 @@ class Poller(abc.ABC):
         with self._lock:
             if self._stopped:
                 return
-            self._timers = [t for t in self._timers if not t.cancelled and t.when > self._lab.clock.time()]
+            self._timers = [
+                t for t in self._timers if not t.cancelled and t.when > self._lab.clock.time()
+            ]
             self._timers.append(self._lab.dispatcher.at(when, self.wake))
 
     def stop(self) -> None:
@@ -99,7 +101,11 @@ class Poller(abc.ABC):
         payload = json.dumps(event).encode()
         try:
             result = invoke_sync(
-                self._lab, self.config.function_name, payload, invocation_type="poll", trusted_json=True
+                self._lab,
+                self.config.function_name,
+                payload,
+                invocation_type="poll",
+                trusted_json=True,
             )
         except errors.LambdaError as exc:
             self.config.last_result = f"PROBLEM: {exc.message}"

@@ -17,9 +17,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
-from lambda_lab.event_sources.mappings.batch_results import BatchRun, read_result, whole_batch_failed
-from lambda_lab.event_sources.mappings.filters import esm_filter_matches
+from lambda_lab.event_sources.mappings.batch_results import (
+    BatchRun,
+    read_result,
+    whole_batch_failed,
+)
 from lambda_lab.event_sources.mappings.config import MappingConfig
+from lambda_lab.event_sources.mappings.filters import esm_filter_matches
 from lambda_lab.event_sources.mappings.poller import Poller
 from lambda_lab.event_sources.shapes.events import records_event, sqs_record
 
@@ -33,15 +37,21 @@ class SqsPoller(Poller):
         self._sqs = lab.aws.internal("sqs")
         _, _, _, _, account, name = config.source_arn.split(":")[:6]
         try:
-            self.queue_url = self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            attributes = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
+            self.queue_url = self._sqs.get_queue_url(
+                QueueName=name, QueueOwnerAWSAccountId=account
+            )["QueueUrl"]
+            attributes = self._sqs.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["All"]
+            )["Attributes"]
         except self._sqs.exceptions.QueueDoesNotExist:
             raise errors.InvalidParameterValueException(
                 f"Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
                 f"SQS Error Message: The specified queue {config.source_arn} does not exist."
             ) from None
         self.visibility_timeout_s = int(attributes.get("VisibilityTimeout", 30))
-        self._pending: list[tuple[dict[str, Any], float]] = []  # (message, received at), held for the window
+        self._pending: list[
+            tuple[dict[str, Any], float]
+        ] = []  # (message, received at), held for the window
         self._window_opened: float | None = None
 
     def poll(self) -> None:
@@ -58,7 +68,10 @@ class SqsPoller(Poller):
                 self.wake_at(now + config.window_s)
             if now < self._window_opened + config.window_s:
                 return  # wait for a fuller batch, up to the batching window
-        batch, self._pending = self._pending[: config.batch_size], self._pending[config.batch_size :]
+        batch, self._pending = (
+            self._pending[: config.batch_size],
+            self._pending[config.batch_size :],
+        )
         self._window_opened = None
         self._invoke(batch)
         if self._pending or (asked > 0 and len(received) >= asked):
@@ -79,7 +92,9 @@ class SqsPoller(Poller):
             if not messages:
                 break
             for message in messages:
-                if self.config.filters and not esm_filter_matches("sqs", self._record(message), self.config.filters):
+                if self.config.filters and not esm_filter_matches(
+                    "sqs", self._record(message), self.config.filters
+                ):
                     self._delete([message])  # AWS removes messages that match no filter
                     continue
                 found.append((message, now))
@@ -112,7 +127,9 @@ class SqsPoller(Poller):
         if result is None:
             verdict = whole_batch_failed(outcome)
         else:
-            verdict = read_result(result.payload, result.function_error, ids, self.config.report_item_failures)
+            verdict = read_result(
+                result.payload, result.function_error, ids, self.config.report_item_failures
+            )
         failed = verdict.failed_ids(ids)
         done = [m for m in messages if m["MessageId"] not in set(failed)]
         self._delete(done)
@@ -132,7 +149,9 @@ class SqsPoller(Poller):
             chunk = messages[start : start + limits.SQS_RECEIVE_MAX]
             self._sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
+                ],
             )
 
     def _release(self, handles: list[str]) -> None:
@@ -143,6 +162,9 @@ class SqsPoller(Poller):
             chunk = handles[start : start + limits.SQS_RECEIVE_MAX]
             self._sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(chunk)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                    for i, h in enumerate(chunk)
+                ],
             )
         self.wake()

@@ -42,9 +42,13 @@ def describe(lab: Lab, config: MappingConfig) -> tuple[list[str], float]:
     try:
         if config.kind == KINESIS:
             kinesis = lab.aws.internal("kinesis")
-            found = kinesis.describe_stream(StreamName=config.source_arn.split(":")[5].split("/", 1)[1])
+            found = kinesis.describe_stream(
+                StreamName=config.source_arn.split(":")[5].split("/", 1)[1]
+            )
             description = found["StreamDescription"]
-            return [s["ShardId"] for s in description["Shards"]], description.get("RetentionPeriodHours", 24) * 3600.0
+            return [s["ShardId"] for s in description["Shards"]], description.get(
+                "RetentionPeriodHours", 24
+            ) * 3600.0
         streams = lab.aws.internal("dynamodbstreams")
         description = streams.describe_stream(StreamArn=config.source_arn)["StreamDescription"]
         return [s["ShardId"] for s in description["Shards"]], float(DYNAMODB_RETENTION_S)

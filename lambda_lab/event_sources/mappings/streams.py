@@ -18,14 +18,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import limits
-from lambda_lab.monitoring import metrics
-from lambda_lab.event_sources.mappings.batch_results import BatchRun, read_result, whole_batch_failed
-from lambda_lab.event_sources.shapes.delivery import stream_failure_record
-from lambda_lab.event_sources.mappings.filters import esm_filter_matches
+from lambda_lab.aws.delivery import DeliveryError
+from lambda_lab.event_sources.mappings.batch_results import (
+    BatchRun,
+    read_result,
+    whole_batch_failed,
+)
 from lambda_lab.event_sources.mappings.config import MappingConfig
+from lambda_lab.event_sources.mappings.filters import esm_filter_matches
 from lambda_lab.event_sources.mappings.poller import Poller
 from lambda_lab.event_sources.mappings.stream_readers import ShardReader, StreamRecord, describe
-from lambda_lab.aws.delivery import DeliveryError
+from lambda_lab.event_sources.shapes.delivery import stream_failure_record
+from lambda_lab.monitoring import metrics
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -62,11 +66,15 @@ class StreamPoller(Poller):
         config = self.config
         for reader in self._readers:
             for record in reader.read():
-                if config.filters and not esm_filter_matches(config.kind, record.event, config.filters):
+                if config.filters and not esm_filter_matches(
+                    config.kind, record.event, config.filters
+                ):
                     continue  # AWS moves the iterator past records that match no filter
                 index = record.lane(config.parallelization)
                 key = (reader.shard_id, index)
-                lane = self._lanes.setdefault(key, Lane(reader.shard_id, index, limit=config.batch_size))
+                lane = self._lanes.setdefault(
+                    key, Lane(reader.shard_id, index, limit=config.batch_size)
+                )
                 lane.records.append(record)
         now = self._lab.clock.time()
         for lane in list(self._lanes.values()):
@@ -101,12 +109,16 @@ class StreamPoller(Poller):
         age_ms = (finished - batch[-1].arrival) * 1000  # how far behind the stream this batch was
         self._lab.metrics.put(metrics.ITERATOR_AGE, self._function_name(), age_ms, at=finished)
         request_id = result.record.request_id if result else None
-        verdict = read_result(result.payload, result.function_error, ids, config.report_item_failures) if result else (
-            whole_batch_failed(outcome)
+        verdict = (
+            read_result(result.payload, result.function_error, ids, config.report_item_failures)
+            if result
+            else (whole_batch_failed(outcome))
         )
         if verdict.ok:
             self._settle(lane, len(batch))
-            self.remember(BatchRun(started, len(batch), "success", 0, request_id, lane.name, ids=tuple(ids)))
+            self.remember(
+                BatchRun(started, len(batch), "success", 0, request_id, lane.name, ids=tuple(ids))
+            )
             return True
         if not verdict.everything:  # checkpoint before the first reported record, retry from it
             first = next(i for i, r in enumerate(batch) if r.sequence_number in verdict.failed)
@@ -129,7 +141,8 @@ class StreamPoller(Poller):
             self._give_up(lane, batch, "RetryAttemptsExhausted", request_id)
             return True
         delay = min(
-            limits.STREAM_RETRY_BACKOFF_MIN_S * 2 ** max(0, lane.retries - 1), limits.STREAM_RETRY_BACKOFF_MAX_S
+            limits.STREAM_RETRY_BACKOFF_MIN_S * 2 ** max(0, lane.retries - 1),
+            limits.STREAM_RETRY_BACKOFF_MAX_S,
         )
         lane.ready_at = finished + delay
         self.wake_at(lane.ready_at)
@@ -160,13 +173,18 @@ class StreamPoller(Poller):
         if limit == -1:
             return
         count = 0
-        while count < min(len(lane.records), self.config.batch_size) and now - lane.records[count].arrival > limit:
+        while (
+            count < min(len(lane.records), self.config.batch_size)
+            and now - lane.records[count].arrival > limit
+        ):
             count += 1
         if count:
             # The condition name for age-discarded batches is not in the facts file (UNCONFIRMED).
             self._give_up(lane, [lane.records[i] for i in range(count)], "RecordAgeExceeded", None)
 
-    def _give_up(self, lane: Lane, batch: list[StreamRecord], condition: str, request_id: str | None) -> None:
+    def _give_up(
+        self, lane: Lane, batch: list[StreamRecord], condition: str, request_id: str | None
+    ) -> None:
         now = self._lab.clock.time()
         attempts = lane.attempts
         self._settle(lane, len(batch))
@@ -192,6 +210,11 @@ class StreamPoller(Poller):
     def describe_lanes(self) -> list[dict[str, Any]]:
         """Where each lane stands: waiting records, retries so far, when it tries again."""
         return [
-            {"lane": lane.name, "waiting": len(lane.records), "retries": lane.retries, "ready_at": lane.ready_at}
+            {
+                "lane": lane.name,
+                "waiting": len(lane.records),
+                "retries": lane.retries,
+                "ready_at": lane.ready_at,
+            }
             for lane in self._lanes.values()
         ]

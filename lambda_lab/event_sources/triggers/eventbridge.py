@@ -19,13 +19,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab.event_sources.triggers.schedules import ScheduleRunner
-from lambda_lab.event_sources.matching.patterns import PatternError, compile_pattern
-from lambda_lab.event_sources.matching.schedules import ScheduleError, parse_schedule
-from lambda_lab.event_sources.shapes.events import eventbridge_event, scheduled_event, stable_uuid
 from lambda_lab.aws.aws_request import AwsRequest
 from lambda_lab.aws.delivery import DeliveryError
 from lambda_lab.aws.middleware import Reply, json_error, json_reply
+from lambda_lab.event_sources.matching.patterns import PatternError, compile_pattern
+from lambda_lab.event_sources.matching.schedules import ScheduleError, parse_schedule
+from lambda_lab.event_sources.shapes.events import eventbridge_event, scheduled_event, stable_uuid
+from lambda_lab.event_sources.triggers.schedules import ScheduleRunner
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -59,12 +59,14 @@ class EventBridge:
         expression, pattern = document.get("ScheduleExpression"), document.get("EventPattern")
         if not expression and not pattern:
             return json_error(
-                "ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be specified."
+                "ValidationException",
+                "Parameter(s) EventPattern or ScheduleExpression must be specified.",
             )
         if expression:
             if _bus_name(document.get("EventBusName")) != "default":
                 return json_error(
-                    "ValidationException", "ScheduleExpression is supported only on the default event bus."
+                    "ValidationException",
+                    "ScheduleExpression is supported only on the default event bus.",
                 )
             try:
                 parse_schedule(expression)
@@ -173,7 +175,10 @@ def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         return _select(event, target["InputPath"])
     transformer = target.get("InputTransformer")
     if transformer:
-        values = {name: _select(event, path) for name, path in transformer.get("InputPathsMap", {}).items()}
+        values = {
+            name: _select(event, path)
+            for name, path in transformer.get("InputPathsMap", {}).items()
+        }
 
         def fill(match: re.Match[str]) -> str:
             value = values.get(match.group(1))

@@ -16,9 +16,9 @@ import threading
 import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab.event_sources.shapes.events import records_event, s3_record, s3_sequencer
 from lambda_lab.aws.aws_request import AwsRequest
 from lambda_lab.aws.middleware import Reply
+from lambda_lab.event_sources.shapes.events import records_event, s3_record, s3_sequencer
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -45,11 +45,18 @@ class S3Notifications:
         rules = _lambda_rules(request.body)
         missing = [arn for _, arn, _, _, _ in rules if not self._function_exists(arn)]
         if missing:
-            return s3_error("InvalidArgument", "Unable to validate the following destination configurations: "
-                            + ", ".join(missing))
+            return s3_error(
+                "InvalidArgument",
+                "Unable to validate the following destination configurations: "
+                + ", ".join(missing),
+            )
         for first, second in itertools.combinations(rules, 2):
             shared = set(_expand(first[2])) & set(_expand(second[2]))
-            if shared and _overlap(first[3], second[3]) and _overlap(first[4], second[4], suffix=True):
+            if (
+                shared
+                and _overlap(first[3], second[3])
+                and _overlap(first[4], second[4], suffix=True)
+            ):
                 return s3_error(
                     "InvalidArgument",
                     "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the "
@@ -74,19 +81,31 @@ class S3Notifications:
             return
         if request.operation == "DeleteObject":
             marker = (reply.header("x-amz-delete-marker") or "").lower() == "true"
-            self._fire(bucket, key, "ObjectRemoved:DeleteMarkerCreated" if marker else "ObjectRemoved:Delete",
-                       version_id=reply.header("x-amz-version-id"))
+            self._fire(
+                bucket,
+                key,
+                "ObjectRemoved:DeleteMarkerCreated" if marker else "ObjectRemoved:Delete",
+                version_id=reply.header("x-amz-version-id"),
+            )
             return
         if request.operation == "PostObject":
             key = request.form().get("key", key)
         head = self._lab.aws.internal("s3").head_object(Bucket=bucket, Key=key)
-        self._fire(bucket, key, CREATED[request.operation], size=head.get("ContentLength"), etag=head.get("ETag"),
-                   version_id=head.get("VersionId"))
+        self._fire(
+            bucket,
+            key,
+            CREATED[request.operation],
+            size=head.get("ContentLength"),
+            etag=head.get("ETag"),
+            version_id=head.get("VersionId"),
+        )
 
     def _fire(self, bucket: str, key: str, event_name: str, **facts: Any) -> None:
         if not key:
             return
-        configuration = self._lab.aws.internal("s3").get_bucket_notification_configuration(Bucket=bucket)
+        configuration = self._lab.aws.internal("s3").get_bucket_notification_configuration(
+            Bucket=bucket
+        )
         sequencer = None
         if event_name.endswith((":Put", ":Delete", ":DeleteMarkerCreated")):
             with self._lock:
@@ -99,16 +118,22 @@ class S3Notifications:
                 configuration_id=rule.get("Id", "lambda-lab-notification"), sequencer=sequencer,
                 **{k: v for k, v in facts.items() if v is not None},
             )  # fmt: skip
-            self._lab.event_sources.invoke_async(rule["LambdaFunctionArn"], records_event(record), source="s3")
+            self._lab.event_sources.invoke_async(
+                rule["LambdaFunctionArn"], records_event(record), source="s3"
+            )
 
 
 def _matches(rule: dict[str, Any], event_name: str, key: str) -> bool:
     wanted = [e.removeprefix("s3:") for e in rule.get("Events", [])]
-    if not any(w == event_name or (w.endswith(":*") and event_name.startswith(w[:-1])) for w in wanted):
+    if not any(
+        w == event_name or (w.endswith(":*") and event_name.startswith(w[:-1])) for w in wanted
+    ):
         return False
     for filter_rule in rule.get("Filter", {}).get("Key", {}).get("FilterRules", []):
         name, value = filter_rule["Name"].lower(), filter_rule["Value"]
-        if (name == "prefix" and not key.startswith(value)) or (name == "suffix" and not key.endswith(value)):
+        if (name == "prefix" and not key.startswith(value)) or (
+            name == "suffix" and not key.endswith(value)
+        ):
             return False
     return True
 
@@ -129,7 +154,15 @@ def _lambda_rules(body: bytes) -> list[tuple[str, str, list[str], str, str]]:
         for filter_rule in (n for n in node.iter() if n.tag.removeprefix(_NS) == "FilterRule"):
             parts = {c.tag.removeprefix(_NS): (c.text or "") for c in filter_rule}
             filters[parts.get("Name", "").lower()] = parts.get("Value", "")
-        rules.append((text.get("Id", ""), text.get("CloudFunction", ""), events, filters["prefix"], filters["suffix"]))
+        rules.append(
+            (
+                text.get("Id", ""),
+                text.get("CloudFunction", ""),
+                events,
+                filters["prefix"],
+                filters["suffix"],
+            )
+        )
     return rules
 
 
@@ -140,7 +173,9 @@ def _expand(events: list[str]) -> list[str]:
     expanded = []
     for event in (e.removeprefix("s3:") for e in events):
         family, _, kind = event.partition(":")
-        expanded += [f"{family}:{k}" for k in families.get(family, (kind,))] if kind == "*" else [event]
+        expanded += (
+            [f"{family}:{k}" for k in families.get(family, (kind,))] if kind == "*" else [event]
+        )
     return expanded
 
 
@@ -161,5 +196,11 @@ def _deleted_keys(body: bytes) -> list[tuple[str, bool, str | None]]:
         if node.tag.removeprefix(_NS) == "Deleted":
             text = {child.tag.removeprefix(_NS): (child.text or "") for child in node}
             marker = text.get("DeleteMarker", "").lower() == "true"
-            found.append((text.get("Key", ""), marker, text.get("DeleteMarkerVersionId") or text.get("VersionId")))
+            found.append(
+                (
+                    text.get("Key", ""),
+                    marker,
+                    text.get("DeleteMarkerVersionId") or text.get("VersionId"),
+                )
+            )
     return found

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from lambda_lab.clock import Timer
 from lambda_lab.event_sources.matching.schedules import RateSchedule, parse_schedule

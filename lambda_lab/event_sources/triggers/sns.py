@@ -12,10 +12,10 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab.event_sources.matching.patterns import compile_pattern
-from lambda_lab.event_sources.shapes.events import records_event, sns_record
 from lambda_lab.aws.aws_request import AwsRequest
 from lambda_lab.aws.middleware import Reply
+from lambda_lab.event_sources.matching.patterns import compile_pattern
+from lambda_lab.event_sources.shapes.events import records_event, sns_record
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -40,7 +40,9 @@ class SnsSubscriptions:
             found = _MESSAGE_ID.search(reply.body)
             message_id = found.group(1).decode() if found else ""
             attributes = _attributes(fields, "MessageAttributes")
-            messages.append((fields.get("Message", ""), fields.get("Subject"), attributes, message_id))
+            messages.append(
+                (fields.get("Message", ""), fields.get("Subject"), attributes, message_id)
+            )
         else:
             ids = _batch_message_ids(reply.body)
             index = 1
@@ -62,7 +64,9 @@ class SnsSubscriptions:
                     message, topic_arn=topic_arn, at=self._lab.clock.time(), message_id=message_id or None,
                     subject=subject, message_attributes=attributes, subscription_id=subscription_arn.rsplit(":", 1)[-1],
                 )  # fmt: skip
-                self._lab.event_sources.invoke_async(function_arn, records_event(record), source="sns")
+                self._lab.event_sources.invoke_async(
+                    function_arn, records_event(record), source="sns"
+                )
 
     def _lambda_subscriptions(self, topic_arn: str) -> list[tuple[str, str, Any]]:
         sns = self._lab.aws.internal("sns")
@@ -73,9 +77,13 @@ class SnsSubscriptions:
                 if subscription.get("Protocol") != "lambda":
                     continue
                 arn = subscription["SubscriptionArn"]
-                attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
+                attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get(
+                    "Attributes", {}
+                )
                 policy = attributes.get("FilterPolicy")
-                found.append((arn, subscription["Endpoint"], json.loads(policy) if policy else None))
+                found.append(
+                    (arn, subscription["Endpoint"], json.loads(policy) if policy else None)
+                )
         return found
 
 
@@ -98,7 +106,9 @@ def _attributes(fields: dict[str, str], prefix: str) -> dict[str, Any]:
 def _batch_message_ids(body: bytes) -> dict[str, str]:
     ids = {}
     for match in _ENTRY_ID.finditer(body):
-        entry, message = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        entry, message = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        )
         ids[entry.decode()] = message.decode()
     return ids
 

@@ -113,7 +113,10 @@ class EventInvokeConfigs:
     def list(self, params: dict[str, Any]) -> dict[str, Any]:
         config = self._lab.functions.get(params["FunctionName"])
         with self._lock:
-            found = sorted((c for (n, _), c in self._configs.items() if n == config.name), key=lambda c: c.qualifier)
+            found = sorted(
+                (c for (n, _), c in self._configs.items() if n == config.name),
+                key=lambda c: c.qualifier,
+            )
         start = int(params["Marker"]) if str(params.get("Marker", "")).isdigit() else 0
         size = int(params.get("MaxItems") or 50)
         if not 1 <= size <= 50:
@@ -129,14 +132,20 @@ class EventInvokeConfigs:
         name = params.get("FunctionName")
         config = self._lab.functions.get(name)
         qualifier = self._lab.versions.qualifier(name, params.get("Qualifier"))
-        self._lab.versions.resolve(config, name, qualifier, route=False)  # an unknown version or alias: 404
+        self._lab.versions.resolve(
+            config, name, qualifier, route=False
+        )  # an unknown version or alias: 404
         return config.name, qualifier, config.arn
 
     @staticmethod
     def _missing(arn: str, qualifier: str) -> errors.LambdaError:
-        return errors.ResourceNotFoundException(f"The function {arn}:{qualifier} doesn't have an EventInvokeConfig")
+        return errors.ResourceNotFoundException(
+            f"The function {arn}:{qualifier} doesn't have an EventInvokeConfig"
+        )
 
-    def _apply(self, config: EventInvokeConfig, params: dict[str, Any], keep_missing: bool = False) -> None:
+    def _apply(
+        self, config: EventInvokeConfig, params: dict[str, Any], keep_missing: bool = False
+    ) -> None:
         unknown = sorted(set(params) - {"FunctionName", "Qualifier", *_FIELDS})
         if unknown:
             raise errors.InvalidParameterValueException(
@@ -189,7 +198,9 @@ def _destination(condition: str, arn: str | None) -> str | None:
     try:
         kind = target_kind(arn)
     except ValueError as exc:
-        raise errors.InvalidParameterValueException(f"The destination ARN {arn} is invalid: {exc}") from None
+        raise errors.InvalidParameterValueException(
+            f"The destination ARN {arn} is invalid: {exc}"
+        ) from None
     if kind == "s3" and condition == "OnSuccess":
         raise errors.InvalidParameterValueException(
             f"The destination ARN {arn} is invalid: an S3 bucket can only be an OnFailure destination"

@@ -58,7 +58,9 @@ class AsyncEvent:
     condition: str | None = None  # Success | RetriesExhausted | EventAgeExceeded once it ended
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, at: float, kind: str, detail: str = "", record: InvocationRecord | None = None) -> None:
+    def add(
+        self, at: float, kind: str, detail: str = "", record: InvocationRecord | None = None
+    ) -> None:
         with self._lock:
             self.steps.append(Step(at, kind, detail, record))
 
@@ -95,4 +97,8 @@ def _clock_text(seconds: float) -> str:
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}.{int((seconds - whole) * 10)}"
+    return (
+        f"{hours}:{minutes:02d}:{secs:02d}"
+        if hours
+        else f"{minutes}:{secs:02d}.{int((seconds - whole) * 10)}"
+    )

@@ -24,13 +24,17 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
-from lambda_lab.monitoring import metrics
+from lambda_lab.aws.delivery import DeliveryError
+from lambda_lab.event_sources.shapes.delivery import (
+    destination_event,
+    destination_record,
+    dlq_message_attributes,
+)
 from lambda_lab.invocation.asynchronous import journey as steps
 from lambda_lab.invocation.asynchronous.configs import EventInvokeConfig, EventInvokeConfigs
 from lambda_lab.invocation.asynchronous.journey import AsyncEvent
-from lambda_lab.event_sources.shapes.delivery import destination_event, destination_record, dlq_message_attributes
 from lambda_lab.invocation.sync import check_payload, invoke_sync, new_request_id
-from lambda_lab.aws.delivery import DeliveryError
+from lambda_lab.monitoring import metrics
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -48,13 +52,20 @@ class AsyncQueue:
 
     # -- what callers see ---------------------------------------------------------------------
     def invoke(
-        self, function_name: str, payload: bytes, *, qualifier: str | None = None, source: str = "invoke"
+        self,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        source: str = "invoke",
     ) -> AsyncEvent:
         """Queue an event (InvocationType=Event); the first attempt runs as soon as the clock allows."""
         lab = self._lab
         config = lab.functions.get(function_name)
         qualifier = lab.versions.qualifier(function_name, qualifier)
-        lab.versions.resolve(config, function_name, qualifier, route=False)  # an unknown version or alias: 404
+        lab.versions.resolve(
+            config, function_name, qualifier, route=False
+        )  # an unknown version or alias: 404
         check_payload(payload, limits.ASYNC_PAYLOAD_MAX_BYTES, invocation_type="Event")
         now = lab.clock.time()
         event = AsyncEvent(new_request_id(), config.name, qualifier, payload, now, source)
@@ -62,7 +73,9 @@ class AsyncQueue:
         lab.metrics.put(metrics.ASYNC_EVENTS_RECEIVED, config.name, at=now)
         with self._lock:
             self._events[event.request_id] = event
-            if len(self._events) > JOURNAL_MAX + JOURNAL_MAX // 10:  # prune now and then, not per event
+            if (
+                len(self._events) > JOURNAL_MAX + JOURNAL_MAX // 10
+            ):  # prune now and then, not per event
                 self._forget_oldest_finished()
         lab.dispatcher.later(0, self._attempt, event)
         return event
@@ -74,7 +87,11 @@ class AsyncQueue:
 
     def events(self, function_name: str | None = None) -> list[AsyncEvent]:
         with self._lock:
-            return [e for e in self._events.values() if function_name is None or e.function_name == function_name]
+            return [
+                e
+                for e in self._events.values()
+                if function_name is None or e.function_name == function_name
+            ]
 
     def journey(self, request_id: str) -> AsyncEvent:
         with self._lock:
@@ -122,7 +139,9 @@ class AsyncQueue:
         event.attempts += 1
         event.last_response = result.payload
         event.executed_version = result.executed_version
-        event.add(now, steps.ATTEMPT, f"attempt {event.attempts}: {result.record.outcome}", result.record)
+        event.add(
+            now, steps.ATTEMPT, f"attempt {event.attempts}: {result.record.outcome}", result.record
+        )
         if result.function_error is None:
             self._succeeded(event, settings)
             return
@@ -130,12 +149,18 @@ class AsyncQueue:
         event.last_error_type = result.record.error_type
         event.last_error_message = result.record.error_message or ""
         if event.attempts > settings.retries:
-            self._failed(event, settings, "RetriesExhausted", f"all {event.attempts} attempt(s) failed")
+            self._failed(
+                event, settings, "RetriesExhausted", f"all {event.attempts} attempt(s) failed"
+            )
             return
-        delay = limits.ASYNC_RETRY_DELAYS_S[min(event.attempts - 1, len(limits.ASYNC_RETRY_DELAYS_S) - 1)]
+        delay = limits.ASYNC_RETRY_DELAYS_S[
+            min(event.attempts - 1, len(limits.ASYNC_RETRY_DELAYS_S) - 1)
+        ]
         self._retry_later(event, settings, delay, f"attempt {event.attempts + 1} in {delay} s")
 
-    def _back_on_queue(self, event: AsyncEvent, settings: EventInvokeConfig, exc: errors.LambdaError) -> None:
+    def _back_on_queue(
+        self, event: AsyncEvent, settings: EventInvokeConfig, exc: errors.LambdaError
+    ) -> None:
         """A throttle (429) or a Lambda-side error (5xx): not the function's fault, so the event
         waits and tries again, for as long as it is young enough."""
         event.throttles += 1
@@ -143,19 +168,28 @@ class AsyncQueue:
         event.last_status = exc.status
         event.last_error_message = THROTTLE_MESSAGE if throttled else exc.message
         delay = min(
-            limits.ASYNC_THROTTLE_BACKOFF_MIN_S * 2 ** (event.throttles - 1), limits.ASYNC_THROTTLE_BACKOFF_MAX_S
+            limits.ASYNC_THROTTLE_BACKOFF_MIN_S * 2 ** (event.throttles - 1),
+            limits.ASYNC_THROTTLE_BACKOFF_MAX_S,
         )
-        kind, reason = (steps.THROTTLED, exc.members.get("Reason", "throttled")) if throttled else (
-            steps.SERVICE_ERROR, f"{exc.code}: {exc.message}"
+        kind, reason = (
+            (steps.THROTTLED, exc.members.get("Reason", "throttled"))
+            if throttled
+            else (steps.SERVICE_ERROR, f"{exc.code}: {exc.message}")
         )
         event.add(self._lab.clock.time(), kind, f"{reason}; back on the queue")
         self._retry_later(event, settings, delay, f"try again in {delay} s")
 
-    def _retry_later(self, event: AsyncEvent, settings: EventInvokeConfig, delay: float, detail: str) -> None:
+    def _retry_later(
+        self, event: AsyncEvent, settings: EventInvokeConfig, delay: float, detail: str
+    ) -> None:
         now = self._lab.clock.time()
         expires = event.received_at + settings.max_age_s
         when = min(now + delay, expires)  # an event never waits past its maximum age
-        event.add(now, steps.RETRY_SCHEDULED, detail if when < expires else "the event will be too old by then")
+        event.add(
+            now,
+            steps.RETRY_SCHEDULED,
+            detail if when < expires else "the event will be too old by then",
+        )
         self._lab.dispatcher.at(when, self._attempt, event)
 
     # -- endings --------------------------------------------------------------------------------
@@ -166,7 +200,9 @@ class AsyncQueue:
         if settings.on_success:
             self._to_destination(event, settings.on_success, "Success")
 
-    def _failed(self, event: AsyncEvent, settings: EventInvokeConfig, condition: str, why: str) -> None:
+    def _failed(
+        self, event: AsyncEvent, settings: EventInvokeConfig, condition: str, why: str
+    ) -> None:
         lab = self._lab
         now = lab.clock.time()
         event.condition = condition
@@ -186,8 +222,12 @@ class AsyncQueue:
         if event.function_name not in lab.functions:
             return None
         try:
-            _, config = lab.versions.resolve(lab.functions.get(event.function_name), event.function_name,
-                                             event.qualifier, route=False)
+            _, config = lab.versions.resolve(
+                lab.functions.get(event.function_name),
+                event.function_name,
+                event.qualifier,
+                route=False,
+            )
         except errors.LambdaError:
             return None
         return config.dead_letter_arn
@@ -195,7 +235,9 @@ class AsyncQueue:
     def _to_dead_letter_queue(self, event: AsyncEvent, arn: str) -> None:
         lab = self._lab
         attributes = dlq_message_attributes(
-            request_id=event.request_id, error_code=event.last_status, error_message=event.last_error_message or ""
+            request_id=event.request_id,
+            error_code=event.last_status,
+            error_message=event.last_error_message or "",
         )
         try:
             lab.deliverer.send(arn, event.payload.decode("utf-8", "replace"), attributes=attributes)
@@ -218,10 +260,17 @@ class AsyncQueue:
         )  # fmt: skip
         fields: dict[str, Any] = {"s3_key": _s3_record_key(event.function_name, now)}
         if arn.split(":")[2] == "events":
-            envelope = destination_event(record, function_arn=function_arn, destination_arn=arn, at=now)
+            envelope = destination_event(
+                record, function_arn=function_arn, destination_arn=arn, at=now
+            )
             fields.update({k: envelope[k] for k in ("source", "detail-type", "resources")})
-        if arn.split(":")[2] == "sns" and len(json.dumps(record).encode()) > limits.SNS_MESSAGE_MAX_BYTES:
-            record.pop("requestPayload", None)  # AWS drops the payloads from an oversized SNS record
+        if (
+            arn.split(":")[2] == "sns"
+            and len(json.dumps(record).encode()) > limits.SNS_MESSAGE_MAX_BYTES
+        ):
+            record.pop(
+                "requestPayload", None
+            )  # AWS drops the payloads from an oversized SNS record
             record.pop("responsePayload", None)
         try:
             lab.deliverer.send(arn, record, event_fields=fields)
