@@ -28,6 +28,7 @@ from lambda_lab.clock import Clock, RealClock, VirtualClock
 from lambda_lab.concurrency.controller import Concurrency
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.control import packaging
+from lambda_lab.control.deployments import Deployments
 from lambda_lab.control.functions import Registry, check_settings
 from lambda_lab.control.permissions import Policies
 from lambda_lab.control.service import LambdaService
@@ -38,9 +39,12 @@ from lambda_lab.event_sources.hub import EventSources
 from lambda_lab.invocation.asynchronous import AsyncQueue
 from lambda_lab.invocation.dispatch import Dispatcher
 from lambda_lab.invocation.sync import InvokeResult, invoke_sync
+from lambda_lab.monitoring.alarms import Alarms
+from lambda_lab.monitoring.emf import EmfMetrics
 from lambda_lab.monitoring.logs import LogStore
 from lambda_lab.monitoring.metrics import Metrics
 from lambda_lab.monitoring.records import RecordStore
+from lambda_lab.orchestration import step_functions
 
 
 def run_base_dir() -> str:
@@ -187,6 +191,16 @@ class Lab:
         self.deliverer = Deliverer(me)
         self.async_queue = AsyncQueue(me)
         self.event_sources = EventSources(me)
+        # Deploying and watching: EMF metrics, alarms on them, CodeDeploy traffic shifting,
+        # Step Functions (moto executes; its Lambda tasks come here), SAM stacks.
+        self.emf = EmfMetrics(self.clock.time)
+        self.alarms = Alarms(self.clock.time, self.records.for_function, self.emf, region)
+        self.deployments = Deployments(
+            self.clock, _weak_call(self, "client"), lambda name, event: me.invoke(name, event),
+            self.alarms,
+        )  # fmt: skip
+        step_functions.register(self.aws)
+        self._stacks: Any = None
         self._rest_api: Any = None
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
@@ -356,6 +370,29 @@ class Lab:
     def rest_api_gateway(self, name: str, routes: Any, **options: Any) -> Any:
         """An API Gateway REST API (payload 1.0); not :meth:`rest_api`, Lambda's own API."""
         return self.front_doors().rest_api_gateway(name, routes, **options)
+
+    def deploy_template(
+        self,
+        template: str | os.PathLike[str] | dict[str, Any],
+        stack_name: str | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> Any:
+        """Deploy a SAM template (a path, YAML/JSON text or a dict): functions, aliases, APIs,
+        queues, buckets, schedules, state machines... Returns a ``Stack``; ``print(stack)``
+        shows endpoints, outputs and one line per part the Lab left out. See ``lambda-lab deploy``.
+        """
+        if self._stacks is None:
+            from lambda_lab.control.sam import SamServices, Stacks
+
+            me = weakref.proxy(self)
+            self._stacks = Stacks(
+                SamServices(
+                    lambda_client=self.client("lambda"), client=me.service_client,
+                    rest_api=me.rest_api_gateway, http_api=me.http_api, region=self.region,
+                    account_id=self.account_id, deployments=self.deployments, alarms=self.alarms,
+                )  # fmt: skip
+            )
+        return self._stacks.deploy(template, stack_name=stack_name, parameters=parameters)
 
     def environments(self, name: str | None = None) -> list[Any]:
         """The execution environments alive now (warm or busy), for a function or all."""

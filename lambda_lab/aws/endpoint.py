@@ -35,6 +35,8 @@ SERVICES = (
     "events",
     "logs",
     "lambda",
+    "stepfunctions",
+    "codedeploy",
 )
 
 

@@ -115,6 +115,12 @@ class Middleware:
             answered = logs_api.answer(lab, environ)
             if answered is not None:
                 return Reply(answered[0], list(answered[1].items()), answered[2])
+        if request.service == "codedeploy":  # deployment hooks report to the Lab's CodeDeploy
+            from lambda_lab.control import codedeploy_api
+
+            answered = codedeploy_api.answer_request(lab.deployments, request)
+            if answered is not None:
+                return Reply(answered[0], list(answered[1].items()), answered[2])
         hooks = self._hooks()
         reply = hooks.before(request) if hooks is not None else None
         if reply is not None:

@@ -53,6 +53,9 @@ def wsgi_app() -> Any:
             from moto.server import DomainDispatcherApplication, create_backend_app
 
             moto.awslambda.utils.get_backend = _lab_lambda_backend  # type: ignore[assignment]
+            from lambda_lab.orchestration import step_functions
+
+            step_functions.prepare_moto()  # state machines run, their Lambda tasks in the Lab
             _app = DomainDispatcherApplication(create_backend_app)
             load_seconds = time.perf_counter() - started
         return _app

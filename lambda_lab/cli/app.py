@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
     "price": ("lambda_lab.cli.price", "estimate a monthly Lambda bill"),
+    "deploy": (
+        "lambda_lab.cli.deploy",
+        "deploy a SAM template into a Lab on this machine (no Docker) and serve it",
+    ),
     "serve": (
         "lambda_lab.serve.command",
         "serve the Lab as an AWS endpoint on 127.0.0.1 for boto3 and the AWS CLI",

@@ -246,6 +246,8 @@ def _run(
         return lines
 
     lab.logs.put(config.log_group, env.log_stream, start, render)
+    if '"_aws"' in invoke_output:  # Embedded Metric Format lines become custom metrics
+        lab.emf.ingest(config.name, invoke_output, start)
     lab.records.add(record)
     return InvokeResult(
         status_code=200,
