@@ -17,7 +17,10 @@ Lambda tasks go to the Lab that registered last and is still open.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import json
+import logging
 import sys
 import threading
 import time
@@ -56,7 +59,12 @@ def current_endpoint_url() -> str | None:
 
 
 def prepare_moto() -> None:
-    """Turn on moto's ASL interpreter and route its AWS calls to the Lab (idempotent)."""
+    """Turn on moto's ASL interpreter and route its AWS calls to the Lab (idempotent).
+
+    Importing the interpreter costs a second or two, so nothing of it is imported here: the
+    patches are applied by an import hook when moto first loads it, for a Step Functions
+    request. A Lab that never uses Step Functions pays nothing.
+    """
     global _prepared
     with _lock:
         if _prepared:
@@ -65,9 +73,20 @@ def prepare_moto() -> None:
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    import moto.stepfunctions.parser.asl.utils.boto_client as boto_client_module
+    # A failed execution is in its history (ExecutionFailed with error and cause), as on AWS;
+    # moto's interpreter would also print each one on stderr, in the middle of a notebook.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    _after_import(_BOTO_CLIENT, _route_clients_to_the_lab)
+    _after_import(_PARSER_MODELS, _default_execution_names)
 
-    original = boto_client_module.boto_client_for
+
+_BOTO_CLIENT = "moto.stepfunctions.parser.asl.utils.boto_client"
+_PARSER_MODELS = "moto.stepfunctions.parser.models"
+
+
+def _route_clients_to_the_lab(module: Any) -> None:
+    """moto's interpreter makes its clients with ``boto_client_for``: give it the Lab's."""
+    original = module.boto_client_for
 
     def lab_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         url = current_endpoint_url()
@@ -88,20 +107,55 @@ def prepare_moto() -> None:
             ),
         )
 
-    boto_client_module.boto_client_for = lab_client_for
-    _patch_importers(original, lab_client_for)
+    # Patched as the module finishes loading, before any other module imports the name.
+    module.boto_client_for = lab_client_for
 
 
-def _patch_importers(original: Callable[..., Any], replacement: Callable[..., Any]) -> None:
-    """Modules that did ``from ... import boto_client_for`` hold their own reference: replace
-    it in those already imported (later imports read the patched module)."""
-    import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils  # noqa: F401
-    import moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk  # noqa: F401
+def _default_execution_names(module: Any) -> None:
+    """StartExecution without a name gets a UUID on AWS; moto's interpreter would name every
+    such execution ``None``, and the second one would clash with the first."""
+    import uuid
 
-    for name, module in list(sys.modules.items()):
-        if name.startswith("moto.stepfunctions.parser") and module is not None:
-            if getattr(module, "boto_client_for", None) is original:
-                setattr(module, "boto_client_for", replacement)  # noqa: B010 - a module
+    backend = module.StepFunctionsParserBackend
+    start = backend.start_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: Any = None, *args: Any,
+                        **kwargs: Any) -> Any:  # fmt: skip
+        return start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    backend.start_execution = start_execution
+
+
+def _after_import(name: str, patch: Callable[[Any], None]) -> None:
+    """Run ``patch(module)`` right after module ``name`` is first executed (or now, if it was)."""
+    if name in sys.modules:
+        patch(sys.modules[name])
+        return
+    sys.meta_path.insert(0, _PatchingFinder(name, patch))
+
+
+class _PatchingFinder(importlib.abc.MetaPathFinder):
+    """Finds one module through the other finders and patches it once it has loaded."""
+
+    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
+        self._name, self._patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self._name:
+            return None
+        sys.meta_path.remove(self)  # once is enough; also keeps the search below from looping
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, self._patch
+        execute = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            execute(module)
+            patch(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 # -- helpers for lessons and tests ----------------------------------------------------------------

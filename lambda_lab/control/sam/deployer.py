@@ -144,9 +144,13 @@ def deploy_document(
             ctx.made[resource.logical_id] = physical
         else:
             ctx.skipped.add(resource.logical_id)
-    for step in ctx.after:
-        step()
-    apis.open_apis(ctx)
+    try:
+        for step in ctx.after:
+            step()
+        apis.open_apis(ctx)
+    except ClientError as exc:
+        error = exc.response["Error"]
+        raise TemplateError(f"{error.get('Code')}: {error.get('Message')}") from None
     outputs = {}
     for key, spec in template.outputs.items():
         if isinstance(spec, dict) and "Value" in spec:

@@ -137,7 +137,7 @@ def _s3(ctx: DeployContext, target: FunctionTarget, props: dict[str, Any], where
     rules = ((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")
     if rules:
         configuration["Filter"] = {"Key": {"FilterRules": [
-            {"Name": str(r["Name"]).capitalize(), "Value": r["Value"]} for r in rules]}}  # fmt: skip
+            {"Name": str(r["Name"]).lower(), "Value": r["Value"]} for r in rules]}}  # fmt: skip
     per_bucket: dict[str, list[dict[str, Any]]] = ctx.extras.setdefault("s3", {})
     if bucket not in per_bucket:
         per_bucket[bucket] = []

@@ -164,12 +164,15 @@ def _publish(
     physical.details.update(alias=alias, version=version)
     try:
         current = client.get_alias(FunctionName=name, Name=alias)
+        physical.details["alias_version"] = current["FunctionVersion"]
     except client.exceptions.ResourceNotFoundException:
+        physical.details["alias_version"] = version
         client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
         return
     if current["FunctionVersion"] == version:
         return  # nothing changed: PublishVersion gave back the version the alias has
     if "DeploymentPreference" not in resource.properties:
+        physical.details["alias_version"] = version
         client.update_alias(FunctionName=name, Name=alias, FunctionVersion=version,
                             RoutingConfig={"AdditionalVersionWeights": {}})  # fmt: skip
         return
@@ -183,11 +186,8 @@ def _shift_traffic(ctx: DeployContext, resource: Resource, name: str, alias: str
     preference = ctx.resolve(
         resource.properties["DeploymentPreference"], f"{where}.DeploymentPreference"
     )
-    if not isinstance(preference, dict) or preference.get("Enabled", True) in (
-        False,
-        "false",
-        "False",
-    ):
+    if not isinstance(preference, dict) or str(preference.get("Enabled", True)).lower() == "false":
+        ctx.made[resource.logical_id].details["alias_version"] = version
         client.update_alias(FunctionName=name, Name=alias, FunctionVersion=version,
                             RoutingConfig={"AdditionalVersionWeights": {}})  # fmt: skip
         return
@@ -213,6 +213,7 @@ def _shift_traffic(ctx: DeployContext, resource: Resource, name: str, alias: str
     except (KeyError, ValueError) as exc:
         raise TemplateError(f"{where}.DeploymentPreference: {exc}") from None
     ctx.deployments.append(deployment)
+    ctx.made[resource.logical_id].details["deployment"] = deployment
 
 
 def _concurrency_and_configs(

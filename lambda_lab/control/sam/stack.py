@@ -49,8 +49,12 @@ class Stack:
         width = max((len(k) for k in self.resources), default=0)
         for logical_id, physical in self.resources.items():
             shown = physical.ref
-            if physical.details.get("alias"):
-                shown = f"{shown} (alias {physical.details['alias']} -> version {physical.details['version']})"
+            details = physical.details
+            if details.get("alias"):
+                shown = f"{shown} (alias {details['alias']} -> version {details['alias_version']}"
+                if details.get("deployment") is not None:
+                    shown += f", shifting to {details['version']} by CodeDeploy"
+                shown += ")"
             lines.append(f"  {logical_id:<{width}}  {physical.type:<32} {shown}")
         if self.endpoints:
             lines.append("Endpoints:")

@@ -1,0 +1,3 @@
+"""Shared by the functions through the layer (/opt/python on AWS)."""
+
+MAX_ITEMS = 20
