@@ -133,7 +133,7 @@ class Alarms:
             threshold=float(spec["Threshold"]), comparison=comparison, treat_missing=treat,
             description=str(spec.get("AlarmDescription", "")), region=self._region,
         )  # fmt: skip
-        if alarm.period_s < 10 or (alarm.period_s >= 60 and alarm.period_s % 60):
+        if alarm.period_s not in (10, 30) and (alarm.period_s < 60 or alarm.period_s % 60):
             raise AlarmError(f"{where}.Period: 10, 30 or a multiple of 60 (got {alarm.period_s})")
         if not 1 <= alarm.datapoints_to_alarm <= periods:
             raise AlarmError(f"{where}.DatapointsToAlarm: 1 to EvaluationPeriods ({periods})")

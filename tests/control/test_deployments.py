@@ -66,7 +66,10 @@ def test_a_canary_without_errors_completes(virtual_lab, release) -> None:
     deployment = lab.deployments.start(
         "checkout", "live", new, "Canary10Percent5Minutes", alarms=["checkout-errors"]
     )
-    assert (deployment.status, _alias(lab)) == ("InProgress", {"version": "1", "weights": {"2": 0.1}})
+    assert (deployment.status, _alias(lab)) == (
+        "InProgress",
+        {"version": "1", "weights": {"2": 0.1}},
+    )
     random.seed(20)
     ran = _traffic(lab)
     assert 0 < ran.count("2") < 30 and ran.count("1") > 70  # about one call in ten
@@ -171,14 +174,18 @@ def test_the_codedeploy_api_answers_in_aws_shapes(virtual_lab, release) -> None:
         codedeploy.put_lifecycle_event_hook_execution_status(
             deploymentId=deployment.deployment_id, lifecycleEventHookExecutionId="nope",
             status="Succeeded")  # fmt: skip
-    assert invalid.value.response["Error"]["Code"] == "InvalidLifecycleEventHookExecutionIdException"
+    assert (
+        invalid.value.response["Error"]["Code"] == "InvalidLifecycleEventHookExecutionIdException"
+    )
     stopped = codedeploy.stop_deployment(deploymentId=deployment.deployment_id)
     assert stopped["status"] == "Succeeded"
     assert deployment.status == "Stopped" and _alias(lab) == {"version": "1", "weights": {}}
 
 
 def test_configuration_names_follow_sam_and_codedeploy() -> None:
-    assert config_name("Canary10Percent5Minutes") == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert (
+        config_name("Canary10Percent5Minutes") == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    )
     assert config_name("CodeDeployDefault.LambdaAllAtOnce") in CONFIGS
     with pytest.raises(ValueError, match="Canary10Percent5Minutes"):
         config_name("Canary50Percent1Minute")
@@ -205,18 +212,28 @@ def test_a_sam_redeploy_runs_the_canary_with_its_hook_and_alarm(tmp_path) -> Non
         lab.clock.advance(seconds=0)
         assert deployment.lifecycle["BeforeAllowTraffic"] == "Succeeded"  # the hook said yes
         random.seed(3)
-        statuses = [door.request("POST", "/orders", json={"id": i}).response.status for i in range(100)]
+        statuses = [
+            door.request("POST", "/orders", json={"id": i}).response.status for i in range(100)
+        ]
         assert 502 in statuses and 201 in statuses
         lab.clock.advance(minutes=1)
         assert deployment.status == "Stopped" and deployment.error["code"] == "ALARM_ACTIVE"
-        assert lab.client("lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
+        assert (
+            lab.client("lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
+        )
         # Release 3 is fixed: the canary completes after five minutes.
-        app.write_text(original.replace("take_order(event, context):", "take_order(event, context):  # v3"))
+        app.write_text(
+            original.replace("take_order(event, context):", "take_order(event, context):  # v3")
+        )
         fixed = lab.deploy_template(str(project / "template.yaml"))
         (deployment,) = fixed.deployments
         lab.clock.advance(seconds=0)
-        statuses = [door.request("POST", "/orders", json={"id": i}).response.status for i in range(30)]
+        statuses = [
+            door.request("POST", "/orders", json={"id": i}).response.status for i in range(30)
+        ]
         assert set(statuses) == {201}
         lab.clock.advance(minutes=5)
         assert deployment.status == "Succeeded"
-        assert lab.client("lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "3"
+        assert (
+            lab.client("lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "3"
+        )

@@ -95,7 +95,9 @@ def test_the_api_takes_an_order_and_the_queue_feeds_the_worker(deployed) -> None
     assert exchange.response.status == 201
     assert json.loads(exchange.response.body) == {"queued": "o-1", "version": "1"}
     worker = stack.function_name("OrderWorker")
-    _wait_for(lambda: any('"o-1"' in line for line in _lines(lab, worker, "WORKED")), "the batch", lab)
+    _wait_for(
+        lambda: any('"o-1"' in line for line in _lines(lab, worker, "WORKED")), "the batch", lab
+    )
     assert lab.records.last(worker).invocation_type == "poll"
     health = stack.served("ServerlessHttpApi").request("GET", "/health")
     assert json.loads(health.response.body) == {"ok": True, "stage": "dev"}

@@ -47,7 +47,9 @@ def arn(lab, name: str) -> str:
 
 def run(sfn, definition: dict, data: object, name: str = "orders") -> tuple[dict, list[dict]]:
     machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)
-    started = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(data))
+    started = sfn.start_execution(
+        stateMachineArn=machine["stateMachineArn"], input=json.dumps(data)
+    )
     described = wait_for(sfn, started["executionArn"])
     return described, history(sfn, started["executionArn"])
 
@@ -144,7 +146,9 @@ def test_a_callback_waits_for_its_task_token(lab, sfn) -> None:
         "Parameters": {"FunctionName": "ask-approval",
                        "Payload": {"token.$": "$$.Task.Token", "order.$": "$.order"}},
         "ResultPath": "$.approval", "End": True}}}  # fmt: skip
-    machine = sfn.create_state_machine(name="approval", definition=json.dumps(definition), roleArn=ROLE)
+    machine = sfn.create_state_machine(
+        name="approval", definition=json.dumps(definition), roleArn=ROLE
+    )
     for answer in ("success", "failure"):
         started = sfn.start_execution(stateMachineArn=machine["stateMachineArn"],
                                       input=json.dumps({"order": answer}))  # fmt: skip
@@ -176,7 +180,9 @@ def test_parallel_and_map_run_branches_and_items(lab, sfn) -> None:
     described, events = run(sfn, definition, {"n": 5, "items": [1, 2, 3]})
     assert json.loads(described["output"]) == [10, [2, 4, 6]]
     assert types(events).count("MapIterationSucceeded") == 3
-    assert {"ParallelStateStarted", "ParallelStateSucceeded", "MapStateStarted"} <= set(types(events))
+    assert {"ParallelStateStarted", "ParallelStateSucceeded", "MapStateStarted"} <= set(
+        types(events)
+    )
     assert len(lab.records.for_function("double")) == 4
 
 
