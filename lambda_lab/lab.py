@@ -44,6 +44,7 @@ from lambda_lab.monitoring.emf import EmfMetrics
 from lambda_lab.monitoring.logs import LogStore
 from lambda_lab.monitoring.metrics import Metrics
 from lambda_lab.monitoring.records import RecordStore
+from lambda_lab.monitoring.xray_daemon import XRayDaemon
 from lambda_lab.orchestration import step_functions
 
 
@@ -194,6 +195,7 @@ class Lab:
         # Deploying and watching: EMF metrics, alarms on them, CodeDeploy traffic shifting,
         # Step Functions (moto executes; its Lambda tasks come here), SAM stacks.
         self.emf = EmfMetrics(self.clock.time)
+        self.xray = XRayDaemon()  # segments handlers send (annotations, subsegments)
         self.alarms = Alarms(self.clock.time, self.records.for_function, self.emf, region)
         self.deployments = Deployments(
             self.clock, _weak_call(self, "client"), lambda name, event: me.invoke(name, event),
@@ -211,7 +213,7 @@ class Lab:
             self.pool,
             self.clock,
             self.root_dir,
-            (self.dispatcher.close, self.aws.close, self.concurrency.close),
+            (self.dispatcher.close, self.aws.close, self.concurrency.close, self.xray.close),
         )
         _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
 
@@ -415,4 +417,4 @@ class Lab:
     def _worker_environ(self) -> dict[str, str]:
         """Variables every new environment gets from the Lab's services (e.g. the loopback endpoint)."""
         # Always the loopback endpoint, so that a handler's boto3 never reaches real AWS.
-        return self.aws.worker_environ()
+        return {**self.aws.worker_environ(), **self.xray.worker_environ()}

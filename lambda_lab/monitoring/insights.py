@@ -1,0 +1,447 @@
+"""A CloudWatch Logs Insights subset over the Lab's logs.
+
+    rows = query(lab.logs.events("orders"), '''
+        filter @type = "REPORT"
+        | stats count(*) as calls, avg(@duration) as avg_ms, max(@maxMemoryUsed) by bin(5m)
+        | sort avg_ms desc
+        | limit 5''')
+
+Commands, joined with ``|`` (``#`` starts a comment):
+
+* ``fields a, b as c`` - keep these fields (and name them);
+* ``filter <condition>`` - comparisons ``= != < <= > >=``, ``like "text"``, ``like /regex/``,
+  ``not like``, ``=~ /regex/``, ``in [..]``, ``ispresent(f)``, with ``and``, ``or``, ``not``
+  and parentheses;
+* ``parse @message "order * for *" as id, total`` (a glob) or ``parse @message /(?<id>\\w+)/``;
+* ``stats count(*), count(f), count_distinct(f), sum(f), avg(f), min(f), max(f), pct(f, 95)
+  [as name], ... [by f, bin(5m), ...]``;
+* ``sort f [asc|desc]`` (ascending when left out) and ``limit n`` (10,000 when left out).
+
+Fields Lambda's logs get for free, as Insights discovers them: ``@timestamp``, ``@message``,
+``@logStream``, ``@log``; on platform lines ``@type`` (REPORT, START, END, INIT_START...) and
+``@requestId``; on REPORT lines ``@duration``, ``@billedDuration``, ``@memorySize``,
+``@maxMemoryUsed`` (MB, where AWS counts bytes) and ``@initDuration``; and every key of a
+line that is a JSON object (``level``, ``order.id``...). Each row is a dict.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lambda_lab import limits
+
+DEFAULT_LIMIT = 10_000
+_REPORT_FIELDS = {"Duration": "@duration", "Billed Duration": "@billedDuration",
+                  "Memory Size": "@memorySize", "Max Memory Used": "@maxMemoryUsed",
+                  "Init Duration": "@initDuration"}  # fmt: skip
+_PLATFORM = re.compile(r"^(START|END|REPORT|INIT_START|INIT_REPORT|EXTENSION|TELEMETRY)\b")
+_TOKEN = re.compile(r"""\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<regex>/(?:[^/\\]|\\.)+/)
+    |(?P<number>-?\d+(?:\.\d+)?)|(?P<op>=~|!=|<=|>=|=|<|>|\(|\)|\[|\]|,)
+    |(?P<word>[@A-Za-z_][\w.@-]*|\*))""", re.VERBOSE)  # fmt: skip
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class QueryError(ValueError):
+    """A query the Lab cannot run, with the command and what was expected."""
+
+
+def query(events: Iterable[Any], text: str, log_group: str = "") -> list[dict[str, Any]]:
+    """Run ``text`` over log events (objects with ``timestamp``, ``message``, ``stream``)."""
+    rows = [discover(e.timestamp, e.message, e.stream, log_group) for e in events]
+    return _run(rows, text)
+
+
+def _run(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    limit = DEFAULT_LIMIT
+    for command in _commands(text):
+        name, _, rest = command.partition(" ")
+        rest = rest.strip()
+        if name == "limit":
+            if not rest.isdigit() or int(rest) < 1:
+                raise QueryError(f"limit takes a whole number of at least 1 (got {rest!r})")
+            limit = int(rest)
+            rows = rows[:limit]
+        elif name in ("fields", "display"):
+            rows = _fields(rows, rest)
+        elif name == "filter":
+            condition = _Parser(rest).condition()
+            rows = [row for row in rows if condition(row)]
+        elif name == "parse":
+            rows = _parse(rows, rest)
+        elif name == "stats":
+            rows = _stats(rows, rest)
+        elif name == "sort":
+            rows = _sort(rows, rest)
+        else:
+            raise QueryError(
+                f"unknown command {name!r}: the Lab runs fields, display, filter, parse, stats, sort, limit"
+            )
+    return rows[:limit]
+
+
+def discover(
+    timestamp: float, message: str, stream: str = "", log_group: str = ""
+) -> dict[str, Any]:
+    """The fields Logs Insights finds in one Lambda log line."""
+    row: dict[str, Any] = {"@timestamp": timestamp, "@message": message, "@logStream": stream,
+                           "@log": log_group}  # fmt: skip
+    platform = _PLATFORM.match(message)
+    if platform:
+        row["@type"] = platform.group(1)
+        found = re.search(r"RequestId: ([0-9a-f-]{36})", message)
+        if found:
+            row["@requestId"] = found.group(1)
+        if row["@type"] == "REPORT":
+            for part in message.split("\t"):
+                key, _, value = part.partition(": ")
+                if key.strip() in _REPORT_FIELDS:
+                    row[_REPORT_FIELDS[key.strip()]] = float(value.split()[0])
+    elif message.startswith("{"):
+        try:
+            document = json.loads(message)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            row.update(_flatten(document))
+    return row
+
+
+def _flatten(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found.update(_flatten(value, f"{name}."))
+        else:
+            found[name] = value
+    return found
+
+
+def _commands(text: str) -> list[str]:
+    """The commands of a query: split on | outside quotes and regexes; # comments dropped."""
+    lines = [line.split("#", 1)[0] if '"' not in line and "'" not in line else line
+             for line in text.splitlines()]  # fmt: skip
+    commands, current, quote = [], "", ""
+    for char in " ".join(lines):
+        if quote:
+            quote = "" if char == quote and not current.endswith("\\") else quote
+        elif char in "\"'/" and (char != "/" or re.search(r"(like|=~|parse\s+\S+)\s*$", current)):
+            quote = char
+        elif char == "|":
+            commands.append(current.strip())
+            current = ""
+            continue
+        current += char
+    commands.append(current.strip())
+    return [c for c in commands if c]
+
+
+# -- fields, parse, sort ----------------------------------------------------------------------------
+def _fields(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
+    """Keep the named fields (under their ``as`` names); rows keep only those from here on."""
+    wanted: list[tuple[str, str]] = []
+    for part in _split_commas(spec):
+        pieces = re.split(r"\s+as\s+", part, maxsplit=1)
+        source = pieces[0].strip()
+        wanted.append((source, pieces[1].strip() if len(pieces) > 1 else source))
+    return [{alias: row[source] for source, alias in wanted if source in row} for row in rows]
+
+
+def _parse(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
+    found = re.match(
+        r"(\S+)\s+(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|/.+/)(?:\s+as\s+(.+))?$", spec
+    )
+    if not found:
+        raise QueryError(
+            f'parse takes a field and a "glob * pattern" as names, or a /regex/ (got {spec!r})'
+        )
+    field, pattern, names = found.group(1), found.group(2), found.group(3)
+    if pattern.startswith("/"):
+        regex = re.compile(re.sub(r"\(\?<(\w+)>", r"(?P<\1>", pattern[1:-1]))
+        aliases = list(regex.groupindex)
+    else:
+        if not names:
+            raise QueryError("a glob parse needs 'as' and one name per *")
+        aliases = [n.strip() for n in names.split(",")]
+        pieces = pattern[1:-1].split("*")
+        if len(pieces) - 1 != len(aliases):
+            raise QueryError(
+                f"the pattern has {len(pieces) - 1} * but {len(aliases)} names follow 'as'"
+            )
+        regex = re.compile("(.*?)".join(map(re.escape, pieces)) + ("$" if pieces[-1] else ""))
+    parsed = []
+    for row in rows:
+        match = regex.search(str(row.get(field, "")))
+        extra = {}
+        if match:
+            values = (
+                match.groupdict() if pattern.startswith("/") else dict(zip(aliases, match.groups()))
+            )
+            extra = {k: _number(v) for k, v in values.items()}
+        parsed.append({**row, **extra})
+    return parsed
+
+
+def _sort(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
+    parts = spec.split()
+    if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1] not in ("asc", "desc")):
+        raise QueryError(f"sort takes a field and asc or desc (got {spec!r})")
+    field, descending = parts[0], len(parts) == 2 and parts[1] == "desc"
+    present = [r for r in rows if r.get(field) is not None]
+    missing = [r for r in rows if r.get(field) is None]
+    present.sort(key=lambda r: (isinstance(r[field], (int, float)), r[field]) if not isinstance(r[field], str)
+                 else (False, r[field]), reverse=descending)  # fmt: skip
+    return present + missing
+
+
+# -- stats ------------------------------------------------------------------------------------------
+def _stats(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
+    split = re.split(r"\s+by\s+", spec, maxsplit=1)
+    aggregates_text, by_text = split[0], (split[1] if len(split) > 1 else "")
+    aggregates = [_aggregate(part) for part in _split_commas(aggregates_text)]
+    keys = [_group_key(part) for part in _split_commas(by_text)] if by_text else []
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(key(row) for key, _ in keys), []).append(row)
+    result = []
+    for values, members in groups.items():
+        out = {name: value for (_, name), value in zip(keys, values)}
+        for name, function in aggregates:
+            out[name] = function(members)
+        result.append(out)
+    return result
+
+
+def _aggregate(text: str) -> tuple[str, Callable[[list[dict[str, Any]]], Any]]:
+    pieces = re.split(r"\s+as\s+", text.strip(), maxsplit=1)
+    call, alias = pieces[0].strip(), (pieces[1].strip() if len(pieces) > 1 else None)
+    found = re.fullmatch(r"(\w+)\(\s*([^,)]*)\s*(?:,\s*(\d+(?:\.\d+)?))?\s*\)", call)
+    if not found:
+        raise QueryError(f"stats takes functions such as count(*) or avg(@duration) (got {call!r})")
+    name, field, argument = found.group(1), found.group(2), found.group(3)
+
+    def values(rows: list[dict[str, Any]]) -> list[Any]:
+        return [r[field] for r in rows if r.get(field) is not None]
+
+    def numbers(rows: list[dict[str, Any]]) -> list[float]:
+        return [
+            float(v)
+            for v in values(rows)
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        ]
+
+    functions: dict[str, Callable[[list[dict[str, Any]]], Any]] = {
+        "count": lambda rows: len(rows) if field == "*" else len(values(rows)),
+        "count_distinct": lambda rows: len({json.dumps(v, sort_keys=True) for v in values(rows)}),
+        "sum": lambda rows: sum(numbers(rows)),
+        "avg": lambda rows: sum(numbers(rows)) / len(numbers(rows)) if numbers(rows) else None,
+        "min": lambda rows: min(numbers(rows), default=None),
+        "max": lambda rows: max(numbers(rows), default=None),
+        "pct": lambda rows: _percentile(numbers(rows), float(argument or 50)),
+    }
+    if name not in functions:
+        raise QueryError(f"unknown stats function {name!r}; the Lab has {', '.join(functions)}")
+    return alias or call, functions[name]
+
+
+def _percentile(values: list[float], percent: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, int(round(percent / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def _group_key(text: str) -> tuple[Callable[[dict[str, Any]], Any], str]:
+    pieces = re.split(r"\s+as\s+", text.strip(), maxsplit=1)
+    spec, alias = pieces[0].strip(), (pieces[1].strip() if len(pieces) > 1 else None)
+    found = re.fullmatch(r"bin\(\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*\)", spec)
+    if found:
+        width = float(found.group(1)) * _UNITS[found.group(2)]
+
+        def bucket(row: dict[str, Any]) -> str:
+            start = (row["@timestamp"] // width) * width
+            moment = datetime.datetime.fromtimestamp(start, datetime.timezone.utc)
+            return moment.strftime("%Y-%m-%d %H:%M:%S.000")
+
+        return bucket, alias or spec
+    return (lambda row: row.get(spec)), alias or spec
+
+
+# -- filter conditions ------------------------------------------------------------------------------
+Condition = Callable[[dict[str, Any]], bool]
+
+
+class _Parser:
+    """Recursive descent over a filter: or > and > not > comparison."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(text):
+            found = _TOKEN.match(text, position)
+            if not found or found.end() == position:
+                if text[position:].strip():
+                    raise QueryError(f"cannot read the filter {text!r} at {text[position:]!r}")
+                break
+            kind = found.lastgroup or ""
+            self.tokens.append((kind, found.group(kind)))
+            position = found.end()
+        self.position = 0
+
+    def condition(self) -> Condition:
+        result = self._or()
+        if self.position != len(self.tokens):
+            raise QueryError(
+                f"unexpected {self.tokens[self.position][1]!r} in filter {self.text!r}"
+            )
+        return result
+
+    def _peek(self) -> str:
+        return self.tokens[self.position][1] if self.position < len(self.tokens) else ""
+
+    def _take(self) -> tuple[str, str]:
+        if self.position >= len(self.tokens):
+            raise QueryError(f"the filter {self.text!r} ends too early")
+        self.position += 1
+        return self.tokens[self.position - 1]
+
+    def _or(self) -> Condition:
+        parts = [self._and()]
+        while self._peek().lower() == "or":
+            self._take()
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else (lambda row: any(part(row) for part in parts))
+
+    def _and(self) -> Condition:
+        parts = [self._not()]
+        while self._peek().lower() == "and":
+            self._take()
+            parts.append(self._not())
+        return parts[0] if len(parts) == 1 else (lambda row: all(part(row) for part in parts))
+
+    def _not(self) -> Condition:
+        if self._peek().lower() == "not":
+            self._take()
+            inner = self._not()
+            return lambda row: not inner(row)
+        if self._peek() == "(":
+            self._take()
+            inner = self._or()
+            if self._take()[1] != ")":
+                raise QueryError(f"a ( is not closed in filter {self.text!r}")
+            return inner
+        return self._comparison()
+
+    def _comparison(self) -> Condition:
+        kind, word = self._take()
+        if kind == "word" and word.lower() == "ispresent" and self._peek() == "(":
+            self._take()
+            field = self._take()[1]
+            self._take()
+            return lambda row: row.get(field) is not None
+        if kind != "word":
+            raise QueryError(f"a filter compares a field (got {word!r} in {self.text!r})")
+        field = word
+        operator = self._take()[1].lower()
+        negate = False
+        if operator == "not":
+            negate, operator = True, self._take()[1].lower()
+        if operator == "in":
+            if self._take()[1] != "[":
+                raise QueryError("in takes a list: in [1, 2]")
+            choices = []
+            while self._peek() != "]":
+                choices.append(self._value(self._take()))
+                if self._peek() == ",":
+                    self._take()
+            self._take()
+            return lambda row: (row.get(field) in choices) != negate
+        right = self._take()
+        if operator in ("like", "=~"):
+            if right[0] == "regex":
+                pattern = re.compile(right[1][1:-1])
+                return lambda row: bool(pattern.search(str(row.get(field, "")))) != negate
+            text = self._value(right)
+            return lambda row: (str(text) in str(row.get(field, ""))) != negate
+        compare = _COMPARE.get(operator)
+        if compare is None:
+            raise QueryError(f"unknown operator {operator!r} in filter {self.text!r}")
+        value = self._value(right)
+
+        def check(row: dict[str, Any]) -> bool:
+            found = row.get(field)
+            if found is None:
+                return False
+            try:
+                return bool(compare(_number(found), value))
+            except TypeError:  # text against a number: no match
+                return False
+
+        return check
+
+    @staticmethod
+    def _value(token: tuple[str, str]) -> Any:
+        kind, text = token
+        if kind == "string":
+            return text[1:-1]
+        if kind == "number":
+            return float(text)
+        return {"true": True, "false": False}.get(text, text)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}  # fmt: skip
+
+
+def _number(value: Any) -> Any:
+    """Numbers found in text compare as numbers, as Insights does."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _split_commas(text: str) -> list[str]:
+    """Split on commas outside parentheses and quotes."""
+    parts, depth, current, quote = [], 0, "", ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def query_logs(logs: Any, groups: str | Iterable[str], text: str) -> list[dict[str, Any]]:
+    """Run a query over one or more of the Lab's log groups (``lab.logs``; a function name
+    stands for its ``/aws/lambda/<name>`` group), their events merged in time order."""
+    names = [groups] if isinstance(groups, str) else list(groups)
+    events = []
+    for name in names:
+        group = name if name.startswith("/") else f"/aws/lambda/{name}"
+        log = f"{limits.ACCOUNT_ID}:{group}"
+        events += [(e, log) for e in logs.events(group)]
+    events.sort(key=lambda pair: pair[0].timestamp)
+    rows = [discover(e.timestamp, e.message, e.stream, log) for e, log in events]
+    return _run(rows, text)
