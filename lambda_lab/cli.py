@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "course": ("lambda_lab.course", "open the course in JupyterLab"),
     "invoke": ("lambda_lab.invoke_cli", "run a handler file once in a fresh Lab and print what AWS would"),
     "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
+    "exercises": ("lambda_lab.exercises.terminal", "list, start, check and watch exercises the Lab checks"),
     "price": ("lambda_lab.pricing_cli", "estimate a monthly Lambda bill"),
     "serve": ("lambda_lab.serve", "serve the Lab as an AWS endpoint on 127.0.0.1 for boto3 and the AWS CLI"),
 }
