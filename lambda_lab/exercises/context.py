@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import json
-import reprlib
 from typing import Any, NoReturn
 
 from lambda_lab.exercises.model import Exercise, Failed
@@ -133,7 +132,8 @@ class CheckContext:
             body = result.value if result.payload else {}
             kind = body.get("errorType", result.function_error) if isinstance(body, dict) else result.function_error
             message = body.get("errorMessage", "") if isinstance(body, dict) else ""
-            return f"failed with {kind}: {reprlib.repr(message)[1:-1]}"
+            message = str(message) if len(str(message)) <= 200 else str(message)[:199] + "…"
+            return f"failed with {kind}: {message}"
         return f"returned {short(result.value)}"
 
     def failed_invoke(self, result: Any, what: str, expected: str) -> NoReturn:
