@@ -36,7 +36,7 @@ LAB_MADE = re.compile(r"^\s*(\w+)\s*=\s*Lab\(", re.MULTILINE)
 KEEP_OUTPUT_TAGS = {"keep-output", "keep_output"}
 PICTURE_CODE = re.compile(r"plt\.(show|subplots|figure|imshow)\(|\bmatplotlib\b|\bdisplay\(Image\(")
 PICTURE_MARKDOWN = re.compile(r"!\[[^\]]*\]\(|<img\s|<svg\b")
-WIDGET_IMPORT = re.compile(r"from lambda_lab\.(?:widgets(?:\.\w+)?|quiz\.progress_panel) import ([\w, ]+)")
+WIDGET_IMPORT = re.compile(r"from lambda_lab\.(?:widgets(?:\.\w+)?|quiz\.progress_panel|exercises\.predict) import ([\w, ]+)")
 
 
 # -- reading notebooks and banks ---------------------------------------------------------------
