@@ -43,7 +43,7 @@ def prepare(folder: str | None) -> tuple[str, str]:
             "lambda-lab: the lessons are not installed. In a checkout of the repository run "
             '`pip install -e ".[course]"`, or set LAMBDA_LAB_LESSONS to a folder of lessons.'
         )
-    in_checkout = os.path.isdir(os.path.join(os.path.dirname(source), ".git"))
+    in_checkout = os.path.exists(os.path.join(os.path.dirname(source), ".git"))  # a file in a git worktree
     if folder is None and in_checkout:
         return source, START_PAGE
     target = os.path.abspath(folder or "lambda-lab-course")

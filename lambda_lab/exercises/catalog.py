@@ -23,7 +23,7 @@ class CatalogError(ValueError):
 
 @lru_cache(maxsize=1)
 def exercises() -> tuple[Exercise, ...]:
-    """Every exercise, in course order (by id)."""
+    """Every exercise, in the order of the file: the order of the lessons and within each one."""
     import yaml
 
     raw = yaml.safe_load((DATA / "exercises.yaml").read_text(encoding="utf-8"))
@@ -37,7 +37,7 @@ def exercises() -> tuple[Exercise, ...]:
     problems += [f"exercise id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
     if problems:
         raise CatalogError("data/exercises.yaml: " + "; ".join(problems))
-    return tuple(sorted(found, key=lambda e: e.id))
+    return tuple(found)
 
 
 def _read_entry(number: int, entry: Any, problems: list[str]) -> Exercise | None:
