@@ -19,7 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["show", "check", "all_exercises", "for_lesson", "get", "Verdict", "Exercise", "load_ipython_extension"]
+__all__ = [
+    "Exercise",
+    "Verdict",
+    "all_exercises",
+    "check",
+    "for_lesson",
+    "get",
+    "load_ipython_extension",
+    "show",
+]
 
 
 def show(exercise_id: str, learner: str | None = None) -> Any:
@@ -31,8 +40,13 @@ def show(exercise_id: str, learner: str | None = None) -> Any:
     return ExerciseWidget(exercise_id, learner=learner).widget
 
 
-def check(exercise_id: str, code: str | None = None, *, path: str | None = None,
-          learner: str | None = None) -> Any:
+def check(
+    exercise_id: str,
+    code: str | None = None,
+    *,
+    path: str | None = None,
+    learner: str | None = None,
+) -> Any:
     """Check ``code`` (or the file at ``path``) in a fresh Lab; returns the :class:`Verdict`
     (shown as HTML in a notebook, as text by print()). Never raises for what the code does."""
     from pathlib import Path

@@ -16,7 +16,9 @@ def next_hint(exercise: Exercise, progress: ExerciseProgress) -> tuple[int, str]
     return number, exercise.hints[number - 1]
 
 
-def attempt(exercise_id: str, source: str, *, learner: str | None = None, record: bool = True) -> Verdict:
+def attempt(
+    exercise_id: str, source: str, *, learner: str | None = None, record: bool = True
+) -> Verdict:
     """Check ``source``; a failing verdict carries the next hint. ``record`` keeps the
     attempt in the learner's progress (off for ``--against starter|solution``)."""
     exercise = get(exercise_id)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lambda_lab.exercises.model import KINDS, Exercise
 
@@ -34,7 +35,9 @@ def exercises() -> tuple[Exercise, ...]:
         if exercise is not None:
             found.append(exercise)
     ids = [e.id for e in found]
-    problems += [f"exercise id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems += [
+        f"exercise id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
     if problems:
         raise CatalogError("data/exercises.yaml: " + "; ".join(problems))
     return tuple(found)
@@ -49,8 +52,12 @@ def _read_entry(number: int, entry: Any, problems: list[str]) -> Exercise | None
         problems.append(f"entry {number} ({entry.get('id')!r}) lacks {', '.join(missing)}")
         return None
     ident = str(entry["id"])
-    if not ID_PATTERN.fullmatch(ident) or not str(entry["lesson"]).startswith(ident.split("-")[0] + "_"):
-        problems.append(f"{ident!r}: ids look like '07-reserved-concurrency' and start with the lesson number")
+    if not ID_PATTERN.fullmatch(ident) or not str(entry["lesson"]).startswith(
+        ident.split("-")[0] + "_"
+    ):
+        problems.append(
+            f"{ident!r}: ids look like '07-reserved-concurrency' and start with the lesson number"
+        )
     if entry["kind"] not in KINDS:
         problems.append(f"{ident}: kind must be one of {', '.join(KINDS)} (got {entry['kind']!r})")
     hints = entry["hints"]
@@ -79,7 +86,11 @@ def get(exercise_id: str) -> Exercise:
 
     names = [e.id for e in exercises()]
     close = difflib.get_close_matches(exercise_id, names, n=3, cutoff=0.5)
-    suggestion = f"; did you mean {', '.join(close)}?" if close else f"; there are {len(names)}: see `lambda-lab exercises`"
+    suggestion = (
+        f"; did you mean {', '.join(close)}?"
+        if close
+        else f"; there are {len(names)}: see `lambda-lab exercises`"
+    )
     raise KeyError(f"no exercise is called {exercise_id!r}{suggestion}")
 
 

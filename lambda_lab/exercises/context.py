@@ -38,7 +38,7 @@ class CheckContext:
         if self._lab is None:
             from lambda_lab.lab import Lab
 
-            options = {"clock": "virtual", **self.exercise.lab}
+            options: dict[str, Any] = {"clock": "virtual", **self.exercise.lab}
             self._lab = Lab(**options)
         return self._lab
 
@@ -63,7 +63,9 @@ class CheckContext:
             try:
                 self._module = ast.parse(self.source)
             except SyntaxError as error:
-                where = f"line {error.lineno}" + (f", column {error.offset}" if error.offset else "")
+                where = f"line {error.lineno}" + (
+                    f", column {error.offset}" if error.offset else ""
+                )
                 self.fail(
                     f"your code does not compile: SyntaxError at {where}: {error.msg}",
                     "Python that compiles (check brackets, colons and indentation)",
@@ -77,8 +79,10 @@ class CheckContext:
         Read without running the file: only literals (numbers, text, lists, dicts, None) count.
         """
         for node in self.module().body:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value is not None:
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 try:
                     return ast.literal_eval(node.value)
                 except ValueError:
@@ -87,23 +91,36 @@ class CheckContext:
                         f"{name} written out as numbers, text, lists or dicts, without calls or names",
                     )
         if default is _MISSING:
-            self.fail(f"your file has no {name} = ... line", f"a top-level {name} = ... as in the starter")
+            self.fail(
+                f"your file has no {name} = ... line", f"a top-level {name} = ... as in the starter"
+            )
         return default
 
     def config(self) -> dict[str, Any]:
         """``CONFIG``: the function's settings in CreateFunction's own names (may be absent)."""
         value = self.setting("CONFIG", {})
-        self.expect(isinstance(value, dict), f"CONFIG is {short(value)}", "CONFIG = {...}: a dict of settings")
+        self.expect(
+            isinstance(value, dict),
+            f"CONFIG is {short(value)}",
+            "CONFIG = {...}: a dict of settings",
+        )
         return dict(value)
 
     def defines(self, function_name: str) -> bool:
         return any(
-            isinstance(node, ast.FunctionDef) and node.name == function_name for node in self.module().body
+            isinstance(node, ast.FunctionDef) and node.name == function_name
+            for node in self.module().body
         )
 
     # -- driving the Lab ------------------------------------------------------------------------
-    def deploy(self, name: str, code: str | bytes | None = None, *, learner_config: bool = True,
-               **fixed: Any) -> dict[str, Any]:
+    def deploy(
+        self,
+        name: str,
+        code: str | bytes | None = None,
+        *,
+        learner_config: bool = True,
+        **fixed: Any,
+    ) -> dict[str, Any]:
         """Deploy the learner's code (or ``code``) with CONFIG's settings, then ``fixed`` ones.
 
         Lambda refusing the function (a bad memory size, an unknown runtime) is a failing verdict
@@ -130,7 +147,11 @@ class CheckContext:
         """What an invoke came to, in words: 'returned ...' or 'failed with Type: message'."""
         if result.function_error:
             body = result.value if result.payload else {}
-            kind = body.get("errorType", result.function_error) if isinstance(body, dict) else result.function_error
+            kind = (
+                body.get("errorType", result.function_error)
+                if isinstance(body, dict)
+                else result.function_error
+            )
             message = body.get("errorMessage", "") if isinstance(body, dict) else ""
             message = str(message) if len(str(message)) <= 200 else str(message)[:199] + "…"
             return f"failed with {kind}: {message}"
@@ -147,7 +168,9 @@ class CheckContext:
         """An SQS queue in the check's Lab: (URL, ARN)."""
         sqs = self.lab.client("sqs")
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         return url, arn
 
     def messages(self, queue_url: str, most: int = 10) -> list[dict[str, Any]]:

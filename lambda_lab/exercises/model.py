@@ -40,7 +40,7 @@ class Exercise:
 
     @property
     def language(self) -> str:
-        """"python" or "bash": how the learner's file is read and shown."""
+        """ "python" or "bash": how the learner's file is read and shown."""
         return "python" if self.file.endswith(".py") else "bash"
 
 

@@ -29,11 +29,18 @@ class ExerciseWidget:
         self.task = widgets.HTML(task_html(self.exercise, progress.status(self.exercise.id)))
         self.code = widgets.Textarea(value=code, rows=rows, layout=widgets.Layout(width="100%"))
         self.code.add_class("ll-code")
-        self.check_button = widgets.Button(description="Check", button_style="primary", icon="check")
+        self.check_button = widgets.Button(
+            description="Check", button_style="primary", icon="check"
+        )
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
         self.reset_button = widgets.Button(description="Reset to starter", icon="undo")
         self.solution_button = widgets.Button(description="Show solution", icon="eye")
-        for button in (self.check_button, self.hint_button, self.reset_button, self.solution_button):
+        for button in (
+            self.check_button,
+            self.hint_button,
+            self.reset_button,
+            self.solution_button,
+        ):
             button.layout = widgets.Layout(width="auto")
         self.verdict = widgets.HTML()
         self.hint = widgets.HTML()
@@ -46,8 +53,12 @@ class ExerciseWidget:
             "Lab deploys and runs it. Prefer a code cell? Start one with "
             f"<code>%%exercise {self.exercise.id}</code>, paste the code under it, and run it.</small>"
         )
-        buttons = widgets.HBox([self.check_button, self.hint_button, self.reset_button, self.solution_button])
-        self.widget = widgets.VBox([self.task, self.code, help_line, buttons, self.verdict, self.hint])
+        buttons = widgets.HBox(
+            [self.check_button, self.hint_button, self.reset_button, self.solution_button]
+        )
+        self.widget = widgets.VBox(
+            [self.task, self.code, help_line, buttons, self.verdict, self.hint]
+        )
         self.widget.add_class("ll-exercise-widget")
 
     def check(self) -> Any:
@@ -89,15 +100,15 @@ def check_cell(line: str, cell: str, learner: str | None = None) -> Any:
     """What ``%%exercise NAME`` does, as a plain function: check the cell, return the verdict."""
     name = line.strip()
     if not name:
-        raise ValueError("%%exercise needs the exercise's name, e.g. %%exercise 07-reserved-concurrency")
+        raise ValueError(
+            "%%exercise needs the exercise's name, e.g. %%exercise 07-reserved-concurrency"
+        )
     return attempt(name, cell, learner=learner)
 
 
 def register_magic(ipython: Any) -> None:
-    from IPython.core.magic import register_cell_magic
     from IPython.display import HTML, display
 
-    @register_cell_magic("exercise")  # type: ignore[misc]
     def exercise_cell(line: str, cell: str) -> None:
         try:
             verdict = check_cell(line, cell)
@@ -105,3 +116,5 @@ def register_magic(ipython: Any) -> None:
             print(str(problem).strip("'\""))
             return
         display(HTML(verdict_html(verdict)))
+
+    ipython.register_magic_function(exercise_cell, "cell", "exercise")

@@ -26,14 +26,26 @@ class Prediction:
         self.question = question
         self.options = list(options)
         self.committed: str | None = None
-        self.choices = widgets.RadioButtons(options=self.options, value=None,
-                                            layout=widgets.Layout(width="auto"))
-        self.commit_button = widgets.Button(description="Commit to this answer", button_style="info",
-                                            layout=widgets.Layout(width="auto"))
-        self.status = widgets.HTML("<small>Pick an answer and commit before you run the next cell.</small>")
+        self.choices = widgets.RadioButtons(
+            options=self.options, value=None, layout=widgets.Layout(width="auto")
+        )
+        self.commit_button = widgets.Button(
+            description="Commit to this answer",
+            button_style="info",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.status = widgets.HTML(
+            "<small>Pick an answer and commit before you run the next cell.</small>"
+        )
         self.commit_button.on_click(lambda _: self.commit(self.choices.value))
-        self.widget = widgets.VBox([widgets.HTML(f"<b>Predict:</b> {html.escape(question)}"),
-                                    self.choices, self.commit_button, self.status])
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(f"<b>Predict:</b> {html.escape(question)}"),
+                self.choices,
+                self.commit_button,
+                self.status,
+            ]
+        )
 
     def commit(self, choice: str | None) -> None:
         if choice is None:
@@ -43,7 +55,9 @@ class Prediction:
             raise ValueError(f"{choice!r} is not one of {self.options}")
         self.committed = choice
         self.choices.disabled = self.commit_button.disabled = True
-        self.status.value = f"<small>You predicted: <b>{html.escape(choice)}</b>. Now run the next cell.</small>"
+        self.status.value = (
+            f"<small>You predicted: <b>{html.escape(choice)}</b>. Now run the next cell.</small>"
+        )
 
     def reveal(self, actual: str, why: str = "") -> Any:
         """What the Lab did, next to the learner's prediction (shown in the calling cell)."""
@@ -62,7 +76,8 @@ class Prediction:
         return HTML(
             "<div style='border-left:4px solid #1565c0;background:#e3f2fd;padding:.4rem .6rem;"
             f"border-radius:4px;overflow-wrap:anywhere'>{verdict} The Lab did: <b>{html.escape(actual)}</b>."
-            + (f"<br>{html.escape(why)}" if why else "") + "</div>"
+            + (f"<br>{html.escape(why)}" if why else "")
+            + "</div>"
         )
 
     def _ipython_display_(self) -> None:

@@ -29,7 +29,9 @@ EXPORT_KEY = "exercises"
 MAX_KEPT_CODE = 64 * 1024
 
 
-def exercise_progress_path(learner: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
+def exercise_progress_path(
+    learner: str | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     quiz_file = progress_path(learner, environ)  # checks the learner's name
     return quiz_file.with_name(quiz_file.stem + ".exercises.json")
 
@@ -43,11 +45,19 @@ def _check_entries(data: Any, source: str) -> dict[str, dict[str, Any]]:
         for name in ("attempts", "hints_shown"):
             value = entry.get(name, 0)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ProgressFileError(f"{source}: exercise {ident!r} has {name} {value!r}; expected a whole number >= 0")
+                raise ProgressFileError(
+                    f"{source}: exercise {ident!r} has {name} {value!r}; expected a whole number >= 0"
+                )
         if not isinstance(entry.get("passed", False), bool):
-            raise ProgressFileError(f"{source}: exercise {ident!r} has passed {entry.get('passed')!r}; expected true or false")
-        if not isinstance(entry.get("updated", ""), str) or not isinstance(entry.get("code", ""), str):
-            raise ProgressFileError(f"{source}: exercise {ident!r} has a malformed 'updated' or 'code'")
+            raise ProgressFileError(
+                f"{source}: exercise {ident!r} has passed {entry.get('passed')!r}; expected true or false"
+            )
+        if not isinstance(entry.get("updated", ""), str) or not isinstance(
+            entry.get("code", ""), str
+        ):
+            raise ProgressFileError(
+                f"{source}: exercise {ident!r} has a malformed 'updated' or 'code'"
+            )
     return data
 
 
@@ -67,7 +77,9 @@ class ExerciseProgress:
         self.entries: dict[str, dict[str, Any]] = self._read()
 
     @classmethod
-    def open(cls, learner: str | None = None, environ: Mapping[str, str] | None = None) -> ExerciseProgress:
+    def open(
+        cls, learner: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> ExerciseProgress:
         return cls(exercise_progress_path(learner, environ))
 
     def _read(self) -> dict[str, dict[str, Any]]:
@@ -78,13 +90,20 @@ class ExerciseProgress:
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ProgressFileError(f"{self.path} is not a lambda-lab exercise progress file")
             if not isinstance(data.get("version"), int) or data["version"] > VERSION:
-                raise ProgressFileError(f"{self.path} has format version {data.get('version')!r}; this lambda-lab reads {VERSION}")
+                raise ProgressFileError(
+                    f"{self.path} has format version {data.get('version')!r}; this lambda-lab reads {VERSION}"
+                )
             return dict(_check_entries(data.get("exercises"), str(self.path)))
-        except (ValueError, OSError) as error:  # JSONDecodeError and ProgressFileError are ValueErrors
+        except (
+            ValueError,
+            OSError,
+        ) as error:  # JSONDecodeError and ProgressFileError are ValueErrors
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
             self.path.replace(aside)
-            self.notices.append(f"{error}. It was moved to {aside} and exercise progress starts afresh.")
+            self.notices.append(
+                f"{error}. It was moved to {aside} and exercise progress starts afresh."
+            )
             return {}
 
     def document(self) -> dict[str, Any]:
@@ -102,13 +121,15 @@ class ExerciseProgress:
         return self.entries.get(exercise_id, {})
 
     def status(self, exercise_id: str) -> str:
-        """"passed", "tried" or "new"."""
+        """ "passed", "tried" or "new"."""
         entry = self.entry(exercise_id)
         return "passed" if entry.get("passed") else "tried" if entry.get("attempts") else "new"
 
     def record(self, exercise_id: str, passed: bool, code: str, hints_shown: int) -> dict[str, Any]:
         now = datetime.now(timezone.utc).isoformat()
-        entry = self.entries.setdefault(exercise_id, {"attempts": 0, "passed": False, "hints_shown": 0})
+        entry = self.entries.setdefault(
+            exercise_id, {"attempts": 0, "passed": False, "hints_shown": 0}
+        )
         entry["attempts"] += 1
         entry["passed"] = entry["passed"] or passed
         entry["last_result"] = "pass" if passed else "fail"
@@ -119,7 +140,9 @@ class ExerciseProgress:
         return entry
 
     def hint_shown(self, exercise_id: str, number: int) -> None:
-        entry = self.entries.setdefault(exercise_id, {"attempts": 0, "passed": False, "hints_shown": 0})
+        entry = self.entries.setdefault(
+            exercise_id, {"attempts": 0, "passed": False, "hints_shown": 0}
+        )
         entry["hints_shown"] = max(entry.get("hints_shown", 0), number)
         entry["updated"] = datetime.now(timezone.utc).isoformat()
 
@@ -147,4 +170,4 @@ def import_from(path: Path, learner: str | None = None) -> int:
     return changed
 
 
-__all__ = ["ExerciseProgress", "exercise_progress_path", "export_into", "import_from", "data_home"]
+__all__ = ["ExerciseProgress", "data_home", "exercise_progress_path", "export_into", "import_from"]

@@ -21,7 +21,9 @@ def run_check(exercise: Exercise, source: str) -> Verdict:
     context = CheckContext(exercise, source)
     try:
         if len(source.encode()) > MAX_SOURCE_BYTES:
-            raise Failed(f"your file has {len(source.encode()):,} bytes", f"under {MAX_SOURCE_BYTES:,}")
+            raise Failed(
+                f"your file has {len(source.encode()):,} bytes", f"under {MAX_SOURCE_BYTES:,}"
+            )
         if exercise.language == "python":
             context.module()  # a syntax error is reported before any Lab starts
         seen = check_function(exercise)(context)
@@ -36,8 +38,12 @@ def run_check(exercise: Exercise, source: str) -> Verdict:
             seen = f"an AWS call was refused: {info.get('Code')}: {info.get('Message')}"
             verdict = Verdict(exercise.id, "fail", seen, "calls that AWS accepts")
         else:
-            verdict = Verdict(exercise.id, "error", f"{type(error).__name__}: {error}",
-                              "a check that finishes; if your code looks right, report this")
+            verdict = Verdict(
+                exercise.id,
+                "error",
+                f"{type(error).__name__}: {error}",
+                "a check that finishes; if your code looks right, report this",
+            )
     finally:
         context.close()
     verdict.seconds = time.perf_counter() - started

@@ -51,13 +51,17 @@ def hint_html(number: int, count: int, text: str) -> str:
 
 
 def verdict_html(verdict: Verdict) -> str:
-    title = {"pass": "✔ Passed", "fail": "✘ Not yet", "error": "✘ The check could not finish"}[verdict.status]
+    title = {"pass": "✔ Passed", "fail": "✘ Not yet", "error": "✘ The check could not finish"}[
+        verdict.status
+    ]
     parts = [f"<b>{title}:</b> {html.escape(verdict.seen)}"]
     if verdict.expected:
         parts.append(f"<br><b>Expected:</b> {html.escape(verdict.expected)}")
     if verdict.details:
         parts.append(f"<div class='ll-details'>{html.escape(verdict.details.rstrip())}</div>")
-    parts.append(f"<div style='opacity:.6;font-size:85%'>checked in a fresh Lab in {verdict.seconds:.1f} s</div>")
+    parts.append(
+        f"<div style='opacity:.6;font-size:85%'>checked in a fresh Lab in {verdict.seconds:.1f} s</div>"
+    )
     body = f"<div class='ll-verdict ll-{verdict.status}'>{''.join(parts)}</div>"
     hint = hint_html(verdict.hint_number, verdict.hint_count, verdict.hint) if verdict.hint else ""
     return f"{STYLE}<div class='ll-exercise'>{body}</div>{hint}"

@@ -20,15 +20,17 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "classroom"))
-from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage  # noqa: E402
+from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage
 
-from lambda_lab.exercises.catalog import get  # noqa: E402
+from lambda_lab.exercises.catalog import get
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.timeout(600),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
+    ),
 ]
 TOKEN = "exercise-browser-test"
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
@@ -44,15 +46,31 @@ def server(tmp_path_factory):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "HOME": str(base / "home"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-           "LAMBDA_LAB_HOME": str(base / "progress"), "JUPYTER_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "HOME": str(base / "home"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "LAMBDA_LAB_HOME": str(base / "progress"),
+        "JUPYTER_TOKEN": TOKEN,
+    }
     (base / "home").mkdir()
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--ServerApp.root_dir={lessons}", "--LabApp.expose_app_in_browser=True"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--ServerApp.root_dir={lessons}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     with open(base / "jupyter.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:
@@ -60,7 +78,9 @@ def server(tmp_path_factory):
             urllib.request.urlopen(f"{url}api/status?token={TOKEN}", timeout=5).close()
             break
         except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, (base / "jupyter.log").read_text()
+            assert process.poll() is None and time.monotonic() < deadline, (
+                base / "jupyter.log"
+            ).read_text()
             time.sleep(0.3)
     yield url
     process.terminate()
@@ -121,11 +141,14 @@ def test_a_link_to_a_section_of_another_lesson_lands_on_it(server, page) -> None
     link.click()
     page.wait_for_function(
         """() => { const w = window.jupyterapp.shell.currentWidget;
-                   return w && w.context && w.context.path.endsWith('02b_cli_and_custom_runtimes.ipynb'); }""")
+                   return w && w.context && w.context.path.endsWith('02b_cli_and_custom_runtimes.ipynb'); }"""
+    )
     page.wait_for_function(
         """() => { const w = window.jupyterapp.shell.currentWidget;
                    const cell = w.content.widgets.find(c => c.model.id === 'logs');
                    if (!cell || !cell.node.isConnected) return false;
                    const box = cell.node.getBoundingClientRect(), view = w.content.node.getBoundingClientRect();
-                   return box.bottom > view.top && box.top < view.bottom; }""", timeout=30_000)
+                   return box.bottom > view.top && box.top < view.bottom; }""",
+        timeout=30_000,
+    )
     page.screenshot(path=str(ARTIFACTS / "section-link.png"))

@@ -10,9 +10,19 @@ from lambda_lab.exercises.catalog import DATA, exercises, get
 from lambda_lab.exercises.model import KINDS
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-COURSE = ["00_start_here", "01_serverless_concepts", "02_first_function", "02b_cli_and_custom_runtimes",
-          "03_configuration", "04_invocation_models", "05_alb_integration", "06_event_sources",
-          "07_concurrency", "08_monitoring", "09_pricing"]
+COURSE = [
+    "00_start_here",
+    "01_serverless_concepts",
+    "02_first_function",
+    "02b_cli_and_custom_runtimes",
+    "03_configuration",
+    "04_invocation_models",
+    "05_alb_integration",
+    "06_event_sources",
+    "07_concurrency",
+    "08_monitoring",
+    "09_pricing",
+]
 
 
 def test_three_exercises_of_different_kinds_in_every_lesson() -> None:

@@ -36,9 +36,15 @@ def problems_of_link(source: str, target: str) -> list[str]:
         return []
     if fragment.startswith("cell-id="):
         wanted = fragment.removeprefix("cell-id=")
-        return [] if any(c.get("id") == wanted for c in cells) else [f"{source}: {target} -> no cell {wanted!r}"]
+        return (
+            []
+            if any(c.get("id") == wanted for c in cells)
+            else [f"{source}: {target} -> no cell {wanted!r}"]
+        )
     if name != source:
-        return [f"{source}: {target} -> JupyterLab opens it at the top; link to #cell-id={fragment}"]
+        return [
+            f"{source}: {target} -> JupyterLab opens it at the top; link to #cell-id={fragment}"
+        ]
     anchors = {a for c in cells for a in re.findall(r'<a id="([^"]+)"></a>', "".join(c["source"]))}
     return [] if fragment in anchors else [f"{source}: {target} -> no anchor {fragment!r}"]
 
@@ -50,14 +56,21 @@ def test_every_link_from_the_start_page_lands_and_the_path_reaches_the_last_less
         source = queue.popleft()
         for text in markdown_of(source):
             for target in LINK.findall(text):
-                if target.startswith(("http://", "https://", "mailto:")) or not (".ipynb" in target or target.startswith("#")):
+                if target.startswith(("http://", "https://", "mailto:")) or not (
+                    ".ipynb" in target or target.startswith("#")
+                ):
                     continue
                 problems += problems_of_link(source, target)
                 name = target.partition("#")[0].removeprefix("./")
                 if name and (LESSONS / name).exists() and name not in seen:
                     seen.add(name)
                     queue.append(name)
-        nexts = [t for text in markdown_of(source) if text.startswith('<a id="next"></a>') for t in LINK.findall(text)]
+        nexts = [
+            t
+            for text in markdown_of(source)
+            if text.startswith('<a id="next"></a>')
+            for t in LINK.findall(text)
+        ]
         if nexts and source != LAST:
             next_of[source] = nexts[0]
     assert not problems, "\n".join(problems)

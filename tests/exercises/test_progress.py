@@ -22,12 +22,17 @@ def test_attempts_hints_and_code_are_kept_beside_the_quiz_progress(private_home)
     assert entry["code"] == get("00-hello-name").solution
 
 
-def test_quiz_export_and_import_carry_exercise_progress(private_home, tmp_path, monkeypatch) -> None:
+def test_quiz_export_and_import_carry_exercise_progress(
+    private_home, tmp_path, monkeypatch
+) -> None:
     attempt("00-hello-name", get("00-hello-name").solution)
     exported = tmp_path / "progress.json"
     quiz.export_progress(str(exported))
     data = json.loads(exported.read_text())
-    assert data["format"] == "lambda-lab-quiz-progress" and data["exercises"]["00-hello-name"]["passed"]
+    assert (
+        data["format"] == "lambda-lab-quiz-progress"
+        and data["exercises"]["00-hello-name"]["passed"]
+    )
 
     monkeypatch.setenv("LAMBDA_LAB_HOME", str(tmp_path / "elsewhere"))
     assert ExerciseProgress.open().status("00-hello-name") == "new"

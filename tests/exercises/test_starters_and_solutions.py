@@ -47,18 +47,25 @@ STARTER_SAYS = {
     "09-io-bound-memory": "at 128 MB the same calls",
     "09-bill-calculator": "returned 0.6",
     "09-billed-waiting": "five calls were billed",
+    "15-capstone": "score 0 %: missed R1 HTTP front door accepts an upload",
 }
 
 
 def run_check(name: str, against: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lambda_lab.cli", "exercises", "check", name, "--against", against],
-        capture_output=True, text=True, timeout=240, env={**os.environ, "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "COLUMNS": "120"},
     )
 
 
 def test_every_exercise_has_a_starter_expectation() -> None:
-    assert sorted(STARTER_SAYS) == sorted(e.id for e in exercises()), "add new exercises to STARTER_SAYS"
+    assert sorted(STARTER_SAYS) == sorted(e.id for e in exercises()), (
+        "add new exercises to STARTER_SAYS"
+    )
 
 
 @pytest.mark.slow

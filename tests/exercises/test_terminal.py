@@ -17,8 +17,15 @@ LAMBDA_LAB = str(Path(sys.executable).parent / "lambda-lab")
 
 
 def spawn(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> pexpect.spawn:
-    return pexpect.spawn(LAMBDA_LAB, list(args), env={**os.environ, **(env or {}), "COLUMNS": "120"},
-                         cwd=str(cwd) if cwd else None, encoding="utf-8", timeout=60, dimensions=(40, 120))
+    return pexpect.spawn(
+        LAMBDA_LAB,
+        list(args),
+        env={**os.environ, **(env or {}), "COLUMNS": "120"},
+        cwd=str(cwd) if cwd else None,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
 
 
 def test_list_start_and_check_through_a_pty(tmp_path: Path) -> None:
@@ -70,7 +77,9 @@ def test_watch_rechecks_on_save_and_stops_on_a_pass(tmp_path: Path) -> None:
     watch.expect("Watching ")
     watch.expect("AttributeError")
     watch.expect("Waiting for the next save")
-    mine.write_text(get("02-test-event").starter.replace("event.key1", "event['key1']"))  # half fixed
+    mine.write_text(
+        get("02-test-event").starter.replace("event.key1", "event['key1']")
+    )  # half fixed
     watch.expect("Not yet")
     watch.expect("hint 2/2")
     mine.write_text(get("02-test-event").solution)
@@ -83,7 +92,9 @@ def test_watch_rechecks_on_save_and_stops_on_a_pass(tmp_path: Path) -> None:
 
 def test_unknown_exercise_is_named_with_a_suggestion() -> None:
     run = spawn("exercises", "check", "07-reserved-concurency", "--against", "starter")
-    run.expect("no exercise is called '07-reserved-concurency'; did you mean 07-reserved-concurrency")
+    run.expect(
+        "no exercise is called '07-reserved-concurency'; did you mean 07-reserved-concurrency"
+    )
     run.expect(pexpect.EOF)
     run.close()
     assert run.exitstatus == 2

@@ -32,11 +32,17 @@ def fix_502(ctx: CheckContext) -> str:
     ctx.deploy("orders-page")
     alb = ctx.lab.alb("orders-alb", "orders-page")
     status, headers, body = http_get(alb.local_url)
-    ctx.expect(status == 200, f"the ALB answered {status}{_why(alb)}",
-               "200 with the page: a response document with statusCode and body")
+    ctx.expect(
+        status == 200,
+        f"the ALB answered {status}{_why(alb)}",
+        "200 with the page: a response document with statusCode and body",
+    )
     kind = headers.get("Content-Type", "")
-    ctx.expect(kind.startswith("text/html"), f"the ALB answered 200 with Content-Type {kind!r}",
-               "text/html, so that the browser shows a page")
+    ctx.expect(
+        kind.startswith("text/html"),
+        f"the ALB answered 200 with Content-Type {kind!r}",
+        "text/html, so that the browser shows a page",
+    )
     ctx.expect(b"<h1>Orders</h1>" in body, f"the page is {body[:100]!r}", "<h1>Orders</h1>")
     return "the ALB answered 200, text/html, <h1>Orders</h1>"
 
@@ -45,16 +51,25 @@ def multi_value(ctx: CheckContext) -> str:
     attributes = ctx.setting("TARGET_GROUP_ATTRIBUTES")
     ctx.expect(isinstance(attributes, dict), f"TARGET_GROUP_ATTRIBUTES is {attributes!r}", "a dict")
     value = attributes.get("lambda.multi_value_headers.enabled", "false")
-    ctx.expect(value in ("true", "false"), f"lambda.multi_value_headers.enabled is {value!r}",
-               "the text 'true' or 'false', as ModifyTargetGroupAttributes takes it")
+    ctx.expect(
+        value in ("true", "false"),
+        f"lambda.multi_value_headers.enabled is {value!r}",
+        "the text 'true' or 'false', as ModifyTargetGroupAttributes takes it",
+    )
     ctx.deploy("search")
     alb = ctx.lab.alb("search-alb", "search", multi_value_headers=value == "true")
     status, _, body = http_get(alb.local_url + "?tag=lambda&tag=sqs")
-    ctx.expect(status == 200, f"GET /?tag=lambda&tag=sqs: the ALB answered {status}{_why(alb)}",
-               "200 with both tags")
-    ctx.expect(json.loads(body) == {"tags": ["lambda", "sqs"]}, f"the answer was {body!r}",
-               '{"tags": ["lambda", "sqs"]}')
-    return "both tags reached the function and came back: {\"tags\": [\"lambda\", \"sqs\"]}"
+    ctx.expect(
+        status == 200,
+        f"GET /?tag=lambda&tag=sqs: the ALB answered {status}{_why(alb)}",
+        "200 with both tags",
+    )
+    ctx.expect(
+        json.loads(body) == {"tags": ["lambda", "sqs"]},
+        f"the answer was {body!r}",
+        '{"tags": ["lambda", "sqs"]}',
+    )
+    return 'both tags reached the function and came back: {"tags": ["lambda", "sqs"]}'
 
 
 def serve_png(ctx: CheckContext) -> str:
@@ -65,7 +80,9 @@ def serve_png(ctx: CheckContext) -> str:
     ctx.expect(status == 200, f"the ALB answered {status}{_why(alb)}", "200 with the image")
     kind = headers.get("Content-Type", "")
     ctx.expect(kind == "image/png", f"the Content-Type was {kind!r}", "image/png")
-    ctx.expect(body == picture,
-               f"the browser received {len(body)} bytes starting {body[:12]!r}, not the image",
-               f"the {len(picture)} bytes of the PNG: send base64 text with isBase64Encoded true")
+    ctx.expect(
+        body == picture,
+        f"the browser received {len(body)} bytes starting {body[:12]!r}, not the image",
+        f"the {len(picture)} bytes of the PNG: send base64 text with isBase64Encoded true",
+    )
     return f"the ALB sent {len(body)} bytes of image/png, the picture itself"
