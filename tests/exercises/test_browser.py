@@ -113,14 +113,14 @@ def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
     lesson._command("notebook:run-cell")
     cell = lesson.cell(index, "exercise")
     widget = cell.locator(".ll-exercise-widget")
-    widget.wait_for()
+    widget.wait_for(timeout=120_000)
     assert "Say hello to whoever the event names" in widget.inner_text()
     code = widget.locator("textarea")
     assert code.input_value() == get("00-hello-name").starter
 
     code.fill(get("00-hello-name").solution)
     widget.get_by_role("button", name="Check").click()
-    widget.locator(".ll-pass").wait_for()
+    widget.locator(".ll-pass").wait_for(timeout=120_000)
     assert "✔ Passed" in widget.inner_text() and "three right greetings" in widget.inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "exercise-pass.png"))
@@ -128,7 +128,7 @@ def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
     widget.get_by_role("button", name="Reset to starter").click()
     assert code.input_value() == get("00-hello-name").starter
     widget.get_by_role("button", name="Check").click()
-    widget.locator(".ll-fail").wait_for()
+    widget.locator(".ll-fail").wait_for(timeout=120_000)
     text = widget.inner_text()
     assert "✘ Not yet" in text and "returned None" in text and "Hint 1/2" in text
     page.screenshot(path=str(ARTIFACTS / "exercise-fail-hint.png"))
