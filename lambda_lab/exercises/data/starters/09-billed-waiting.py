@@ -1,4 +1,4 @@
-# Exercise 09-billed-waiting: five calls billed under 250 ms in all.
+# Exercise 09-billed-waiting: five calls billed under 600 ms in all.
 import time
 
 
