@@ -30,6 +30,7 @@ FRONT_ENDS = (
     "http/__init__.py",
     "notebook/",
     "quiz/",
+    "exercises/",  # checks deploy a learner's work into a fresh Lab, as the learner would
     "serve/",
     "simulate/agreement.py",  # compares the simulator with a live Lab
 )
