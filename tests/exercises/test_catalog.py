@@ -22,6 +22,8 @@ COURSE = [
     "07_concurrency",
     "08_monitoring",
     "09_pricing",
+    "13_deploying",
+    "14_orchestration",
 ]
 
 

@@ -47,6 +47,12 @@ STARTER_SAYS = {
     "09-io-bound-memory": "at 128 MB the same calls",
     "09-bill-calculator": "returned 0.6",
     "09-billed-waiting": "five calls were billed",
+    "13-safe-canary": "the broken release went straight to alias live",
+    "13-pre-traffic-hook": "the hook let the broken version 2 through",
+    "13-sam-events": "needs the ARN of the source",
+    "14-retry-catch": "ended FAILED with ConnectionError after 1 call of charge",
+    "14-idempotent": "payments holds 4 items",
+    "14-fan-out-filters": "billing received ['m1', 'm2', 'm3', 'm4', 'm5']",
     "15-capstone": "score 0 %: missed R1 HTTP front door accepts an upload",
 }
 
