@@ -8,7 +8,7 @@
 
 Commands, joined with ``|`` (``#`` starts a comment):
 
-* ``fields a, b as c`` - keep these fields (and name them);
+* ``fields a, b as c`` (or ``display``) - the fields the result shows (``as`` names them);
 * ``filter <condition>`` - comparisons ``= != < <= > >=``, ``like "text"``, ``like /regex/``,
   ``not like``, ``=~ /regex/``, ``in [..]``, ``ispresent(f)``, with ``and``, ``or``, ``not``
   and parentheses;
@@ -57,6 +57,7 @@ def query(events: Iterable[Any], text: str, log_group: str = "") -> list[dict[st
 
 def _run(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     limit = DEFAULT_LIMIT
+    shown: list[str] | None = None  # what the last fields/display chose to show
     for command in _commands(text):
         name, _, rest = command.partition(" ")
         rest = rest.strip()
@@ -66,20 +67,22 @@ def _run(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
             limit = int(rest)
             rows = rows[:limit]
         elif name in ("fields", "display"):
-            rows = _fields(rows, rest)
+            rows, shown = _fields(rows, rest)
         elif name == "filter":
             condition = _Parser(rest).condition()
             rows = [row for row in rows if condition(row)]
         elif name == "parse":
             rows = _parse(rows, rest)
         elif name == "stats":
-            rows = _stats(rows, rest)
+            rows, shown = _stats(rows, rest), None  # stats rows are the result
         elif name == "sort":
             rows = _sort(rows, rest)
         else:
             raise QueryError(
                 f"unknown command {name!r}: the Lab runs fields, display, filter, parse, stats, sort, limit"
             )
+    if shown is not None:
+        rows = [{name: row[name] for name in shown if name in row} for row in rows]
     return rows[:limit]
 
 
@@ -141,14 +144,18 @@ def _commands(text: str) -> list[str]:
 
 
 # -- fields, parse, sort ----------------------------------------------------------------------------
-def _fields(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
-    """Keep the named fields (under their ``as`` names); rows keep only those from here on."""
+def _fields(rows: list[dict[str, Any]], spec: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Name the fields to show (``as`` adds an alias); later commands still see every
+    discovered field, as in Insights, and the result shows the chosen ones."""
     wanted: list[tuple[str, str]] = []
     for part in _split_commas(spec):
         pieces = re.split(r"\s+as\s+", part, maxsplit=1)
         source = pieces[0].strip()
         wanted.append((source, pieces[1].strip() if len(pieces) > 1 else source))
-    return [{alias: row[source] for source, alias in wanted if source in row} for row in rows]
+    aliased = [
+        {**row, **{alias: row[source] for source, alias in wanted if source in row}} for row in rows
+    ]
+    return aliased, [alias for _, alias in wanted]
 
 
 def _parse(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:

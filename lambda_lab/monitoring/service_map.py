@@ -103,11 +103,18 @@ def _callers(lab: Lab) -> dict[str, str]:
             history = list(lab.event_sources.mappings.poller(config.uuid).history)
         except errors.LambdaError:  # deleted while we looked
             continue
-        label = f"{_POLLED.get(config.kind, config.kind)} {config.source_arn.split(':')[-1]}"
+        label = f"{_POLLED.get(config.kind, config.kind)} {_resource_name(config.source_arn)}"
         for run in history:
             if run.request_id:
                 found[run.request_id] = label
     return found
+
+
+def _resource_name(arn: str) -> str:
+    """``orders`` from a queue, stream or table stream ARN."""
+    resource = arn.split(":", 5)[-1]  # "orders", "stream/clicks", "table/photos/stream/2026-..."
+    parts = resource.split("/")
+    return parts[1] if len(parts) > 1 else parts[0]
 
 
 # -- filter expressions ---------------------------------------------------------------------------
@@ -214,10 +221,16 @@ class ServiceMap:
         placed: dict[float, int] = defaultdict(int)
         boxes = []
         keys = {name: f"n{i}" for i, name in enumerate(self.nodes)}
-        for name, node in self.nodes.items():
-            x = columns[node.kind]
+        heights: dict[str, float] = {}
+        ordered = sorted(self.nodes.values(), key=lambda n: n.kind == "downstream")
+        for node in ordered:
+            name, x = node.name, columns[node.kind]
             y = -2.2 * placed[x]
+            callers = [heights[a] for (a, b) in self.edges if b == name and a in heights]
+            if node.kind == "downstream" and callers:  # level with the functions that call it
+                y = min(sum(callers) / len(callers), y)
             placed[x] += 1
+            heights[name] = y
             label = f"{name}\n{node.requests} req, {node.average_ms:.0f} ms"
             if node.errors or node.faults:
                 label += f"\n{node.errors} err, {node.faults} fault"

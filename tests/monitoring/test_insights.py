@@ -105,3 +105,17 @@ def test_bad_queries_say_what_is_expected(text: str, message: str) -> None:
 
     with pytest.raises(QueryError, match=message):
         query([Event()], text)
+
+
+def test_fields_choose_what_is_shown_not_what_later_commands_see(orders_lab) -> None:
+    rows = query_logs(
+        orders_lab.logs,
+        "orders",
+        """
+        fields @requestId, @duration as ms
+        | filter @type = "REPORT"
+        | sort ms desc
+        | limit 2""",
+    )
+    assert len(rows) == 2 and all(set(row) == {"@requestId", "ms"} for row in rows)
+    assert rows[0]["ms"] >= rows[1]["ms"]
