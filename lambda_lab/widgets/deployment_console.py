@@ -25,7 +25,7 @@ def deployment_picture(deployment: Any, records: list[Any], axes: Any = None) ->
     start = deployment.created
     shifts = [(0.0, 0)] + [((at - start) / 60, percent) for at, percent in deployment.shifts]
     end = ((deployment.completed or max([start, *[r.start for r in records]])) - start) / 60
-    shifts.append((max(end, shifts[-1][0]) + 0.5, shifts[-1][1]))
+    shifts.append((max(end, shifts[-1][0], 1.0) + 0.5, shifts[-1][1]))
     axes.step([t for t, _ in shifts], [p for _, p in shifts], where="post", color="#1565c0",
               label=f"% of calls on version {deployment.to_version}")  # fmt: skip
     errors: dict[int, int] = {}
@@ -35,7 +35,7 @@ def deployment_picture(deployment: Any, records: list[Any], axes: Any = None) ->
             errors[minute] = errors.get(minute, 0) + 1
     if errors:
         other = axes.twinx()
-        other.bar([m + 0.5 for m in errors], list(errors.values()), width=0.8, color="#d32f2f",
+        other.bar([m + 0.5 for m in errors], list(errors.values()), width=0.6, color="#d32f2f",
                   alpha=0.5, label="errors per minute")  # fmt: skip
         other.set_ylabel("errors per minute", color="#d32f2f")
     axes.set_ylim(0, 105)
@@ -94,24 +94,25 @@ class DeploymentConsole:
         )
         weights = alias.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
         split = ", ".join(f"{w:.0%} to version {v}" for v, w in weights.items())
+        deployment = self.deployment()
+        if deployment is not None:  # the picture first, so the text never runs ahead of it
+            import matplotlib.pyplot as plt
+
+            figure, axes = plt.subplots(figsize=(8, 3))
+            deployment_picture(deployment, self.lab.records.for_function(self.function_name), axes)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+            plt.close(figure)
+            self.picture.value = buffer.getvalue()
+        self.story.value = (
+            "<i>no deployment yet</i>" if deployment is None
+            else f"<pre>{html.escape(deployment.describe())}</pre>"
+        )  # fmt: skip
         self.status.value = (
             f"alias <b>{html.escape(self.alias)}</b> → version {alias['FunctionVersion']}"
             + (f" ({html.escape(split)})" if split else "")
             + (f" · {html.escape(note)}" if note else "")
         )
-        deployment = self.deployment()
-        if deployment is None:
-            self.story.value = "<i>no deployment yet</i>"
-            return
-        self.story.value = f"<pre>{html.escape(deployment.describe())}</pre>"
-        import matplotlib.pyplot as plt
-
-        figure, axes = plt.subplots(figsize=(8, 3))
-        deployment_picture(deployment, self.lab.records.for_function(self.function_name), axes)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-        plt.close(figure)
-        self.picture.value = buffer.getvalue()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

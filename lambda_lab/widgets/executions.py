@@ -132,15 +132,16 @@ class ExecutionConsole:
         described = self.sfn.describe_execution(executionArn=arn)
         events = history(self.sfn, arn)
         ended = described.get("output") or f"{described.get('error')}: {described.get('cause', '')}"
-        self.status.value = (f"<b>{html.escape(described['status'])}</b> "
-                             f"<code>{html.escape(str(ended)[:300])}</code>")  # fmt: skip
-        self.events.value = "<pre>" + html.escape("\n".join(history_lines(events))) + "</pre>"
         figure, axes = plt.subplots(figsize=(5, 1.2 * len(self.definition["States"]) + 0.8))
         draw_state_machine(self.definition, events, axes)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
         plt.close(figure)
+        # The picture first: once the status says how the run ended, the picture is this run's.
         self.picture.value = buffer.getvalue()
+        self.events.value = "<pre>" + html.escape("\n".join(history_lines(events))) + "</pre>"
+        self.status.value = (f"<b>{html.escape(described['status'])}</b> "
+                             f"<code>{html.escape(str(ended)[:300])}</code>")  # fmt: skip
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -1,0 +1,253 @@
+"""Lessons 13 and 14 (and 12 once written) and lesson 08's new sections follow the lesson
+template, carry the anchors the team agreed on, and, in a real browser, their consoles work.
+
+nbval runs the notebooks themselves (the slow lane); this file checks what nbval cannot:
+stored without outputs, the template's parts, the section anchors quiz questions link to,
+exercises in place, and (with Chromium and JupyterLab) a learner's clicks on the widgets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS_DIR = ROOT / "lessons"
+# lesson -> (quiz topic, the anchors fixed in the team brief, the lesson that comes next)
+LESSONS = {
+    "12_packaging_and_layers": ("packaging_layers", ["works-locally", "packaging", "layers",
+                                "container-images", "inside-the-environment"], "13_deploying"),
+    "13_deploying": ("deploying", ["versions-aliases", "weighted-aliases", "codedeploy", "sam",
+                                   "test-events"], "14_orchestration"),
+    "14_orchestration": ("orchestration", ["step-functions", "standard-vs-express", "retry-catch",
+                                           "callbacks", "parallel-map", "pipes", "fan-out",
+                                           "idempotency", "snapstart", "extensions"], "15_capstone"),
+}  # fmt: skip
+WRITTEN = [name for name in LESSONS if (LESSONS_DIR / f"{name}.ipynb").exists()]
+ANCHOR = re.compile(r'<a id="([a-z0-9-]+)"></a>')
+NUMBERED_HEADING = re.compile(r"^## (\d+)\. \S", re.MULTILINE)
+
+
+def cells(lesson: str) -> list[dict]:
+    return json.loads((LESSONS_DIR / f"{lesson}.ipynb").read_text(encoding="utf-8"))["cells"]
+
+
+def text(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def of_type(lesson: str, kind: str) -> list[str]:
+    return [text(c) for c in cells(lesson) if c["cell_type"] == kind]
+
+
+def test_lessons_13_and_14_are_written() -> None:
+    assert {"13_deploying", "14_orchestration"} <= set(WRITTEN)
+
+
+@pytest.mark.parametrize("lesson", WRITTEN)
+def test_stored_without_outputs(lesson: str) -> None:
+    dirty = [i for i, c in enumerate(cells(lesson))
+             if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]  # fmt: skip
+    assert not dirty, f"{lesson}: cells {dirty} keep outputs"
+
+
+@pytest.mark.parametrize("lesson", WRITTEN)
+def test_template_parts(lesson: str) -> None:
+    markdown, code = of_type(lesson, "markdown"), of_type(lesson, "code")
+    assert markdown[0].startswith(f"# {lesson[:2]} · ")
+    top = "\n".join(markdown[:3])
+    for needed in ("**Time:**", "**Prerequisites:**", "**Exam domains:**", "> **In the Lab**"):
+        assert needed in top, f"{lesson}: no {needed} at the top"
+    objectives = next(m for m in markdown if m.startswith("## What you will learn"))
+    assert 3 <= len([line for line in objectives.splitlines() if line.startswith("- ")]) <= 6
+    joined = "\n".join(markdown)
+    assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined
+    assert "**Predict, then run.**" in joined and any("Prediction(" in c for c in code)
+    assert any("Console(" in c for c in code), "no widget"
+    assert any("plt.show()" in c for c in code), "no picture"
+    assert code[-2].strip() == "lab.close()"
+    topic = LESSONS[lesson][0]
+    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.show("{topic}")'
+    following = LESSONS[lesson][2]
+    assert markdown[-1].startswith('<a id="next"></a>') and f"]({following}.ipynb)" in markdown[-1]
+
+
+@pytest.mark.parametrize("lesson", WRITTEN)
+def test_sections_are_numbered_and_carry_the_agreed_anchors(lesson: str) -> None:
+    numbers = []
+    anchors = []
+    for cell in cells(lesson):
+        found = ANCHOR.search(text(cell))
+        if found:
+            anchors.append(found.group(1))
+            assert cell["id"] == found.group(1), f"cell {cell['id']} holds #{found.group(1)}"
+        heading = NUMBERED_HEADING.search(text(cell))
+        if heading:
+            numbers.append(int(heading.group(1)))
+            assert found, f"{heading.group(0)!r} has no anchor above it"
+    assert numbers == list(range(1, len(numbers) + 1))
+    agreed = LESSONS[lesson][1]
+    assert [a for a in anchors if a in agreed] == agreed  # all of them, in the agreed order
+
+
+@pytest.mark.parametrize("lesson", WRITTEN)
+def test_three_exercises_sit_in_their_sections(lesson: str) -> None:
+    from lambda_lab.exercises.catalog import for_lesson
+
+    exercises = for_lesson(lesson)
+    assert len({e.kind for e in exercises}) == 3 and len(exercises) >= 3
+    sources = [text(c) for c in cells(lesson)]
+    for exercise in exercises:
+        shown = next(i for i, s in enumerate(sources) if f'exercises.show("{exercise.id}")' in s)
+        last_anchor = max(i for i, s in enumerate(sources[:shown]) if ANCHOR.search(s))
+        assert f'<a id="{exercise.section}"></a>' in sources[last_anchor], exercise.id
+
+
+def test_lesson_08_has_the_new_monitoring_sections() -> None:
+    sources = [text(c) for c in cells("08_monitoring")]
+    anchors = [a for s in sources for a in ANCHOR.findall(s)]
+    assert anchors.index("traces") < anchors.index("emf") < anchors.index("annotations-service-map")
+    assert (
+        anchors.index("annotations-service-map")
+        < anchors.index("logs-insights")
+        < anchors.index("clean-up")
+    )
+    numbers = [int(n) for s in sources for n in NUMBERED_HEADING.findall(s)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    code = "\n".join(s for c, s in zip(cells("08_monitoring"), sources) if c["cell_type"] == "code")
+    for used in ("history.emf.points", "find_traces(", "build_map(", "query_logs("):
+        assert used in code
+
+
+@pytest.mark.parametrize("lesson", [*WRITTEN, "08_monitoring"])
+def test_quiz_links_land_on_an_anchor(lesson: str) -> None:
+    anchors = {a for s in of_type(lesson, "markdown") for a in ANCHOR.findall(s)}
+    missing = []
+    for bank in sorted((ROOT / "lambda_lab" / "quizzes").glob("*.yaml")):
+        for question in yaml.safe_load(bank.read_text(encoding="utf-8")).get("questions", []):
+            target, _, anchor = str(question.get("lesson", "")).partition("#")
+            if target == lesson and anchor and anchor not in anchors:
+                missing.append(f"{bank.name}:{question.get('id')} -> #{anchor}")
+    assert not missing
+
+
+# -- in a real browser ---------------------------------------------------------------------------
+sys.path.insert(0, str(ROOT / "tests" / "classroom"))
+TOKEN = "deploying-browser-test"
+ARTIFACTS = ROOT / "test-artifacts" / "lessons"
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    pytest.importorskip("jupyterlab", reason="needs the course extra")
+    base = tmp_path_factory.mktemp("lessons-browser")
+    lessons = base / "lessons"
+    shutil.copytree(LESSONS_DIR, lessons)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (base / "home").mkdir()
+    env = {**os.environ, "HOME": str(base / "home"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+           "LAMBDA_LAB_HOME": str(base / "progress"), "JUPYTER_TOKEN": TOKEN}  # fmt: skip
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--ServerApp.root_dir={lessons}",
+               "--LabApp.expose_app_in_browser=True"]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(base / "jupyter.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}api/status?token={TOKEN}", timeout=5).close()
+            break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, (
+                base / "jupyter.log"
+            ).read_text()
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=60)
+
+
+@pytest.fixture
+def page(jupyter):
+    from lab_page import CHROMIUM, CHROMIUM_FLAGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(120_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def index_of(lesson: str, pattern: str) -> int:
+    return next(
+        i for i, c in enumerate(cells(lesson)) if c["cell_type"] == "code" and pattern in text(c)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_a_learner_watches_a_canary_roll_back_in_the_browser(jupyter, page) -> None:
+    from lab_page import LessonPage
+
+    lesson = LessonPage(page, jupyter, TOKEN, "13_deploying.ipynb")
+    try:
+        at = index_of("13_deploying", "DeploymentConsole(lab")
+        lesson.run_until(at)
+        console = lesson.cell(at, "deployment-console")
+        console.get_by_role("button", name="Send 20 requests").click()
+        console.locator("text=sent: ").wait_for()
+        console.get_by_role("button", name="+1 minute").click()
+        console.locator("pre", has_text="deployment stopped").wait_for()
+        shown = console.inner_text()
+        assert "alias live → version 2" in shown and "ALARM" in shown, shown
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "13-canary-rolled-back.png"))
+    finally:
+        lesson.shut_down_kernel()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_a_learner_starts_an_execution_in_the_browser(jupyter, page) -> None:
+    from lab_page import LessonPage
+
+    lesson = LessonPage(page, jupyter, TOKEN, "14_orchestration.ipynb")
+    try:
+        at = index_of("14_orchestration", "ExecutionConsole(sfn")
+        lesson.run_until(at)
+        console = lesson.cell(at, "execution-console")
+        console.get_by_role("button", name="Start execution").click()
+        console.locator("b", has_text="SUCCEEDED").wait_for()
+        assert "LambdaFunctionSucceeded" in console.inner_text()
+        console.locator("textarea").fill('{"order": "o-9", "items": [], "amount": 5}')
+        console.get_by_role("button", name="Start execution").click()
+        console.locator("b", has_text="FAILED").wait_for()
+        assert "Order.Invalid" in console.inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "14-execution-console.png"))
+    finally:
+        lesson.shut_down_kernel()
