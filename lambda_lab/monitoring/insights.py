@@ -33,20 +33,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from lambda_lab import limits
+from lambda_lab.monitoring.insights_filter import QueryError, condition, number
 
 DEFAULT_LIMIT = 10_000
 _REPORT_FIELDS = {"Duration": "@duration", "Billed Duration": "@billedDuration",
                   "Memory Size": "@memorySize", "Max Memory Used": "@maxMemoryUsed",
                   "Init Duration": "@initDuration"}  # fmt: skip
 _PLATFORM = re.compile(r"^(START|END|REPORT|INIT_START|INIT_REPORT|EXTENSION|TELEMETRY)\b")
-_TOKEN = re.compile(r"""\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<regex>/(?:[^/\\]|\\.)+/)
-    |(?P<number>-?\d+(?:\.\d+)?)|(?P<op>=~|!=|<=|>=|=|<|>|\(|\)|\[|\]|,)
-    |(?P<word>[@A-Za-z_][\w.@-]*|\*))""", re.VERBOSE)  # fmt: skip
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class QueryError(ValueError):
-    """A query the Lab cannot run, with the command and what was expected."""
 
 
 def query(events: Iterable[Any], text: str, log_group: str = "") -> list[dict[str, Any]]:
@@ -69,8 +63,8 @@ def _run(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
         elif name in ("fields", "display"):
             rows, shown = _fields(rows, rest)
         elif name == "filter":
-            condition = _Parser(rest).condition()
-            rows = [row for row in rows if condition(row)]
+            test = condition(rest)
+            rows = [row for row in rows if test(row)]
         elif name == "parse":
             rows = _parse(rows, rest)
         elif name == "stats":
@@ -188,7 +182,7 @@ def _parse(rows: list[dict[str, Any]], spec: str) -> list[dict[str, Any]]:
             values = (
                 match.groupdict() if pattern.startswith("/") else dict(zip(aliases, match.groups()))
             )
-            extra = {k: _number(v) for k, v in values.items()}
+            extra = {k: number(v) for k, v in values.items()}
         parsed.append({**row, **extra})
     return parsed
 
@@ -277,145 +271,6 @@ def _group_key(text: str) -> tuple[Callable[[dict[str, Any]], Any], str]:
 
         return bucket, alias or spec
     return (lambda row: row.get(spec)), alias or spec
-
-
-# -- filter conditions ------------------------------------------------------------------------------
-Condition = Callable[[dict[str, Any]], bool]
-
-
-class _Parser:
-    """Recursive descent over a filter: or > and > not > comparison."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: list[tuple[str, str]] = []
-        position = 0
-        while position < len(text):
-            found = _TOKEN.match(text, position)
-            if not found or found.end() == position:
-                if text[position:].strip():
-                    raise QueryError(f"cannot read the filter {text!r} at {text[position:]!r}")
-                break
-            kind = found.lastgroup or ""
-            self.tokens.append((kind, found.group(kind)))
-            position = found.end()
-        self.position = 0
-
-    def condition(self) -> Condition:
-        result = self._or()
-        if self.position != len(self.tokens):
-            raise QueryError(
-                f"unexpected {self.tokens[self.position][1]!r} in filter {self.text!r}"
-            )
-        return result
-
-    def _peek(self) -> str:
-        return self.tokens[self.position][1] if self.position < len(self.tokens) else ""
-
-    def _take(self) -> tuple[str, str]:
-        if self.position >= len(self.tokens):
-            raise QueryError(f"the filter {self.text!r} ends too early")
-        self.position += 1
-        return self.tokens[self.position - 1]
-
-    def _or(self) -> Condition:
-        parts = [self._and()]
-        while self._peek().lower() == "or":
-            self._take()
-            parts.append(self._and())
-        return parts[0] if len(parts) == 1 else (lambda row: any(part(row) for part in parts))
-
-    def _and(self) -> Condition:
-        parts = [self._not()]
-        while self._peek().lower() == "and":
-            self._take()
-            parts.append(self._not())
-        return parts[0] if len(parts) == 1 else (lambda row: all(part(row) for part in parts))
-
-    def _not(self) -> Condition:
-        if self._peek().lower() == "not":
-            self._take()
-            inner = self._not()
-            return lambda row: not inner(row)
-        if self._peek() == "(":
-            self._take()
-            inner = self._or()
-            if self._take()[1] != ")":
-                raise QueryError(f"a ( is not closed in filter {self.text!r}")
-            return inner
-        return self._comparison()
-
-    def _comparison(self) -> Condition:
-        kind, word = self._take()
-        if kind == "word" and word.lower() == "ispresent" and self._peek() == "(":
-            self._take()
-            field = self._take()[1]
-            self._take()
-            return lambda row: row.get(field) is not None
-        if kind != "word":
-            raise QueryError(f"a filter compares a field (got {word!r} in {self.text!r})")
-        field = word
-        operator = self._take()[1].lower()
-        negate = False
-        if operator == "not":
-            negate, operator = True, self._take()[1].lower()
-        if operator == "in":
-            if self._take()[1] != "[":
-                raise QueryError("in takes a list: in [1, 2]")
-            choices = []
-            while self._peek() != "]":
-                choices.append(self._value(self._take()))
-                if self._peek() == ",":
-                    self._take()
-            self._take()
-            return lambda row: (row.get(field) in choices) != negate
-        right = self._take()
-        if operator in ("like", "=~"):
-            if right[0] == "regex":
-                pattern = re.compile(right[1][1:-1])
-                return lambda row: bool(pattern.search(str(row.get(field, "")))) != negate
-            text = self._value(right)
-            return lambda row: (str(text) in str(row.get(field, ""))) != negate
-        compare = _COMPARE.get(operator)
-        if compare is None:
-            raise QueryError(f"unknown operator {operator!r} in filter {self.text!r}")
-        value = self._value(right)
-
-        def check(row: dict[str, Any]) -> bool:
-            found = row.get(field)
-            if found is None:
-                return False
-            try:
-                return bool(compare(_number(found), value))
-            except TypeError:  # text against a number: no match
-                return False
-
-        return check
-
-    @staticmethod
-    def _value(token: tuple[str, str]) -> Any:
-        kind, text = token
-        if kind == "string":
-            return text[1:-1]
-        if kind == "number":
-            return float(text)
-        return {"true": True, "false": False}.get(text, text)
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-}  # fmt: skip
-
-
-def _number(value: Any) -> Any:
-    """Numbers found in text compare as numbers, as Insights does."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _split_commas(text: str) -> list[str]:
