@@ -158,6 +158,19 @@ class Deployments:
         for alarm in alarms:
             self._alarms.get(alarm)  # KeyError names a missing alarm before anything moves
         current = self._lambda().get_alias(FunctionName=function_name, Name=alias)
+        running = [d for d in self.all() if not d.finished
+                   and (d.function_name, d.alias) == (function_name, alias)]  # fmt: skip
+        if running:
+            raise DeploymentError(
+                "DeploymentLimitExceededException",
+                f"deployment {running[0].deployment_id} is still shifting {function_name}:{alias}; "
+                "wait for it to end or stop it first",
+            )
+        if current["FunctionVersion"] == str(to_version):
+            raise DeploymentError(
+                "InvalidRevisionException",
+                f"{function_name}:{alias} already points at version {to_version}: nothing to shift",
+            )
         hooks = {BEFORE: pre_traffic, AFTER: post_traffic}
         deployment = Deployment(
             deployment_id="d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9)),

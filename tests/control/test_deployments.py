@@ -237,3 +237,18 @@ def test_a_sam_redeploy_runs_the_canary_with_its_hook_and_alarm(tmp_path) -> Non
         assert (
             lab.client("lambda").get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "3"
         )
+
+
+def test_one_deployment_at_a_time_per_alias(virtual_lab, release) -> None:
+    from lambda_lab.control.deployments import DeploymentError
+
+    lab = virtual_lab
+    new = release(GOOD + "\n# v2\n")
+    first = lab.deployments.start("checkout", "live", new, "Canary10Percent5Minutes")
+    with pytest.raises(
+        DeploymentError, match=f"deployment {first.deployment_id} is still shifting"
+    ):
+        lab.deployments.start("checkout", "live", new, "AllAtOnce")
+    lab.clock.advance(minutes=5)
+    with pytest.raises(DeploymentError, match="already points at version 2"):
+        lab.deployments.start("checkout", "live", new)
