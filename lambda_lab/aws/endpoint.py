@@ -35,6 +35,13 @@ SERVICES = (
     "events",
     "logs",
     "lambda",
+    # lesson 11 (security and networking) and the API Gateway door's IAM and Cognito checks
+    "iam",
+    "sts",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "cognito-idp",
 )
 
 
