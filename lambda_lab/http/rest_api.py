@@ -149,6 +149,8 @@ class RestApi:
     ) -> Route:
         """A method on a resource (``/items/{id}``, ``/{proxy+}``; ``ANY``) with a Lambda
         proxy integration: the console's quickest setup."""
+        target = function_name + (f":{qualifier}" if qualifier else "")
+        function_name, qualifier = self._target(target)  # exists, and may be invoked by us
         route = self.router.add(make_route(method, resource, function_name, qualifier))
         integration = integration_from("AWS_PROXY", function_name, qualifier)
         self.definition.methods[route.key] = Method(route, integration)
