@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run a handler file once in a fresh Lab and print what AWS would",
     ),
     "quiz": ("lambda_lab.quiz.cli", "drill exam questions in the terminal"),
+    "exercises": (
+        "lambda_lab.exercises.terminal",
+        "list, start, check and watch exercises the Lab checks",
+    ),
     "price": ("lambda_lab.cli.price", "estimate a monthly Lambda bill"),
     "serve": (
         "lambda_lab.serve.command",
@@ -57,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(importlib.import_module(args._module).run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `lambda-lab price --json | head`: the reader left; stop quietly
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the final flush at exit cannot fail again
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off by a pipe
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

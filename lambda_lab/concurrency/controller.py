@@ -211,6 +211,7 @@ class Concurrency:
             self._in_flight[name] = self._in_flight.get(name, 0) + 1
             self.peak = max(self.peak, sum(self._in_flight.values()))
         if kind != COLD:
+            assert env is not None  # warm and provisioned slots always come with their environment
             return Slot(kind, env, None, unreserved)
         try:
             env, init = self._pool.start(config, version)

@@ -97,7 +97,8 @@ class MemoryBudget:
         for env in environments:
             count += 1
             name = getattr(env, "function_name", "")
-            measured = self._measure(env.pid) if getattr(env, "pid", 0) else None
+            pid = getattr(env, "pid", 0)
+            measured = self._measure(pid) if pid else None
             starting = getattr(getattr(env, "state", None), "value", "") == "starting"
             if measured is not None and not starting:
                 self._footprints[name] = max(measured, self._footprints.get(name, 0.0))

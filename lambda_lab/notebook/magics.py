@@ -57,7 +57,7 @@ def deploy_cell(lab: Any, line: str, cell: str) -> dict[str, Any]:
 def load_ipython_extension(ipython: Any) -> None:
     from IPython.core.magic import register_cell_magic
 
-    @register_cell_magic("lambda")
+    @register_cell_magic("lambda")  # type: ignore[arg-type]  # IPython types the decorator loosely
     def lambda_cell(line: str, cell: str) -> None:
         from lambda_lab.lab import current_lab
 

@@ -60,6 +60,7 @@ def export_progress(path: str, learner: str | None = None) -> str:
     from lambda_lab.quiz.progress import ProgressStore
 
     ProgressStore.open(learner).export(Path(path))
+    _companions("export_into", Path(path), learner)
     return path
 
 
@@ -69,7 +70,17 @@ def import_progress(path: str, learner: str | None = None) -> int:
 
     from lambda_lab.quiz.progress import ProgressStore
 
-    return ProgressStore.open(learner).import_file(Path(path))
+    changed = ProgressStore.open(learner).import_file(Path(path))
+    return changed + sum(_companions("import_from", Path(path), learner))
+
+
+# Progress kept beside the quiz's (the exercises') travels in the same exported file: each
+# module named here has export_into(path, learner) and import_from(path, learner) -> int.
+PROGRESS_COMPANIONS = ("lambda_lab.exercises.progress",)
+
+
+def _companions(function: str, path: Any, learner: str | None) -> list[Any]:
+    return [getattr(importlib.import_module(name), function)(path, learner) for name in PROGRESS_COMPANIONS]
 
 
 def __getattr__(name: str) -> Any:

@@ -82,11 +82,31 @@ AWS CLI v1 rejects v2's --cli-binary-format: leave it out, the JSON payload goes
 Ctrl-C stops the server."""
 
 
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     from lambda_lab import Lab, limits
     from lambda_lab.serve.state import StateDirLocked, StateKeeper
 
     started = time.perf_counter()
+    if args.port and not _port_free(
+        args.port
+    ):  # say it once, before werkzeug prints its own two lines
+        print(
+            f"lambda-lab serve: cannot start: port {args.port} on 127.0.0.1 is already in use: "
+            "choose another one (--port 0 picks a free one)",
+            file=sys.stderr,
+        )
+        return 2
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())

@@ -134,6 +134,7 @@ def run_on_lab(case: Case) -> Tally:
             time.sleep(max(0.0, start + at - time.monotonic()))
             try:
                 record = lab.invoke(name, {}, qualifier=qualifiers.get(name)).record
+                assert record is not None  # a synchronous invoke always leaves its record
                 outcome = ("ok", record.cold, record.provisioned)
             except errors.LambdaError as exc:
                 if exc.code != "TooManyRequestsException":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from lambda_lab import errors, limits
 from lambda_lab.simulate.arrivals import Pattern, Trace, merge
@@ -37,7 +38,9 @@ def simulate(
         keep_alive_s=keep_alive_s,
         functions=_as_tuple(functions),
     )
-    patterns = [arrivals] if not isinstance(arrivals, (list, tuple)) else list(arrivals)
+    patterns: list[Pattern] = (
+        list(arrivals) if isinstance(arrivals, (list, tuple)) else [cast(Pattern, arrivals)]
+    )
     if not patterns:
         raise ValueError("'arrivals' must hold at least one arrival pattern (got none)")
     _check_targets(account, patterns)

@@ -191,7 +191,7 @@ class Trace:
             kind = entry[2] if len(entry) == 3 else SYNC
             _check(f"Trace entry {position}", "timestamp", when)
             _check_target(f"Trace entry {position}", function, kind)
-            checked.append((float(when), str(function), str(kind)))  # type: ignore[arg-type]
+            checked.append((float(when), str(function), str(kind)))
         checked.sort(key=lambda arrival: arrival[0])
         object.__setattr__(self, "entries", tuple(checked))
 

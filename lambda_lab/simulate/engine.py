@@ -17,6 +17,7 @@ import itertools
 import math
 from array import array
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from lambda_lab import errors, limits
 from lambda_lab.simulate.arrivals import Arrival
@@ -138,7 +139,10 @@ class Simulation:
         # Async events still queued or running when ``until`` stopped the run stay "pending".
         for lane, event in list(self._unsettled.values()):
             self._settle(lane, event, "pending", None, None)
-        outcomes = None if self._outcomes is None else tuple(self._outcomes)
+        # every placeholder is filled in by now: each event's fate is known at the end
+        outcomes = (
+            None if self._outcomes is None else tuple(o for o in self._outcomes if o is not None)
+        )
         return Result(
             account=self.account,
             start=self.start,
@@ -252,7 +256,7 @@ class Simulation:
             )
 
     # -- completions and retries ----------------------------------------------------------------
-    def _on_complete(self, when: float, payload: tuple) -> None:  # type: ignore[type-arg]
+    def _on_complete(self, when: float, payload: tuple[Any, ...]) -> None:
         lane, how, env, timed_out, event = payload
         self._last_activity = when
         self._model.release(lane.state, how, env, when, not timed_out)

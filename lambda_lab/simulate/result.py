@@ -95,7 +95,7 @@ class Result:
     end: float
     functions: dict[str, FunctionStats]
     timeline: tuple[Sample, ...]
-    latencies_ms: array  # type: ignore[type-arg]
+    latencies_ms: array[float]
     outcomes: tuple[InvocationOutcome, ...] | None
     arrivals: int
     events_processed: int

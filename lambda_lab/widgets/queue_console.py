@@ -37,6 +37,7 @@ class QueueConsole:
             (widgets.Button(description="+30 seconds", icon="forward"), lambda: self.advance(30)),
         ]  # fmt: skip
         for button, action in buttons:
+            button.layout = widgets.Layout(width="auto")  # the whole label, never "Send 5 messa…"
             button.on_click(lambda _, act=action: act())
             if not lab.clock.virtual and "second" in button.description:
                 button.disabled = True  # a real clock moves by itself

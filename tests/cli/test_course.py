@@ -37,7 +37,7 @@ KEEP_OUTPUT_TAGS = {"keep-output", "keep_output"}
 PICTURE_CODE = re.compile(r"plt\.(show|subplots|figure|imshow)\(|\bmatplotlib\b|\bdisplay\(Image\(")
 PICTURE_MARKDOWN = re.compile(r"!\[[^\]]*\]\(|<img\s|<svg\b")
 WIDGET_IMPORT = re.compile(
-    r"from lambda_lab\.(?:widgets(?:\.\w+)?|quiz\.progress_panel) import ([\w, ]+)"
+    r"from lambda_lab\.(?:widgets(?:\.\w+)?|quiz\.progress_panel|exercises\.predict) import ([\w, ]+)"
 )
 
 
@@ -87,6 +87,7 @@ def anchors(lesson: str) -> frozenset[str]:
 def resolves(target: str) -> str | None:
     """None if ``NN_topic#anchor`` (or a bare ``NN_topic``) lands; else why it does not."""
     lesson, _, anchor = target.partition("#")
+    anchor = anchor.removeprefix("cell-id=")  # how links between notebooks land (see tests/exercises)
     if not (LESSONS_DIR / f"{lesson}.ipynb").exists():
         return f"no lesson {lesson}.ipynb"
     if anchor and anchor not in anchors(lesson):

@@ -1,0 +1,1 @@
+"""One module of check functions per lesson. A check is ``check(ctx) -> str`` (see context.py)."""

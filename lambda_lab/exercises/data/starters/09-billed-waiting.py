@@ -1,0 +1,13 @@
+# Exercise 09-billed-waiting: five calls billed under 600 ms in all.
+import time
+
+
+def make_client():
+    time.sleep(0.1)  # stands for boto3.client(...) with its setup
+    return {"tax": 0.2}
+
+
+def lambda_handler(event, context):
+    client = make_client()
+    time.sleep(0.2)  # "let the previous call settle"
+    return round(event["amount"] * (1 + client["tax"]), 2)

@@ -1,0 +1,96 @@
+"""Rustlings' maintainer check, through the real command: every starter fails its check with
+a verdict that names what is wrong, and every solution passes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lambda_lab.exercises.catalog import exercises
+
+# What each starter's verdict must mention: the thing that is wrong, as the Lab saw it.
+STARTER_SAYS = {
+    "00-hello-name": "returned None",
+    "00-fix-key": "KeyError: 'First'",
+    "00-env-greeting": "KeyError: 'GREETING'",
+    "01-who-called": "event from sqs",
+    "01-stateless": "a new environment answered",
+    "01-limits": "ValidationException",
+    "02-test-event": "AttributeError",
+    "02-warm-counter": "{'calls': 1}, {'calls': 1}",
+    "02-handler-setting": "Runtime.HandlerNotFound",
+    "02b-cli-invoke": "response.json holds ''",
+    "02b-bash-runtime": "Sandbox.Timedout",
+    "02b-weighted-alias": "version 1 ran 0",
+    "03-latency-budget": "Timeout is 30 s",
+    "03-stop-in-time": "Task timed out",
+    "03-tmp-cache": "{'downloaded': True}, {'downloaded': True}",
+    "04-dlq": "failed-orders was empty",
+    "04-raise-on-failure": "to Lambda the call succeeded",
+    "04-async-caller": '{"accepted": 200}',
+    "05-fix-502": "the ALB answered 502",
+    "05-multi-value": "answered 502",
+    "05-serve-png": "application/octet-stream",
+    "06-thumbnail": "no item with key",
+    "06-partial-batch": "not processed exactly once",
+    "06-cron": "Exactly one of Day-of-month and Day-of-week",
+    "07-reserved-concurrency": "8 calls ran at the same time",
+    "07-hold-time": "were throttled",
+    "07-provisioned": "unpublished function versions",
+    "08-right-memory": "Runtime.OutOfMemory",
+    "08-guest-orders": "orders [2, 4] failed",
+    "08-structured-logs": "0 of the log lines are JSON",
+    "09-io-bound-memory": "at 128 MB the same calls",
+    "09-bill-calculator": "returned 0.6",
+    "09-billed-waiting": "five calls were billed",
+    "15-capstone": "score 0 %: missed R1 HTTP front door accepts an upload",
+}
+
+
+def run_check(name: str, against: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lambda_lab.cli.app",
+            "exercises",
+            "check",
+            name,
+            "--against",
+            against,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+def test_every_exercise_has_a_starter_expectation() -> None:
+    assert sorted(STARTER_SAYS) == sorted(e.id for e in exercises()), (
+        "add new exercises to STARTER_SAYS"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(STARTER_SAYS))
+def test_starter_fails_with_a_verdict_that_names_the_problem(name: str) -> None:
+    done = run_check(name, "starter")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.startswith(f"✘ Not yet ({name}): "), done.stdout
+    assert STARTER_SAYS[name] in done.stdout, done.stdout
+    assert "\n  expected: " in done.stdout and "\n  hint 1/" in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(STARTER_SAYS))
+def test_solution_passes(name: str) -> None:
+    done = run_check(name, "solution")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"✔ Passed ({name}): "), done.stdout
