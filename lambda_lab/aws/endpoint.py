@@ -42,6 +42,7 @@ SERVICES = (
     "secretsmanager",
     "ssm",
     "cognito-idp",
+    "ec2",
 )
 
 

@@ -47,6 +47,10 @@ STARTER_SAYS = {
     "09-io-bound-memory": "at 128 MB the same calls",
     "09-bill-calculator": "returned 0.6",
     "09-billed-waiting": "five calls were billed",
+    "10-selection-pattern": "answered 200",
+    "10-usage-plan": "without an API key answered 200",
+    "10-order-model": 'POST {"item": "socks"} answered 200',
+    "10-token-authorizer": 'requestContext.authorizer = {"principalId": "ana", "integrationLatency"',
     "15-capstone": "score 0 %: missed R1 HTTP front door accepts an upload",
 }
 
