@@ -50,6 +50,10 @@ STARTER_SAYS = {
     "10-selection-pattern": "answered 200",
     "10-usage-plan": "without an API key answered 200",
     "10-order-model": 'POST {"item": "socks"} answered 200',
+    "11-decrypt-in-init": "InvalidCiphertextException",
+    "11-secret-cache": "Secrets Manager was asked 4 times",
+    "11-vpc-network": "the internet (the payment provider) is not reachable",
+    "11-url-permissions": "refused lambda:InvokeFunction",
     "10-token-authorizer": 'requestContext.authorizer = {"principalId": "ana", "integrationLatency"',
     "15-capstone": "score 0 %: missed R1 HTTP front door accepts an upload",
 }
