@@ -24,7 +24,9 @@ class VpcExplorer:
         self.network = network
 
         def box(label: str, value: bool = False) -> Any:
-            check = widgets.Checkbox(value=value, description=label, indent=False)
+            check = widgets.Checkbox(
+                value=value, description=label, indent=False, layout=widgets.Layout(width="36em")
+            )
             check.observe(lambda _: self.refresh(), names="value")
             return check
 
