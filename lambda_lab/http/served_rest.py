@@ -48,7 +48,7 @@ class ServedRestApi(ServedApi):
         """The invoke URL AWS would give the stage."""
         return f"https://{self.door.domain_name}/{stage}"
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         path: str = "/",

@@ -103,6 +103,7 @@ class ToyProxy(_Counted):
         self.database = database
         self.pool_size = max(1, database.max_connections * max_connections_percent // 100)
         self._idle: list[Any] = []  # open upstream connections (file objects) not lent now
+        self._upstreams: list[tuple[socket.socket, Any]] = []  # every one, closed at the end
         self._open = 0
         self._available = threading.Condition()
         proxy = self
@@ -153,6 +154,8 @@ class ToyProxy(_Counted):
             self._open += 1
         connection = socket.create_connection((LOOPBACK, self.database.port))
         stream = connection.makefile("rwb")
+        with self._available:
+            self._upstreams.append((connection, stream))
         greeting = stream.readline()
         if not greeting.startswith(b"OK"):
             raise ConnectionError(greeting.decode().strip())
@@ -162,6 +165,8 @@ class ToyProxy(_Counted):
         self._server.shutdown()
         self._server.server_close()
         with self._available:
-            for stream in self._idle:
+            for connection, stream in self._upstreams:
                 stream.close()
+                connection.close()
+            self._upstreams.clear()
             self._idle.clear()
