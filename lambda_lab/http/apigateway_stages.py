@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import random
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +94,6 @@ class Stage:
         self.cache = ResponseCache(now)
         self.buckets = Buckets(now)  # per-method throttles
         self.authorizer_cache: dict[tuple[str, ...], tuple[float, Any]] = {}
-        self.authorizer_lock = threading.Lock()
         self._random = random.Random(seed)
 
     def set_variables(self, variables: dict[str, str]) -> None:

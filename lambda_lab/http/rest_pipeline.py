@@ -144,8 +144,9 @@ def _authorize(
     authorizer = definition.authorizers[method.authorizer]
     calls = AuthorizerCalls(api.invoke, api.now, api.services.jwks, stage.authorizer_cache)
     started = time.perf_counter()
-    with stage.authorizer_lock:
-        outcome = authorize(authorizer, facts, arn, calls, method.authorization_scopes)
+    # No lock around the call: concurrent first requests may each run the authorizer, as
+    # they can on AWS; the cache is a dict whose single reads and writes are atomic.
+    outcome = authorize(authorizer, facts, arn, calls, method.authorization_scopes)
     exchange.authorizer = outcome.how
     if outcome.response_type is not None:
         raise _Refused(outcome.response_type, outcome.message, outcome.reason or outcome.how)
