@@ -19,11 +19,13 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from lambda_lab import limits
+from lambda_lab.api import logs_api
 from lambda_lab.aws.delivery import Deliverer
 from lambda_lab.aws.endpoint import LabEndpoint
+from lambda_lab.aws.middleware import LabSide
 from lambda_lab.clock import Clock, RealClock, VirtualClock
 from lambda_lab.concurrency.controller import Concurrency
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
@@ -35,6 +37,7 @@ from lambda_lab.control.versions import Versions
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.event_sources.hub import EventSources
+from lambda_lab.event_sources.mappings.poller import PollerTools
 from lambda_lab.invocation.asynchronous import AsyncQueue
 from lambda_lab.invocation.dispatch import Dispatcher
 from lambda_lab.invocation.sync import InvokeResult, invoke_sync
@@ -90,6 +93,37 @@ def _weak_call(owner: Any, method: str) -> Callable[[], Any]:
         return {} if target is None else getattr(target, method)()
 
     return call
+
+
+_Owner = TypeVar("_Owner")
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
+
+
+def _weakly(
+    owner: _Owner, function: Callable[Concatenate[_Owner, _Params], _Result]
+) -> Callable[_Params, _Result]:
+    """``function(owner, ...)`` as a callable that does not keep ``owner`` alive (a bound method
+    would): once the owner is gone it raises ReferenceError, as a weak proxy does."""
+    ref = weakref.ref(owner)
+
+    def call(*args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        target = ref()
+        if target is None:
+            raise ReferenceError("weakly-referenced object no longer exists")
+        return function(target, *args, **kwargs)
+
+    return call
+
+
+def _still_open(owner: Lab) -> Callable[[], bool]:
+    """Whether ``owner`` is alive and not closed, asked without keeping it alive."""
+    ref = weakref.ref(owner)
+    return lambda: (target := ref()) is not None and not target.closed
+
+
+def _event_sources(lab: Lab) -> EventSources | None:
+    return getattr(lab, "event_sources", None)  # None while the Lab is still being built
 
 
 def _make_clock(clock: str | Clock) -> Clock:
@@ -183,10 +217,42 @@ class Lab:
         # through which handlers and the Lab reach S3, SQS, SNS, DynamoDB, Kinesis, EventBridge.
         self.metrics = Metrics(self.clock.time)
         self.dispatcher = Dispatcher(self.clock)
-        self.aws = LabEndpoint(self)
-        self.deliverer = Deliverer(me)
-        self.async_queue = AsyncQueue(me)
-        self.event_sources = EventSources(me)
+        self.aws = LabEndpoint(
+            region,
+            LabSide(
+                is_open=_still_open(self),
+                lambda_api=_weakly(self, Lab.rest_api),
+                logs_reads=_weakly(self, logs_api.answer),
+                hooks=_weakly(self, _event_sources),
+            ),
+        )
+        self.deliverer = Deliverer(self.aws.internal, self.clock, _weakly(self, Lab.invoke_async))
+        invoke = _weakly(self, invoke_sync)
+        self.async_queue = AsyncQueue(
+            functions=self.functions,
+            versions=self.versions,
+            clock=self.clock,
+            dispatcher=self.dispatcher,
+            invoke=invoke,
+            reserved=self.concurrency.reserved,
+            metrics=self.metrics,
+            deliverer=self.deliverer,
+            region=region,
+        )
+        self.event_sources = EventSources(
+            PollerTools(
+                self.functions,
+                self.clock,
+                self.dispatcher,
+                self.aws.internal,
+                invoke,
+                self.metrics,
+                self.deliverer,
+            ),
+            versions=self.versions,
+            queue=self.async_queue.invoke,
+            region=region,
+        )
         self._rest_api: Any = None
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False

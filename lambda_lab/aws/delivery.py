@@ -15,12 +15,13 @@ A target that cannot take the message raises :class:`DeliveryError`; the caller 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_lab import limits
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
 
 TARGET_KINDS = ("sqs", "sns", "lambda", "events", "s3")
 
@@ -48,9 +49,17 @@ def target_kind(arn: str) -> str:
     return service
 
 
+class AsyncInvoke(Protocol):
+    """Queue an asynchronous invoke of a function (name or ARN), as ``lab.invoke_async`` does."""
+
+    def __call__(self, name: str, *, payload: bytes) -> object: ...
+
+
 class Deliverer:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
+    def __init__(self, clients: Clients, clock: Clock, invoke_async: AsyncInvoke) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._invoke_async = invoke_async
 
     def send(
         self,
@@ -75,7 +84,7 @@ class Deliverer:
             raise DeliveryError(f"could not deliver to {arn}: {exc}") from exc
 
     def _client(self, service: str) -> Any:
-        return self._lab.aws.internal(service)
+        return self._clients(service)
 
     def _to_sqs(self, arn: str, text: str, attributes: dict[str, Any], _: dict[str, Any]) -> None:
         account, name = arn.split(":")[4], arn.split(":")[5]
@@ -95,7 +104,7 @@ class Deliverer:
         self._client("sns").publish(TopicArn=arn, Message=text, MessageAttributes=attributes)
 
     def _to_lambda(self, arn: str, text: str, _: dict[str, Any], __: dict[str, Any]) -> None:
-        self._lab.invoke_async(arn, payload=text.encode())
+        self._invoke_async(arn, payload=text.encode())
 
     def _to_events(self, arn: str, text: str, _: dict[str, Any], fields: dict[str, Any]) -> None:
         entry = {
@@ -111,7 +120,7 @@ class Deliverer:
 
     def _to_s3(self, arn: str, text: str, _: dict[str, Any], fields: dict[str, Any]) -> None:
         bucket = arn.split(":")[5]
-        key = fields.get("s3_key") or f"lambda-lab/{self._lab.clock.time():.3f}.json"
+        key = fields.get("s3_key") or f"lambda-lab/{self._clock.time():.3f}.json"
         self._client("s3").put_object(
             Bucket=bucket, Key=key, Body=text.encode(), ContentType="application/json"
         )

@@ -12,15 +12,16 @@ service. Nothing listens beyond loopback; clients never read ~/.aws.
 from __future__ import annotations
 
 import threading
-import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from lambda_lab.aws import moto_backend
-from lambda_lab.aws.middleware import Hooks, Middleware
+from lambda_lab.aws.middleware import LabSide, Middleware
 from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 
-if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+# A service name -> the Lab's own cached boto3 client for it (:meth:`LabEndpoint.internal`):
+# what triggers, pollers and deliveries are given to reach S3, SQS, SNS, streams and buses.
+Clients = Callable[[str], Any]
 
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL_S = 0.05  # how quickly shutdown() is noticed by the serving thread
@@ -47,9 +48,9 @@ SERVICES = (
 
 
 class LabEndpoint:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = weakref.ref(lab)  # the server thread must not keep a forgotten Lab alive
-        self._region = lab.region
+    def __init__(self, region: str, own: LabSide) -> None:
+        self._own = own  # weak callables: the server thread must not keep a forgotten Lab alive
+        self._region = region
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -85,7 +86,7 @@ class LabEndpoint:
                 def log_request(self, *args: Any, **kwargs: Any) -> None:
                     """No line per request: a notebook would drown in them."""
 
-            app = Middleware(self._lab, self._moto_app, self._hooks)
+            app = Middleware(self._own, self._moto_app)
             self._server = make_server(
                 LOOPBACK, port, app, threaded=True, request_handler=QuietHandler
             )
@@ -96,10 +97,6 @@ class LabEndpoint:
                 daemon=True,
             )
             self._thread.start()
-
-    def _hooks(self) -> Hooks | None:
-        lab = self._lab()
-        return getattr(lab, "event_sources", None) if lab is not None else None
 
     def _moto_app(self) -> Any:
         with self._lock:

@@ -61,13 +61,45 @@ class Hooks(Protocol):
     def after(self, request: AwsRequest, reply: Reply) -> None: ...
 
 
+class ApiReply(Protocol):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class LambdaApi(Protocol):
+    """Lambda's REST API over the Lab (:class:`lambda_lab.api.rest.LambdaRestApi`)."""
+
+    def handle(
+        self,
+        method: str,
+        raw_path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> ApiReply: ...
+
+
+# A CloudWatch Logs read of one of the Lab's log groups: (status, headers, body), or None
+# when moto should answer (:func:`lambda_lab.api.logs_api.answer`).
+LogsReads = Callable[[dict[str, Any]], tuple[int, dict[str, str], bytes] | None]
+
+
+@dataclass(frozen=True)
+class LabSide:
+    """What the Lab answers itself on its endpoint, ahead of moto. Callables, so that the
+    server thread holds no strong reference to the Lab."""
+
+    is_open: Callable[[], bool]  # False once the Lab is closed: every request gets a 503
+    lambda_api: Callable[[], LambdaApi]  # made on the first Lambda request
+    logs_reads: LogsReads
+    hooks: Callable[[], Hooks | None]  # the triggers and pollers (None before they exist)
+
+
 class Middleware:
-    def __init__(
-        self, lab: Callable[[], Any], moto: Callable[[], Any], hooks: Callable[[], Hooks | None]
-    ) -> None:
-        self._lab = lab  # callables, so the server holds no strong reference to the Lab
+    def __init__(self, own: LabSide, moto: Callable[[], Any]) -> None:
+        self._own = own
         self._moto = moto
-        self._hooks = hooks
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -93,29 +125,26 @@ class Middleware:
             reply = json_error(
                 "InternalFailure", f"lambda-lab endpoint error: {type(exc).__name__}: {exc}", 500
             )
-        headers = reply.headers
+        sent = reply.headers
         if request.method != "HEAD":  # a HEAD keeps the length of the body it did not send
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(len(reply.body))))
-        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", headers)
+            sent = [(k, v) for k, v in sent if k.lower() != "content-length"]
+            sent.append(("Content-Length", str(len(reply.body))))
+        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", sent)
         return [reply.body]
 
     def _answer(self, request: AwsRequest, raw_path: str, environ: dict[str, Any]) -> Reply:
-        lab = self._lab()
-        if lab is None or lab.closed:
+        if not self._own.is_open():
             return json_error("ServiceUnavailable", "this Lab is closed", 503)
         if request.service == "lambda":
-            got = lab.rest_api().handle(
+            got = self._own.lambda_api().handle(
                 request.method, raw_path, request.query, request.headers, request.body
             )
             return Reply(got.status, list(got.headers.items()), got.body)
         if request.service == "logs":  # reads of the Lab's own log groups come from its LogStore
-            from lambda_lab.api import logs_api
-
-            answered = logs_api.answer(lab, environ)
+            answered = self._own.logs_reads(environ)
             if answered is not None:
                 return Reply(answered[0], list(answered[1].items()), answered[2])
-        hooks = self._hooks()
+        hooks = self._own.hooks()
         reply = hooks.before(request) if hooks is not None else None
         if reply is not None:
             return reply

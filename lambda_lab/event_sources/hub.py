@@ -9,7 +9,7 @@ PutRule arms a schedule, and new queue or stream data wakes the pollers at once.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_lab import errors
 from lambda_lab.aws.aws_request import AwsRequest
@@ -21,7 +21,8 @@ from lambda_lab.event_sources.triggers.s3 import CREATED, S3Notifications
 from lambda_lab.event_sources.triggers.sns import SnsSubscriptions
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.control.versions import Versions
+    from lambda_lab.event_sources.mappings.poller import PollerTools
 
 S3_WRITES = (*CREATED, "DeleteObject", "DeleteObjects")
 SQS_WRITES = (
@@ -34,13 +35,31 @@ DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "Tra
                    "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")  # fmt: skip
 
 
+class QueueInvoke(Protocol):
+    """Put an event on the asynchronous queue (:meth:`AsyncQueue.invoke`)."""
+
+    def __call__(self, function_name: str, payload: bytes, *, source: str) -> object: ...
+
+
 class EventSources:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
-        self.mappings = MappingManager(lab)
-        self.s3 = S3Notifications(lab)
-        self.sns = SnsSubscriptions(lab)
-        self.eventbridge = EventBridge(lab)
+    def __init__(
+        self, tools: PollerTools, *, versions: Versions, queue: QueueInvoke, region: str
+    ) -> None:
+        self._queue = queue
+        self.mappings = MappingManager(tools, versions)
+        clients, clock, trigger = tools.clients, tools.clock, self.invoke_async
+        self.s3 = S3Notifications(
+            clients=clients, clock=clock, functions=tools.functions, trigger=trigger, region=region
+        )
+        self.sns = SnsSubscriptions(clients, clock, trigger)
+        self.eventbridge = EventBridge(
+            clients=clients,
+            clock=clock,
+            dispatcher=tools.dispatcher,
+            deliverer=tools.deliverer,
+            trigger=trigger,
+            region=region,
+        )
         self.failures: list[str] = []  # triggers that could not reach their function
 
     # -- endpoint hooks ------------------------------------------------------------------------
@@ -73,7 +92,7 @@ class EventSources:
         """A trigger's asynchronous invoke; a missing function is noted, as AWS would log it."""
         payload = json.dumps(event).encode()
         try:
-            self._lab.async_queue.invoke(function, payload, source=source)
+            self._queue(function, payload, source=source)
         except errors.LambdaError as exc:
             self.failures.append(f"{source} -> {function}: {exc}")
 

@@ -34,6 +34,11 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """True once the Lab is going away: work handed in now is dropped."""
+        return self._closed
+
     # -- scheduling -------------------------------------------------------------------------
     def later(self, delay: float, job: Callable[..., Any], *args: Any) -> Timer:
         """Run ``job(*args)`` after ``delay`` seconds of the Lab's clock."""

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lambda_lab.monitoring import metrics
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.monitoring.metrics import Metrics
 
 ERRORS = "Errors"
 DURATION = "Duration"
@@ -47,8 +47,16 @@ STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount", "p50", "p90
 _FAILED = ("error", "timeout", "out_of_memory", "crash")
 
 
+class MetricSources(metrics.Activity, Protocol):
+    """Where every metric is read from: a Lab, or anything holding its invocation records,
+    admission counters and data points."""
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+
 def series(
-    lab: Lab,
+    account: MetricSources,
     name: str,
     function_name: str | None = None,
     *,
@@ -65,13 +73,13 @@ def series(
             raise ValueError(
                 f"{name} is graphed with {metrics.DERIVED[name]} (got statistic={statistic!r})"
             )
-        return metrics.per_minute(lab, name, function_name, period_s)
+        return metrics.per_minute(account, name, function_name, period_s)
     chosen = statistic or DEFAULT_STATISTIC[name]
     if chosen not in STATISTICS:
         raise ValueError(f"statistic must be one of {', '.join(STATISTICS)} (got {chosen!r})")
     if name in FROM_POINTS:
-        return _per_period(lab.metrics.points(name, function_name), chosen, period_s)
-    ran = [r for r in lab.records.for_function(function_name) if r.outcome != "throttled"]
+        return _per_period(account.metrics.points(name, function_name), chosen, period_s)
+    ran = [r for r in account.records.for_function(function_name) if r.outcome != "throttled"]
     if name == ERRORS:
         return _per_period([(r.start, float(r.outcome in _FAILED)) for r in ran], chosen, period_s)
     if name == DURATION:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
-    from lambda_lab.monitoring.records import InvocationRecord
+    from lambda_lab.concurrency.controller import Concurrency
+    from lambda_lab.monitoring.records import InvocationRecord, RecordStore
 
 # Metric names, as CloudWatch shows them under the AWS/Lambda namespace.
 DEAD_LETTER_ERRORS = "DeadLetterErrors"
@@ -114,8 +114,19 @@ DERIVED = {
 }
 
 
+class Activity(Protocol):
+    """What the derived metrics are read from: a Lab, or anything holding its invocation
+    records and its admission counters."""
+
+    @property
+    def records(self) -> RecordStore: ...
+
+    @property
+    def concurrency(self) -> Concurrency: ...
+
+
 def per_minute(
-    lab: Lab, name: str, function_name: str | None = None, period_s: float = PERIOD_S
+    account: Activity, name: str, function_name: str | None = None, period_s: float = PERIOD_S
 ) -> list[tuple[float, float]]:
     """``(period start, value)`` for every period from the first activity to the last.
 
@@ -128,8 +139,8 @@ def per_minute(
         raise ValueError(f"unknown derived metric {name!r}; expected one of {', '.join(DERIVED)}")
     if not period_s > 0:
         raise ValueError(f"period_s must be > 0 (got {period_s!r})")
-    records = lab.records.for_function(function_name)
-    admissions = lab.concurrency
+    records = account.records.for_function(function_name)
+    admissions = account.concurrency
 
     def chosen(name_of_function: str) -> bool:
         return function_name is None or name_of_function == function_name

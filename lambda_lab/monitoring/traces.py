@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lambda_lab import errors
 from lambda_lab.invocation.asynchronous import journey as steps
@@ -29,7 +29,11 @@ from lambda_lab.monitoring import metrics
 from lambda_lab.monitoring.records import InvocationRecord
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.clock import Clock
+    from lambda_lab.event_sources.hub import EventSources
+    from lambda_lab.invocation.asynchronous import AsyncQueue
+    from lambda_lab.monitoring.metrics import Metrics
+    from lambda_lab.monitoring.records import RecordStore
 
 # Span kinds, from what started the work to what the handler did.
 TRIGGER = "trigger"  # an instant: an event arrived, a batch was read, an event was dead-lettered
@@ -89,8 +93,28 @@ def record_spans(record: InvocationRecord, label: str | None = None) -> list[Spa
     return found
 
 
+class Traced(Protocol):
+    """What a trace is drawn from (a Lab has it all): the clock, the invocation records,
+    the asynchronous events' journeys, the pollers' batches and their IteratorAge points."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def records(self) -> RecordStore: ...
+
+    @property
+    def async_queue(self) -> AsyncQueue: ...
+
+    @property
+    def event_sources(self) -> EventSources: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+
 def spans(
-    lab: Lab, since: float, until: float | None = None, calls: Iterable[Span] = ()
+    account: Traced, since: float, until: float | None = None, calls: Iterable[Span] = ()
 ) -> list[Span]:
     """What began in ``[since, until]`` (default: until now), in time order, plus the ``calls``.
 
@@ -98,18 +122,18 @@ def spans(
     ones; batches read in the window come with their invocation; any other invocation that
     started in the window stands on its own.
     """
-    until = lab.clock.time() if until is None else until
+    until = account.clock.time() if until is None else until
     if until < since:
         raise ValueError(f"until ({until}) is before since ({since})")
     inside = lambda at: since <= at <= until  # noqa: E731 - a local shorthand
     found: list[Span] = []
     explained: set[str] = set()  # request ids whose invocations are drawn by their trigger
-    for event in lab.async_queue.events():
+    for event in account.async_queue.events():
         if inside(event.received_at):
             found += _async_spans(event)
             explained.add(event.request_id)
-    found += _batch_spans(lab, inside, explained)
-    for record in lab.records:
+    found += _batch_spans(account, inside, explained)
+    for record in account.records:
         busy_from = record.start - (record.init_duration_ms or 0.0) / 1000.0
         if record.request_id not in explained and (inside(busy_from) or inside(record.start)):
             found += record_spans(record)
@@ -150,13 +174,16 @@ def _async_spans(event: steps.AsyncEvent) -> list[Span]:
     return found
 
 
-def _batch_spans(lab: Lab, inside: Callable[[float], bool], explained: set[str]) -> list[Span]:
+def _batch_spans(
+    account: Traced, inside: Callable[[float], bool], explained: set[str]
+) -> list[Span]:
     """Batches pollers read: the read, the record's wait in a stream (IteratorAge), the run."""
-    by_id = {r.request_id: r for r in lab.records}
+    by_id = {r.request_id: r for r in account.records}
+    mappings = account.event_sources.mappings
     found: list[Span] = []
-    for config in lab.event_sources.mappings.configs():
+    for config in mappings.configs():
         try:
-            history = list(lab.event_sources.mappings.poller(config.uuid).history)
+            history = list(mappings.poller(config.uuid).history)
         except errors.LambdaError:  # deleted while we looked: nothing to draw
             continue
         source = _POLLED.get(config.kind, config.kind)
@@ -167,7 +194,9 @@ def _batch_spans(lab: Lab, inside: Callable[[float], bool], explained: set[str])
             found.append(Span(f"{source} → {config.function_name}", TRIGGER, run.at, run.at,
                               f"batch of {run.size}, {run.outcome}"))  # fmt: skip
             arrival = (
-                _stream_arrival(lab, config.function_name, record) if config.kind != "sqs" else None
+                _stream_arrival(account.metrics, config.function_name, record)
+                if config.kind != "sqs"
+                else None
             )
             if arrival is not None and arrival <= run.at:
                 found.append(
@@ -178,12 +207,14 @@ def _batch_spans(lab: Lab, inside: Callable[[float], bool], explained: set[str])
     return found
 
 
-def _stream_arrival(lab: Lab, function_name: str, record: InvocationRecord) -> float | None:
+def _stream_arrival(
+    metric_points: Metrics, function_name: str, record: InvocationRecord
+) -> float | None:
     """When the batch's last record reached the poller: the IteratorAge point the poller
     wrote as this batch finished (the first one at or after the invocation's end)."""
     points = [
         (at, age)
-        for at, age in lab.metrics.points(metrics.ITERATOR_AGE, function_name)
+        for at, age in metric_points.points(metrics.ITERATOR_AGE, function_name)
         if at >= record.end
     ]
     if not points:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_lab import limits
 from lambda_lab.pricing.bill import EXACT, PricingError, format_usd
@@ -25,7 +25,8 @@ from lambda_lab.pricing.usage import gb_seconds, require_architecture, require_i
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from lambda_lab.lab import Lab
+    from lambda_lab.control.functions import Registry
+    from lambda_lab.invocation.sync import InvokeResult
     from lambda_lab.monitoring.records import InvocationRecord
 
 __all__ = [
@@ -177,14 +178,35 @@ class TuningError(RuntimeError):
     """A run during power tuning did not succeed, so its duration cannot be priced."""
 
 
+class ConfigurationUpdates(Protocol):
+    """The control plane's UpdateFunctionConfiguration (``lab.service``)."""
+
+    def update_function_configuration(
+        self, name: str, params: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+
+class Tunable(Protocol):
+    """What power tuning works with (a Lab has it all): the function's settings, the control
+    plane that changes its memory, and a synchronous invoke."""
+
+    @property
+    def functions(self) -> Registry: ...
+
+    @property
+    def service(self) -> ConfigurationUpdates: ...
+
+    def invoke(self, name: str, event: Any = None, *, log_type: str = "Tail") -> InvokeResult: ...
+
+
 def power_tune(
-    lab: Lab,
+    account: Tunable,
     name: str,
     event: Any = None,
     memory_sizes: Sequence[int] = DEFAULT_MEMORY_SIZES,
     runs: int = 3,
 ) -> PowerTuning:
-    """Run function ``name`` of ``lab`` with ``event`` at each memory size and tune the result.
+    """Run function ``name`` of ``account`` (a Lab) with ``event`` at each memory size and tune it.
 
     Each size is set with UpdateFunctionConfiguration, which retires the warm environments,
     so the first invoke at every size is a cold start. That invoke is a warm-up and is
@@ -199,13 +221,13 @@ def power_tune(
         raise PricingError(
             f"'memory_sizes' must name each memory size once, and at least one (got {sizes})"
         )
-    config = lab.functions.get(name)  # ResourceNotFoundException before anything changes
+    config = account.functions.get(name)  # ResourceNotFoundException before anything changes
     original_mb = config.memory_mb
     measurements = []
     try:
         for memory in sizes:
-            lab.service.update_function_configuration(name, {"MemorySize": memory})
-            records = [_successful_run(lab, name, event, memory) for _ in range(count + 1)]
+            account.service.update_function_configuration(name, {"MemorySize": memory})
+            records = [_successful_run(account, name, event, memory) for _ in range(count + 1)]
             warm = [r.duration_ms for r in records if not r.cold][-count:]
             if not warm:
                 raise TuningError(
@@ -214,12 +236,12 @@ def power_tune(
                 )
             measurements.append((memory, warm))
     finally:
-        lab.service.update_function_configuration(name, {"MemorySize": original_mb})
+        account.service.update_function_configuration(name, {"MemorySize": original_mb})
     return tune(measurements, architecture=config.architecture)
 
 
-def _successful_run(lab: Lab, name: str, event: Any, memory_mb: int) -> InvocationRecord:
-    result = lab.invoke(name, event, log_type="None")
+def _successful_run(account: Tunable, name: str, event: Any, memory_mb: int) -> InvocationRecord:
+    result = account.invoke(name, event, log_type="None")
     record = result.record
     if result.function_error or record is None:
         reason = record.error_type if record is not None else result.function_error

@@ -8,6 +8,7 @@ data arrives, so an idle Lab never polls.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -15,12 +16,16 @@ from lambda_lab import errors, limits
 from lambda_lab.event_sources.mappings.config import SQS, MappingConfig, apply, source_kind
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.control.versions import Versions
+    from lambda_lab.event_sources.mappings.poller import PollerTools
 
 
 class MappingManager:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
+    def __init__(self, tools: PollerTools, versions: Versions) -> None:
+        self._tools = tools  # handed to each new poller
+        self._functions = tools.functions
+        self._versions = versions
+        self._clock = tools.clock
         self._configs: dict[str, MappingConfig] = {}
         self._pollers: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -28,11 +33,10 @@ class MappingManager:
     # -- the API operations -----------------------------------------------------------------
     def create(self, params: dict[str, Any], uuid: str | None = None) -> dict[str, Any]:
         """CreateEventSourceMapping; ``uuid`` only when a saved mapping comes back (serve --state)."""
-        lab = self._lab
         kind = source_kind(params.get("EventSourceArn"))
-        function = lab.functions.get(params.get("FunctionName"))
-        qualifier = lab.versions.qualifier(params["FunctionName"], None)
-        lab.versions.resolve(function, params["FunctionName"], qualifier, route=False)
+        function = self._functions.get(str(params.get("FunctionName")))
+        qualifier = self._versions.qualifier(params["FunctionName"], None)
+        self._versions.resolve(function, params["FunctionName"], qualifier, route=False)
         function_arn = function.arn if qualifier == "$LATEST" else f"{function.arn}:{qualifier}"
         config = MappingConfig(params["EventSourceArn"], kind, params["FunctionName"], function_arn)
         if uuid:
@@ -52,7 +56,7 @@ class MappingManager:
         poller = self._new_poller(config)  # checks that the queue or stream exists
         if kind == SQS:
             self._check_visibility(poller.visibility_timeout_s, function.timeout_s)
-        config.last_modified = lab.clock.time()
+        config.last_modified = self._clock.time()
         answer = config.as_aws("Creating")
         config.state = "Enabled" if config.enabled else "Disabled"
         with self._lock:
@@ -68,11 +72,11 @@ class MappingManager:
         config = self._config(params.get("UUID", ""))
         changes = {k: v for k, v in params.items() if k != "UUID"}
         if changes.get("FunctionName"):
-            function = self._lab.functions.get(changes["FunctionName"])
+            function = self._functions.get(changes["FunctionName"])
             config.function_name, config.function_arn = changes["FunctionName"], function.arn
         updated = MappingConfig(**{**config.__dict__})
         apply(updated, changes, creating=False)
-        updated.last_modified = self._lab.clock.time()
+        updated.last_modified = self._clock.time()
         answer = updated.as_aws("Updating")
         updated.state = "Enabled" if updated.enabled else "Disabled"
         config.__dict__.update(updated.__dict__)
@@ -97,7 +101,7 @@ class MappingManager:
         marker: str | None,
         max_items: int | None,
     ) -> dict[str, Any]:
-        wanted = self._lab.functions.get(function_name).name if function_name else None
+        wanted = self._functions.get(function_name).name if function_name else None
         with self._lock:
             found = [
                 c for c in self._configs.values()
@@ -131,7 +135,7 @@ class MappingManager:
         for poller in pollers:
             poller.wake()
 
-    def configs(self) -> list[MappingConfig]:
+    def configs(self) -> builtins.list[MappingConfig]:  # `list` is also the operation below
         with self._lock:
             return list(self._configs.values())
 
@@ -156,10 +160,10 @@ class MappingManager:
         if config.kind == SQS:
             from lambda_lab.event_sources.mappings.sqs import SqsPoller
 
-            return SqsPoller(self._lab, config)
+            return SqsPoller(self._tools, config)
         from lambda_lab.event_sources.mappings.streams import StreamPoller
 
-        return StreamPoller(self._lab, config)
+        return StreamPoller(self._tools, config)
 
     @staticmethod
     def _check_visibility(visibility_s: int, timeout_s: int) -> None:

@@ -10,21 +10,53 @@ from __future__ import annotations
 import abc
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_lab import errors
 from lambda_lab.clock import Timer
 from lambda_lab.event_sources.mappings.batch_results import BatchRun
 from lambda_lab.event_sources.mappings.config import MappingConfig
-from lambda_lab.invocation.sync import InvokeResult, invoke_sync
+from lambda_lab.invocation.sync import InvokeResult
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.delivery import Deliverer
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
+    from lambda_lab.control.functions import Registry
+    from lambda_lab.invocation.dispatch import Dispatcher
+    from lambda_lab.monitoring.metrics import Metrics
+
+
+class SyncInvoke(Protocol):
+    """A batch through the Lab's pipeline (:func:`~lambda_lab.invocation.sync.invoke_sync`)."""
+
+    def __call__(
+        self, function_name: str, payload: bytes, *, invocation_type: str, trusted_json: bool
+    ) -> InvokeResult: ...
+
+
+@dataclass(frozen=True)
+class PollerTools:
+    """What pollers work with: the functions (a deleted one pauses its mapping), the clock and
+    dispatcher (when to poll), the Lab's clients (reading queues and streams), the invoke
+    (running a batch), and, for streams, the metrics (IteratorAge) and the deliverer (OnFailure)."""
+
+    functions: Registry
+    clock: Clock
+    dispatcher: Dispatcher
+    clients: Clients
+    invoke: SyncInvoke
+    metrics: Metrics
+    deliverer: Deliverer
 
 
 class Poller(abc.ABC):
-    def __init__(self, lab: Lab, config: MappingConfig) -> None:
-        self._lab = lab
+    def __init__(self, tools: PollerTools, config: MappingConfig) -> None:
+        self._functions = tools.functions
+        self._clock = tools.clock
+        self._dispatcher = tools.dispatcher
+        self._sync_invoke = tools.invoke
         self.config = config
         self.history: list[BatchRun] = []
         self._lock = threading.Lock()
@@ -46,7 +78,7 @@ class Poller(abc.ABC):
                 self._again = True
                 return
             self._scheduled = True
-        self._lab.dispatcher.later(0, self._run)
+        self._dispatcher.later(0, self._run)
 
     def wake_at(self, when: float) -> None:
         """Poll again at ``when`` on the Lab's clock (a window's end, a retry, a visibility timeout)."""
@@ -54,9 +86,9 @@ class Poller(abc.ABC):
             if self._stopped:
                 return
             self._timers = [
-                t for t in self._timers if not t.cancelled and t.when > self._lab.clock.time()
+                t for t in self._timers if not t.cancelled and t.when > self._clock.time()
             ]
-            self._timers.append(self._lab.dispatcher.at(when, self.wake))
+            self._timers.append(self._dispatcher.at(when, self.wake))
 
     def stop(self) -> None:
         with self._lock:
@@ -83,7 +115,7 @@ class Poller(abc.ABC):
 
     def _function_exists(self) -> bool:
         try:
-            self._lab.functions.get(self.config.function_name)
+            self._functions.get(self.config.function_name)
         except errors.LambdaError:
             return False  # deleted: the mapping stays, and waits, as on AWS
         return True
@@ -100,8 +132,7 @@ class Poller(abc.ABC):
         """
         payload = json.dumps(event).encode()
         try:
-            result = invoke_sync(
-                self._lab,
+            result = self._sync_invoke(
                 self.config.function_name,
                 payload,
                 invocation_type="poll",

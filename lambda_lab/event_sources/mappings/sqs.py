@@ -14,7 +14,7 @@ virtual clock fast-forwards visibility timeouts too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lambda_lab import errors, limits
 from lambda_lab.event_sources.mappings.batch_results import (
@@ -24,17 +24,14 @@ from lambda_lab.event_sources.mappings.batch_results import (
 )
 from lambda_lab.event_sources.mappings.config import MappingConfig
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches
-from lambda_lab.event_sources.mappings.poller import Poller
+from lambda_lab.event_sources.mappings.poller import Poller, PollerTools
 from lambda_lab.event_sources.shapes.events import records_event, sqs_record
-
-if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
 
 
 class SqsPoller(Poller):
-    def __init__(self, lab: Lab, config: MappingConfig) -> None:
-        super().__init__(lab, config)
-        self._sqs = lab.aws.internal("sqs")
+    def __init__(self, tools: PollerTools, config: MappingConfig) -> None:
+        super().__init__(tools, config)
+        self._sqs = tools.clients("sqs")
         _, _, _, _, account, name = config.source_arn.split(":")[:6]
         try:
             self.queue_url = self._sqs.get_queue_url(
@@ -56,7 +53,7 @@ class SqsPoller(Poller):
 
     def poll(self) -> None:
         config = self.config
-        now = self._lab.clock.time()
+        now = self._clock.time()
         asked = config.batch_size - len(self._pending)
         received = self._receive(asked, now)
         self._pending.extend(received)
@@ -111,7 +108,7 @@ class SqsPoller(Poller):
             receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
             message_id=message["MessageId"],
             receipt_handle=message["ReceiptHandle"],
-            sender_id=attributes.get("SenderId", self._lab.account_id),
+            sender_id=attributes.get("SenderId", limits.ACCOUNT_ID),
             message_attributes=message.get("MessageAttributes"),
             message_group_id=attributes.get("MessageGroupId"),
             deduplication_id=attributes.get("MessageDeduplicationId"),
@@ -120,7 +117,7 @@ class SqsPoller(Poller):
 
     # -- invoking and settling -------------------------------------------------------------------
     def _invoke(self, batch: list[tuple[dict[str, Any], float]]) -> None:
-        started = self._lab.clock.time()
+        started = self._clock.time()
         messages = [message for message, _ in batch]
         ids = [m["MessageId"] for m in messages]
         result, outcome = self.invoke(records_event(*(self._record(m) for m in messages)))
@@ -138,9 +135,9 @@ class SqsPoller(Poller):
             # They come back when their visibility timeout ends, counted from when they were received.
             back_at = min(at for _, at in batch) + self.visibility_timeout_s
             handles = [m["ReceiptHandle"] for m in messages if m["MessageId"] in set(failed)]
-            self._lab.dispatcher.at(back_at, self._release, handles)
+            self._dispatcher.at(back_at, self._release, handles)
         self.remember(BatchRun(
-            started, len(batch), outcome, len(failed), result.record.request_id if result else None,
+            started, len(batch), outcome, len(failed), result.record.request_id if result and result.record else None,
             detail=verdict.reason, ids=tuple(ids),
         ))  # fmt: skip
 

@@ -19,7 +19,8 @@ from lambda_lab.event_sources.mappings.config import KINESIS, MappingConfig
 from lambda_lab.event_sources.shapes.streams import dynamodb_record, kinesis_record
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
 
 READ_LIMIT = 1000  # records per GetRecords call
 DYNAMODB_RETENTION_S = 24 * 3600  # DynamoDB streams keep records for 24 hours
@@ -37,11 +38,11 @@ class StreamRecord:
         return zlib.crc32(self.key.encode()) % lanes
 
 
-def describe(lab: Lab, config: MappingConfig) -> tuple[list[str], float]:
+def describe(clients: Clients, config: MappingConfig) -> tuple[list[str], float]:
     """The shard ids of the mapping's stream and how long the stream keeps records (seconds)."""
     try:
         if config.kind == KINESIS:
-            kinesis = lab.aws.internal("kinesis")
+            kinesis = clients("kinesis")
             found = kinesis.describe_stream(
                 StreamName=config.source_arn.split(":")[5].split("/", 1)[1]
             )
@@ -49,7 +50,7 @@ def describe(lab: Lab, config: MappingConfig) -> tuple[list[str], float]:
             return [s["ShardId"] for s in description["Shards"]], description.get(
                 "RetentionPeriodHours", 24
             ) * 3600.0
-        streams = lab.aws.internal("dynamodbstreams")
+        streams = clients("dynamodbstreams")
         description = streams.describe_stream(StreamArn=config.source_arn)["StreamDescription"]
         return [s["ShardId"] for s in description["Shards"]], float(DYNAMODB_RETENTION_S)
     except Exception as exc:  # botocore's ClientError: the stream is not there
@@ -59,13 +60,15 @@ def describe(lab: Lab, config: MappingConfig) -> tuple[list[str], float]:
 
 
 class ShardReader:
-    def __init__(self, lab: Lab, config: MappingConfig, shard_id: str) -> None:
-        self._lab = lab
+    def __init__(
+        self, clients: Clients, clock: Clock, config: MappingConfig, shard_id: str, role: str
+    ) -> None:
+        self._clock = clock
         self._config = config
         self.shard_id = shard_id
-        self._role = lab.functions.get(config.function_name).role
+        self._role = role  # the function's execution role: each record's invoke identity
         self._kinesis = config.kind == KINESIS
-        self._client = lab.aws.internal("kinesis" if self._kinesis else "dynamodbstreams")
+        self._client = clients("kinesis" if self._kinesis else "dynamodbstreams")
         self._iterator = self._first_iterator()
 
     def _first_iterator(self) -> str:
@@ -85,7 +88,7 @@ class ShardReader:
     def read(self) -> list[StreamRecord]:
         """Every record written since the last read, oldest first."""
         found: list[StreamRecord] = []
-        now = self._lab.clock.time()
+        now = self._clock.time()
         while True:
             answer = self._client.get_records(ShardIterator=self._iterator, Limit=READ_LIMIT)
             self._iterator = answer.get("NextShardIterator") or self._iterator

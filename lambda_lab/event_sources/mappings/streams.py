@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.aws.delivery import DeliveryError
@@ -26,13 +26,10 @@ from lambda_lab.event_sources.mappings.batch_results import (
 )
 from lambda_lab.event_sources.mappings.config import MappingConfig
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches
-from lambda_lab.event_sources.mappings.poller import Poller
+from lambda_lab.event_sources.mappings.poller import Poller, PollerTools
 from lambda_lab.event_sources.mappings.stream_readers import ShardReader, StreamRecord, describe
 from lambda_lab.event_sources.shapes.delivery import stream_failure_record
 from lambda_lab.monitoring import metrics
-
-if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
 
 
 @dataclass
@@ -53,10 +50,15 @@ class Lane:
 
 
 class StreamPoller(Poller):
-    def __init__(self, lab: Lab, config: MappingConfig) -> None:
-        super().__init__(lab, config)
-        shards, self.retention_s = describe(lab, config)
-        self._readers = [ShardReader(lab, config, shard) for shard in shards]
+    def __init__(self, tools: PollerTools, config: MappingConfig) -> None:
+        super().__init__(tools, config)
+        self._metrics = tools.metrics
+        self._deliverer = tools.deliverer
+        shards, self.retention_s = describe(tools.clients, config)
+        role = tools.functions.get(config.function_name).role
+        self._readers = [
+            ShardReader(tools.clients, tools.clock, config, shard, role) for shard in shards
+        ]
         self._lanes: dict[tuple[str, int], Lane] = {}
 
     def lanes(self) -> list[Lane]:
@@ -76,13 +78,13 @@ class StreamPoller(Poller):
                     key, Lane(reader.shard_id, index, limit=config.batch_size)
                 )
                 lane.records.append(record)
-        now = self._lab.clock.time()
+        now = self._clock.time()
         for lane in list(self._lanes.values()):
             with self._lock:
                 if lane.busy or not lane.records or lane.ready_at > now:
                     continue
                 lane.busy = True
-            self._lab.dispatcher.submit(self._work, lane)  # lanes of a shard run side by side
+            self._dispatcher.submit(self._work, lane)  # lanes of a shard run side by side
 
     # -- one lane -------------------------------------------------------------------------------
     def _work(self, lane: Lane) -> None:
@@ -102,13 +104,13 @@ class StreamPoller(Poller):
         size = min(lane.limit or config.batch_size, config.batch_size, len(lane.records))
         batch = [lane.records[i] for i in range(size)]
         ids = [r.sequence_number for r in batch]
-        started = self._lab.clock.time()
+        started = self._clock.time()
         result, outcome = self.invoke({"Records": [r.event for r in batch]})
         lane.attempts += 1
-        finished = self._lab.clock.time()
+        finished = self._clock.time()
         age_ms = (finished - batch[-1].arrival) * 1000  # how far behind the stream this batch was
-        self._lab.metrics.put(metrics.ITERATOR_AGE, self._function_name(), age_ms, at=finished)
-        request_id = result.record.request_id if result else None
+        self._metrics.put(metrics.ITERATOR_AGE, self._function_name(), age_ms, at=finished)
+        request_id = result.record.request_id if result and result.record else None
         verdict = (
             read_result(result.payload, result.function_error, ids, config.report_item_failures)
             if result
@@ -161,7 +163,7 @@ class StreamPoller(Poller):
 
     def _drop_old(self, lane: Lane) -> None:
         """Expired records vanish; records older than MaximumRecordAgeInSeconds go to OnFailure."""
-        now = self._lab.clock.time()
+        now = self._clock.time()
         expired = 0
         while lane.records and now - lane.records[0].arrival > self.retention_s:
             lane.records.popleft()
@@ -185,7 +187,7 @@ class StreamPoller(Poller):
     def _give_up(
         self, lane: Lane, batch: list[StreamRecord], condition: str, request_id: str | None
     ) -> None:
-        now = self._lab.clock.time()
+        now = self._clock.time()
         attempts = lane.attempts
         self._settle(lane, len(batch))
         self.remember(BatchRun(now, len(batch), "discarded", len(batch), request_id, lane.name, condition,
@@ -200,9 +202,9 @@ class StreamPoller(Poller):
             stream_arn=self.config.source_arn, at=now, condition=condition,
         )  # fmt: skip
         try:
-            self._lab.deliverer.send(self.config.on_failure, record)
+            self._deliverer.send(self.config.on_failure, record)
         except DeliveryError:
-            self._lab.metrics.put(metrics.DESTINATION_DELIVERY_FAILURES, self._function_name())
+            self._metrics.put(metrics.DESTINATION_DELIVERY_FAILURES, self._function_name())
 
     def _function_name(self) -> str:
         return self.config.function_arn.split(":")[6]

@@ -89,7 +89,7 @@ class DayOfWeek:
     def days(self, year: int, month: int) -> tuple[int, ...]:
         length = calendar.monthrange(year, month)[1]
         first = aws_weekday(year, month, 1)
-        chosen = set()
+        chosen: set[int] = set()
         for weekday in self.plain | self.last:
             occurrences = range((weekday - first) % 7 + 1, length + 1, 7)
             if weekday in self.plain:

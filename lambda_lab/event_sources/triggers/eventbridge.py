@@ -19,6 +19,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from lambda_lab import limits
 from lambda_lab.aws.aws_request import AwsRequest
 from lambda_lab.aws.delivery import DeliveryError
 from lambda_lab.aws.middleware import Reply, json_error, json_reply
@@ -28,16 +29,33 @@ from lambda_lab.event_sources.shapes.events import eventbridge_event, scheduled_
 from lambda_lab.event_sources.triggers.schedules import ScheduleRunner
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.delivery import Deliverer
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
+    from lambda_lab.event_sources.triggers import TriggerInvoke
+    from lambda_lab.invocation.dispatch import Dispatcher
 
 MAX_ENTRIES = 10
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")
 
 
 class EventBridge:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
-        self.schedules = ScheduleRunner(lab, self._scheduled)
+    def __init__(
+        self,
+        *,
+        clients: Clients,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        deliverer: Deliverer,
+        trigger: TriggerInvoke,
+        region: str,
+    ) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._deliverer = deliverer
+        self._trigger = trigger
+        self._region = region
+        self.schedules = ScheduleRunner(clients, clock, dispatcher, self._scheduled)
         self.deliveries: list[dict[str, Any]] = []  # what went where, for lessons and tests
 
     # -- hooks from the endpoint ----------------------------------------------------------------
@@ -101,17 +119,17 @@ class EventBridge:
         return json_reply({"FailedEntryCount": failed, "Entries": answers})
 
     def _envelope(self, entry: dict[str, Any], index: int) -> dict[str, Any]:
-        now = self._lab.clock.time()
+        now = self._clock.time()
         at = float(entry["Time"]) if isinstance(entry.get("Time"), (int, float)) else now
         return eventbridge_event(
             source=entry["Source"], detail_type=entry["DetailType"], detail=json.loads(entry["Detail"]), at=at,
-            resources=entry.get("Resources") or [], region=self._lab.region, account=self._lab.account_id,
+            resources=entry.get("Resources") or [], region=self._region, account=limits.ACCOUNT_ID,
             event_id=stable_uuid("put-events", now, index, entry["Source"], entry["Detail"], len(self.deliveries)),
         )  # fmt: skip
 
     def route(self, event: dict[str, Any], bus: str = "default") -> None:
         """Send ``event`` to the targets of every enabled rule on ``bus`` whose pattern matches it."""
-        events = self._lab.aws.internal("events")
+        events = self._clients("events")
         for page in events.get_paginator("list_rules").paginate(EventBusName=bus):
             for rule in page.get("Rules", []):
                 if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
@@ -123,7 +141,7 @@ class EventBridge:
         self._to_targets(rule_name, bus, scheduled_event(rule_arn, at=at))
 
     def _to_targets(self, rule_name: str, bus: str, event: dict[str, Any]) -> None:
-        events = self._lab.aws.internal("events")
+        events = self._clients("events")
         targets = events.list_targets_by_rule(Rule=rule_name, EventBusName=bus).get("Targets", [])
         for target in targets:
             arn = target["Arn"]
@@ -131,16 +149,16 @@ class EventBridge:
             try:
                 payload = _target_input(target, event)
                 if arn.split(":")[2] == "lambda":
-                    self._lab.event_sources.invoke_async(arn, payload, source="events")
+                    self._trigger(arn, payload, source="events")
                 elif arn.split(":")[2] == "events":
                     fields = {"source": event.get("source"), "detail-type": event.get("detail-type"),
                               "resources": event.get("resources", [])}  # fmt: skip
-                    self._lab.deliverer.send(arn, event.get("detail", {}), event_fields=fields)
+                    self._deliverer.send(arn, event.get("detail", {}), event_fields=fields)
                 else:
-                    self._lab.deliverer.send(arn, payload)
+                    self._deliverer.send(arn, payload)
             except (DeliveryError, ValueError, KeyError) as exc:
                 outcome = f"failed: {exc}"
-            self.deliveries.append({"at": self._lab.clock.time(), "rule": rule_name, "target": arn,
+            self.deliveries.append({"at": self._clock.time(), "rule": rule_name, "target": arn,
                                     "event_id": event.get("id"), "outcome": outcome})  # fmt: skip
 
     def close(self) -> None:

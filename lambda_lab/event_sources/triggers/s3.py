@@ -21,7 +21,10 @@ from lambda_lab.aws.middleware import Reply
 from lambda_lab.event_sources.shapes.events import records_event, s3_record, s3_sequencer
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
+    from lambda_lab.control.functions import Registry
+    from lambda_lab.event_sources.triggers import TriggerInvoke
 
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 CREATED = {"PutObject": "ObjectCreated:Put", "PostObject": "ObjectCreated:Post", "CopyObject": "ObjectCreated:Copy",
@@ -34,8 +37,20 @@ def s3_error(code: str, message: str, status: int = 400) -> Reply:
 
 
 class S3Notifications:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
+    def __init__(
+        self,
+        *,
+        clients: Clients,
+        clock: Clock,
+        functions: Registry,
+        trigger: TriggerInvoke,
+        region: str,
+    ) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._functions = functions
+        self._trigger = trigger
+        self._region = region
         self._sequence = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -66,7 +81,7 @@ class S3Notifications:
 
     def _function_exists(self, arn: str) -> bool:
         try:
-            self._lab.functions.get(arn)
+            self._functions.get(arn)
         except Exception:
             return False
         return True
@@ -90,7 +105,7 @@ class S3Notifications:
             return
         if request.operation == "PostObject":
             key = request.form().get("key", key)
-        head = self._lab.aws.internal("s3").head_object(Bucket=bucket, Key=key)
+        head = self._clients("s3").head_object(Bucket=bucket, Key=key)
         self._fire(
             bucket,
             key,
@@ -103,9 +118,7 @@ class S3Notifications:
     def _fire(self, bucket: str, key: str, event_name: str, **facts: Any) -> None:
         if not key:
             return
-        configuration = self._lab.aws.internal("s3").get_bucket_notification_configuration(
-            Bucket=bucket
-        )
+        configuration = self._clients("s3").get_bucket_notification_configuration(Bucket=bucket)
         sequencer = None
         if event_name.endswith((":Put", ":Delete", ":DeleteMarkerCreated")):
             with self._lock:
@@ -114,13 +127,11 @@ class S3Notifications:
             if not _matches(rule, event_name, key):
                 continue
             record = s3_record(
-                bucket, key, at=self._lab.clock.time(), event_name=event_name, region=self._lab.region,
+                bucket, key, at=self._clock.time(), event_name=event_name, region=self._region,
                 configuration_id=rule.get("Id", "lambda-lab-notification"), sequencer=sequencer,
                 **{k: v for k, v in facts.items() if v is not None},
             )  # fmt: skip
-            self._lab.event_sources.invoke_async(
-                rule["LambdaFunctionArn"], records_event(record), source="s3"
-            )
+            self._trigger(rule["LambdaFunctionArn"], records_event(record), source="s3")
 
 
 def _matches(rule: dict[str, Any], event_name: str, key: str) -> bool:

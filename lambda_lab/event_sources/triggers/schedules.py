@@ -19,7 +19,9 @@ from lambda_lab.clock import Timer
 from lambda_lab.event_sources.matching.schedules import RateSchedule, parse_schedule
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
+    from lambda_lab.invocation.dispatch import Dispatcher
 
 FireCallback = Callable[[str, str, str, float], None]  # (rule name, rule ARN, bus, fire time)
 
@@ -34,8 +36,12 @@ class _Armed:
 
 
 class ScheduleRunner:
-    def __init__(self, lab: Lab, fire: FireCallback) -> None:
-        self._lab = lab
+    def __init__(
+        self, clients: Clients, clock: Clock, dispatcher: Dispatcher, fire: FireCallback
+    ) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._dispatcher = dispatcher
         self._fire = fire
         self._armed: dict[tuple[str, str], _Armed] = {}
         self._lock = threading.Lock()
@@ -44,7 +50,7 @@ class ScheduleRunner:
         """Bring the timer of rule ``name`` in line with what the bus now holds."""
         key = (bus, name)
         try:
-            rule = self._lab.aws.internal("events").describe_rule(Name=name, EventBusName=bus)
+            rule = self._clients("events").describe_rule(Name=name, EventBusName=bus)
         except Exception:  # botocore's ResourceNotFoundException: the rule was deleted
             rule = {}
         expression = rule.get("ScheduleExpression")
@@ -56,7 +62,7 @@ class ScheduleRunner:
             if current is not None and current.expression == expression:
                 return
             self._cancel(key)
-            armed = _Armed(expression, rule["Arn"], self._lab.clock.time())
+            armed = _Armed(expression, rule["Arn"], self._clock.time())
             self._armed[key] = armed
             self._arm(key, armed, armed.created)
 
@@ -82,7 +88,7 @@ class ScheduleRunner:
             if moment is None:  # a cron whose years are over never fires again
                 return
             when = moment.timestamp()
-        armed.timer = self._lab.dispatcher.at(when, self._due, key, armed)
+        armed.timer = self._dispatcher.at(when, self._due, key, armed)
 
     def _due(self, key: tuple[str, str], armed: _Armed) -> None:
         with self._lock:

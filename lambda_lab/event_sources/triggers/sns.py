@@ -18,7 +18,9 @@ from lambda_lab.event_sources.matching.patterns import compile_pattern
 from lambda_lab.event_sources.shapes.events import records_event, sns_record
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.endpoint import Clients
+    from lambda_lab.clock import Clock
+    from lambda_lab.event_sources.triggers import TriggerInvoke
 
 _MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 _ENTRY_ID = re.compile(
@@ -27,8 +29,10 @@ _ENTRY_ID = re.compile(
 
 
 class SnsSubscriptions:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
+    def __init__(self, clients: Clients, clock: Clock, trigger: TriggerInvoke) -> None:
+        self._clients = clients
+        self._clock = clock
+        self._trigger = trigger
 
     def published(self, request: AwsRequest, reply: Reply) -> None:
         fields = request.form()
@@ -61,15 +65,13 @@ class SnsSubscriptions:
                 if policy is not None and not _passes(policy, attributes):
                     continue
                 record = sns_record(
-                    message, topic_arn=topic_arn, at=self._lab.clock.time(), message_id=message_id or None,
+                    message, topic_arn=topic_arn, at=self._clock.time(), message_id=message_id or None,
                     subject=subject, message_attributes=attributes, subscription_id=subscription_arn.rsplit(":", 1)[-1],
                 )  # fmt: skip
-                self._lab.event_sources.invoke_async(
-                    function_arn, records_event(record), source="sns"
-                )
+                self._trigger(function_arn, records_event(record), source="sns")
 
     def _lambda_subscriptions(self, topic_arn: str) -> list[tuple[str, str, Any]]:
-        sns = self._lab.aws.internal("sns")
+        sns = self._clients("sns")
         found = []
         paginator = sns.get_paginator("list_subscriptions_by_topic")
         for page in paginator.paginate(TopicArn=topic_arn):

@@ -16,7 +16,9 @@ from lambda_lab import errors, limits
 from lambda_lab.aws.delivery import target_kind
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.clock import Clock
+    from lambda_lab.control.functions import Registry
+    from lambda_lab.control.versions import Versions
 
 LATEST = "$LATEST"
 _FIELDS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
@@ -64,8 +66,10 @@ class EventInvokeConfig:
 class EventInvokeConfigs:
     """The account's event invoke configs, keyed by (function, qualifier)."""
 
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
+    def __init__(self, functions: Registry, versions: Versions, clock: Clock) -> None:
+        self._functions = functions
+        self._versions = versions
+        self._clock = clock
         self._configs: dict[tuple[str, str], EventInvokeConfig] = {}
         self._lock = threading.Lock()
 
@@ -111,7 +115,7 @@ class EventInvokeConfigs:
                 raise self._missing(arn, qualifier)
 
     def list(self, params: dict[str, Any]) -> dict[str, Any]:
-        config = self._lab.functions.get(params["FunctionName"])
+        config = self._functions.get(params["FunctionName"])
         with self._lock:
             found = sorted(
                 (c for (n, _), c in self._configs.items() if n == config.name),
@@ -129,10 +133,10 @@ class EventInvokeConfigs:
 
     # -- validation -------------------------------------------------------------------------
     def _resolve(self, params: dict[str, Any]) -> tuple[str, str, str]:
-        name = params.get("FunctionName")
-        config = self._lab.functions.get(name)
-        qualifier = self._lab.versions.qualifier(name, params.get("Qualifier"))
-        self._lab.versions.resolve(
+        name = str(params.get("FunctionName"))  # None: "None", a function that is not found
+        config = self._functions.get(name)
+        qualifier = self._versions.qualifier(name, params.get("Qualifier"))
+        self._versions.resolve(
             config, name, qualifier, route=False
         )  # an unknown version or alias: 404
         return config.name, qualifier, config.arn
@@ -177,7 +181,7 @@ class EventInvokeConfigs:
                     config.on_success = target
                 else:
                     config.on_failure = target
-        config.last_modified = self._lab.clock.time()
+        config.last_modified = self._clock.time()
 
 
 def _in_range(value: Any, field_name: str, low: int, high: int) -> int | None:

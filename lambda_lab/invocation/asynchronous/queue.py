@@ -21,7 +21,8 @@ import datetime
 import json
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lambda_lab import errors, limits
 from lambda_lab.aws.delivery import DeliveryError
@@ -33,20 +34,61 @@ from lambda_lab.event_sources.shapes.delivery import (
 from lambda_lab.invocation.asynchronous import journey as steps
 from lambda_lab.invocation.asynchronous.configs import EventInvokeConfig, EventInvokeConfigs
 from lambda_lab.invocation.asynchronous.journey import AsyncEvent
-from lambda_lab.invocation.sync import check_payload, invoke_sync, new_request_id
+from lambda_lab.invocation.sync import check_payload, new_request_id
 from lambda_lab.monitoring import metrics
 
 if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
+    from lambda_lab.aws.delivery import Deliverer
+    from lambda_lab.clock import Clock
+    from lambda_lab.control.functions import Registry
+    from lambda_lab.control.versions import Versions
+    from lambda_lab.invocation.dispatch import Dispatcher
+    from lambda_lab.invocation.sync import InvokeResult
+    from lambda_lab.monitoring.metrics import Metrics
 
 THROTTLE_MESSAGE = "Rate Exceeded."
 JOURNAL_MAX = 10_000  # finished journeys kept for timelines; older ones are forgotten first
 
 
+class SyncInvoke(Protocol):
+    """One attempt through the Lab's pipeline (:func:`~lambda_lab.invocation.sync.invoke_sync`)."""
+
+    def __call__(
+        self,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None,
+        invocation_type: str,
+        request_id: str | None,
+        trusted_json: bool,
+    ) -> InvokeResult: ...
+
+
 class AsyncQueue:
-    def __init__(self, lab: Lab) -> None:
-        self._lab = lab
-        self.configs = EventInvokeConfigs(lab)
+    def __init__(
+        self,
+        *,
+        functions: Registry,
+        versions: Versions,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        invoke: SyncInvoke,
+        reserved: Callable[[str], int | None],  # a function's reserved concurrency, if set
+        metrics: Metrics,
+        deliverer: Deliverer,
+        region: str,
+    ) -> None:
+        self._functions = functions
+        self._versions = versions
+        self._clock = clock
+        self._dispatcher = dispatcher
+        self._invoke = invoke
+        self._reserved = reserved
+        self._metrics = metrics
+        self._deliverer = deliverer
+        self._region = region
+        self.configs = EventInvokeConfigs(functions, versions, clock)
         self._events: dict[str, AsyncEvent] = {}
         self._lock = threading.Lock()
 
@@ -60,24 +102,23 @@ class AsyncQueue:
         source: str = "invoke",
     ) -> AsyncEvent:
         """Queue an event (InvocationType=Event); the first attempt runs as soon as the clock allows."""
-        lab = self._lab
-        config = lab.functions.get(function_name)
-        qualifier = lab.versions.qualifier(function_name, qualifier)
-        lab.versions.resolve(
+        config = self._functions.get(function_name)
+        qualifier = self._versions.qualifier(function_name, qualifier)
+        self._versions.resolve(
             config, function_name, qualifier, route=False
         )  # an unknown version or alias: 404
         check_payload(payload, limits.ASYNC_PAYLOAD_MAX_BYTES, invocation_type="Event")
-        now = lab.clock.time()
+        now = self._clock.time()
         event = AsyncEvent(new_request_id(), config.name, qualifier, payload, now, source)
         event.add(now, steps.RECEIVED, f"{len(payload)} bytes, from {source}")
-        lab.metrics.put(metrics.ASYNC_EVENTS_RECEIVED, config.name, at=now)
+        self._metrics.put(metrics.ASYNC_EVENTS_RECEIVED, config.name, at=now)
         with self._lock:
             self._events[event.request_id] = event
             if (
                 len(self._events) > JOURNAL_MAX + JOURNAL_MAX // 10
             ):  # prune now and then, not per event
                 self._forget_oldest_finished()
-        lab.dispatcher.later(0, self._attempt, event)
+        self._dispatcher.later(0, self._attempt, event)
         return event
 
     def _forget_oldest_finished(self) -> None:
@@ -105,28 +146,27 @@ class AsyncQueue:
 
     # -- one attempt ----------------------------------------------------------------------------
     def _attempt(self, event: AsyncEvent) -> None:
-        lab = self._lab
-        if lab.closed or event.done:
+        if self._dispatcher.closed or event.done:  # closed: the Lab is going away
             return
-        now = lab.clock.time()
-        if event.function_name not in lab.functions:
+        now = self._clock.time()
+        if event.function_name not in self._functions:
             event.condition = "Dropped"
             event.add(now, steps.DROPPED, "the function was deleted")
-            lab.metrics.put(metrics.ASYNC_EVENTS_DROPPED, event.function_name, at=now)
+            self._metrics.put(metrics.ASYNC_EVENTS_DROPPED, event.function_name, at=now)
             return
         settings = self.configs.effective(event.function_name, event.qualifier)
         if now - event.received_at >= settings.max_age_s:
             why = f"older than MaximumEventAgeInSeconds={settings.max_age_s}"
             self._failed(event, settings, "EventAgeExceeded", why)
             return
-        if lab.concurrency.reserved(event.function_name) == 0:
+        if self._reserved(event.function_name) == 0:
             event.last_status, event.last_error_message = 429, THROTTLE_MESSAGE
             event.add(now, steps.THROTTLED, "reserved concurrency is 0: no attempt is made")
             self._failed(event, settings, "RetriesExhausted", "reserved concurrency 0")
             return
         try:
-            result = invoke_sync(
-                lab, event.function_name, event.payload, qualifier=event.qualifier,
+            result = self._invoke(
+                event.function_name, event.payload, qualifier=event.qualifier,
                 invocation_type="Event", request_id=event.request_id, trusted_json=True,
             )  # fmt: skip
         except errors.LambdaError as exc:
@@ -136,18 +176,18 @@ class AsyncQueue:
                 event.last_status, event.last_error_message = exc.status, exc.message
                 self._failed(event, settings, "RetriesExhausted", exc.message)
             return
+        record = result.record
+        assert record is not None  # every invocation that ran has its record
         event.attempts += 1
         event.last_response = result.payload
         event.executed_version = result.executed_version
-        event.add(
-            now, steps.ATTEMPT, f"attempt {event.attempts}: {result.record.outcome}", result.record
-        )
+        event.add(now, steps.ATTEMPT, f"attempt {event.attempts}: {record.outcome}", record)
         if result.function_error is None:
             self._succeeded(event, settings)
             return
         event.last_status = 200
-        event.last_error_type = result.record.error_type
-        event.last_error_message = result.record.error_message or ""
+        event.last_error_type = record.error_type
+        event.last_error_message = record.error_message or ""
         if event.attempts > settings.retries:
             self._failed(
                 event, settings, "RetriesExhausted", f"all {event.attempts} attempt(s) failed"
@@ -176,13 +216,13 @@ class AsyncQueue:
             if throttled
             else (steps.SERVICE_ERROR, f"{exc.code}: {exc.message}")
         )
-        event.add(self._lab.clock.time(), kind, f"{reason}; back on the queue")
+        event.add(self._clock.time(), kind, f"{reason}; back on the queue")
         self._retry_later(event, settings, delay, f"try again in {delay} s")
 
     def _retry_later(
         self, event: AsyncEvent, settings: EventInvokeConfig, delay: float, detail: str
     ) -> None:
-        now = self._lab.clock.time()
+        now = self._clock.time()
         expires = event.received_at + settings.max_age_s
         when = min(now + delay, expires)  # an event never waits past its maximum age
         event.add(
@@ -190,11 +230,11 @@ class AsyncQueue:
             steps.RETRY_SCHEDULED,
             detail if when < expires else "the event will be too old by then",
         )
-        self._lab.dispatcher.at(when, self._attempt, event)
+        self._dispatcher.at(when, self._attempt, event)
 
     # -- endings --------------------------------------------------------------------------------
     def _succeeded(self, event: AsyncEvent, settings: EventInvokeConfig) -> None:
-        now = self._lab.clock.time()
+        now = self._clock.time()
         event.condition = "Success"
         event.add(now, steps.SUCCEEDED, f"after {event.attempts} attempt(s)")
         if settings.on_success:
@@ -203,11 +243,10 @@ class AsyncQueue:
     def _failed(
         self, event: AsyncEvent, settings: EventInvokeConfig, condition: str, why: str
     ) -> None:
-        lab = self._lab
-        now = lab.clock.time()
+        now = self._clock.time()
         event.condition = condition
         event.add(now, steps.FAILED, f"{condition}: {why}")
-        lab.metrics.put(metrics.ASYNC_EVENTS_DROPPED, event.function_name, at=now)
+        self._metrics.put(metrics.ASYNC_EVENTS_DROPPED, event.function_name, at=now)
         dead_letter_arn = self._dead_letter_arn(event)
         if dead_letter_arn:
             self._to_dead_letter_queue(event, dead_letter_arn)
@@ -218,12 +257,11 @@ class AsyncQueue:
 
     def _dead_letter_arn(self, event: AsyncEvent) -> str | None:
         """The DLQ belongs to the version's configuration (it is frozen when a version is published)."""
-        lab = self._lab
-        if event.function_name not in lab.functions:
+        if event.function_name not in self._functions:
             return None
         try:
-            _, config = lab.versions.resolve(
-                lab.functions.get(event.function_name),
+            _, config = self._versions.resolve(
+                self._functions.get(event.function_name),
                 event.function_name,
                 event.qualifier,
                 route=False,
@@ -233,24 +271,24 @@ class AsyncQueue:
         return config.dead_letter_arn
 
     def _to_dead_letter_queue(self, event: AsyncEvent, arn: str) -> None:
-        lab = self._lab
         attributes = dlq_message_attributes(
             request_id=event.request_id,
             error_code=event.last_status,
             error_message=event.last_error_message or "",
         )
         try:
-            lab.deliverer.send(arn, event.payload.decode("utf-8", "replace"), attributes=attributes)
+            self._deliverer.send(
+                arn, event.payload.decode("utf-8", "replace"), attributes=attributes
+            )
         except DeliveryError as exc:
-            lab.metrics.put(metrics.DEAD_LETTER_ERRORS, event.function_name)
-            event.add(lab.clock.time(), steps.DELIVERY_FAILED, f"dead-letter queue {arn}: {exc}")
+            self._metrics.put(metrics.DEAD_LETTER_ERRORS, event.function_name)
+            event.add(self._clock.time(), steps.DELIVERY_FAILED, f"dead-letter queue {arn}: {exc}")
             return
-        event.add(lab.clock.time(), steps.DEAD_LETTER, arn)
+        event.add(self._clock.time(), steps.DEAD_LETTER, arn)
 
     def _to_destination(self, event: AsyncEvent, arn: str, condition: str) -> None:
-        lab = self._lab
-        now = lab.clock.time()
-        function_arn = f"arn:aws:lambda:{lab.region}:{lab.account_id}:function:{event.function_name}:{event.qualifier}"
+        now = self._clock.time()
+        function_arn = f"arn:aws:lambda:{self._region}:{limits.ACCOUNT_ID}:function:{event.function_name}:{event.qualifier}"
         record = destination_record(
             request_id=event.request_id, function_arn=function_arn, condition=condition,
             approximate_invoke_count=event.attempts, request_payload=_json_or_text(event.payload), at=now,
@@ -273,12 +311,12 @@ class AsyncQueue:
             )  # AWS drops the payloads from an oversized SNS record
             record.pop("responsePayload", None)
         try:
-            lab.deliverer.send(arn, record, event_fields=fields)
+            self._deliverer.send(arn, record, event_fields=fields)
         except DeliveryError as exc:
-            lab.metrics.put(metrics.DESTINATION_DELIVERY_FAILURES, event.function_name)
-            event.add(lab.clock.time(), steps.DELIVERY_FAILED, f"destination {arn}: {exc}")
+            self._metrics.put(metrics.DESTINATION_DELIVERY_FAILURES, event.function_name)
+            event.add(self._clock.time(), steps.DELIVERY_FAILED, f"destination {arn}: {exc}")
             return
-        event.add(lab.clock.time(), steps.DESTINATION, f"{condition} record to {arn}")
+        event.add(self._clock.time(), steps.DESTINATION, f"{condition} record to {arn}")
 
 
 def _json_or_text(payload: bytes | None) -> Any:
