@@ -21,7 +21,7 @@ import json
 import threading
 import urllib.request
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lambda_lab.aws.iam_identities import Caller, access_key_of, caller_of
 from lambda_lab.aws.iam_policies import evaluate
@@ -35,24 +35,32 @@ from lambda_lab.http.throttling import (
 )
 from lambda_lab.http.usage_plans import UsagePlans
 
-if TYPE_CHECKING:
-    from lambda_lab.lab import Lab
-
 PRINCIPAL = "apigateway.amazonaws.com"
 
 
 class ApiGatewayAccount:
-    """The account's API keys, usage plans and throttle; the REST APIs' links to the Lab."""
+    """The account's API keys, usage plans and throttle; the REST APIs' links to the Lab.
+
+    It takes the Lab's parts it uses: its clock, the function checks and grants of the front
+    doors, a function's ARN and resource-based policy, the Lab's IAM and its endpoint's URL.
+    """
 
     def __init__(
         self,
-        lab: Lab,
+        *,
+        now: Callable[[], float],
+        account_id: str,
         existing_function: Callable[[str], tuple[str, str | None]],
         grant: Callable[[str, str | None, str, str], None],
+        function_arn: Callable[[str], str | None],  # None: no such function
+        resource_policy: Callable[[str, str], str | None],  # (function, qualifier) -> JSON
+        iam: Callable[[], Any],
+        endpoint_url: Callable[[], str],
     ) -> None:
-        self._lab = lab
-        self._existing_function = existing_function
-        self._grant = grant
+        self.now, self.account_id = now, account_id
+        self._existing_function, self._grant = existing_function, grant
+        self._function_arn, self._resource_policy = function_arn, resource_policy
+        self._iam, self._endpoint_url = iam, endpoint_url
         self.usage_plans = UsagePlans(self.now)
         self.account_bucket = TokenBucket(
             ThrottleSettings(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT), self.now
@@ -60,15 +68,12 @@ class ApiGatewayAccount:
         self._jwks: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def now(self) -> float:
-        return self._lab.clock.time()
-
     def set_account_throttle(self, rate_limit: float, burst_limit: int) -> None:
         """What a quota change would do: the account's requests a second and burst."""
         self.account_bucket.reconfigure(ThrottleSettings(rate_limit, burst_limit))
 
-    def services(self, api_id: str, invoke: Callable[..., Any]) -> GatewayServices:
-        source_arn = f"arn:aws:execute-api:{self._lab.region}:{self._lab.account_id}:{api_id}/*"
+    def services(self, api_id: str, region: str, invoke: Callable[..., Any]) -> GatewayServices:
+        source_arn = f"arn:aws:execute-api:{region}:{self.account_id}:{api_id}/*"
 
         def prepare_target(target: str) -> tuple[str, str | None]:
             function, qualifier = self._existing_function(target)
@@ -89,20 +94,20 @@ class ApiGatewayAccount:
     # -- checks against the Lab's other services ---------------------------------------------------
     def may_invoke(self, function: str, qualifier: str | None, method_arn: str) -> bool:
         """Does the function's resource-based policy let API Gateway call it from here?"""
-        try:
-            config = self._lab.functions.get(function)
-        except Exception:  # no such function: let the invoke answer ResourceNotFound
+        arn = self._function_arn(function)
+        if arn is None:  # no such function: let the invoke answer ResourceNotFound
             return True
-        resource = config.arn + (f":{qualifier}" if qualifier else "")
-        try:
-            document = json.loads(
-                self._lab.permissions.policy(function, qualifier or "$LATEST")["Policy"]
-            )
-        except Exception:  # no policy at all: nobody else may invoke it
+        policy = self._resource_policy(function, qualifier or "$LATEST")
+        if policy is None:  # no policy at all: nobody else may invoke it
             return False
-        context = {"aws:SourceArn": method_arn, "aws:SourceAccount": self._lab.account_id}
+        context = {"aws:SourceArn": method_arn, "aws:SourceAccount": self.account_id}
+        resource = arn + (f":{qualifier}" if qualifier else "")
         decision = evaluate(
-            [document], "lambda:InvokeFunction", resource, principal=PRINCIPAL, context=context
+            [json.loads(policy)],
+            "lambda:InvokeFunction",
+            resource,
+            principal=PRINCIPAL,
+            context=context,
         )
         return decision.allowed
 
@@ -110,7 +115,7 @@ class ApiGatewayAccount:
         authorization = request.header("Authorization")
         if access_key_of(authorization) is None:
             return None  # unsigned: no need to wake the Lab's IAM
-        return caller_of(self._lab.aws.internal("iam"), authorization)
+        return caller_of(self._iam(), authorization)
 
     def jwks(self, pool_arn: str) -> dict[str, Any]:
         """A user pool's JWKS, fetched once from the Lab's endpoint as API Gateway fetches it."""
@@ -120,7 +125,7 @@ class ApiGatewayAccount:
             return found
         region, pool_id = pool_arn.split(":")[3], pool_arn.rsplit("/", 1)[-1]
         request = urllib.request.Request(
-            f"{self._lab.aws.url}/{pool_id}/.well-known/jwks.json",
+            f"{self._endpoint_url()}/{pool_id}/.well-known/jwks.json",
             headers={"Host": f"cognito-idp.{region}.amazonaws.com"},
         )
         with urllib.request.urlopen(request, timeout=10) as reply:

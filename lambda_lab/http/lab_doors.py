@@ -125,7 +125,7 @@ class FrontDoors:
             binary_media_types=binary_media_types,
             region=lab.region,
             account_id=lab.account_id,
-            services=self.apigateway.services(api_id, self.invoke),
+            services=self.apigateway.services(api_id, lab.region, self.invoke),
             endpoint_type=endpoint_type,
             api_key_source=api_key_source,
             seed=seed,
@@ -142,8 +142,30 @@ class FrontDoors:
         """API Gateway's account-level parts: usage plans, API keys, the account throttle."""
         with self._lock:
             if self._apigateway is None:
-                self._apigateway = ApiGatewayAccount(self._lab, self._existing_function, self._grant)
+                lab = self._lab
+                self._apigateway = ApiGatewayAccount(
+                    now=self.now,
+                    account_id=lab.account_id,
+                    existing_function=self._existing_function,
+                    grant=self._grant,
+                    function_arn=self._function_arn,
+                    resource_policy=self._resource_policy,
+                    iam=lambda: lab.aws.internal("iam"),
+                    endpoint_url=lambda: str(lab.aws.url),
+                )
             return self._apigateway
+
+    def _function_arn(self, function: str) -> str | None:
+        try:
+            return str(self._lab.functions.get(function).arn)
+        except errors.ResourceNotFoundException:
+            return None
+
+    def _resource_policy(self, function: str, qualifier: str) -> str | None:
+        try:
+            return str(self._lab.permissions.policy(function, qualifier)["Policy"])
+        except errors.ResourceNotFoundException:
+            return None
 
     # -- all of them ----------------------------------------------------------------------------
     def served(self) -> list[ServedDoor]:
