@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+from lambda_lab.quiz.evidence import exhibit, experiment_lab
 from lambda_lab.quiz.experiments import experiment
 
 
@@ -24,6 +25,7 @@ def arm64_2gb_5m_month_usd() -> float:
     from lambda_lab.pricing import estimate
 
     month = estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture="arm64")
+    exhibit("The month's bill", month)
     return _usd(month.total)
 
 
@@ -35,6 +37,8 @@ def arm64_saving_vs_x86_usd() -> float:
         arch: estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture=arch)
         for arch in ("x86_64", "arm64")
     }
+    for arch, month in months.items():
+        exhibit(f"The month on {arch}", month)
     return _usd(months["x86_64"].total - months["arm64"].total)
 
 
@@ -56,6 +60,7 @@ def provisioned_10x1gb_240h_month_usd() -> float:
         provisioned_concurrency=10,
         provisioned_hours=240,
     )
+    exhibit("The month's bill", month)
     return _usd(month.total)
 
 
@@ -64,6 +69,7 @@ def x86_8_billion_gb_s_duration_usd() -> float:
     from lambda_lab.pricing import Usage, price
 
     month = price(Usage(duration={"x86_64": Decimal(8_000_000_000)}), free_tier=False)
+    exhibit("The duration lines of the bill", month)
     return _usd(month.amount("Duration"))
 
 
@@ -78,6 +84,7 @@ def tmp_10gb_ephemeral_line_usd() -> float:
         ephemeral_storage_mb=10_240,
         free_tier=False,
     )
+    exhibit("The month's bill", month)
     return _usd(month.amount("Ephemeral"))
 
 
@@ -111,10 +118,8 @@ def provisioned_break_even_utilization_pct() -> float:
 
 @experiment("how many requests a real 600 KB asynchronous event is billed as")
 def async_600kb_event_billed_requests() -> int:
-    from lambda_lab import Lab
-
     handler = "def lambda_handler(event, context):\n    return len(event['data'])\n"
-    with Lab(clock="virtual") as lab:
+    with experiment_lab(clock="virtual") as lab:
         lab.deploy("quiz-async-size", handler)
         event = {"data": "x" * (600 * 1024 - len('{"data": ""}'))}
         answer = lab.invoke_async("quiz-async-size", event)
@@ -126,4 +131,23 @@ def async_600kb_event_billed_requests() -> int:
             lab.clock.run_until_idle()
             time.sleep(0.01)
         bill = lab.bill(free_tier=False)
+        exhibit("The bill of what ran (no free tier)", bill)
         return int(sum(line.quantity for line in bill if line.description == "Requests"))
+
+
+@experiment("the month of 3 M warm calls of 200 ms at 512 MB on x86_64, free tier applied, in USD")
+def small_512mb_3m_month_usd() -> float:
+    from lambda_lab.pricing import estimate
+
+    month = estimate(requests=3_000_000, duration_ms=200, memory_mb=512)
+    exhibit("The month's bill", month)
+    return _usd(month.total)
+
+
+@experiment("the month of 10 M calls of 1 s at 1,024 MB on x86_64, no free tier, in USD")
+def busy_1gb_10m_month_usd() -> float:
+    from lambda_lab.pricing import estimate
+
+    month = estimate(requests=10_000_000, duration_ms=1000, memory_mb=1024, free_tier=False)
+    exhibit("The month's bill", month)
+    return _usd(month.total)
