@@ -122,7 +122,7 @@ def demonstrate(name: str) -> Demonstration:
     started = time.monotonic()
     try:
         value = found.run()
-    except Exception as exc:  # an experiment's failure is shown to the learner, not raised
+    except Exception as exc:  # noqa: BLE001 - shown to the learner, never raised
         error = f"{type(exc).__name__}: {exc}"
         return Demonstration(
             name,

@@ -329,9 +329,9 @@ class OrderingKind(Kind):
 
     def validate(self, q: Scope, *, explained: bool, checked: bool) -> None:
         items = q.field("items")
-        if items.require() and items.text_list(minimum=MIN_CHOICES, maximum=MAX_CHOICES):
-            if len(set(items.value)) != len(items.value):
-                items.report("items must all be different")
+        valid = items.require() and items.text_list(minimum=MIN_CHOICES, maximum=MAX_CHOICES)
+        if valid and len(set(items.value)) != len(items.value):
+            items.report("items must all be different")
 
     def build(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"items": tuple(i.strip() for i in data["items"])}

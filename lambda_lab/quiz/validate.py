@@ -151,7 +151,7 @@ class Scope:
             span = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
             self.report(f"expected {span} items, got {len(value)}")
             return False
-        return all([item.text() for item in self.items()])  # a list: report every bad item
+        return all([item.text() for item in self.items()])  # noqa: C419 - report every bad item
 
     def only_fields(self, allowed: Iterable[str], context: str) -> None:
         """Report every key not in ``allowed`` at the key itself, with a guess for typos."""
