@@ -194,7 +194,9 @@ def _validate_question(q: Scope, exams: dict[str, dict[str, Domain]]) -> None:
     check = q.field("check")
     if check.present:
         _validate_check(check, kind)
-    q.field("practice_only").expect(isinstance(q.field("practice_only").value, bool), "true or false")
+    q.field("practice_only").expect(
+        isinstance(q.field("practice_only").value, bool), "true or false"
+    )
     demo = q.field("demo")
     if demo.present and demo.text():
         _validate_experiment_name(demo)
@@ -242,7 +244,9 @@ def _validate_lesson(lesson: Scope) -> None:
     if not match:
         lesson.report(f"expected 'NN_lesson#section', got {describe(lesson.value)}")
     elif match.group(1) not in LINKABLE_LESSONS:
-        lesson.report(f"unknown lesson '{match.group(1)}'; lessons are {', '.join(sorted(LINKABLE_LESSONS))}")
+        lesson.report(
+            f"unknown lesson '{match.group(1)}'; lessons are {', '.join(sorted(LINKABLE_LESSONS))}"
+        )
 
 
 def _validate_check(check: Scope, kind: Kind | None) -> None:
@@ -274,7 +278,9 @@ def _validate_experiment_name(target: Scope) -> None:
     if target.value not in EXPERIMENTS:
         guess = difflib.get_close_matches(str(target.value), list(EXPERIMENTS), n=1)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-        target.report(f"unknown experiment '{target.value}'{hint}; see `lambda-lab quiz experiments`")
+        target.report(
+            f"unknown experiment '{target.value}'{hint}; see `lambda-lab quiz experiments`"
+        )
 
 
 def _check_agrees(q: Scope, question: Question, run_experiments: bool) -> bool:

@@ -32,6 +32,7 @@ def key_help(session: Session, interactive: bool) -> str:
         text = f"Type your answer and press Enter ({', '.join(commands)})"
     return text + (EXAM_KEYS if session.mode == "exam" else "")
 
+
 EXAM_KEYS = " · n/p next/previous"
 # Signs of Markdown: code, emphasis, headings, quotes, links, lists.
 MARKDOWN_SYNTAX = re.compile(r"[`*_#>\[]|^\s*(?:[-+]|\d+\.)\s", re.MULTILINE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from lambda_lab.quiz.bank import load_bank, resolve_topics
 from lambda_lab.quiz.model import Question
@@ -78,20 +79,32 @@ def start(
             # A taster of the whole course (the start page's): a few topics, one question
             # each, never simply the opening questions of the first lesson.
             questions = sample_across_topics(questions, count, random.Random(seed))
+        elif mode == "practice":
+            questions = just_answered_last(questions, store)
         if not questions:
             notes.append(_nothing_to_do(mode, store, bank.questions))
             return Start(None, title, store, notes)
         if profile is not None:  # an exam: fewer questions get proportionally less time
             profile = profile.scaled(count) if count else profile
             session = Session(
-                questions, mode=mode, seed=seed, profile=profile, progress=store, key=key,
+                questions,
+                mode=mode,
+                seed=seed,
+                profile=profile,
+                progress=store,
+                key=key,
                 avoid=store.last_exam(profile.id),
             )
             store.remember_exam(profile.id, [item.question.id for item in session.items])
             store.save()
         else:
             session = Session(
-                questions, mode=mode, seed=seed, profile=profile, progress=store, key=key,
+                questions,
+                mode=mode,
+                seed=seed,
+                profile=profile,
+                progress=store,
+                key=key,
                 limit=count,
             )
     return Start(session, title, store, notes)
@@ -128,6 +141,24 @@ def _nothing_to_do(mode: str, store: ProgressStore, questions: Sequence[Question
     if dates:
         return f"Nothing is due. The next review is due at {min(dates):%Y-%m-%d %H:%M} UTC."
     return "Nothing is due yet: cards are made as you answer. Practise first."
+
+
+JUST_ANSWERED = timedelta(hours=1)
+
+
+def just_answered_last(questions: Sequence[Question], store: ProgressStore) -> list[Question]:
+    """Bank order, except that questions answered in the last hour (on the start page, say)
+    move to the end: a topic's practice never opens with what was just asked."""
+    since = store.clock() - JUST_ANSWERED
+
+    def recent(question: Question) -> bool:
+        stamp = store.questions.get(question.id, {}).get("last_answered")
+        try:
+            return stamp is not None and datetime.fromisoformat(str(stamp)) >= since
+        except (TypeError, ValueError):
+            return False
+
+    return sorted(questions, key=recent)  # stable: bank order within each group
 
 
 def sample_across_topics(

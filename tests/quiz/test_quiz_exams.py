@@ -125,3 +125,16 @@ def test_an_exam_opens_show_me_only_once_it_is_finished(questions, answer_key):
     assert not session.can_show(index)  # feedback is held during the exam
     session.finish()
     assert session.can_show(index)
+
+
+def test_a_topics_practice_does_not_open_with_what_the_start_page_just_asked(answer_key):
+    bank = load_bank(["serverless_concepts"]).questions
+    store = ProgressStore.open()
+    for question in bank[:2]:  # the start page asked the bank's first two questions
+        store.record(question.id, correct=True)
+    store.save()
+    session = start(["serverless_concepts"], seed=1).session
+    assert session is not None
+    ids = [item.question.id for item in session.items]
+    assert ids[:2] == [q.id for q in bank[2:4]]
+    assert ids[-2:] == [q.id for q in bank[:2]]
