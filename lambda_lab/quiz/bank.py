@@ -52,7 +52,7 @@ def resolve_topics(names: Sequence[str], directory: Path = BANKS_DIR) -> list[st
     """Topic names as typed ('pricing', 'invocation-models', '04', '04_invocation_models')
     mapped to bank topics, in lesson order; UnknownTopic names what is available."""
     topics = available_topics(directory)
-    chosen = []
+    chosen: list[str] = []
     for name in names:
         wanted = name.strip().lower().replace("-", "_")
         matches = [t for t in topics if wanted in _names_of(t)]

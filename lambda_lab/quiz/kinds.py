@@ -103,7 +103,7 @@ class Kind(ABC):
 
 
 class ChoiceKind(Kind):
-    fields = ("choices",)
+    fields: tuple[str, ...] = ("choices",)
     per_choice_feedback = True
     shuffled = True
 
@@ -117,7 +117,8 @@ class ChoiceKind(Kind):
         if not MIN_CHOICES <= len(choices.value) <= MAX_CHOICES:
             count = len(choices.value)
             choices.report(f"expected {MIN_CHOICES} to {MAX_CHOICES} choices, got {count}")
-        correct, texts = [], {}
+        correct: list[Scope] = []
+        texts: dict[str, Any] = {}
         for choice in choices.items():
             if not choice.mapping():
                 continue

@@ -62,7 +62,7 @@ def field_label(document: Document, path: PathKey) -> str:
         question = questions[parts[1]] if isinstance(questions, list) else None
         qid = question.get("id") if isinstance(question, dict) else None
         usable = isinstance(qid, str) and ID_PATTERN.fullmatch(qid)
-        label = qid if usable else f"questions[{parts[1]}]"
+        label = str(qid) if usable else f"questions[{parts[1]}]"
         parts = parts[2:]
     for part in parts:
         label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else str(part))
