@@ -11,8 +11,15 @@ import pytest
 from lambda_lab.quiz.bank import load_bank
 from lambda_lab.quiz.profiles import SCENARIO_SHARE, allocate, draw, packaged_profiles
 from lambda_lab.quiz.progress import ProgressStore
+from lambda_lab.quiz.schema import LESSON_TOPICS
 from lambda_lab.quiz.session import Session
-from lambda_lab.quiz.start import StartError, lesson_questions, start, start_lesson
+from lambda_lab.quiz.start import (
+    LESSON_QUIZ_MAX,
+    StartError,
+    lesson_questions,
+    start,
+    start_lesson,
+)
 from lambda_lab.quiz.style import exam_format, is_scenario
 
 PROFILES = ("saa-c03", "dva-c02")
@@ -138,3 +145,12 @@ def test_a_topics_practice_does_not_open_with_what_the_start_page_just_asked(ans
     ids = [item.question.id for item in session.items]
     assert ids[:2] == [q.id for q in bank[2:4]]
     assert ids[-2:] == [q.id for q in bank[:2]]
+
+
+@pytest.mark.parametrize("lesson", list(LESSON_TOPICS))
+def test_every_lesson_has_a_short_quiz_of_its_own(lesson):
+    """What each lesson's last cell, quiz.for_lesson("NN_name"), asks."""
+    session = start_lesson(lesson, count=LESSON_QUIZ_MAX, seed=2).session
+    assert session is not None and len(session.items) == LESSON_QUIZ_MAX
+    assert {item.question.lesson.split("#")[0] for item in session.items} == {lesson}
+    assert all(item.question.hints for item in session.items)
