@@ -218,8 +218,13 @@ def last_friday_schedule_expression() -> str:
     for expression in LAST_FRIDAY_CANDIDATES:
         try:
             fired = list(fire_times(expression, year_start, year_end, created=year_start))
-        except ScheduleError:
+        except ScheduleError as exc:
+            exhibit(f"{expression}: rejected", str(exc))
             continue
+        exhibit(
+            f"{expression}: fires in 2024 at",
+            "\n".join(f"{t:%a %Y-%m-%d %H:%M} UTC" for t in fired[:14]) or "(never)",
+        )
         if fired == wanted:
             matching.append(expression)
     if len(matching) != 1:

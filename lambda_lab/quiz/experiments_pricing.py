@@ -46,7 +46,12 @@ def arm64_saving_vs_x86_usd() -> float:
 def gb_seconds_per_dollar_x86() -> int:
     from lambda_lab.pricing_table import CURRENT
 
-    return int(round(1 / CURRENT.first_tier_price("x86_64"), -3))
+    price = CURRENT.first_tier_price("x86_64")
+    exhibit(
+        "The Lab's price table, x86_64, first tier",
+        {"USD per GB-second": str(price), "GB-seconds per USD": str(1 / price)},
+    )
+    return int(round(1 / price, -3))
 
 
 @experiment("10 x 1,024 MB of provisioned concurrency for 240 h, 1.2 M calls of 200 ms, in USD")
@@ -93,14 +98,16 @@ def init_cost_100k_cold_starts_usd() -> float:
     from lambda_lab.pricing import estimate
 
     def month(cold_starts: int) -> Decimal:
-        return estimate(
+        bill = estimate(
             requests=1_000_000,
             duration_ms=100,
             memory_mb=1536,
             free_tier=False,
             cold_starts=cold_starts,
             init_duration_ms=800,
-        ).total
+        )
+        exhibit(f"The month with {cold_starts:,} cold starts", bill)
+        return bill.total
 
     return _usd(month(100_000) - month(0))
 
@@ -113,7 +120,17 @@ def provisioned_break_even_utilization_pct() -> float:
     enabled = CURRENT.provisioned_concurrency_per_gb_second["x86_64"]
     running = CURRENT.provisioned_duration_per_gb_second["x86_64"]
     # Per GB-s of capacity at utilization u: enabled + u * running == u * on_demand.
-    return float(round(100 * enabled / (on_demand - running), 1))
+    share = 100 * enabled / (on_demand - running)
+    exhibit(
+        "The Lab's price table, x86_64, USD per GB-second",
+        {
+            "on-demand duration (first tier)": str(on_demand),
+            "provisioned concurrency, enabled": str(enabled),
+            "provisioned duration, while running": str(running),
+            "break-even: enabled / (on-demand - provisioned duration)": f"{share:.2f} %",
+        },
+    )
+    return float(round(share, 1))
 
 
 @experiment("how many requests a real 600 KB asynchronous event is billed as")
