@@ -3,7 +3,8 @@
 At the end of a lesson::
 
     from lambda_lab.quiz import show
-    show("invocation_models")                 # practice with feedback and hints
+    for_lesson("04_invocation_models")        # 10 of the lesson's questions, then a score
+    show("invocation_models")                 # the whole topic, with feedback and hints
     show(exam="saa-c03")                      # a timed exam with a question grid
 
 In a terminal: ``lambda-lab quiz``. Names are imported lazily: the terminal quiz must
@@ -16,14 +17,15 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "show",
+    "ProgressStore",
+    "Question",
+    "Session",
     "export_progress",
+    "for_lesson",
     "import_progress",
     "lint_banks",
     "load_bank",
-    "Session",
-    "ProgressStore",
-    "Question",
+    "show",
 ]
 
 _LAZY = {
@@ -51,6 +53,22 @@ def show(
     from lambda_lab.quiz.widget import build
 
     return build(topics, exam=exam, mode=mode, seed=seed, count=count, learner=learner, new=new)
+
+
+def for_lesson(
+    lesson: str,
+    *,
+    count: int = 10,
+    seed: int | None = None,
+    learner: str | None = None,
+    new: bool = False,
+) -> Any:
+    """A lesson's short quiz: ``count`` (8 to 12) of its questions with feedback, hints and
+    "show me", a score at the end, then a button to practise the whole topic. Questions
+    the learner answered most recently (say, on the start page) come last."""
+    from lambda_lab.quiz.widget import build_lesson
+
+    return build_lesson(lesson, count=count, seed=seed, learner=learner, new=new)
 
 
 def export_progress(path: str, learner: str | None = None) -> str:
