@@ -98,7 +98,10 @@ PROGRESS_COMPANIONS = ("lambda_lab.exercises.progress",)
 
 
 def _companions(function: str, path: Any, learner: str | None) -> list[Any]:
-    return [getattr(importlib.import_module(name), function)(path, learner) for name in PROGRESS_COMPANIONS]
+    return [
+        getattr(importlib.import_module(name), function)(path, learner)
+        for name in PROGRESS_COMPANIONS
+    ]
 
 
 def __getattr__(name: str) -> Any:

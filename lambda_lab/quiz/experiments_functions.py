@@ -316,7 +316,7 @@ def billed_ms_of_cold_start_report() -> int:
         cold=True,
         init_duration_ms=211.40,
     )
-    from lambda_lab.logs import report_line
+    from lambda_lab.monitoring.logs import report_line
 
     exhibit("The REPORT line the Lab writes for this record", report_line(record))
     return record.billed_duration_ms

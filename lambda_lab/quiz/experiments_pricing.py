@@ -154,7 +154,7 @@ def async_600kb_event_billed_requests() -> int:
 
 @experiment("the month of 3 M warm calls of 200 ms at 512 MB on x86_64, free tier applied, in USD")
 def small_512mb_3m_month_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     month = estimate(requests=3_000_000, duration_ms=200, memory_mb=512)
     exhibit("The month's bill", month)
@@ -163,7 +163,7 @@ def small_512mb_3m_month_usd() -> float:
 
 @experiment("the month of 10 M calls of 1 s at 1,024 MB on x86_64, no free tier, in USD")
 def busy_1gb_10m_month_usd() -> float:
-    from lambda_lab.pricing import estimate
+    from lambda_lab.pricing.calculator import estimate
 
     month = estimate(requests=10_000_000, duration_ms=1000, memory_mb=1024, free_tier=False)
     exhibit("The month's bill", month)

@@ -246,7 +246,7 @@ def cpu_bound_faster_with_more_memory() -> float:
 
 @experiment("the cheapest memory size power tuning finds for a handler that only waits")
 def power_tuning_an_io_bound_function() -> int:
-    from lambda_lab.power_tuning import power_tune
+    from lambda_lab.pricing.power_tuning import power_tune
 
     with _lab() as lab:
         lab.deploy("quiz-waits", _WAITS)
@@ -257,8 +257,8 @@ def power_tuning_an_io_bound_function() -> int:
 
 @experiment("Billed Duration of a warm invocation that ran 100.2 ms")
 def billed_ms_of_a_warm_100_2_ms_run() -> int:
-    from lambda_lab.logs import report_line
-    from lambda_lab.records import InvocationRecord
+    from lambda_lab.monitoring.logs import report_line
+    from lambda_lab.monitoring.records import InvocationRecord
 
     record = InvocationRecord(
         request_id="quiz",

@@ -13,10 +13,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-CLASSROOM = Path(__file__).resolve().parents[1] / "classroom"
-sys.path.insert(0, str(CLASSROOM))
-
 from classroom_envs import (
     REPO,
     TOKEN,

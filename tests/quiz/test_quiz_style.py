@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from lambda_lab.cli import main
+from lambda_lab.cli.app import main
 from lambda_lab.quiz.lint import format_problems, lint
 from lambda_lab.quiz.stats import bank_stats
 from lambda_lab.quiz.style import exam_eligible, exam_format, is_scenario, longest_pick_score
