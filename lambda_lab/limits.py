@@ -43,6 +43,18 @@ LAYERS_MAX = 5
 PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
 DEPRECATED_PYTHON_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9")
+# AWS's deprecation dates per runtime (lambda-runtimes.html): (deprecated, blocks create,
+# blocks update), ISO dates; invokes never stop. The quiz linter reads them against
+# FACTS_AS_OF: a runtime past its first date may only be named as deprecated. Add a row
+# when AWS announces dates for another runtime.
+RUNTIME_DEPRECATION_DATES = {
+    "python3.10": ("2026-10-31", "2026-11-30", "2027-01-15"),
+    "python3.11": ("2027-06-30", "2027-07-31", "2027-08-31"),
+    "python3.12": ("2028-10-31", "2028-11-30", "2029-01-10"),
+    "python3.13": ("2029-06-30", "2029-07-31", "2029-08-31"),
+    "python3.14": ("2029-06-30", "2029-07-31", "2029-08-31"),
+}
+FACTS_AS_OF = "2026-12-01"  # the day the course's facts were last checked against AWS
 
 # -- deployment packages ------------------------------------------------------------------
 ZIP_MAX_BYTES = 50 * 1024 * 1024  # direct upload
@@ -121,11 +133,14 @@ SCHEDULE_YEAR_MAX = 2199
 ALB_REQUEST_BODY_MAX_BYTES = 1024 * 1024
 ALB_RESPONSE_MAX_BYTES = 1024 * 1024
 API_GATEWAY_TIMEOUT_S = 29  # REST APIs' integration timeout (default and, for most, maximum)
+API_GATEWAY_TIMEOUT_RAISABLE_SINCE = "2024-06"  # Regional and private REST APIs, by quota
 HTTP_API_TIMEOUT_S = 30  # HTTP APIs' maximum integration timeout
 API_GATEWAY_PAYLOAD_MAX_BYTES = 10 * 1024 * 1024  # request payload, REST and HTTP APIs
 FUNCTION_URL_LIST_MAX_ITEMS = 50  # ListFunctionUrlConfigs MaxItems: 1..50
 FUNCTION_URL_CORS_MAX_AGE_S = 86_400  # Cors.MaxAge: 0..86400
 FUNCTION_URL_CORS_METHODS_MAX = 6  # Cors.AllowMethods holds at most 6 items
+# New function URLs need lambda:InvokeFunction as well as lambda:InvokeFunctionUrl since:
+FUNCTION_URL_BOTH_PERMISSIONS_SINCE = "2025-10"
 
 # -- free tier and prices live in pricing.py; these two are the famous ones ---------------
 FREE_TIER_REQUESTS = 1_000_000
@@ -134,6 +149,15 @@ BILLING_GRANULARITY_MS = 1  # was 100 ms before Dec 2020
 PROVISIONED_BILLING_GRANULARITY_S = 300  # enabled PC time is rounded up to 5 minutes
 ASYNC_BILLING_FIRST_BYTES = 256 * 1024  # an async event's first 256 KB count as one request ...
 ASYNC_BILLING_CHUNK_BYTES = 64 * 1024  # ... and each further 64 KB (up to 1 MB) as one more
+
+# Values older notes still give, by the limit that replaced them: (old value, changed in).
+# The quiz linter refuses a question that states one of them as today's value.
+SUPERSEDED_LIMITS = {
+    "MEMORY_MAX_MB": (3_008, "2020-12"),
+    "TIMEOUT_MAX_S": (300, "2018-10"),
+    "ASYNC_PAYLOAD_MAX_BYTES": (256 * 1024, "2025-10"),
+    "BILLING_GRANULARITY_MS": (100, "2020-12"),
+}
 
 
 def vcpus_for_memory(memory_mb: int) -> float:

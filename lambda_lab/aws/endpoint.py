@@ -38,6 +38,14 @@ SERVICES = (
     "lambda",
     "stepfunctions",
     "codedeploy",
+    # lesson 11 (security and networking) and the API Gateway door's IAM and Cognito checks
+    "iam",
+    "sts",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "cognito-idp",
+    "ec2",
 )
 
 

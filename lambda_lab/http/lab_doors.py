@@ -22,8 +22,11 @@ from lambda_lab.control.url_configs import FunctionUrlConfigs
 from lambda_lab.control.versions import LATEST, split_qualifier
 from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE, LoadBalancer, TargetGroup
 from lambda_lab.http.apigateway import HttpApi, RestApi
+from lambda_lab.http.apigateway_account import ApiGatewayAccount
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, stable_id
+from lambda_lab.http.rest_methods import uses_stage_variables
 from lambda_lab.http.served import ServedApi, ServedDoor, ServedLoadBalancer
+from lambda_lab.http.served_rest import ServedRestApi
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -41,6 +44,7 @@ class FrontDoors:
         self._doors: dict[tuple[str, str], ServedDoor] = {}  # (kind, name) -> door
         self._lock = threading.Lock()
         self.function_urls = FunctionUrlConfigs(lab, self.invoke, self.now)
+        self._apigateway: ApiGatewayAccount | None = None
 
     # -- what every door calls ------------------------------------------------------------------
     def invoke(self, function_name: str, event: Any, qualifier: str | None = None) -> Any:
@@ -98,27 +102,70 @@ class FrontDoors:
         *,
         stage: str = "prod",
         binary_media_types: tuple[str, ...] = (),
+        stage_variables: dict[str, str] | None = None,
+        endpoint_type: str = "REGIONAL",
+        api_key_source: str = "HEADER",
+        seed: int | None = None,
         port: int = 0,
-    ) -> ServedApi:
+    ) -> ServedRestApi:
         """A REST API (Lambda proxy integration, payload 1.0) deployed to ``stage``.
 
-        ``routes`` maps ``"METHOD /resource"`` to functions; a bare function name means
-        ``ANY /`` and ``ANY /{proxy+}``, the console's "proxy resource". (``lab.rest_api()``
-        is something else: the Lambda service's own REST API.)
+        ``routes`` maps ``"METHOD /resource"`` to functions (``name`` or ``name:alias``); a
+        bare function name means ``ANY /`` and ``ANY /{proxy+}``, the console's "proxy
+        resource". The answer's ``.api`` configures the rest (methods, authorizers, stages);
+        later changes to methods reach a stage with ``.api.deploy(stage)``, as on AWS.
+        (``lab.rest_api()`` is something else: the Lambda service's own REST API.)
         """
         _check_open(self._lab)
+        lab = self._lab
+        api_id = RestApi.id_for(lab.account_id, lab.region, name)
         api = RestApi(
             name,
-            self.invoke,
-            stage,
+            stage=stage,
             binary_media_types=binary_media_types,
-            region=self._lab.region,
-            account_id=self._lab.account_id,
-            now=self.now,
+            region=lab.region,
+            account_id=lab.account_id,
+            services=self.apigateway.services(api_id, lab.region, self.invoke),
+            endpoint_type=endpoint_type,
+            api_key_source=api_key_source,
+            seed=seed,
         )
         proxy = {"ANY /": routes, "ANY /{proxy+}": routes}
         self._add_routes(api, proxy if isinstance(routes, str) else dict(routes))
-        return self._serve("rest", api, port, ServedApi)  # type: ignore[return-value]
+        api.auto_deploy = False
+        api.deploy(stage, description="created by lab.rest_api_gateway")
+        api.update_stage(stage, variables=stage_variables or {})
+        return self._serve("rest", api, port, ServedRestApi)  # type: ignore[return-value]
+
+    @property
+    def apigateway(self) -> ApiGatewayAccount:
+        """API Gateway's account-level parts: usage plans, API keys, the account throttle."""
+        with self._lock:
+            if self._apigateway is None:
+                lab = self._lab
+                self._apigateway = ApiGatewayAccount(
+                    now=self.now,
+                    account_id=lab.account_id,
+                    existing_function=self._existing_function,
+                    grant=self._grant,
+                    function_arn=self._function_arn,
+                    resource_policy=self._resource_policy,
+                    iam=lambda: lab.aws.internal("iam"),
+                    endpoint_url=lambda: str(lab.aws.url),
+                )
+            return self._apigateway
+
+    def _function_arn(self, function: str) -> str | None:
+        try:
+            return str(self._lab.functions.get(function).arn)
+        except errors.ResourceNotFoundException:
+            return None
+
+    def _resource_policy(self, function: str, qualifier: str) -> str | None:
+        try:
+            return str(self._lab.permissions.policy(function, qualifier)["Policy"])
+        except errors.ResourceNotFoundException:
+            return None
 
     # -- all of them ----------------------------------------------------------------------------
     def served(self) -> list[ServedDoor]:
@@ -156,6 +203,11 @@ class FrontDoors:
             raise FrontDoorConfigError(f"API {api.name!r} needs at least one route")
         source = f"arn:aws:execute-api:{self._lab.region}:{self._lab.account_id}:{api.api_id}/*"
         for route, target in table.items():
+            if isinstance(api, RestApi) and uses_stage_variables(target):
+                method, _, resource = route.partition(" ")
+                name, _, alias = target.partition(":")  # resolved per request, per stage
+                api.add_route(method, resource, name, alias or None)
+                continue
             function, qualifier = self._existing_function(target)
             if isinstance(api, HttpApi):
                 api.add_route(route, function, qualifier)

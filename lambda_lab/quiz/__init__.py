@@ -3,7 +3,8 @@
 At the end of a lesson::
 
     from lambda_lab.quiz import show
-    show("invocation_models")                 # practice with feedback and hints
+    for_lesson("04_invocation_models")        # 10 of the lesson's questions, then a score
+    show("invocation_models")                 # the whole topic, with feedback and hints
     show(exam="saa-c03")                      # a timed exam with a question grid
 
 In a terminal: ``lambda-lab quiz``. Names are imported lazily: the terminal quiz must
@@ -16,14 +17,15 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "show",
+    "ProgressStore",
+    "Question",
+    "Session",
     "export_progress",
+    "for_lesson",
     "import_progress",
     "lint_banks",
     "load_bank",
-    "Session",
-    "ProgressStore",
-    "Question",
+    "show",
 ]
 
 _LAZY = {
@@ -53,6 +55,22 @@ def show(
     return build(topics, exam=exam, mode=mode, seed=seed, count=count, learner=learner, new=new)
 
 
+def for_lesson(
+    lesson: str,
+    *,
+    count: int = 10,
+    seed: int | None = None,
+    learner: str | None = None,
+    new: bool = False,
+) -> Any:
+    """A lesson's short quiz: ``count`` (8 to 12) of its questions with feedback, hints and
+    "show me", a score at the end, then a button to practise the whole topic. Questions
+    the learner answered most recently (say, on the start page) come last."""
+    from lambda_lab.quiz.widget import build_lesson
+
+    return build_lesson(lesson, count=count, seed=seed, learner=learner, new=new)
+
+
 def export_progress(path: str, learner: str | None = None) -> str:
     """Write this learner's progress to ``path`` (download it before a Binder session ends)."""
     from pathlib import Path
@@ -80,7 +98,10 @@ PROGRESS_COMPANIONS = ("lambda_lab.exercises.progress",)
 
 
 def _companions(function: str, path: Any, learner: str | None) -> list[Any]:
-    return [getattr(importlib.import_module(name), function)(path, learner) for name in PROGRESS_COMPANIONS]
+    return [
+        getattr(importlib.import_module(name), function)(path, learner)
+        for name in PROGRESS_COMPANIONS
+    ]
 
 
 def __getattr__(name: str) -> Any:

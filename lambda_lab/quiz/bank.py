@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lambda_lab.quiz.lint import BANKS_DIR, lint
 from lambda_lab.quiz.model import Question
-from lambda_lab.quiz.schema import LESSONS
+from lambda_lab.quiz.schema import LESSON_TOPICS, lesson_of_topic
 from lambda_lab.quiz.validate import Problem
 
 
@@ -31,10 +31,10 @@ class Bank:
 
 
 def _lesson_order(topic: str) -> tuple[int, str]:
-    for number, lesson in enumerate(LESSONS):
-        if lesson.split("_", 1)[1] == topic:
+    for number, lesson_topic in enumerate(LESSON_TOPICS.values()):
+        if lesson_topic == topic:
             return (number, topic)
-    return (len(LESSONS), topic)
+    return (len(LESSON_TOPICS), topic)
 
 
 def available_topics(directory: Path = BANKS_DIR) -> list[str]:
@@ -42,18 +42,20 @@ def available_topics(directory: Path = BANKS_DIR) -> list[str]:
     return sorted((p.stem for p in directory.glob("*.yaml")), key=_lesson_order)
 
 
+def _names_of(topic: str) -> set[str]:
+    """What people may type for a topic: its name, its lesson's name, its lesson's number."""
+    lesson = lesson_of_topic(topic)
+    return {topic} | ({lesson, lesson.split("_", 1)[0]} if lesson else set())
+
+
 def resolve_topics(names: Sequence[str], directory: Path = BANKS_DIR) -> list[str]:
     """Topic names as typed ('pricing', 'invocation-models', '04', '04_invocation_models')
     mapped to bank topics, in lesson order; UnknownTopic names what is available."""
     topics = available_topics(directory)
-    chosen = []
+    chosen: list[str] = []
     for name in names:
         wanted = name.strip().lower().replace("-", "_")
-        matches = [
-            t
-            for t in topics
-            if wanted in (t, f"{_lesson_order(t)[0] + 1:02d}", f"{_lesson_order(t)[0] + 1:02d}_{t}")
-        ]
+        matches = [t for t in topics if wanted in _names_of(t)]
         if not matches:
             raise UnknownTopic(f"unknown topic '{name}'; available: {', '.join(topics)}")
         chosen.extend(m for m in matches if m not in chosen)

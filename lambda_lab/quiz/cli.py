@@ -1,8 +1,8 @@
 """`lambda-lab quiz`: drill exam questions in the terminal, lint banks, move progress.
 
     lambda-lab quiz [TOPIC...] [--exam PROFILE | --review | --drill] [--seed N]
-    lambda-lab quiz lint [PATH...] [--run-experiments]
-    lambda-lab quiz list | export FILE | import FILE
+    lambda-lab quiz lint [PATH...] [--run-experiments] [--stats]
+    lambda-lab quiz list | experiments | export FILE | import FILE
 
 Imports happen inside ``run`` so that ``lambda-lab --help`` stays instant.
 """
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from lambda_lab.quiz.progress import ProgressStore
 
-ACTIONS = ("lint", "list", "export", "import")
+ACTIONS = ("lint", "list", "experiments", "export", "import")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +27,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "words",
         nargs="*",
         metavar="TOPIC",
-        help="topics (default: all); or one of: lint [PATH...], list, export FILE, import FILE",
+        help=(
+            "topics (default: all); or one of: lint [PATH...], list, experiments, "
+            "export FILE, import FILE"
+        ),
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -53,7 +56,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--run-experiments",
         action="store_true",
-        help="lint: also run the Lab experiments checks name",
+        help="lint: also run the Lab experiments that verify answer keys (slow)",
+    )
+    parser.add_argument(
+        "--stats",
+        action="store_true",
+        help="lint: also print per-bank figures (always-pick-the-longest score, exam shares)",
     )
 
 
@@ -67,15 +75,18 @@ def run(args: argparse.Namespace) -> int:
     words = list(args.words)
     action = words.pop(0) if words and words[0] in ACTIONS else None
     if action == "lint":  # plain text only: no need to pay for rich
-        return _lint(words, args.run_experiments)
+        return _lint(words, args.run_experiments, args.stats)
     from rich.console import Console
 
     console = Console(highlight=False)
-    if args.run_experiments:
-        _say(console, "lambda-lab quiz: --run-experiments only applies to 'lint'", "red")
-        return 2
+    for flag, given in (("--run-experiments", args.run_experiments), ("--stats", args.stats)):
+        if given:
+            _say(console, f"lambda-lab quiz: {flag} only applies to 'lint'", "red")
+            return 2
     if action == "list":
         return _list(console)
+    if action == "experiments":
+        return _experiments()
     if action in ("export", "import"):
         return _move_progress(console, action, words, args.learner)
     return _quiz(console, words, args)
@@ -86,12 +97,26 @@ def _say(console: Console, text: str, style: str = "") -> None:
     console.print(text, style=style, markup=False, soft_wrap=True)
 
 
-def _lint(paths: list[str], run_experiments: bool) -> int:
+def _lint(paths: list[str], run_experiments: bool, stats: bool = False) -> int:
     from lambda_lab.quiz.lint import format_problems, lint
 
     result = lint([Path(p) for p in paths] or None, run_experiments=run_experiments)
     print(format_problems(result))  # plain print: file:line:col lines must not be wrapped
-    return 1 if result.problems else 0
+    if stats:
+        from lambda_lab.quiz.stats import format_stats
+
+        print()
+        print(format_stats(result.questions, result.profiles.values()))
+    return 0 if result.ok else 1
+
+
+def _experiments() -> int:
+    """The Lab experiments questions can run, with what each one shows."""
+    from lambda_lab.quiz.experiments import EXPERIMENTS
+
+    for experiment in EXPERIMENTS.values():
+        print(f"{experiment.name}: {experiment.description}")
+    return 0
 
 
 def _list(console: Console) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_lab.quiz.checks import CheckError
+from lambda_lab.quiz.evidence import exhibit, experiment_lab
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def run_experiment(name: str) -> Any:
         raise CheckError(f"unknown experiment '{name}'; expected one of: {', '.join(EXPERIMENTS)}")
     try:
         return EXPERIMENTS[name].run()
-    except Exception as exc:  # any failure is a lint problem for the question, not a crash
+    except Exception as exc:  # noqa: BLE001 - any failure is a lint problem, not a crash
         raise CheckError(f"experiment '{name}' failed: {type(exc).__name__}: {exc}") from None
 
 
@@ -69,36 +70,41 @@ def lambda_handler(event, context):
 
 @experiment("the timeout a new function gets when none is configured, in whole seconds")
 def default_timeout_s() -> int:
-    from lambda_lab import Lab
-
-    with Lab() as lab:
+    with experiment_lab() as lab:
         lab.deploy("quiz-default-timeout", _REMAINING_TIME)
         result = lab.invoke("quiz-default-timeout", {})
+        exhibit("get_remaining_time_in_millis() at the start of the handler", result.value)
         return round(result.value / 1000)
 
 
 @experiment("what a module-level counter returns on the third of three back-to-back invokes")
 def warm_counter_after_three_invokes() -> int:
-    from lambda_lab import Lab
-
-    with Lab() as lab:
+    with experiment_lab() as lab:
         lab.deploy("quiz-warm-counter", _COUNTER)
         results = [lab.invoke("quiz-warm-counter", {}) for _ in range(3)]
+        shown = [{"returned": r.value, "cold start": r.record.cold} for r in results if r.record]
+        exhibit("Three invokes, one after the other", shown)
         return int(results[-1].value)
 
 
 @experiment("the errorType of a synchronous invoke that runs past its 1-second timeout")
 def timeout_error_type() -> str:
-    from lambda_lab import Lab
-
-    with Lab() as lab:
+    with experiment_lab() as lab:
         lab.deploy("quiz-timeout", _SLEEPER, Timeout=1)
         result = lab.invoke("quiz-timeout", {})
+        exhibit("The error document the caller receives", result.value)
         return str(result.value["errorType"])
 
 
-# The experiments behind the invocation-model, event-source, ALB and concurrency banks live
-# in their own module (one concern each) and register themselves when it is imported.
-from lambda_lab.quiz import experiments_invocation  # noqa: E402, F401
-# Likewise for the concepts, first-function, configuration and monitoring banks, and pricing.
-from lambda_lab.quiz import experiments_functions, experiments_pricing  # noqa: E402, F401
+# The experiments of each area live in their own modules (one concern each) and register
+# themselves when imported: invocation models, event sources, ALB and concurrency; concepts,
+# first function, configuration and monitoring; pricing; the newer lessons' front doors,
+# security and patterns; and more function-level demonstrations.
+from lambda_lab.quiz import (  # noqa: E402, F401  (they register into the table above)
+    experiments_doors,
+    experiments_functions,
+    experiments_invocation,
+    experiments_patterns,
+    experiments_pricing,
+    experiments_runtime,
+)

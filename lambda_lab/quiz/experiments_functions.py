@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+from lambda_lab.quiz.evidence import exhibit, experiment_lab
 from lambda_lab.quiz.experiments import experiment
 
 _RETURNS_ONE = "def lambda_handler(event, context):\n    return 1\n"
@@ -56,9 +57,7 @@ HANDLER_CANDIDATES = ("app.main", "main.app", "app.py.main", "lambda_function.ma
 
 @contextmanager
 def _lab(**options: Any) -> Iterator[Any]:
-    from lambda_lab import Lab
-
-    with Lab(**options) as lab:
+    with experiment_lab(**options) as lab:
         yield lab
 
 
@@ -77,7 +76,9 @@ def _error_code(call: Any) -> str | None:
     try:
         call()
     except ClientError as exc:
+        exhibit("The API's error", exc.response["Error"])
         return str(exc.response["Error"]["Code"])
+    exhibit("The API's answer", "accepted")
     return None
 
 
@@ -123,10 +124,14 @@ def handler_for_main_in_app_py() -> str:
     package = _zip({"app.py": "def main(event, context):\n    return 'ok'\n"})
     working = []
     with _lab() as lab:
+        tried = {}
         for handler in HANDLER_CANDIDATES:
             lab.deploy("quiz-handler", package, handler=handler)
-            if lab.invoke("quiz-handler", {}).function_error is None:
+            result = lab.invoke("quiz-handler", {})
+            tried[handler] = result.value if result.function_error else "ok"
+            if result.function_error is None:
                 working.append(handler)
+        exhibit("Each handler setting, invoked once", tried)
     if len(working) != 1:
         raise AssertionError(f"expected exactly one working handler setting, got {working}")
     return working[0]
@@ -177,6 +182,7 @@ def alias_runs_version_after_new_publish() -> str:
         lab.deploy("quiz-alias", "def lambda_handler(event, context):\n    return 'second'\n")
         client.publish_version(FunctionName="quiz-alias")
         answer = client.invoke(FunctionName="quiz-alias", Qualifier="prod", Payload=b"{}")
+        exhibit("Invoke quiz-alias:prod", {"ExecutedVersion": answer["ExecutedVersion"]})
         return str(answer["ExecutedVersion"])
 
 
@@ -190,6 +196,7 @@ def unqualified_invoke_runs_latest_not_alias() -> bool:
             published = client.publish_version(FunctionName="quiz-unqualified")["Version"]
         client.create_alias(FunctionName="quiz-unqualified", Name="prod", FunctionVersion=published)
         ran = client.invoke(FunctionName="quiz-unqualified", Payload=b"{}")["ExecutedVersion"]
+        exhibit("Invoke with no qualifier", {"ExecutedVersion": ran, "alias prod": published})
         if ran not in ("$LATEST", published):
             raise AssertionError(f"an unqualified invoke ran version {ran!r}")
         return ran == published
@@ -211,8 +218,13 @@ def last_friday_schedule_expression() -> str:
     for expression in LAST_FRIDAY_CANDIDATES:
         try:
             fired = list(fire_times(expression, year_start, year_end, created=year_start))
-        except ScheduleError:
+        except ScheduleError as exc:
+            exhibit(f"{expression}: rejected", str(exc))
             continue
+        exhibit(
+            f"{expression}: fires in 2024 at",
+            "\n".join(f"{t:%a %Y-%m-%d %H:%M} UTC" for t in fired[:14]) or "(never)",
+        )
         if fired == wanted:
             matching.append(expression)
     if len(matching) != 1:
@@ -230,7 +242,9 @@ def log_streams_after_two_overlapping_invokes() -> int:
             call.start()
         for call in calls:
             call.join()
-        return len(lab.logs.streams("/aws/lambda/quiz-overlap"))
+        streams = lab.logs.streams("/aws/lambda/quiz-overlap")
+        exhibit("Log streams of /aws/lambda/quiz-overlap", streams)
+        return len(streams)
 
 
 @experiment("how many REPORT lines carry Init Duration after three back-to-back invokes")
@@ -252,7 +266,9 @@ def invocations_metric_with_two_failures() -> int:
         lab.deploy("quiz-metrics", _FAILS_ON_ASK)
         for event in ({}, {"fail": True}, {}, {"fail": True}, {}):
             lab.invoke("quiz-metrics", event)
-        return round(sum(value for _, value in per_minute(lab, INVOCATIONS, "quiz-metrics")))
+        points = per_minute(lab, INVOCATIONS, "quiz-metrics")
+        exhibit("Invocations per minute", [{"minute": str(t), "Sum": v} for t, v in points])
+        return round(sum(value for _, value in points))
 
 
 @experiment("whether a request throttled by reserved concurrency 0 adds to the Invocations metric")
@@ -279,6 +295,7 @@ def throttled_request_counted_in_invocations() -> bool:
             raise AssertionError("reserved concurrency 0 was meant to throttle the request")
         if total(THROTTLES) != 1:
             raise AssertionError(f"expected one throttle, the Lab counted {total(THROTTLES)}")
+        exhibit("Metric totals", {"Invocations": total(INVOCATIONS), "Throttles": total(THROTTLES)})
         return total(INVOCATIONS) > before
 
 
@@ -299,4 +316,7 @@ def billed_ms_of_cold_start_report() -> int:
         cold=True,
         init_duration_ms=211.40,
     )
+    from lambda_lab.monitoring.logs import report_line
+
+    exhibit("The REPORT line the Lab writes for this record", report_line(record))
     return record.billed_duration_ms

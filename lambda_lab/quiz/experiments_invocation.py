@@ -1,7 +1,7 @@
-"""Lab experiments behind the invocation-model, event-source, ALB and concurrency banks.
+"""Lab experiments behind the invocation-model, event-source and concurrency banks.
 
-Each builds an exam scenario (a failing async event, a poison message, a load balancer in
-front of a broken function...) in a fresh Lab on a virtual clock, where minutes of retries
+Each builds an exam scenario (a failing async event, a poison message, a throttled
+function...) in a fresh Lab on a virtual clock, where minutes of retries
 pass at once, and returns the value a quiz key must equal. They register on import.
 """
 
@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lambda_lab import limits
 from lambda_lab.clock import VirtualClock
+from lambda_lab.quiz.evidence import exhibit, experiment_lab
 from lambda_lab.quiz.experiments import experiment
 
 _FAILS = "def lambda_handler(event, context):\n    raise Exception('boom')\n"
 _ECHO = "def lambda_handler(event, context):\n    return event\n"
-_BARE_STRING = "def lambda_handler(event, context):\n    return 'Hello from Lambda!'\n"
 _REPORTS_BAD = """
 def lambda_handler(event, context):
     bad = [r["messageId"] for r in event["Records"] if r["body"].startswith("bad")]
@@ -45,10 +44,8 @@ _MONDAY = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)  # a Monda
 @contextmanager
 def _lab(**options: Any) -> Iterator[Any]:
     """A fresh Lab on a virtual clock (closed, with every process it started, at the end)."""
-    from lambda_lab import Lab
-
     options.setdefault("clock", "virtual")
-    with Lab(**options) as lab:
+    with experiment_lab(**options) as lab:
         yield lab
 
 
@@ -74,6 +71,8 @@ def _only_message(lab: Any, url: str) -> dict[str, Any]:
     messages = answer.get("Messages", [])
     if len(messages) != 1:
         raise RuntimeError(f"expected one message in {url}, found {len(messages)}")
+    shown = {k: v for k, v in messages[0].items() if k in ("Body", "MessageAttributes")}
+    exhibit(f"The message in {url.rsplit('/', 1)[-1]}", shown)
     return messages[0]
 
 
@@ -85,7 +84,10 @@ def _failed_async_event(lab: Any, **invoke_config: Any) -> Any:
         lab.client("lambda").put_function_event_invoke_config(**config)
     answer = lab.invoke_async("quiz-fails", {"order": 42})
     lab.clock.run_until_idle()
-    return lab.async_queue.journey(answer["RequestId"])
+    journey = lab.async_queue.journey(answer["RequestId"])
+    times = [f"{t:g} s" for t in journey.attempt_times]
+    exhibit("The event's attempts (seconds after Lambda accepted it)", times)
+    return journey
 
 
 # -- invocation models ---------------------------------------------------------------------
@@ -95,7 +97,17 @@ def _invoke_status(invocation_type: str) -> int:
     with _lab() as lab:
         lab.deploy("quiz-echo", _ECHO)
         call = {"FunctionName": "quiz-echo", "InvocationType": invocation_type, "Payload": b"{}"}
-        return int(lab.client("lambda").invoke(**call)["StatusCode"])
+        answer = lab.client("lambda").invoke(**call)
+        exhibit(f"The Invoke answer ({invocation_type})", _shown_answer(answer))
+        return int(answer["StatusCode"])
+
+
+def _shown_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """An Invoke answer as the SDK returns it, payload read, metadata left out."""
+    shown = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+    if hasattr(shown.get("Payload"), "read"):
+        shown["Payload"] = shown["Payload"].read().decode(errors="replace")
+    return shown
 
 
 @experiment("the HTTP status code of an Invoke with InvocationType Event")
@@ -113,6 +125,7 @@ def sync_function_error_status_code() -> int:
     with _lab() as lab:
         lab.deploy("quiz-fails", _FAILS)
         answer = lab.client("lambda").invoke(FunctionName="quiz-fails", Payload=b"{}")
+        exhibit("The Invoke answer the caller gets", _shown_answer(answer))
         error = answer.get("FunctionError")
         if error != "Unhandled":
             raise RuntimeError(f"expected FunctionError 'Unhandled', got {error!r}")
@@ -177,7 +190,9 @@ def async_attempts_with_reserved_zero() -> int:
         )
         answer = lab.invoke_async("quiz-off", {"order": 42})
         lab.clock.run_until_idle()
-        return int(lab.async_queue.journey(answer["RequestId"]).attempts)
+        journey = lab.async_queue.journey(answer["RequestId"])
+        exhibit("What became of the event", {"attempts": journey.attempts, "done": journey.done})
+        return int(journey.attempts)
 
 
 # -- event sources -------------------------------------------------------------------------
@@ -197,7 +212,9 @@ def s3_event_key_for_a_name_with_a_space() -> str:
         s3.put_object(Bucket="quiz-uploads", Key="photos/red flower.jpg", Body=b"jpeg")
         lab.clock.run_until_idle()
         (event,) = lab.async_queue.events("quiz-thumbnails")
-        return str(json.loads(event.payload)["Records"][0]["s3"]["object"]["key"])
+        record = json.loads(event.payload)["Records"][0]
+        exhibit("The S3 record the function receives", record)
+        return str(record["s3"]["object"]["key"])
 
 
 @experiment("how many of 3 SQS messages come back when the handler reports 1 failed item")
@@ -214,6 +231,7 @@ def sqs_messages_redelivered_after_a_partial_batch() -> int:
             lab.client("sqs").send_message(QueueUrl=url, MessageBody=body)
         lab.clock.advance(seconds=31)  # one visibility timeout later, the failed ones are back
         history = lab.event_sources.mappings.poller(mapping["UUID"]).history
+        exhibit("Batches the mapping delivered", [list(batch.ids) for batch in history])
         return len(history[1].ids)
 
 
@@ -228,6 +246,11 @@ def sqs_invocations_before_redrive() -> int:
         lab.client("lambda").create_event_source_mapping(**mapping)
         lab.client("sqs").send_message(QueueUrl=url, MessageBody="poison")
         lab.clock.advance(minutes=5)
+        dead = lab.client("sqs").get_queue_attributes(
+            QueueUrl=lab.client("sqs").get_queue_url(QueueName="quiz-jobs-dlq")["QueueUrl"],
+            AttributeNames=["ApproximateNumberOfMessages"],
+        )
+        exhibit("Messages now in the dead-letter queue", dead["Attributes"])
         return len(lab.records.for_function("quiz-worker"))
 
 
@@ -240,6 +263,7 @@ def sqs_mapping_with_short_visibility_timeout() -> str:
         try:
             client.create_event_source_mapping(FunctionName="quiz-slow", EventSourceArn=arn)
         except client.exceptions.ClientError as exc:
+            exhibit("CreateEventSourceMapping's error", exc.response["Error"])
             return str(exc.response["Error"]["Code"])
         return "created"
 
@@ -274,7 +298,10 @@ def weekday_cron_fires_on_a_monday() -> int:
         events.put_rule(Name=rule, ScheduleExpression="cron(0/15 8-17 ? * MON-FRI *)")
         events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": function_arn}])
         lab.clock.advance(days=1)
-        return len(lab.records.for_function("quiz-cron"))
+        records = lab.records.for_function("quiz-cron")
+        times = [datetime.datetime.fromtimestamp(r.start, datetime.timezone.utc) for r in records]
+        exhibit("When the rule invoked the function (UTC)", [f"{t:%a %H:%M}" for t in times])
+        return len(records)
 
 
 @experiment("whether EventBridge accepts cron(0 12 * * MON *), with both day fields set")
@@ -283,58 +310,10 @@ def cron_with_both_day_fields_accepted() -> bool:
         events = lab.client("events")
         try:
             events.put_rule(Name="quiz-noon", ScheduleExpression="cron(0 12 * * MON *)")
-        except events.exceptions.ClientError:
+        except events.exceptions.ClientError as exc:
+            exhibit("PutRule's error", exc.response["Error"])
             return False
         return True
-
-
-# -- HTTP front doors ----------------------------------------------------------------------
-
-
-def _alb_reason(code: str, *, reserved: int | None = None) -> str | None:
-    with _lab() as lab:
-        lab.deploy("quiz-web", code)
-        if reserved is not None:
-            lab.client("lambda").put_function_concurrency(
-                FunctionName="quiz-web", ReservedConcurrentExecutions=reserved
-            )
-        exchange = lab.alb("quiz-alb", "quiz-web").request("GET", "/")
-        return exchange.error_reason
-
-
-@experiment("the ALB reason code when the function returns a bare string")
-def alb_reason_for_a_bare_string() -> str | None:
-    return _alb_reason(_BARE_STRING)
-
-
-@experiment("the ALB reason code when the function's reserved concurrency is 0")
-def alb_reason_when_throttled() -> str | None:
-    return _alb_reason(_ECHO, reserved=0)
-
-
-@experiment("the status an ALB answers for a 1,048,577-byte request body to a Lambda target")
-def alb_status_for_a_body_over_one_mb() -> int:
-    with _lab() as lab:
-        lab.deploy("quiz-web", _ECHO)
-        alb = lab.alb("quiz-alb", "quiz-web")
-        body = b"x" * (limits.ALB_REQUEST_BODY_MAX_BYTES + 1)
-        exchange = alb.request("POST", "/upload", [("Content-Type", "text/plain")], body)
-        return int(exchange.response.status)
-
-
-@experiment("the value an ALB passes for ?tag=a&tag=b when multi-value headers are off")
-def alb_last_value_of_a_repeated_query_key() -> str:
-    with _lab() as lab:
-        lab.deploy("quiz-web", _ECHO)
-        exchange = lab.alb("quiz-alb", "quiz-web").request("GET", "/search?tag=a&tag=b")
-        return str(exchange.event["queryStringParameters"]["tag"])
-
-
-@experiment("the status an HTTP API (payload 2.0) answers when the function returns a bare string")
-def http_api_status_for_a_bare_string() -> int:
-    with _lab() as lab:
-        lab.deploy("quiz-web", _BARE_STRING)
-        return int(lab.http_api("quiz-api", "quiz-web").request("GET", "/").response.status)
 
 
 # -- concurrency ---------------------------------------------------------------------------
@@ -349,8 +328,15 @@ def reserved_zero_throttle_reason() -> str:
         try:
             client.invoke(FunctionName="quiz-off", Payload=b"{}")
         except client.exceptions.TooManyRequestsException as exc:
+            _show_throttle(exc)
             return str(exc.response["Reason"])
         return "not throttled"
+
+
+def _show_throttle(exc: Any) -> None:
+    response = {k: v for k, v in exc.response.items() if k != "ResponseMetadata"}
+    response["HTTPStatusCode"] = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+    exhibit("The throttled Invoke's error response", response)
 
 
 @experiment("the throttle Reason when the account's unreserved concurrency is all in use")
@@ -362,6 +348,7 @@ def account_limit_throttle_reason() -> str:
         try:
             client.invoke(FunctionName="quiz-busy", Payload=b"{}")
         except client.exceptions.TooManyRequestsException as exc:
+            _show_throttle(exc)
             return str(exc.response["Reason"])
         return "not throttled"
 
@@ -398,6 +385,7 @@ def provisioned_above_reserved_accepted() -> bool:
             client.put_provisioned_concurrency_config(
                 FunctionName="quiz-api", Qualifier="live", ProvisionedConcurrentExecutions=3
             )
-        except client.exceptions.InvalidParameterValueException:
+        except client.exceptions.InvalidParameterValueException as exc:
+            exhibit("PutProvisionedConcurrencyConfig's error", exc.response["Error"])
             return False
         return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+from lambda_lab.quiz.evidence import exhibit, experiment_lab
 from lambda_lab.quiz.experiments import experiment
 
 
@@ -24,6 +25,7 @@ def arm64_2gb_5m_month_usd() -> float:
     from lambda_lab.pricing.calculator import estimate
 
     month = estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture="arm64")
+    exhibit("The month's bill", month)
     return _usd(month.total)
 
 
@@ -35,6 +37,8 @@ def arm64_saving_vs_x86_usd() -> float:
         arch: estimate(requests=5_000_000, duration_ms=300, memory_mb=2048, architecture=arch)
         for arch in ("x86_64", "arm64")
     }
+    for arch, month in months.items():
+        exhibit(f"The month on {arch}", month)
     return _usd(months["x86_64"].total - months["arm64"].total)
 
 
@@ -42,7 +46,12 @@ def arm64_saving_vs_x86_usd() -> float:
 def gb_seconds_per_dollar_x86() -> int:
     from lambda_lab.pricing.table import CURRENT
 
-    return int(round(1 / CURRENT.first_tier_price("x86_64"), -3))
+    price = CURRENT.first_tier_price("x86_64")
+    exhibit(
+        "The Lab's price table, x86_64, first tier",
+        {"USD per GB-second": str(price), "GB-seconds per USD": str(1 / price)},
+    )
+    return int(round(1 / price, -3))
 
 
 @experiment("10 x 1,024 MB of provisioned concurrency for 240 h, 1.2 M calls of 200 ms, in USD")
@@ -56,6 +65,7 @@ def provisioned_10x1gb_240h_month_usd() -> float:
         provisioned_concurrency=10,
         provisioned_hours=240,
     )
+    exhibit("The month's bill", month)
     return _usd(month.total)
 
 
@@ -64,6 +74,7 @@ def x86_8_billion_gb_s_duration_usd() -> float:
     from lambda_lab.pricing.calculator import Usage, price
 
     month = price(Usage(duration={"x86_64": Decimal(8_000_000_000)}), free_tier=False)
+    exhibit("The duration lines of the bill", month)
     return _usd(month.amount("Duration"))
 
 
@@ -78,6 +89,7 @@ def tmp_10gb_ephemeral_line_usd() -> float:
         ephemeral_storage_mb=10_240,
         free_tier=False,
     )
+    exhibit("The month's bill", month)
     return _usd(month.amount("Ephemeral"))
 
 
@@ -86,14 +98,16 @@ def init_cost_100k_cold_starts_usd() -> float:
     from lambda_lab.pricing.calculator import estimate
 
     def month(cold_starts: int) -> Decimal:
-        return estimate(
+        bill = estimate(
             requests=1_000_000,
             duration_ms=100,
             memory_mb=1536,
             free_tier=False,
             cold_starts=cold_starts,
             init_duration_ms=800,
-        ).total
+        )
+        exhibit(f"The month with {cold_starts:,} cold starts", bill)
+        return bill.total
 
     return _usd(month(100_000) - month(0))
 
@@ -106,15 +120,23 @@ def provisioned_break_even_utilization_pct() -> float:
     enabled = CURRENT.provisioned_concurrency_per_gb_second["x86_64"]
     running = CURRENT.provisioned_duration_per_gb_second["x86_64"]
     # Per GB-s of capacity at utilization u: enabled + u * running == u * on_demand.
-    return float(round(100 * enabled / (on_demand - running), 1))
+    share = 100 * enabled / (on_demand - running)
+    exhibit(
+        "The Lab's price table, x86_64, USD per GB-second",
+        {
+            "on-demand duration (first tier)": str(on_demand),
+            "provisioned concurrency, enabled": str(enabled),
+            "provisioned duration, while running": str(running),
+            "break-even: enabled / (on-demand - provisioned duration)": f"{share:.2f} %",
+        },
+    )
+    return float(round(share, 1))
 
 
 @experiment("how many requests a real 600 KB asynchronous event is billed as")
 def async_600kb_event_billed_requests() -> int:
-    from lambda_lab import Lab
-
     handler = "def lambda_handler(event, context):\n    return len(event['data'])\n"
-    with Lab(clock="virtual") as lab:
+    with experiment_lab(clock="virtual") as lab:
         lab.deploy("quiz-async-size", handler)
         event = {"data": "x" * (600 * 1024 - len('{"data": ""}'))}
         answer = lab.invoke_async("quiz-async-size", event)
@@ -126,4 +148,23 @@ def async_600kb_event_billed_requests() -> int:
             lab.clock.run_until_idle()
             time.sleep(0.01)
         bill = lab.bill(free_tier=False)
+        exhibit("The bill of what ran (no free tier)", bill)
         return int(sum(line.quantity for line in bill if line.description == "Requests"))
+
+
+@experiment("the month of 3 M warm calls of 200 ms at 512 MB on x86_64, free tier applied, in USD")
+def small_512mb_3m_month_usd() -> float:
+    from lambda_lab.pricing.calculator import estimate
+
+    month = estimate(requests=3_000_000, duration_ms=200, memory_mb=512)
+    exhibit("The month's bill", month)
+    return _usd(month.total)
+
+
+@experiment("the month of 10 M calls of 1 s at 1,024 MB on x86_64, no free tier, in USD")
+def busy_1gb_10m_month_usd() -> float:
+    from lambda_lab.pricing.calculator import estimate
+
+    month = estimate(requests=10_000_000, duration_ms=1000, memory_mb=1024, free_tier=False)
+    exhibit("The month's bill", month)
+    return _usd(month.total)

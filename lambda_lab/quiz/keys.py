@@ -42,7 +42,7 @@ class KeyReader:
         self.fd = (stream or sys.stdin).fileno()
         self._saved: list[Any] | None = None
 
-    def __enter__(self) -> KeyReader:
+    def __enter__(self) -> KeyReader:  # noqa: PYI034 - Self needs Python 3.11
         self._saved = termios.tcgetattr(self.fd)
         tty.setcbreak(self.fd)
         return self

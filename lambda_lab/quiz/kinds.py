@@ -103,7 +103,7 @@ class Kind(ABC):
 
 
 class ChoiceKind(Kind):
-    fields = ("choices",)
+    fields: tuple[str, ...] = ("choices",)
     per_choice_feedback = True
     shuffled = True
 
@@ -117,7 +117,8 @@ class ChoiceKind(Kind):
         if not MIN_CHOICES <= len(choices.value) <= MAX_CHOICES:
             count = len(choices.value)
             choices.report(f"expected {MIN_CHOICES} to {MAX_CHOICES} choices, got {count}")
-        correct, texts = [], {}
+        correct: list[Scope] = []
+        texts: dict[str, Any] = {}
         for choice in choices.items():
             if not choice.mapping():
                 continue
@@ -329,9 +330,9 @@ class OrderingKind(Kind):
 
     def validate(self, q: Scope, *, explained: bool, checked: bool) -> None:
         items = q.field("items")
-        if items.require() and items.text_list(minimum=MIN_CHOICES, maximum=MAX_CHOICES):
-            if len(set(items.value)) != len(items.value):
-                items.report("items must all be different")
+        valid = items.require() and items.text_list(minimum=MIN_CHOICES, maximum=MAX_CHOICES)
+        if valid and len(set(items.value)) != len(items.value):
+            items.report("items must all be different")
 
     def build(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"items": tuple(i.strip() for i in data["items"])}

@@ -29,11 +29,11 @@ from lambda_lab.quiz.schema import (
     COMMON_FIELDS,
     ID_PATTERN,
     LESSON_PATTERN,
-    LESSONS,
     LINKABLE_LESSONS,
     REFERENCE_PATTERN,
     SLUG_PATTERN,
 )
+from lambda_lab.quiz.style import StyleIssue, bank_issues
 from lambda_lab.quiz.validate import Problem, Reporter, Scope, describe
 
 BANKS_DIR = PROFILES_DIR.parent
@@ -46,10 +46,13 @@ class LintResult:
     questions: list[Question] = field(default_factory=list)  # the ones without problems
     profiles: dict[str, ExamProfile] = field(default_factory=dict)
     files: int = 0
+    # Give-aways and out-of-date facts (style.py): the question is still shown, but the
+    # bank does not pass until they are fixed.
+    style: list[StyleIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.style
 
 
 def shown_path(path: Path) -> str:
@@ -95,6 +98,7 @@ def lint(paths: Sequence[Path] | None = None, *, run_experiments: bool = False) 
     if banks and linted:
         result.problems.extend(_profile_shortfalls(linted.values(), result.questions))
     result.problems.sort(key=lambda p: (p.path, p.line, p.column))
+    result.style = bank_issues(result.questions)
     return result
 
 
@@ -190,6 +194,12 @@ def _validate_question(q: Scope, exams: dict[str, dict[str, Domain]]) -> None:
     check = q.field("check")
     if check.present:
         _validate_check(check, kind)
+    q.field("practice_only").expect(
+        isinstance(q.field("practice_only").value, bool), "true or false"
+    )
+    demo = q.field("demo")
+    if demo.present and demo.text():
+        _validate_experiment_name(demo)
     if kind is not None:
         explained = isinstance(explanation.value, str) and bool(explanation.value.strip())
         if not explanation.present and not kind.per_choice_feedback:
@@ -234,7 +244,9 @@ def _validate_lesson(lesson: Scope) -> None:
     if not match:
         lesson.report(f"expected 'NN_lesson#section', got {describe(lesson.value)}")
     elif match.group(1) not in LINKABLE_LESSONS:
-        lesson.report(f"unknown lesson '{match.group(1)}'; lessons are {', '.join(sorted(LINKABLE_LESSONS))}")
+        lesson.report(
+            f"unknown lesson '{match.group(1)}'; lessons are {', '.join(sorted(LINKABLE_LESSONS))}"
+        )
 
 
 def _validate_check(check: Scope, kind: Kind | None) -> None:
@@ -249,11 +261,7 @@ def _validate_check(check: Scope, kind: Kind | None) -> None:
     if not target.text():
         return
     if named[0] == "experiment":
-        from lambda_lab.quiz.experiments import EXPERIMENTS
-
-        if target.value not in EXPERIMENTS:
-            known = ", ".join(EXPERIMENTS)
-            target.report(f"unknown experiment '{target.value}'; expected one of: {known}")
+        _validate_experiment_name(target)
     else:
         try:
             checks.evaluate_limit(target.value)
@@ -262,6 +270,17 @@ def _validate_check(check: Scope, kind: Kind | None) -> None:
     if kind is not None and not kind.checkable:
         usable = ", ".join(name for name, k in KINDS.items() if k.checkable)
         check.report(f"a '{kind.name}' question has no single key to check; use {usable}")
+
+
+def _validate_experiment_name(target: Scope) -> None:
+    from lambda_lab.quiz.experiments import EXPERIMENTS
+
+    if target.value not in EXPERIMENTS:
+        guess = difflib.get_close_matches(str(target.value), list(EXPERIMENTS), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        target.report(
+            f"unknown experiment '{target.value}'{hint}; see `lambda-lab quiz experiments`"
+        )
 
 
 def _check_agrees(q: Scope, question: Question, run_experiments: bool) -> bool:
@@ -308,10 +327,11 @@ def _plural(count: int, noun: str) -> str:
 
 def format_problems(result: LintResult) -> str:
     """The report the command prints: one line per problem, then a summary."""
-    lines = [str(p) for p in result.problems]
+    lines = [str(p) for p in result.problems] + [str(i) for i in result.style]
     files = _plural(result.files, "file")
-    if result.problems:
-        lines.append(f"{_plural(len(result.problems), 'problem')} in {files}")
+    found = len(result.problems) + len(result.style)
+    if found:
+        lines.append(f"{_plural(found, 'problem')} in {files}")
     else:
         lines.append(f"{files}, {_plural(len(result.questions), 'question')}: no problems")
     return "\n".join(lines)

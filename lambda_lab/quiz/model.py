@@ -29,6 +29,8 @@ class Question:
     hints: tuple[str, ...] = ()
     explanation: str | None = None
     check: dict[str, Any] | None = None
+    demo: str | None = None  # a Lab experiment that shows the fact, when `check` runs none
+    practice_only: bool = False  # lesson practice: never drawn into an exam
     source: str = ""  # "file.yaml:12" for messages
     # type-specific parts (see kinds.py)
     choices: tuple[Choice, ...] = ()
@@ -37,6 +39,13 @@ class Question:
     tolerance: float = 0.0
     unit: str = ""
     items: tuple[str, ...] = ()  # ordering questions, in the right order
+
+    @property
+    def experiment(self) -> str | None:
+        """The Lab experiment "show me" runs for this question, if it has one."""
+        if self.demo:
+            return self.demo
+        return (self.check or {}).get("experiment")
 
     @property
     def kind(self) -> Any:
@@ -91,6 +100,8 @@ def build_question(data: dict[str, Any], topic: str, source: str) -> Question:
         hints=tuple(h.strip() for h in data.get("hints", ())),
         explanation=(data.get("explanation") or "").strip() or None,
         check=data.get("check"),
+        demo=data.get("demo"),
+        practice_only=bool(data.get("practice_only", False)),
         source=source,
         **kind.build(data),
     )

@@ -6,20 +6,25 @@ which exams and domains exist, so a question's ``domains`` can only name real on
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from lambda_lab.quiz.loader import Document, read
 from lambda_lab.quiz.model import Question
 from lambda_lab.quiz.schema import SLUG_PATTERN
+from lambda_lab.quiz.style import exam_eligible, is_scenario
 from lambda_lab.quiz.validate import Problem, Reporter, Scope, describe
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "quizzes" / "profiles"
 PROFILE_FIELDS = ("exam", "title", "questions", "time_limit_minutes", "pass_mark", "domains")
 DOMAIN_FIELDS = ("title", "weight")
+# Most exam items describe a situation and a requirement ("...with the LEAST operational
+# overhead?"); a practice exam draws at least this share of such scenario questions.
+SCENARIO_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,13 @@ class ExamProfile:
 
     def domain(self, key: str) -> Domain:
         return next(d for d in self.domains if d.key == key)
+
+    def scaled(self, questions: int) -> ExamProfile:
+        """The same exam with fewer (or more) questions and the time to match."""
+        if questions == self.questions:
+            return self
+        per_question = self.time_limit_s / self.questions
+        return replace(self, questions=questions, time_limit_s=per_question * questions)
 
 
 def validate_profile(document: Document) -> tuple[list[Problem], ExamProfile | None]:
@@ -137,36 +149,60 @@ def allocate(total: int, weights: dict[str, int]) -> dict[str, int]:
     return counts
 
 
-def shortfalls(profile: ExamProfile, questions: Sequence[Question]) -> dict[str, tuple[int, int]]:
-    """Domains that have fewer questions than a draw needs: key -> (needed, available)."""
-    needed = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
-    have = {d.key: 0 for d in profile.domains}
-    for question in questions:
-        key = question.domains.get(profile.exam)
-        if key in have:
-            have[key] += 1
-    return {k: (needed[k], have[k]) for k in needed if have[k] < needed[k]}
-
-
-def draw(profile: ExamProfile, questions: Sequence[Question], rng: random.Random) -> list[Question]:
-    """A domain-weighted random draw, reproducible for a given rng seed.
-
-    A domain with too few questions gives what it has; the rest is filled from the other
-    domains so the exam still has its length when the bank allows it.
-    """
+def exam_pools(profile: ExamProfile, questions: Iterable[Question]) -> dict[str, list[Question]]:
+    """Per domain, the questions an exam of this profile may draw: exam format, tagged for
+    this exam, and not kept for lesson practice."""
     pools: dict[str, list[Question]] = {d.key: [] for d in profile.domains}
     for question in questions:
         key = question.domains.get(profile.exam)
-        if key in pools:
+        if key in pools and exam_eligible(question):
             pools[key].append(question)
+    return pools
+
+
+def shortfalls(profile: ExamProfile, questions: Sequence[Question]) -> dict[str, tuple[int, int]]:
+    """Domains that have fewer questions than a draw needs: key -> (needed, available)."""
+    needed = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
+    have = {k: len(pool) for k, pool in exam_pools(profile, questions).items()}
+    return {k: (needed[k], have[k]) for k in needed if have[k] < needed[k]}
+
+
+def _fresh_first(pool: Sequence[Question], avoid: Collection[str], rng: random.Random) -> list:
+    """The pool shuffled, with questions from the previous exam moved to the end."""
+    fresh = [q for q in pool if q.id not in avoid]
+    stale = [q for q in pool if q.id in avoid]
+    rng.shuffle(fresh)
+    rng.shuffle(stale)
+    return fresh + stale
+
+
+def draw(
+    profile: ExamProfile,
+    questions: Sequence[Question],
+    rng: random.Random,
+    avoid: Collection[str] = (),
+) -> list[Question]:
+    """A domain-weighted random draw of exam-format questions, reproducible for a seed.
+
+    Per domain, at least SCENARIO_SHARE of the questions are scenarios (when the pool has
+    them), and questions of the previous exam (``avoid``) come last, so two exams in a row
+    share as few questions as the pools allow. A domain with too few questions gives what
+    it has; the rest is filled from the other domains.
+    """
+    pools = exam_pools(profile, questions)
     wanted = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
     chosen: list[Question] = []
+    leftovers: list[Question] = []
     for key, pool in pools.items():
-        rng.shuffle(pool)
-        chosen.extend(pool[: wanted[key]])
-        del pool[: wanted[key]]
-    leftover = [q for pool in pools.values() for q in pool]
-    rng.shuffle(leftover)
-    chosen.extend(leftover[: profile.questions - len(chosen)])
+        scenarios = _fresh_first([q for q in pool if is_scenario(q)], avoid, rng)
+        others = [q for q in pool if not is_scenario(q)]
+        quota = min(math.ceil(SCENARIO_SHARE * wanted[key]), len(scenarios))
+        picked = scenarios[:quota]
+        rest = _fresh_first(scenarios[quota:] + others, avoid, rng)
+        picked += rest[: wanted[key] - len(picked)]
+        chosen.extend(picked)
+        leftovers.extend(rest[wanted[key] - quota :])
+    leftovers = _fresh_first(leftovers, avoid, rng)
+    chosen.extend(leftovers[: profile.questions - len(chosen)])
     rng.shuffle(chosen)
     return chosen

@@ -143,6 +143,8 @@ class ProgressStore:
         self.notices: list[str] = []
         self.questions: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
+        # profile id -> question ids of the last exam drawn from it, so the next one differs
+        self.recent_exams: dict[str, list[str]] = {}
         self._dropped_sessions: set[str] = set()
         self._load()
 
@@ -158,6 +160,7 @@ class ProgressStore:
         if disk:
             self.questions = dict(disk["questions"])
             self.sessions = dict(disk["sessions"])
+            self.recent_exams = _recent_exams(disk)
 
     def _read_disk(self) -> dict[str, Any] | None:
         if not self.path.exists():
@@ -184,6 +187,7 @@ class ProgressStore:
             "version": VERSION,
             "questions": self.questions,
             "sessions": self.sessions,
+            "recent_exams": self.recent_exams,
         }
 
     def save(self) -> None:
@@ -195,6 +199,8 @@ class ProgressStore:
             for key, snapshot in disk["sessions"].items():
                 if key not in self._dropped_sessions:
                     self.sessions.setdefault(key, snapshot)
+            for profile, ids in _recent_exams(disk).items():
+                self.recent_exams.setdefault(profile, ids)
         write_atomically(self.path, self.document())
 
     def export(self, target: Path) -> None:
@@ -271,6 +277,26 @@ class ProgressStore:
     def drop_session(self, key: str) -> None:
         self.sessions.pop(key, None)
         self._dropped_sessions.add(key)
+
+    # -- exams drawn -------------------------------------------------------------------
+    def remember_exam(self, profile: str, question_ids: Iterable[str]) -> None:
+        """Keep the questions of the exam just drawn, for the next draw to avoid."""
+        self.recent_exams[profile] = list(question_ids)
+
+    def last_exam(self, profile: str) -> list[str]:
+        return list(self.recent_exams.get(profile, []))
+
+
+def _recent_exams(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The recent_exams table of a progress document (absent in older files: empty)."""
+    table = data.get("recent_exams")
+    if not isinstance(table, dict):
+        return {}
+    return {
+        str(profile): [str(q) for q in ids]
+        for profile, ids in table.items()
+        if isinstance(ids, list)
+    }
 
 
 def _card_id(qid: str) -> int:

@@ -93,9 +93,16 @@ def progress_text(rows: Sequence[TopicProgress]) -> str:
     width = max([len(r.title) for r in rows] + [len("Topic")])
     lines = [f"{'Topic':<{width}}  mastered  attempted  questions  due"]
     for r in rows:
-        lines.append(f"{r.title:<{width}}  {r.mastered:>8}  {r.attempted:>9}  {r.questions:>9}  {r.due:>3}")
-    total = [sum(getattr(r, name) for r in rows) for name in ("mastered", "attempted", "questions", "due")]
-    lines.append(f"{'All topics':<{width}}  {total[0]:>8}  {total[1]:>9}  {total[2]:>9}  {total[3]:>3}")
+        lines.append(
+            f"{r.title:<{width}}  {r.mastered:>8}  {r.attempted:>9}  {r.questions:>9}  {r.due:>3}"
+        )
+    total = [
+        sum(getattr(r, name) for r in rows)
+        for name in ("mastered", "attempted", "questions", "due")
+    ]
+    lines.append(
+        f"{'All topics':<{width}}  {total[0]:>8}  {total[1]:>9}  {total[2]:>9}  {total[3]:>3}"
+    )
     return "\n".join(lines)
 
 
@@ -152,7 +159,9 @@ class ProgressPanel:
         try:
             ProgressStore.open(self.learner).export(target)
         except (OSError, ProgressFileError) as exc:
-            self.status.value = f"<span style='color:#d13212'>Could not export: {html.escape(str(exc))}</span>"
+            self.status.value = (
+                f"<span style='color:#d13212'>Could not export: {html.escape(str(exc))}</span>"
+            )
             return None
         self.status.value = (f"Saved <code>{html.escape(str(target.resolve()))}</code>. Download it from the file "
                              "browser (right-click, Download) before this session ends.")  # fmt: skip
@@ -164,6 +173,8 @@ class ProgressPanel:
         display(self.widget)
 
 
-def progress_panel(learner: str | None = None, topics: Sequence[str] | None = None) -> ProgressPanel:
+def progress_panel(
+    learner: str | None = None, topics: Sequence[str] | None = None
+) -> ProgressPanel:
     """This learner's progress per topic, with Refresh and Export buttons."""
     return ProgressPanel(learner, topics)

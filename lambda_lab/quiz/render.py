@@ -12,12 +12,27 @@ from collections.abc import Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from lambda_lab.quiz.evidence import Demonstration
 from lambda_lab.quiz.model import Item
 from lambda_lab.quiz.scoring import Feedback, Report, clock_text
 from lambda_lab.quiz.session import Session
 
-TTY_KEYS = "a-e choose · space toggle · ↑↓ move · enter submit · h hint · f flag · q save & quit"
-LINE_KEYS = "Type your answer and press Enter (h hint, f flag, q save and quit)"
+
+def key_help(session: Session, interactive: bool) -> str:
+    """The keys that work on the current question: no hint key where there is no hint."""
+    item = session.current
+    hints = session.hints_allowed and bool(item.question.hints)
+    if interactive:
+        last = item.options[-1].letter if item.options else "a"
+        keys = [f"a-{last} choose", "space toggle", "↑↓ move", "enter submit"]
+        keys += ["h hint"] * hints + ["m mark for review", "q save & quit"]
+        text = " · ".join(keys)
+    else:
+        commands = ["h hint"] * hints + ["m mark for review", "q save and quit"]
+        text = f"Type your answer and press Enter ({', '.join(commands)})"
+    return text + (EXAM_KEYS if session.mode == "exam" else "")
+
+
 EXAM_KEYS = " · n/p next/previous"
 # Signs of Markdown: code, emphasis, headings, quotes, links, lists.
 MARKDOWN_SYNTAX = re.compile(r"[`*_#>\[]|^\s*(?:[-+]|\d+\.)\s", re.MULTILINE)
@@ -80,8 +95,7 @@ def question_view(
         parts.append(Text(f"Hint {number}: {hint}", style="green"))
     if message:
         parts.append(Text(message, style="yellow"))
-    keys = (TTY_KEYS if interactive else LINE_KEYS) + (EXAM_KEYS if session.mode == "exam" else "")
-    parts.extend([Text(), Text(keys, style="dim")])
+    parts.extend([Text(), Text(key_help(session, interactive), style="dim")])
     return Group(*parts)
 
 
@@ -119,6 +133,19 @@ def feedback_view(result: Feedback) -> RenderableType:
     if result.explanation:
         parts.append(prose(result.explanation))
     parts.append(_references(result))
+    return Group(*parts)
+
+
+def evidence_view(shown: Demonstration) -> RenderableType:
+    """What the Lab showed for a question's "show me", exhibit by exhibit, text verbatim."""
+    parts: list[RenderableType] = [Text()]
+    parts.append(Text(f"In the Lab: {shown.description}", style="bold magenta"))
+    for item in shown.exhibits:
+        parts.append(Text(item.title, style="bold"))
+        parts.append(Text(item.text))
+    if shown.error:
+        parts.append(Text(f"The experiment failed: {shown.error}", style="bold red"))
+    parts.append(Text(f"Ran in {shown.seconds:.1f} s in a fresh Lab.", style="dim"))
     return Group(*parts)
 
 

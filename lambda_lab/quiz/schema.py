@@ -8,30 +8,37 @@ from __future__ import annotations
 
 import re
 
-# The lessons a question can point back to (``lesson: 04_invocation_models#retries``).
-LESSONS = (
-    "01_serverless_concepts",
-    "02_first_function",
-    "03_configuration",
-    "04_invocation_models",
-    "05_alb_integration",
-    "06_event_sources",
-    "07_concurrency",
-    "08_monitoring",
-    "09_pricing",
-)
+# The lessons with a bank of their own, in course order, and the bank (topic) of each:
+# the topic is the lesson name without its number, except where the bank name is shorter.
+LESSON_TOPICS = {
+    "01_serverless_concepts": "serverless_concepts",
+    "02_first_function": "first_function",
+    "02b_cli_and_custom_runtimes": "cli_and_custom_runtimes",
+    "03_configuration": "configuration",
+    "04_invocation_models": "invocation_models",
+    "05_alb_integration": "alb_integration",
+    "06_event_sources": "event_sources",
+    "07_concurrency": "concurrency",
+    "08_monitoring": "monitoring",
+    "09_pricing": "pricing",
+    "10_api_gateway": "api_gateway",
+    "11_security_and_networking": "security_networking",
+    "12_packaging_and_layers": "packaging_layers",
+    "13_deploying": "deploying",
+    "14_orchestration": "orchestration",
+}
+LESSONS = tuple(LESSON_TOPICS)
 
 # Lessons a question may link to without having a bank of their own.
-LINKABLE_LESSONS = LESSONS + ("00_start_here", "02b_cli_and_custom_runtimes")
+LINKABLE_LESSONS = LESSONS + ("00_start_here", "15_capstone")
 
-# One bank file per topic; the topic is the lesson name without its number.
-TOPICS = tuple(lesson.split("_", 1)[1] for lesson in LESSONS)
+TOPICS = tuple(LESSON_TOPICS.values())
 
 BANK_FIELDS = ("topic", "title", "questions")
 
 # Fields every question may carry, whatever its type.
 REQUIRED_FIELDS = ("id", "type", "prompt", "domains", "references", "lesson")
-OPTIONAL_FIELDS = ("difficulty", "hints", "explanation", "check")
+OPTIONAL_FIELDS = ("difficulty", "hints", "explanation", "check", "demo", "practice_only")
 COMMON_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
@@ -42,8 +49,9 @@ REFERENCE_PATTERN = re.compile(r"https://[^\s/]+\.[a-z]{2,}(/\S*)?")
 DIFFICULTIES = (1, 2, 3)  # easy, exam-like, hard
 DEFAULT_DIFFICULTY = 2
 
-# Letters a learner types; 'f' (flag) and 'h' (hint) must never be an answer letter.
-LETTERS = "abcde"
+# Letters a learner types; 'h' (hint), 'm' (mark for review), 'n'/'p' (next, previous),
+# 'q' (quit) and 's' (show me) must never be an answer letter.
+LETTERS = "abcdefg"
 MIN_CHOICES = 2
 MAX_CHOICES = len(LETTERS)
 
@@ -54,7 +62,13 @@ SELECT_IN_PROMPT = re.compile(r"\bselect\s+(one|two|three|four|five|\d)\b", re.I
 
 def lesson_of_topic(topic: str) -> str | None:
     """The lesson notebook name for a bank topic, or None for a topic outside the course."""
-    for lesson in LESSONS:
-        if lesson.split("_", 1)[1] == topic:
-            return lesson
+    return next((lesson for lesson, t in LESSON_TOPICS.items() if t == topic), None)
+
+
+def topic_of_lesson(lesson: str) -> str | None:
+    """The bank topic of a lesson ('07_concurrency' or '07' -> 'concurrency'), or None."""
+    wanted = lesson.split("#", 1)[0].strip().lower()
+    for name, topic in LESSON_TOPICS.items():
+        if wanted in (name, name.split("_", 1)[0], topic):
+            return topic
     return None

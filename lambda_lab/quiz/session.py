@@ -13,8 +13,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
+from lambda_lab.quiz.evidence import Demonstration
 from lambda_lab.quiz.kinds import AnswerError
 from lambda_lab.quiz.model import Item, Question
 from lambda_lab.quiz.profiles import ExamProfile, draw
@@ -51,6 +53,7 @@ class Session:
         key: str = "",
         clock: Callable[[], float] = time.monotonic,
         limit: int | None = None,
+        avoid: Sequence[str] = (),
     ) -> None:
         if mode not in MODES:
             raise SessionError(f"unknown mode {mode!r}; expected one of: {', '.join(MODES)}")
@@ -66,7 +69,7 @@ class Session:
         self.clock = clock
         rng = random.Random(self.seed)
         if mode == "exam" and profile is not None:
-            chosen = draw(profile, questions, rng)
+            chosen = draw(profile, questions, rng, avoid=frozenset(avoid))
         else:
             chosen = list(questions)
         if limit is not None:
@@ -145,6 +148,23 @@ class Session:
     def hints(self) -> tuple[str, ...]:
         return self.current.question.hints[: self.current.hints_shown]
 
+    # -- "show me": the Lab experiment behind a question --------------------------------
+    def can_show(self, index: int | None = None) -> bool:
+        """Whether "show me" is open for an item: it has an experiment, and its feedback is
+        out (graded in practice-like modes; in an exam, only once it is finished)."""
+        item = self.items[self.index if index is None else index]
+        revealed = item.correct is not None and (not self.holds_feedback or self.finished)
+        return revealed and item.question.experiment is not None
+
+    def show_me(self, index: int | None = None) -> Demonstration | None:
+        """Run the item's Lab experiment and return what it showed (None if not open)."""
+        if not self.can_show(index):
+            return None
+        from lambda_lab.quiz.evidence import demonstrate
+
+        item = self.items[self.index if index is None else index]
+        return demonstrate(str(item.question.experiment))
+
     def toggle_flag(self) -> bool:
         item = self.current
         item.flagged = not item.flagged
@@ -214,6 +234,7 @@ class Session:
             "mode": self.mode,
             "seed": self.seed,
             "profile": self.profile.id if self.profile else None,
+            "time_limit_s": self.profile.time_limit_s if self.profile else None,
             "index": self.index,
             "elapsed": self.elapsed(),
             "items": [
@@ -244,6 +265,9 @@ class Session:
         clock: Callable[[], float] = time.monotonic,
     ) -> Session:
         """Rebuild a saved session. Questions removed from the bank since are dropped."""
+        if profile is not None and snapshot.get("time_limit_s"):
+            # a shorter exam keeps the time it was given
+            profile = replace(profile, time_limit_s=float(snapshot["time_limit_s"]))
         try:
             session = cls(
                 [],

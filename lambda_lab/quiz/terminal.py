@@ -19,6 +19,8 @@ from lambda_lab.quiz.scoring import Feedback
 from lambda_lab.quiz.session import Session
 
 SAVED = "Saved. Run the same command again to resume where you left off."
+RUNNING = "Running the Lab experiment behind this question..."
+SHOW_OFFER = "Type s to see this in the Lab, or answer the next question."
 TYPED_CHARACTERS = set("0123456789.,-")
 
 
@@ -82,6 +84,7 @@ class TerminalQuiz:
         self.console = console
         self.title = title
         self._revisiting = False
+        self._last_graded: int | None = None  # what "s" shows in the one-line-per-answer mode
 
     # -- shared steps -------------------------------------------------------------------
     def _after_answer(self) -> bool:
@@ -181,7 +184,7 @@ class TerminalQuiz:
                 return "prev" if key in ("p", "left") else "next"
             if key == "h":
                 message = "" if self.session.hint() else self._no_hint_reason()
-            elif key == "f":
+            elif key == "m":
                 message = "Flagged for review." if session.toggle_flag() else "Flag removed."
             elif key == "enter":
                 try:
@@ -192,10 +195,32 @@ class TerminalQuiz:
                 if result is None:
                     return "answered"
                 self.console.print(render.feedback_view(result))
-                self.console.print(Text("Press any key to go on, q to save and quit.", style="dim"))
-                return "quit" if keys.read(None) in ("q", "eof") else "answered"
+                return self._after_feedback_keys(keys)
             else:
                 draft.press(key, item)
+
+    def _show(self, index: int | None = None) -> None:
+        """Run the Lab experiment of an answered question and print its evidence."""
+        self.console.print(Text(RUNNING, style="dim"))
+        shown = self.session.show_me(index)
+        if shown is not None:
+            self.console.print(render.evidence_view(shown))
+
+    def _after_feedback_keys(self, keys: KeyReader) -> str:
+        """Any key goes on; s shows the question in the Lab (then waits again); q quits."""
+        showable = self.session.can_show()
+        offer = "Press any key to go on, " + ("s to see it in the Lab, " if showable else "")
+        while True:
+            self.console.print(Text(offer + "q to save and quit.", style="dim"))
+            key = keys.read(None)
+            if key in ("q", "eof"):
+                return "quit"
+            if key == "s" and showable:
+                self._show()
+                showable = False  # shown once; the next key goes on
+                offer = "Press any key to go on, "
+                continue
+            return "answered"
 
     def _no_hint_reason(self) -> str:
         if not self.session.hints_allowed:
@@ -231,10 +256,14 @@ class TerminalQuiz:
                 hint = self.session.hint()
                 shown = f"Hint {len(session.hints())}: {hint}" if hint else self._no_hint_reason()
                 self.console.print(Text(shown, style="green" if hint else "yellow"))
-            elif command == "f":
+            elif command == "m":
                 self.console.print(
                     "Flagged for review." if session.toggle_flag() else "Flag removed."
                 )
+            elif command == "s" and self._last_graded is not None:
+                self._show(self._last_graded)
+                self._last_graded = None
+                show_question = True
             elif session.mode == "exam" and command == "p":
                 show_question = session.previous()
             elif session.mode == "exam" and command == "n":
@@ -249,6 +278,9 @@ class TerminalQuiz:
                     continue
                 if result is not None:
                     self.console.print(render.feedback_view(result))
+                    self._last_graded = session.index if session.can_show() else None
+                    if self._last_graded is not None:
+                        self.console.print(Text(SHOW_OFFER, style="dim"))
                 if not self._after_answer():
                     return self._end() if session.mode != "exam" else self._wrap_up_lines(lines)
                 show_question = True

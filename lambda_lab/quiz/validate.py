@@ -62,7 +62,7 @@ def field_label(document: Document, path: PathKey) -> str:
         question = questions[parts[1]] if isinstance(questions, list) else None
         qid = question.get("id") if isinstance(question, dict) else None
         usable = isinstance(qid, str) and ID_PATTERN.fullmatch(qid)
-        label = qid if usable else f"questions[{parts[1]}]"
+        label = str(qid) if usable else f"questions[{parts[1]}]"
         parts = parts[2:]
     for part in parts:
         label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else str(part))
@@ -151,7 +151,7 @@ class Scope:
             span = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
             self.report(f"expected {span} items, got {len(value)}")
             return False
-        return all([item.text() for item in self.items()])  # a list: report every bad item
+        return all([item.text() for item in self.items()])  # noqa: C419 - report every bad item
 
     def only_fields(self, allowed: Iterable[str], context: str) -> None:
         """Report every key not in ``allowed`` at the key itself, with a guess for typos."""

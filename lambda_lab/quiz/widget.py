@@ -11,31 +11,37 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 
+from lambda_lab.quiz.evidence import Demonstration
 from lambda_lab.quiz.kinds import AnswerError
 from lambda_lab.quiz.model import Item
-from lambda_lab.quiz.scoring import Feedback, Report, clock_text, feedback
+from lambda_lab.quiz.scoring import Report, clock_text, feedback
 from lambda_lab.quiz.session import Session
-from lambda_lab.quiz.start import start
+from lambda_lab.quiz.start import Start, start, start_lesson
+from lambda_lab.quiz.widget_html import evidence_html, feedback_html, markdown, report_html
 
-
-def markdown(text: str) -> str:
-    """Bank Markdown as HTML; raw HTML in the bank is escaped, never rendered."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False}).render(text)
+HIDDEN = "none"
+# A follow-up offered when a session ends: (button text, a maker of the next widget).
+FollowUp = tuple[str, Callable[[], Any]]
 
 
 class QuizWidget(widgets.VBox):
     def __init__(
-        self, session: Session, title: str, notes: Sequence[str] = (), tick_every_s: float = 1.0
+        self,
+        session: Session,
+        title: str,
+        notes: Sequence[str] = (),
+        tick_every_s: float = 1.0,
+        follow_up: FollowUp | None = None,
     ) -> None:
         self.session = session
         self.tick_every_s = tick_every_s
+        self.follow_up = follow_up
+        self.shown: dict[int, Demonstration] = {}  # "show me" results, by item position
         self._next_tick: asyncio.TimerHandle | None = None
         self.title = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
         self.notes = widgets.HTML("".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes))
@@ -45,7 +51,8 @@ class QuizWidget(widgets.VBox):
         self.answer_box = widgets.VBox()
         self.hint_area = widgets.HTML()
         self.message = widgets.HTML()
-        self.feedback = widgets.HTML()
+        self.feedback = widgets.HTML(layout=widgets.Layout(flex="1 1 50%"))
+        self.evidence = widgets.HTML(layout=widgets.Layout(flex="1 1 50%"))
         self.end = widgets.HTML()
         self.submit_button = widgets.Button(description="Submit", button_style="primary")
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
@@ -53,12 +60,25 @@ class QuizWidget(widgets.VBox):
         self.previous_button = widgets.Button(description="Previous")
         self.next_button = widgets.Button(description="Next")
         self.finish_button = widgets.Button(description="Finish", button_style="warning")
+        self.show_button = widgets.Button(
+            description="Show me in the Lab",
+            icon="flask",
+            tooltip="Run the Lab experiment behind this question and show what it did",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.more_button = widgets.Button(
+            description=follow_up[0] if follow_up else "",
+            button_style="info",
+            layout=widgets.Layout(width="auto", display=HIDDEN),
+        )
         self.submit_button.on_click(lambda _: self.submit())
         self.hint_button.on_click(lambda _: self.hint())
         self.flag_button.on_click(lambda _: self.flag())
         self.previous_button.on_click(lambda _: self.move(-1))
         self.next_button.on_click(lambda _: self.move(+1))
         self.finish_button.on_click(lambda _: self.finish())
+        self.show_button.on_click(lambda _: self.show_me())
+        self.more_button.on_click(lambda _: self.continue_with_follow_up())
         self.grid = widgets.GridBox(
             layout=widgets.Layout(grid_template_columns="repeat(10, 3.2em)")
         )
@@ -74,7 +94,9 @@ class QuizWidget(widgets.VBox):
             buttons = [self.submit_button, self.hint_button, self.flag_button, self.next_button]
             top = [self.title, self.notes, self.status]
         body = [self.prompt, self.answer_box, self.hint_area, widgets.HBox(buttons)]
-        super().__init__(children=top + body + [self.message, self.feedback, self.end])
+        # The explanation and the Lab's evidence side by side, "show me" under them.
+        shown = [self.message, widgets.HBox([self.feedback, self.evidence]), self.show_button]
+        super().__init__(children=top + body + shown + [self.end, self.more_button])
         self.show_item()
         if exam:
             self._schedule_tick()
@@ -105,11 +127,24 @@ class QuizWidget(widgets.VBox):
         self.message.value = ""
         graded = item.correct is not None and not session.holds_feedback
         self.feedback.value = feedback_html(feedback(item)) if graded else ""
+        self._show_hint_button(bool(question.hints) and session.hints_allowed)
+        self._paint_evidence()
         self.submit_button.disabled = graded or session.finished
         self.previous_button.disabled = session.index == 0
         self.next_button.disabled = session.index + 1 >= len(session.items)
         self.tick()
         self._paint_grid()
+
+    def _show_hint_button(self, visible: bool) -> None:
+        """No hint button for a question without hints (nothing to promise)."""
+        self.hint_button.layout.display = None if visible else HIDDEN
+
+    def _paint_evidence(self) -> None:
+        position = self.session.index
+        open_ = self.session.can_show()
+        self.show_button.layout.display = None if open_ else HIDDEN
+        shown = self.shown.get(position)
+        self.evidence.value = evidence_html(shown) if shown and open_ else ""
 
     def _inputs(self, item: Item) -> list[widgets.Widget]:
         kind = item.question.type
@@ -179,6 +214,31 @@ class QuizWidget(widgets.VBox):
         if session.complete:
             self.finish()
 
+    def show_me(self) -> Demonstration | None:
+        """Run the current question's Lab experiment and show its evidence beside the answer."""
+        if not self.session.can_show():
+            self.message.value = "This question has no Lab experiment to show yet."
+            return None
+        self.evidence.value = "<p><i>Running the Lab experiment...</i></p>"
+        self.show_button.disabled = True
+        try:
+            result = self.session.show_me()
+        finally:
+            self.show_button.disabled = False
+        if result is not None:
+            self.shown[self.session.index] = result
+        self._paint_evidence()
+        return result
+
+    def continue_with_follow_up(self) -> Any:
+        """Replace this quiz with the offered follow-up (the whole topic's practice)."""
+        if self.follow_up is None:
+            return None
+        following = self.follow_up[1]()
+        self._stop_ticking()
+        self.children = [following]
+        return following
+
     def hint(self) -> None:
         text = self.session.hint()
         if text is None:
@@ -240,50 +300,10 @@ class QuizWidget(widgets.VBox):
             button.disabled = True
         self.end.value = report_html(report)
         self._paint_grid()
+        self._paint_evidence()  # an exam's "show me" opens once its feedback is out
+        if self.follow_up is not None:
+            self.more_button.layout.display = None
         return report
-
-
-def feedback_html(result: Feedback) -> str:
-    verdict = (
-        "<b style='color:#2e7d32'>✔ Correct</b>"
-        if result.correct
-        else f"<b style='color:#c62828'>✘ Not quite.</b> You answered: {html.escape(result.given)}"
-    )
-    parts = [f"<p>{verdict}</p>", f"<p><b>Answer:</b> {html.escape(result.key)}</p>"]
-    parts += [f"<p>{letter}) {html.escape(note)}</p>" for letter, note in result.notes]
-    if result.explanation:
-        parts.append(markdown(result.explanation))
-    links = " ".join(
-        f"<a href='{html.escape(u)}' target='_blank'>{html.escape(u)}</a>"
-        for u in result.references
-    )
-    parts.append(f"<p>Read more: {links} · lesson {html.escape(result.lesson)}</p>")
-    return "".join(parts)
-
-
-def report_html(report: Report) -> str:
-    parts = [f"<h3>Score: {report.correct}/{report.total} ({report.percent:.0f}%)</h3>"]
-    if report.passed is not None:
-        verdict = "PASS" if report.passed else "FAIL"
-        parts.append(f"<p><b>{verdict}</b> (pass mark {report.pass_mark}%)</p>")
-    if report.time_limit_s is not None:
-        used = f"{clock_text(report.elapsed_s)} of {clock_text(report.time_limit_s)}"
-        parts.append(f"<p>Time used {used}</p>")
-    if report.domains:
-        head = "<tr><th>Exam</th><th>Domain</th><th>Correct</th><th>Score</th></tr>"
-        rows = "".join(
-            f"<tr><td>{d.exam}</td><td>{html.escape(d.title)}</td>"
-            f"<td>{d.correct}/{d.total}</td><td>{d.percent:.0f}%</td></tr>"
-            for d in report.domains
-        )
-        parts.append(f"<table>{head}{rows}</table>")
-    for entry in report.review:
-        state = (
-            "flagged" if entry.item.correct else ("wrong" if entry.item.answered else "unanswered")
-        )
-        parts.append(f"<h4>{entry.number}. [{state}]</h4>{markdown(entry.item.question.prompt)}")
-        parts.append(feedback_html(entry.feedback))
-    return "".join(parts)
 
 
 def build(
@@ -298,6 +318,27 @@ def build(
 ) -> Any:
     """The widget for ``lambda_lab.quiz.show``; an HTML note when there is nothing to ask."""
     begun = start(topics, exam=exam, mode=mode, seed=seed, count=count, learner=learner, new=new)
+    return _widget(begun)
+
+
+def _widget(begun: Start, follow_up: FollowUp | None = None) -> Any:
     if begun.session is None:
         return widgets.HTML("".join(f"<p>{html.escape(n)}</p>" for n in begun.notes))
-    return QuizWidget(begun.session, begun.title, begun.notes)
+    return QuizWidget(begun.session, begun.title, begun.notes, follow_up=follow_up)
+
+
+def build_lesson(
+    lesson: str, *, count: int, seed: int | None, learner: str | None, new: bool = False
+) -> Any:
+    """The widget for ``lambda_lab.quiz.for_lesson``: a short quiz, then the whole topic."""
+    from lambda_lab.quiz.schema import LESSON_TOPICS
+    from lambda_lab.quiz.start import resolve_lesson
+
+    begun = start_lesson(lesson, count=count, seed=seed, learner=learner, new=new)
+    topic = LESSON_TOPICS[resolve_lesson(lesson)]
+
+    def whole_topic() -> Any:
+        return _widget(start([topic], learner=learner))
+
+    label = f"Practice the whole topic ({topic.replace('_', ' ')})"
+    return _widget(begun, (label, whole_topic))

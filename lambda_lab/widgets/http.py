@@ -202,7 +202,9 @@ class HttpRequestBuilder:
             "response": format_response(exchange.response),
         }
         for name, text in self.texts.items():
-            self._panes[name].value = f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto'>{html.escape(text)}</pre>"
+            self._panes[
+                name
+            ].value = f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto'>{html.escape(text)}</pre>"
         reason = f" ({exchange.error_reason})" if exchange.error_reason else ""
         self.status.value = html.escape(exchange.response.status_line() + reason)
         return exchange

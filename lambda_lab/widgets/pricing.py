@@ -74,7 +74,10 @@ class PricingCalculator:
         # 10,112 MB on a 22em track was ~50 MB a pixel: widen it, and offer the exact number.
         self.memory_mb.layout = widgets.Layout(width="48em")
         self.memory_exact = widgets.BoundedIntText(
-            value=memory_mb, min=limits.MEMORY_MIN_MB, max=limits.MEMORY_MAX_MB, step=1,
+            value=memory_mb,
+            min=limits.MEMORY_MIN_MB,
+            max=limits.MEMORY_MAX_MB,
+            step=1,
             layout=widgets.Layout(width="7em"),
         )
         widgets.link((self.memory_mb, "value"), (self.memory_exact, "value"))
@@ -91,7 +94,10 @@ class PricingCalculator:
         )
         self.bill_view = widgets.HTML()
         self.plot_view = widgets.Image(format="png")
-        rows = [widgets.HBox([c, self.memory_exact]) if c is self.memory_mb else c for c in self.controls]
+        rows = [
+            widgets.HBox([c, self.memory_exact]) if c is self.memory_mb else c
+            for c in self.controls
+        ]
         self.view = widgets.VBox([*rows, widgets.HBox([self.bill_view, self.plot_view])])
         for control in self.controls:
             control.observe(self._changed, names="value")

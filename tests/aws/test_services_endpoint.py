@@ -112,7 +112,7 @@ def test_lab_clients_are_real_boto3_clients_with_fake_keys(virtual_lab):
     assert s3.meta.endpoint_url == lab.aws.url
     assert s3._request_signer._credentials.access_key.startswith("ASIA")  # the Lab's fake key
     with pytest.raises(ValueError, match="the Lab serves"):
-        lab.client("ec2")
+        lab.client("rds")  # not one the Lab serves
 
 
 def test_the_labs_log_groups_are_readable_through_the_endpoint(virtual_lab):

@@ -87,7 +87,9 @@ def anchors(lesson: str) -> frozenset[str]:
 def resolves(target: str) -> str | None:
     """None if ``NN_topic#anchor`` (or a bare ``NN_topic``) lands; else why it does not."""
     lesson, _, anchor = target.partition("#")
-    anchor = anchor.removeprefix("cell-id=")  # how links between notebooks land (see tests/exercises)
+    anchor = anchor.removeprefix(
+        "cell-id="
+    )  # how links between notebooks land (see tests/exercises)
     if not (LESSONS_DIR / f"{lesson}.ipynb").exists():
         return f"no lesson {lesson}.ipynb"
     if anchor and anchor not in anchors(lesson):

@@ -18,8 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "classroom"))
 from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage
 
 from lambda_lab.exercises.catalog import get

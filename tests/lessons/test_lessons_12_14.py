@@ -77,8 +77,7 @@ def test_template_parts(lesson: str) -> None:
     assert any("Console(" in c for c in code), "no widget"
     assert any("plt.show()" in c for c in code), "no picture"
     assert code[-2].strip() == "lab.close()"
-    topic = LESSONS[lesson][0]
-    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.show("{topic}")'
+    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
     following = LESSONS[lesson][2]
     assert markdown[-1].startswith('<a id="next"></a>') and f"]({following}.ipynb)" in markdown[-1]
 

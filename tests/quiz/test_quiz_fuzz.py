@@ -44,9 +44,13 @@ SCALARS = (
 )  # fmt: skip
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=8) | st.integers() | st.booleans() | st.none(), inner, max_size=4)
-    | st.sets(st.integers(), max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=8) | st.integers() | st.booleans() | st.none(), inner, max_size=4
+        )
+        | st.sets(st.integers(), max_size=3)
+    ),
     max_leaves=10,
 )
 YAML_SNIPPETS = st.sampled_from(
@@ -92,7 +96,9 @@ def damaged_questions(draw, protect: tuple[str, ...] = ()):
 
 
 def _bank_text(*questions) -> str:
-    return yaml.safe_dump({"topic": "fuzz", "title": "Fuzz", "questions": list(questions)}, allow_unicode=True)
+    return yaml.safe_dump(
+        {"topic": "fuzz", "title": "Fuzz", "questions": list(questions)}, allow_unicode=True
+    )
 
 
 def _well_formed(result, path: Path) -> None:
@@ -140,7 +146,9 @@ def test_a_domain_that_is_a_list_or_mapping_is_a_problem(bank_file: Path) -> Non
     question["domains"] = {"SAA-C03": ["resilient"], "DVA-C02": {"a": 1}}
     bank_file.write_text(_bank_text(question), encoding="utf-8")
     messages = [p.message for p in lint([bank_file]).problems]
-    assert any(m.startswith("unknown domain a list of 1 for SAA-C03; expected one of:") for m in messages)
+    assert any(
+        m.startswith("unknown domain a list of 1 for SAA-C03; expected one of:") for m in messages
+    )
     assert any(m.startswith("unknown domain a mapping for DVA-C02") for m in messages)
 
 
@@ -148,9 +156,14 @@ def test_a_domain_that_is_a_list_or_mapping_is_a_problem(bank_file: Path) -> Non
 @given(
     question=damaged_questions(protect=("id", "type", "domains", "references", "lesson")),
     seed=st.integers(0, 2**31),
-    typed=st.lists(st.text(max_size=6) | st.sampled_from(["a", "ab", "b", "1", "inf", "nan", "-1e999"]), max_size=4),
+    typed=st.lists(
+        st.text(max_size=6) | st.sampled_from(["a", "ab", "b", "1", "inf", "nan", "-1e999"]),
+        max_size=4,
+    ),
 )
-def test_a_question_the_linter_accepts_works_in_a_session(bank_file: Path, question, seed, typed) -> None:
+def test_a_question_the_linter_accepts_works_in_a_session(
+    bank_file: Path, question, seed, typed
+) -> None:
     bank_file.write_text(_bank_text(question), encoding="utf-8", errors="surrogatepass")
     accepted = lint([bank_file]).questions
     if not accepted:
@@ -174,7 +187,16 @@ def test_a_question_the_linter_accepts_works_in_a_session(bank_file: Path, quest
 
 # -- progress files -----------------------------------------------------------------------------
 
-RECORD_FIELDS = ("attempts", "correct", "flagged", "card", "updated", "last_answered", "last_result", "hints_used")
+RECORD_FIELDS = (
+    "attempts",
+    "correct",
+    "flagged",
+    "card",
+    "updated",
+    "last_answered",
+    "last_result",
+    "hints_used",
+)
 RECORDS = st.fixed_dictionaries({}, optional=dict.fromkeys(RECORD_FIELDS, VALUES)) | VALUES
 
 
@@ -189,7 +211,9 @@ def test_a_damaged_progress_record_sets_the_file_aside_with_a_notice(records) ->
     if store.notices:  # not ours: moved aside whole, never rewritten, and the learner is told
         assert "moved to" in store.notices[0] and store.questions == {}
         aside = Path(store.notices[0].split("moved to ")[1].split(" and progress")[0])
-        assert json.loads(aside.read_text(encoding="utf-8")) == json.loads(json.dumps(document, default=str))
+        assert json.loads(aside.read_text(encoding="utf-8")) == json.loads(
+            json.dumps(document, default=str)
+        )
         aside.unlink()
     store.record("pr-billed-101ms", correct=True)
     store.set_flag("pr-billed-101ms", True)

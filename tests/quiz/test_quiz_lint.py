@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from lambda_lab.quiz.experiments import EXPERIMENTS
 from lambda_lab.quiz.lint import format_problems, lint
 
 
@@ -33,6 +32,7 @@ def test_a_valid_bank_has_no_problems_and_builds_its_questions(write_bank):
             choices:
               - {text: Right, correct: true}
               - {text: Wrong, feedback: Because it is wrong.}
+            hints: [One is right.]
             references: [https://docs.aws.amazon.com/lambda/latest/dg/welcome.html]
             lesson: 04_invocation_models#retries
           - id: v-numeric
@@ -41,6 +41,7 @@ def test_a_valid_bank_has_no_problems_and_builds_its_questions(write_bank):
             prompt: How many retries?
             answer: 2
             unit: retries
+            hints: [Count the retries, not the attempts.]
             check: {limit: ASYNC_RETRIES_DEFAULT}
             explanation: Two by default.
             references: [https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html]
@@ -312,7 +313,7 @@ def test_references_lessons_and_domains_are_checked(write_bank):
             answer: true
             explanation: Yes.
             references: []
-            lesson: 10_extra_lesson
+            lesson: 16_extra_lesson
           - id: r-bad-reference
             type: true_false
             domains: {}
@@ -342,7 +343,11 @@ def test_references_lessons_and_domains_are_checked(write_bank):
             11,
             13,
             "r-no-reference.lesson",
-            "unknown lesson '10_extra_lesson'; lessons are 00_start_here, 01_serverless_concepts, 02_first_function, 02b_cli_and_custom_runtimes, 03_configuration, 04_invocation_models, 05_alb_integration, 06_event_sources, 07_concurrency, 08_monitoring, 09_pricing",
+            "unknown lesson '16_extra_lesson'; lessons are 00_start_here, 01_serverless_concepts, "
+            "02_first_function, 02b_cli_and_custom_runtimes, 03_configuration, "
+            "04_invocation_models, 05_alb_integration, 06_event_sources, 07_concurrency, "
+            "08_monitoring, 09_pricing, 10_api_gateway, 11_security_and_networking, "
+            "12_packaging_and_layers, 13_deploying, 14_orchestration, 15_capstone",
         ),
         (
             14,
@@ -503,7 +508,6 @@ def test_malformed_checks_are_reported_without_running_anything(write_bank):
         """,
         ),
     )
-    experiments = ", ".join(EXPERIMENTS)
     assert problems(path) == [
         (
             11,
@@ -522,7 +526,7 @@ def test_malformed_checks_are_reported_without_running_anything(write_bank):
             41,
             25,
             "b-unknown-experiment.check.experiment",
-            f"unknown experiment 'nothing_like_it'; expected one of: {experiments}",
+            "unknown experiment 'nothing_like_it'; see `lambda-lab quiz experiments`",
         ),
         (
             53,

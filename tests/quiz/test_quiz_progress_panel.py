@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lambda_lab.quiz.bank import load_bank
-from lambda_lab.quiz.progress_panel import bank_title, is_mastered, progress_text, topic_progress
 from lambda_lab.quiz.progress import ProgressStore
+from lambda_lab.quiz.progress_panel import bank_title, is_mastered, progress_text, topic_progress
 
 QUESTION = """
   - id: {id}
@@ -73,8 +73,18 @@ def test_topic_rows_count_attempted_mastered_and_due(banks, tmp_path) -> None:
         ("pricing", "What it costs", "09_pricing"),
     ]
     monitoring, pricing = rows
-    assert (monitoring.questions, monitoring.attempted, monitoring.mastered, monitoring.due) == (1, 0, 0, 0)
-    assert (pricing.questions, pricing.attempted, pricing.mastered, pricing.due) == (3, 2, 1, 1)  # p-two is due
+    assert (monitoring.questions, monitoring.attempted, monitoring.mastered, monitoring.due) == (
+        1,
+        0,
+        0,
+        0,
+    )
+    assert (pricing.questions, pricing.attempted, pricing.mastered, pricing.due) == (
+        3,
+        2,
+        1,
+        1,
+    )  # p-two is due
     assert pricing.share_mastered == pytest.approx(1 / 3)
     text = progress_text(rows).splitlines()
     assert text[0].split() == ["Topic", "mastered", "attempted", "questions", "due"]
@@ -91,16 +101,23 @@ def test_the_panel_shows_the_learners_progress_and_exports_it(tmp_path) -> None:
     store.record(first, correct=False)
     store.save()
     panel = progress_panel("ann", ["pricing"])
-    assert f"0 / 1 / {len(bank.questions)}" in panel.table.value and "<code>09_pricing</code>" in panel.table.value
+    assert (
+        f"0 / 1 / {len(bank.questions)}" in panel.table.value
+        and "<code>09_pricing</code>" in panel.table.value
+    )
     store.record(first, correct=True)
     store.save()
     panel.refresh()
-    assert f"0 / 1 / {len(bank.questions)}" in panel.table.value  # right once: attempted, not mastered yet
+    assert (
+        f"0 / 1 / {len(bank.questions)}" in panel.table.value
+    )  # right once: attempted, not mastered yet
     panel.export_name.value = str(tmp_path / "saved.json")
     panel.export_button.click()
     assert "Download it from the file browser" in panel.status.value
     other = ProgressStore.open("bob")
-    assert other.import_file(tmp_path / "saved.json") == 1 and other.questions[first]["attempts"] == 2
+    assert (
+        other.import_file(tmp_path / "saved.json") == 1 and other.questions[first]["attempts"] == 2
+    )
     (tmp_path / "a-file").write_text("not a folder")
     panel.export_name.value = str(tmp_path / "a-file" / "saved.json")
     assert panel.export() is None and "Could not export" in panel.status.value

@@ -7,14 +7,15 @@ def test_the_public_surface_is_deliberate():
     import lambda_lab.quiz as quiz
 
     assert quiz.__all__ == [
-        "show",
+        "ProgressStore",
+        "Question",
+        "Session",
         "export_progress",
+        "for_lesson",
         "import_progress",
         "lint_banks",
         "load_bank",
-        "Session",
-        "ProgressStore",
-        "Question",
+        "show",
     ]
     import lambda_lab.quiz.lint  # noqa: F401  (the submodule must not shadow the function)
 

@@ -60,28 +60,38 @@ def finish(child: pexpect.spawn) -> str:
     return ANSI.sub("", child.before)
 
 
-def test_single_keys_in_a_real_terminal_answer_hint_flag_quit_resume_and_end(spawn):
+def test_single_keys_in_a_real_terminal_answer_hint_flag_show_quit_resume_and_end(spawn):
     first, second, third = items("concurrency", seed=7, count=3)
+    assert (first.question.type, second.question.type, third.question.type) == (
+        "numeric",
+        "numeric",
+        "single",
+    )
+    assert third.question.experiment is not None
     args = ("concurrency", "--seed", "7", "--count", "3")
 
     child = spawn(*args)
     child.expect_exact("Question 1/3")
-    child.send("h")  # this one has no hint
+    child.expect_exact("h hint · m mark for review")
+    for _ in first.question.hints:
+        child.send("h")
+    child.expect_exact(f"Hint {len(first.question.hints)}: {first.question.hints[-1][:40]}")
+    child.send("h")
     child.expect_exact("No more hints for this question.")
-    child.send(f"{first.question.answer}\r")
+    child.send(f"{first.question.answer:g}\r")
     child.expect_exact("✔ Correct")
+    child.expect_exact("Press any key to go on, q to save and quit.")  # no experiment: no s
     child.send(" ")  # any key goes on
     child.expect_exact("Question 2/3")
-    child.send("h")
-    child.expect_exact(f"Hint 1: {second.question.hints[0]}")
-    child.send("f")
+    child.send("m")
     child.expect_exact("⚑ flagged")  # in the header, redrawn above the message
     child.expect_exact("Flagged for review.")
-    child.send("55")
-    child.send("\x7f")  # backspace: 5
+    wrong = f"{second.question.answer + second.question.tolerance + 1000:g}"
+    child.send(wrong + "5")
+    child.send("\x7f")  # backspace takes the 5 away again
     child.send("\r")
-    child.expect_exact("✘ Not quite. You answered: 5 concurrent executions")
-    child.expect_exact("Answer: 100 concurrent executions")
+    child.expect_exact(f"✘ Not quite. You answered: {wrong}")
+    child.expect_exact(f"Answer: {second.question.kind.key_text(second)}")
     child.send("q")  # save and quit at the feedback screen
     child.expect_exact("Saved. Run the same command again to resume where you left off.")
     finish(child)
@@ -94,14 +104,19 @@ def test_single_keys_in_a_real_terminal_answer_hint_flag_quit_resume_and_end(spa
     child.send(" ")  # ...select it with space
     child.send("\r")
     child.expect_exact("✔ Correct")
+    child.expect_exact("Press any key to go on, s to see it in the Lab, q to save and quit.")
+    child.send("s")  # show me: the experiment runs and its evidence follows the explanation
+    child.expect_exact("In the Lab: ")
+    child.expect_exact('"FunctionInvocationRateLimitExceeded": 2000')
+    child.expect_exact("in a fresh Lab.")
+    child.expect_exact("Press any key to go on, q to save and quit.")
     child.send("x")
     end = finish(child)
     assert "Practice: concurrency: 2/3 correct (67%)" in end
-    assert "Score by exam domain" in end
-    assert re.search(r"SAA-C03\s+│\s+Design High-Performing Architectures\s+│\s+2/3\s+│\s+67%", end)
+    assert "Score by exam domain" in end and "2/3" in end
     assert "Wrong and flagged questions" in end
-    assert "2. [wrong] A function receives a steady 200 requests per second" in end
-    assert "https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html" in end
+    assert f"2. [wrong] {second.question.prompt[:40]}" in end
+    assert second.question.references[0] in end
 
     child = spawn(*args)  # the finished session is gone: a new one starts
     child.expect_exact("Question 1/3")
@@ -119,7 +134,7 @@ def test_an_exam_in_a_real_terminal_shows_the_clock_and_ends_with_a_verdict(spaw
     child.send(answer_key.right(first))  # letters select or toggle, digits type
     child.send("\r")  # answered; feedback is held until the end
     child.expect_exact("Question 2/20")
-    child.send("f")
+    child.send("m")
     child.expect_exact("Flagged for review.")
     child.send("n" * 18)
     child.expect_exact("Question 20/20")
@@ -132,6 +147,13 @@ def test_an_exam_in_a_real_terminal_shows_the_clock_and_ends_with_a_verdict(spaw
     assert re.search(r"Time used 00:0\d of 40:00", end)
     assert "Design Secure Architectures" in end and "DVA-C02" not in end
     assert "[unanswered]" in end
+
+
+def test_a_one_question_exam_in_the_terminal_has_two_minutes(spawn):
+    child = spawn("--exam", "dva-c02", "--count", "1", "--seed", "1")
+    child.expect(r"Question 1/1.*exam.*time left (01:5\d|02:00)")
+    child.send("q")
+    finish(child)
 
 
 def run_lines(quiz_home, *args: str, answers: str) -> str:
@@ -152,19 +174,25 @@ def run_lines(quiz_home, *args: str, answers: str) -> str:
 
 def test_answers_from_a_pipe_work_for_scripts(quiz_home, answer_key):
     first, second, third = items("pricing", seed=2, count=3)
+    assert first.question.type == "numeric" and second.question.experiment is not None
     args = ("pricing", "--seed", "2", "--count", "3")
-    out = run_lines(quiz_home, *args, answers=f"h\nabc\n1\nf\n{answer_key.wrong(second)}\nq\n")
-    assert "Question 1/3" in out and "No more hints for this question." in out
-    assert "Type a number (in ms)." in out
+    hints = "h\n" * (len(first.question.hints) + 1)
+    answers = f"{hints}abc\n{first.question.answer:g}\nm\n{answer_key.wrong(second)}\ns\nq\n"
+    out = run_lines(quiz_home, *args, answers=answers)
+    assert "Question 1/3" in out and "Hint 1: " in out
+    assert "No more hints for this question." in out
+    assert "Type a number" in out  # "abc" is not a number: asked again
     assert out.count("✔ Correct") == 1 and "Flagged for review." in out
     assert "✘ Not quite." in out and f"Answer: {second.question.kind.key_text(second)}" in out
+    assert "Type s to see this in the Lab, or answer the next question." in out
+    assert "In the Lab: " in out and "Billed Duration: 101 ms" in out
     assert out.rstrip().endswith("Saved. Run the same command again to resume where you left off.")
 
     out = run_lines(quiz_home, *args, answers=f"{answer_key.right(third)}\n")
     assert "Resuming your saved practice session: 2 of 3 answered" in out
     assert "Practice: pricing: 2/3 correct (67%)" in out
     assert "Design Cost-Optimized Architectures" in out
-    assert "2. [wrong] A warm invocation's handler runs for 100.2 ms." in out
+    assert f"2. [wrong] {second.question.prompt[:40]}" in out
 
     out = run_lines(
         quiz_home, "pricing", "--review", "--seed", "2", answers=f"{answer_key.right(second)}\n"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import subprocess
 import sys
 
 import ipywidgets as widgets
 
-from lambda_lab.quiz import show
+from lambda_lab.quiz import for_lesson, show
 from lambda_lab.quiz.bank import load_bank
 from lambda_lab.quiz.profiles import packaged_profiles
 from lambda_lab.quiz.progress import ProgressStore
@@ -37,37 +38,139 @@ def enter(quiz: QuizWidget, letters_or_text: str) -> None:
         quiz.answer_inputs[-1].value = letters_or_text
 
 
-def test_practice_gives_feedback_hints_flags_and_an_end_screen(answer_key):
+def test_practice_gives_feedback_flags_and_an_end_screen(answer_key):
     quiz = show("pricing", seed=2, count=3)
     assert isinstance(quiz, QuizWidget)
-    assert quiz.status.value == "<b>Question 1/3</b> · pricing · number"
-    assert (
-        "granularity" in quiz.prompt.value and "<i>Type a number (in ms).</i>" in quiz.prompt.value
-    )
-    enter(quiz, "1")
+    first = quiz.session.current.question
+    assert quiz.status.value.startswith("<b>Question 1/3</b> · pricing · ")
+    assert quiz.prompt.value.startswith("<p>") and "<i>" in quiz.prompt.value
+    enter(quiz, answer_key.right(quiz.session.current))
     quiz.submit_button.click()
     assert "✔ Correct" in quiz.feedback.value and quiz.submit_button.disabled
+    assert first.explanation.split()[0] in quiz.feedback.value
     quiz.next_button.click()
-    quiz.hint_button.click()
-    assert quiz.message.value == "No more hints for this question."
     quiz.flag_button.click()
     assert "⚑ flagged" in quiz.status.value and quiz.flag_button.description == "Unflag"
+    flagged = quiz.session.current.question.id
     enter(quiz, answer_key.wrong(quiz.session.current))
     quiz.submit_button.click()
     assert "✘ Not quite." in quiz.feedback.value
-    assert "Rounding up to the next 100 ms stopped in December 2020." in quiz.feedback.value
     quiz.next_button.click()
-    enter(quiz, answer_key.right(quiz.session.current)[:1])  # too few boxes ticked
+    enter(quiz, answer_key.right(quiz.session.current))
+    quiz.submit_button.click()
+    assert "<h3>Score: 2/3 (67%)</h3>" in quiz.end.value
+    assert "<td>Design Cost-Optimized Architectures</td>" in quiz.end.value
+    assert "<h4>2. [wrong]</h4>" in quiz.end.value
+    store = ProgressStore.open()
+    assert store.questions[flagged]["flagged"] is True
+    assert store.sessions == {}  # finished
+
+
+def test_too_few_boxes_ticked_is_explained(answer_key):
+    three = [q for q in load_bank().questions if q.type == "multiple" and q.select == 3]
+    quiz = QuizWidget(Session(three[:1], mode="practice", seed=1), "Select three")
+    assert "(Select THREE.)" in quiz.prompt.value
+    enter(quiz, answer_key.right(quiz.session.current)[:1])
     quiz.submit_button.click()
     assert quiz.message.value.endswith("Select 3. You chose 1.</span>")
     enter(quiz, answer_key.right(quiz.session.current))
     quiz.submit_button.click()
-    assert "<h3>Score: 2/3 (67%)</h3>" in quiz.end.value
-    assert "<td>Design Cost-Optimized Architectures</td><td>2/3</td><td>67%</td>" in quiz.end.value
-    assert "<h4>2. [wrong]</h4>" in quiz.end.value
-    store = ProgressStore.open()
-    assert store.questions["pr-billed-101ms"]["flagged"] is True
-    assert store.sessions == {}  # finished
+    assert "✔ Correct" in quiz.feedback.value
+
+
+def test_wrong_answers_get_the_chosen_options_feedback(answer_key):
+    question = next(q for q in load_bank().questions if q.id == "pr-billed-101ms")
+    quiz = QuizWidget(Session([question], mode="practice", seed=1), "One")
+    letter = answer_key.wrong(quiz.session.current)
+    enter(quiz, letter)
+    quiz.submit_button.click()
+    key = next(o.key for o in quiz.session.current.options if o.letter == letter)
+    choice = question.choices[key]
+    assert "✘ Not quite." in quiz.feedback.value
+    assert html.escape(choice.feedback) in quiz.feedback.value
+    assert "<b>Answer:</b>" in quiz.feedback.value and "Read more: <a href=" in quiz.feedback.value
+
+
+def test_the_hint_button_is_hidden_when_a_question_has_no_hints(write_bank):
+    path = write_bank(
+        "quiet",
+        """
+        topic: quiet
+        title: Quiet
+        questions:
+          - id: quiet-one
+            type: true_false
+            domains: {SAA-C03: cost}
+            prompt: Lambda bills duration in 1 ms steps.
+            answer: true
+            explanation: Duration has been billed per millisecond since December 2020.
+            references: [https://aws.amazon.com/lambda/pricing/]
+            lesson: 09_pricing#two-meters
+        """,
+    )
+    quiet = load_bank(directory=path.parent).questions
+    quiz = QuizWidget(Session(quiet, mode="practice", seed=1), "Quiet")
+    assert quiz.hint_button.layout.display == "none"
+    hinted = next(q for q in load_bank().questions if q.hints)
+    quiz = QuizWidget(Session([hinted], mode="practice", seed=1), "Hinted")
+    assert quiz.hint_button.layout.display is None
+
+
+def test_show_me_runs_the_experiment_and_lays_its_evidence_beside_the_explanation(answer_key):
+    question = next(q for q in load_bank().questions if q.id == "pr-billed-101ms")
+    quiz = QuizWidget(Session([question, question], mode="practice", seed=1), "Show me")
+    assert quiz.show_button.layout.display == "none"  # not before the answer is in
+    enter(quiz, answer_key.right(quiz.session.current))
+    quiz.submit_button.click()
+    assert quiz.show_button.layout.display is None
+    shown = quiz.show_button.click()
+    assert shown is None  # ipywidgets' click returns nothing; the evidence is on the page
+    assert "<b>In the Lab:</b>" in quiz.evidence.value
+    assert "REPORT RequestId" in quiz.evidence.value
+    assert "Billed Duration: 101 ms" in quiz.evidence.value
+    assert "The experiment failed" not in quiz.evidence.value
+    row = quiz.children[quiz.children.index(quiz.show_button) - 1]
+    assert list(row.children) == [quiz.feedback, quiz.evidence]  # side by side
+
+
+def test_a_question_without_an_experiment_offers_no_show_me(answer_key):
+    plain = next(q for q in load_bank().questions if q.experiment is None and q.type == "single")
+    quiz = QuizWidget(Session([plain], mode="practice", seed=1), "Plain")
+    enter(quiz, answer_key.right(quiz.session.current))
+    quiz.submit_button.click()
+    assert quiz.show_button.layout.display == "none"
+    assert quiz.show_me() is None
+    assert quiz.message.value == "This question has no Lab experiment to show yet."
+
+
+def test_a_lesson_quiz_scores_then_offers_the_whole_topic(answer_key):
+    quiz = for_lesson("07_concurrency", seed=3)
+    assert isinstance(quiz, QuizWidget)
+    assert 8 <= len(quiz.session.items) <= 12
+    assert {it.question.lesson.split("#")[0] for it in quiz.session.items} == {"07_concurrency"}
+    assert quiz.more_button.layout.display == "none"
+    assert quiz.more_button.description == "Practice the whole topic (concurrency)"
+    for n, _ in enumerate(quiz.session.items):
+        enter(quiz, answer_key.right(quiz.session.current))
+        quiz.submit_button.click()
+        if n + 1 < len(quiz.session.items):
+            quiz.next_button.click()
+    total = len(quiz.session.items)
+    assert f"<h3>Score: {total}/{total} (100%)</h3>" in quiz.end.value
+    assert quiz.more_button.layout.display is None
+    quiz.more_button.click()
+    (whole,) = quiz.children
+    assert isinstance(whole, QuizWidget) and whole.session.mode == "practice"
+    assert {it.question.topic for it in whole.session.items} == {"concurrency"}
+    assert len(whole.session.items) > total
+
+
+def test_a_one_question_exam_gets_two_minutes_not_forty():
+    quiz = show(exam="saa-c03", count=1, seed=1)
+    assert len(quiz.grid_buttons) == 1
+    assert quiz.clock.value in ("<b>⏱ Time left 02:00</b>", "<b>⏱ Time left 01:59</b>")
+    assert quiz.session.profile.time_limit_s == 120
+    quiz.close()
 
 
 def test_hints_appear_one_by_one():

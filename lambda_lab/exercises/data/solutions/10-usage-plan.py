@@ -1,0 +1,10 @@
+# Exercise 10-usage-plan: the usage plan of the catalog API's basic partners.
+# Each partner may send a burst of at most 5 requests at once, then 2 a second,
+# and at most 100 requests a day. Requests without a partner's API key are refused.
+
+USAGE_PLAN = {
+    "throttle": {"rateLimit": 2, "burstLimit": 5},
+    "quota": {"limit": 100, "period": "DAY"},
+}
+
+API_KEY_REQUIRED = True  # the GET /products method's apiKeyRequired

@@ -1,0 +1,13 @@
+# Exercise 10-order-model: the model POST /orders validates bodies against.
+# An order is an object with "item" (a non-empty string) and "quantity" (a whole number
+# from 1 to 10), and nothing else.
+
+ORDER_MODEL = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "Order",
+    "type": "object",
+    "properties": {
+        "item": {"type": "string"},
+        "quantity": {"type": "number"},
+    },
+}

@@ -1,0 +1,142 @@
+"""Lessons 10 and 11 in a real browser: Debian's Chromium through Playwright, against
+JupyterLab serving a copy of the lessons on 127.0.0.1.
+
+Every cell runs in the Lab's kernel as a learner runs it (the quiz cell, which needs the
+question banks, is left out), and the two widgets are used with real clicks: the throttling
+explorer's Send button, whose summary must report 429s, and the VPC explorer's NAT gateway
+box, whose table must then show the internet reachable through the NAT gateway.
+Screenshots go to test-artifacts/lessons/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
+    ),
+]
+TOKEN = "lessons-10-11-browser-test"
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lessons"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("jupyterlab", reason="needs the course extra")
+    base = tmp_path_factory.mktemp("lessons-browser")
+    lessons = base / "lessons"
+    shutil.copytree(LESSONS, lessons)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (base / "home").mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(base / "home"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "LAMBDA_LAB_HOME": str(base / "progress"),
+        "JUPYTER_TOKEN": TOKEN,
+    }
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", f"--ServerApp.root_dir={lessons}", "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(base / "jupyter.log", "wb") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}api/status?token={TOKEN}", timeout=5).close()
+            break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, (
+                base / "jupyter.log"
+            ).read_text()
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=60)
+
+
+@pytest.fixture
+def page(server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(120_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def index_of(lesson: str, cell_id: str) -> int:
+    cells = json.loads((LESSONS / lesson).read_text(encoding="utf-8"))["cells"]
+    return next(i for i, c in enumerate(cells) if c.get("id") == cell_id)
+
+
+def run_range(lesson: LessonPage, first: int, last: int) -> None:
+    """Run the cells first..last one by one, as Shift+Enter would."""
+    for index in range(first, last + 1):
+        lesson._select(index)
+        lesson._command("notebook:run-cell")
+
+
+def test_lesson_10_runs_and_the_throttling_explorer_answers_a_click(server, page):
+    name = "10_api_gateway.ipynb"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lesson = LessonPage(page, server, TOKEN, name)
+    try:
+        explorer_at = index_of(name, "throttle-explorer")
+        lesson.run_until(explorer_at)
+        widget = lesson.cell(explorer_at, "throttle-explorer")
+        widget.get_by_role("button", name="Send").click()
+        summary = widget.locator("text=answered 429 Too Many Requests")
+        summary.wait_for()
+        assert "answered 200" in widget.inner_text()
+        lesson.screenshot(ARTIFACTS, "lesson-10-throttle-explorer")
+        run_range(lesson, explorer_at + 1, index_of(name, "close"))
+        timeout_cell = lesson.cell(index_of(name, "timeout-demo"), "timeout-demo")
+        assert "504 {'message': 'Endpoint request timed out'}" in timeout_cell.inner_text()
+    finally:
+        lesson.shut_down_kernel()
+
+
+def test_lesson_11_runs_and_the_vpc_explorer_follows_the_boxes(server, page):
+    name = "11_security_and_networking.ipynb"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lesson = LessonPage(page, server, TOKEN, name)
+    try:
+        explorer_at = index_of(name, "vpc-explorer")
+        lesson.run_until(explorer_at)
+        widget = lesson.cell(explorer_at, "vpc-explorer")
+        widget.get_by_text("NAT gateway (in the public subnet)").click()
+        widget.locator("td", has_text="through the NAT gateway").first.wait_for()
+        lesson.screenshot(ARTIFACTS, "lesson-11-vpc-explorer")
+        run_range(lesson, explorer_at + 1, index_of(name, "close"))
+        database = lesson.cell(index_of(name, "direct-db"), "direct-db")
+        assert "too many connections" in database.inner_text()
+    finally:
+        lesson.shut_down_kernel()
