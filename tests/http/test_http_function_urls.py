@@ -104,7 +104,6 @@ def test_config_has_aws_fields_and_a_stable_url():
     [
         ({"auth_type": "IAM"}, r"Value 'IAM' at 'authType' .* \[AWS_IAM, NONE\]"),
         ({"invoke_mode": "STREAM"}, r"Value 'STREAM' at 'invokeMode'"),
-        ({"invoke_mode": "RESPONSE_STREAM"}, "RESPONSE_STREAM is not available in the Lab"),
     ],
 )
 def test_bad_configuration_is_refused(options, message):
