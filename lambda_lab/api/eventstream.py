@@ -37,7 +37,12 @@ def message(event_type: str, payload: bytes, content_type: str) -> bytes:
 
 def _header(name: str, value: str) -> bytes:
     raw_name, raw_value = name.encode(), value.encode()
-    return struct.pack(">B", len(raw_name)) + raw_name + struct.pack(">BH", _STRING, len(raw_value)) + raw_value
+    return (
+        struct.pack(">B", len(raw_name))
+        + raw_name
+        + struct.pack(">BH", _STRING, len(raw_value))
+        + raw_value
+    )
 
 
 def encode(events: list[tuple[str, dict[str, Any]]]) -> bytes:

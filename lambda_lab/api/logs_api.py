@@ -41,7 +41,9 @@ def answer(lab: Lab, environ: dict[str, Any]) -> tuple[int, dict[str, str], byte
     group = params.get("logGroupName") or _group_from_identifier(params.get("logGroupIdentifier"))
     if not group or group not in lab.logs.groups():
         return None
-    return _reply(_READS[operation](lab, group, params))
+    read = _READS[operation]
+    assert read is not None  # DescribeLogGroups was answered above
+    return _reply(read(lab, group, params))
 
 
 def _reply(document: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
@@ -164,7 +166,7 @@ def _describe_streams(lab: Lab, group: str, params: dict[str, Any]) -> dict[str,
             }
         )
     if params.get("orderBy") == "LastEventTime":
-        streams.sort(key=lambda s: s["lastEventTimestamp"])
+        streams.sort(key=lambda s: int(str(s["lastEventTimestamp"])))
     if params.get("descending"):
         streams.reverse()
     page, token = _page(streams, params)

@@ -51,7 +51,9 @@ class Operation:
 OPERATIONS: dict[str, Operation] = {}
 
 
-def operation(name: str, *, items: str | None = None, page_cap: int = 50) -> Callable[[Handler], Handler]:
+def operation(
+    name: str, *, items: str | None = None, page_cap: int = 50
+) -> Callable[[Handler], Handler]:
     """Register ``handler`` as the Lab's answer to the Lambda operation ``name``."""
 
     def register(handler: Handler) -> Handler:
@@ -99,7 +101,10 @@ def run(lab: Lab, name: str, params: dict[str, Any], *, strict: bool = False) ->
     result = found.handler(lab, params) or {}
     if found.items is not None:
         page, next_marker = paging.page(
-            result.get(found.items, []), params.get("Marker"), params.get("MaxItems"), found.page_cap
+            result.get(found.items, []),
+            params.get("Marker"),
+            params.get("MaxItems"),
+            found.page_cap,
         )
         result[found.items] = page
         result.pop("NextMarker", None)

@@ -130,7 +130,7 @@ class RuntimeApi:
     def address(self) -> str:
         """What the bootstrap finds in AWS_LAMBDA_RUNTIME_API."""
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def watch(self, pid: int) -> None:
         """Start serving the runtime process ``pid``; its exit closes the Lab's frame socket."""
@@ -321,7 +321,9 @@ class _Handler(BaseHTTPRequestHandler):
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         streaming = (self.headers.get("Lambda-Runtime-Function-Response-Mode") or "").lower()
         chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
-        limit = limits.STREAMED_RESPONSE_MAX_BYTES if streaming == "streaming" else BUFFERED_MAX_BYTES
+        limit = (
+            limits.STREAMED_RESPONSE_MAX_BYTES if streaming == "streaming" else BUFFERED_MAX_BYTES
+        )
         if chunked:
             chunks, trailers, over = self._chunks(limit)
             body = b"".join(chunks)
@@ -345,7 +347,9 @@ class _Handler(BaseHTTPRequestHandler):
         result = body if ok else json.dumps(error_document(body, error_type)).encode()
         if ok and over:  # as AWS: the invocation fails, and the runtime hears why
             ok = False
-            message = f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+            message = (
+                f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+            )
             result = json.dumps(
                 {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
             ).encode()

@@ -68,10 +68,11 @@ def _join(path: str, member: str) -> str:
     return f"{path}.{wire_name(member)}" if path else wire_name(member)
 
 
-def _check(shape: Any, value: Any, path: str, problems: list[str]) -> None:
+def _check(shape: Any, given: Any, path: str, problems: list[str]) -> None:
     kind = shape.type_name
     expected = _PYTHON_TYPES.get(kind, (object,))
-    if not isinstance(value, expected) or (kind in _NUMBERS and isinstance(value, bool)):
+    value: Any = given
+    if not isinstance(given, expected) or (kind in _NUMBERS and isinstance(given, bool)):
         noun = {"structure": "an object", "map": "an object", "list": "a list"}.get(kind, kind)
         raise errors.InvalidParameterValueException(
             f"Value at '{path}' must be {noun if noun.startswith('a') else 'a ' + noun} "

@@ -138,7 +138,9 @@ def validate_name(function_name: Any) -> str:
             [errors.violation("functionName", function_name or None, "Member must not be null")]
         )
     name = arns.parse(function_name).name
-    if len(name) > limits.FUNCTION_NAME_MAX_CHARS:  # recorded: this one is not a ValidationException
+    if (
+        len(name) > limits.FUNCTION_NAME_MAX_CHARS
+    ):  # recorded: this one is not a ValidationException
         raise errors.InvalidParameterValueException(
             "1 validation error detected: "
             + errors.violation(

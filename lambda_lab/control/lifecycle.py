@@ -80,7 +80,7 @@ class Lifecycle:
         transition_s: float = DEFAULT_TRANSITION_S,
         *,
         idle_after_s: float = IDLE_AFTER_S,
-        applied: Callable[[str], None] = lambda name: None,
+        applied: Callable[[str], object] = lambda name: None,
         last_invoked: Callable[[str], float | None] = lambda name: None,
     ) -> None:
         if transition_s < 0:

@@ -118,7 +118,9 @@ def code_package(code: Any, s3_client: Callable[[], Any]) -> tuple[bytes, int | 
                 f"{'S3Bucket' if code.get('S3Bucket') else 'S3Key'})"
             )
         client = s3_client()
-        return zip_from_s3(client, code["S3Bucket"], code["S3Key"], code.get("S3ObjectVersion")), None
+        return zip_from_s3(
+            client, code["S3Bucket"], code["S3Key"], code.get("S3ObjectVersion")
+        ), None
     raise errors.InvalidParameterValueException(
         "Code needs ZipFile, or S3Bucket and S3Key (got none of them)"
     )
@@ -145,7 +147,9 @@ def code_sha256(zip_bytes: bytes) -> str:
     return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
 
 
-def extract(zip_bytes: bytes, destination: str, max_zip_bytes: int | None = limits.ZIP_MAX_BYTES) -> int:
+def extract(
+    zip_bytes: bytes, destination: str, max_zip_bytes: int | None = limits.ZIP_MAX_BYTES
+) -> int:
     """Unpack a deployment package; returns its unzipped size. Rejects what AWS rejects.
 
     ``max_zip_bytes`` is the zipped limit of an inline upload (None for code from S3).

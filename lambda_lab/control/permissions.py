@@ -15,7 +15,6 @@ from typing import Any
 
 from lambda_lab import errors, limits
 
-
 _STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}\Z")
 _ACTION = re.compile(r"(lambda:[*]|lambda:[a-zA-Z]+|[*])\Z")
 _ACCOUNT = re.compile(r"\d{12}\Z")

@@ -59,7 +59,7 @@ class LambdaService:
         lifecycle: Lifecycle,
         clock: Clock,
         code_root: str,
-        retire: Callable[[str], None],
+        retire: Callable[[str], object],
         s3_client: Callable[[], Any],
     ) -> None:
         self.region = region
@@ -75,7 +75,9 @@ class LambdaService:
 
     # -- functions ---------------------------------------------------------------------------
     def create_function(self, params: dict[str, Any]) -> dict[str, Any]:
-        arns.check_reachable(arns.parse(params.get("FunctionName", "")), self.region, limits.ACCOUNT_ID)
+        arns.check_reachable(
+            arns.parse(params.get("FunctionName", "")), self.region, limits.ACCOUNT_ID
+        )
         name = validate_name(params.get("FunctionName"))
         if name in self.functions:
             raise errors.ResourceConflictException(f"Function already exist: {name}")
@@ -96,7 +98,9 @@ class LambdaService:
     def get_function(self, name: str, qualifier: str | None = None) -> dict[str, Any]:
         version, config, arn = self._get(name, qualifier)
         result: dict[str, Any] = {
-            "Configuration": config.as_aws(version, arn=arn, status=self._status(config.name, version)),
+            "Configuration": config.as_aws(
+                version, arn=arn, status=self._status(config.name, version)
+            ),
             "Code": {"RepositoryType": "S3", "Location": f"file://{config.code_dir}.zip"},
         }
         live = self.functions.get(name)
@@ -244,7 +248,11 @@ class LambdaService:
             ) from None
         if wanted is None:
             return LATEST, self.lifecycle.view(live), live.arn
-        if wanted != LATEST and not wanted.isdigit() and not self.versions.is_alias(live.name, wanted):
+        if (
+            wanted != LATEST
+            and not wanted.isdigit()
+            and not self.versions.is_alias(live.name, wanted)
+        ):
             raise errors.function_not_found(f"{live.arn}:{wanted}")
         version, config = self.versions.resolve(live, name, wanted, route=False)
         shown = self.lifecycle.view(live) if version == LATEST else config
@@ -266,7 +274,9 @@ class LambdaService:
                 ) from None
             raise
 
-    def _stage(self, live: FunctionConfig, new: FunctionConfig, publish: bool = False) -> dict[str, Any]:
+    def _stage(
+        self, live: FunctionConfig, new: FunctionConfig, publish: bool = False
+    ) -> dict[str, Any]:
         """An update in progress: reads show ``new`` at once, invokes run it once it completes."""
         new.touched(self._now())
         self.lifecycle.update(live, new)

@@ -9,6 +9,7 @@ learner's browser behind JupyterHub or Binder uses the door's proxied ``url`` in
 
 from __future__ import annotations
 
+import builtins
 import re
 import threading
 from collections.abc import Callable
@@ -129,7 +130,7 @@ class FunctionUrlConfigs:
         found[1].close()
         return {}
 
-    def list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def list(self, params: dict[str, Any]) -> builtins.list[dict[str, Any]]:
         """Every URL of the function (the API layer pages them)."""
         config = self._existing(params["FunctionName"], NO_FUNCTION)
         with self._lock:
@@ -148,7 +149,7 @@ class FunctionUrlConfigs:
             raise errors.ResourceNotFoundException(NO_URL)
         return found[1]
 
-    def doors(self) -> list[ServedDoor]:
+    def doors(self) -> builtins.list[ServedDoor]:
         with self._lock:
             self._forget_replaced()
             return [served for _, served in self._served.values()]

@@ -181,7 +181,9 @@ class Versions:
             aliases[name] = alias
             return alias
 
-    def get_alias(self, config: FunctionConfig, name: str, wording: str = "Alias not found: ") -> Alias:
+    def get_alias(
+        self, config: FunctionConfig, name: str, wording: str = "Alias not found: "
+    ) -> Alias:
         """The alias, or AWS's not-found (GetAlias words it "Cannot find alias arn: ")."""
         with self._lock:
             alias = self._aliases.get(config.name, {}).get(name)

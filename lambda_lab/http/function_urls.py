@@ -142,7 +142,10 @@ class FunctionUrl:
         exchange = self._handle(request)
         if self.cors and request.header("Origin") and exchange.error_reason != "CorsPreflight":
             exchange.response.headers = _with_cors(
-                exchange.response.headers, self.cors, request.header("Origin") or "", preflight=False
+                exchange.response.headers,
+                self.cors,
+                request.header("Origin") or "",
+                preflight=False,
             )
         return exchange
 
@@ -266,7 +269,9 @@ def _public(statements: list[dict[str, Any]]) -> bool:
         everyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") == "*")
         actions = statement.get("Action")
         named = actions if isinstance(actions, list) else [actions]
-        auth = statement.get("Condition", {}).get("StringEquals", {}).get("lambda:FunctionUrlAuthType")
+        auth = (
+            statement.get("Condition", {}).get("StringEquals", {}).get("lambda:FunctionUrlAuthType")
+        )
         return (
             statement.get("Effect") == "Allow"
             and everyone

@@ -205,6 +205,7 @@ def power_tune(
     try:
         for memory in sizes:
             lab.service.update_function_configuration(name, {"MemorySize": memory})
+            lab.lifecycle.settle(name)  # the update completes before the runs, as a waiter would
             records = [_successful_run(lab, name, event, memory) for _ in range(count + 1)]
             warm = [r.duration_ms for r in records if not r.cold][-count:]
             if not warm:
@@ -214,7 +215,9 @@ def power_tune(
                 )
             measurements.append((memory, warm))
     finally:
+        lab.lifecycle.settle(name)  # a failed run may leave nothing in flight; settle anyway
         lab.service.update_function_configuration(name, {"MemorySize": original_mb})
+        lab.lifecycle.settle(name)
     return tune(measurements, architecture=config.architecture)
 
 

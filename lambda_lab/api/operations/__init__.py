@@ -10,6 +10,7 @@ by its snake_case name (``operations.list_aliases(lab, params)``, every item, un
 import importlib
 import pkgutil
 import re
+from typing import Any
 
 from lambda_lab.api.operation import OPERATIONS
 
@@ -18,3 +19,7 @@ for _module in pkgutil.iter_modules(__path__):
 
 for _name, _operation in OPERATIONS.items():
     globals()[re.sub(r"(?<!^)(?=[A-Z])", "_", _name).lower()] = _operation.handler
+
+
+def __getattr__(name: str) -> Any:  # for type checkers: the handlers above are set dynamically
+    raise AttributeError(f"no Lambda operation is registered as {name!r}")

@@ -37,4 +37,6 @@ def delete_provisioned_concurrency_config(lab: Lab, params: dict[str, Any]) -> N
 
 @operation("ListProvisionedConcurrencyConfigs", items="ProvisionedConcurrencyConfigs")
 def list_provisioned_concurrency_configs(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    return {"ProvisionedConcurrencyConfigs": lab.concurrency.provisioned.list(params["FunctionName"])}
+    return {
+        "ProvisionedConcurrencyConfigs": lab.concurrency.provisioned.list(params["FunctionName"])
+    }

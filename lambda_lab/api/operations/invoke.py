@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 
-
-
 def _invocable(lab: Lab, name: str, qualifier: str | None) -> None:
     """AWS's not-found (qualified, ``:$LATEST`` when none was given) and state errors."""
     wanted = arns.qualifier_of(name, qualifier) or LATEST

@@ -21,10 +21,14 @@ if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 NO_RESOURCE = "The resource you requested does not exist."
-_PRINCIPAL = re.compile(r"\*|\d{12}|arn:.+|[a-z0-9.-]+\.(amazonaws\.com|amazon\.com|amazonaws\.com\.cn)")
+_PRINCIPAL = re.compile(
+    r"\*|\d{12}|arn:.+|[a-z0-9.-]+\.(amazonaws\.com|amazon\.com|amazonaws\.com\.cn)"
+)
 
 
-def _target(lab: Lab, params: dict[str, Any], missing: str | None) -> tuple[FunctionConfig, str, str]:
+def _target(
+    lab: Lab, params: dict[str, Any], missing: str | None
+) -> tuple[FunctionConfig, str, str]:
     """(function, qualifier, resource ARN) a policy operation is about; the qualifier must exist.
 
     ``missing`` replaces the message of every not-found (None: AWS's usual ones).
