@@ -239,10 +239,11 @@ class LambdaService:
         AWS shows the ARN as the caller qualified it: plain, ``:$LATEST``, ``:3`` or ``:alias``.
         """
         wanted = arns.qualifier_of(name, qualifier)
+        ref = arns.parse(name)
+        arns.check_reachable(ref, self.region, limits.ACCOUNT_ID)
         try:
             live = self.functions.get(name)
         except errors.ResourceNotFoundException:
-            ref = arns.parse(name)
             raise errors.function_not_found(
                 arns.function_arn(self.region, limits.ACCOUNT_ID, ref.name, wanted)
             ) from None
@@ -261,6 +262,7 @@ class LambdaService:
     def _unqualified(self, name: str, missing_qualified: bool = False) -> FunctionConfig:
         """The function an operation on the function itself names (no version or alias)."""
         ref = arns.parse(name)
+        arns.check_reachable(ref, self.region, limits.ACCOUNT_ID)
         if ref.qualifier is not None:
             if missing_qualified:
                 self.functions.get(name)

@@ -54,7 +54,11 @@ def test_the_javascript_sdk_parses_every_answer_and_its_waiters_succeed(tmp_path
     arn = "arn:aws:lambda:us-east-1:123456789012:function:js-sdk-fn"
 
     create = report["create"]
-    assert (create["status"], create["State"], create["StateReasonCode"]) == (201, "Pending", "Creating")
+    assert (create["status"], create["State"], create["StateReasonCode"]) == (
+        201,
+        "Pending",
+        "Creating",
+    )
     assert create["requestId"] and create["Environment"] == {"Variables": {}}
     assert create["RuntimeVersionArn"].startswith("arn:aws:lambda:us-east-1::runtime:")
     assert report["waitActive"] == "SUCCESS"
@@ -64,13 +68,20 @@ def test_the_javascript_sdk_parses_every_answer_and_its_waiters_succeed(tmp_path
     }  # fmt: skip
     assert report["updateCode"]["LastUpdateStatus"] == "InProgress"
     assert report["waitUpdated"] == report["waitUpdated2"] == "SUCCESS"
-    assert (report["updateConfig"]["MemorySize"], report["updateConfig"]["LastUpdateStatus"]) == (256, "InProgress")
+    assert (report["updateConfig"]["MemorySize"], report["updateConfig"]["LastUpdateStatus"]) == (
+        256,
+        "InProgress",
+    )
     assert (report["publish"]["status"], report["publish"]["Version"]) == (201, "1")
     assert report["publish"]["FunctionArn"] == f"{arn}:1"
     assert report["waitVersion"] == "SUCCESS"
     assert (report["alias"]["status"], report["alias"]["AliasArn"]) == (201, f"{arn}:live")
     assert report["getAlias"] == "1" and report["listAliases"] == ["live"]
-    assert report["getFunctionAlias"] == {"FunctionArn": f"{arn}:live", "Version": "1", "State": "Active"}
+    assert report["getFunctionAlias"] == {
+        "FunctionArn": f"{arn}:live",
+        "Version": "1",
+        "State": "Active",
+    }
     assert report["invokeAlias"] == {"ExecutedVersion": "1", "Payload": '{"v": 2, "got": {}}'}
     assert report["versions"] == [["$LATEST", f"{arn}:$LATEST", True], ["1", f"{arn}:1", True]]
     assert report["createUrl"] == {
@@ -89,10 +100,17 @@ def test_the_javascript_sdk_parses_every_answer_and_its_waiters_succeed(tmp_path
     ]  # fmt: skip
     assert report["list"] == {"count": 1, "hasState": False}
     error = report["error"]
-    assert (error["name"], error["status"], error["Type"]) == ("ResourceNotFoundException", 404, "User")
+    assert (error["name"], error["status"], error["Type"]) == (
+        "ResourceNotFoundException",
+        404,
+        "User",
+    )
     # the SDK reads AWS's "Message" member into the error's standard .message
     assert error["message"] == f"Function not found: {arn.replace('js-sdk-fn', 'js-sdk-missing')}"
     assert error["requestId"]
     assert report["validation"]["name"] == "ValidationException"
-    assert report["validation"]["status"] == 400 and "Value 'r1' at 'role'" in report["validation"]["message"]
+    assert (
+        report["validation"]["status"] == 400
+        and "Value 'r1' at 'role'" in report["validation"]["message"]
+    )
     assert (report["delete"]["status"], report["delete"]["StatusCode"]) == (204, 204)
