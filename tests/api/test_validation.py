@@ -247,3 +247,50 @@ def test_python_callers_are_told_of_unknown_members(lab: Lab) -> None:
 
     with pytest.raises(errors.InvalidParameterValueException, match="Memory"):
         lab.deploy("typo", CODE, Memory=512)
+
+
+def test_event_invoke_config_and_mapping_words(lab: Lab) -> None:
+    assert client_error(lab, "put_function_event_invoke_config", FunctionName="nope",
+                        MaximumRetryAttempts=1) == (
+        "ResourceNotFoundException", "The function doesn't exist.",
+    )  # fmt: skip
+    assert client_error(lab, "put_function_event_invoke_config", FunctionName="fn") == (
+        "InvalidParameterValueException",
+        "You must specify at least one of error handling or destination setting.",
+    )
+    assert client_error(lab, "get_function_event_invoke_config", FunctionName="fn",
+                        Qualifier="1221") == (
+        "ResourceNotFoundException", f"The function {ARN}:fn:1221 doesn't have an EventInvokeConfig",
+    )  # fmt: skip
+    for call in ("get_event_source_mapping", "delete_event_source_mapping"):
+        assert client_error(lab, call, UUID="a1b2c3d4-0000-0000-0000-000000000000") == (
+            "ResourceNotFoundException", "The resource you requested does not exist.",
+        )  # fmt: skip
+    assert client_error(lab, "create_event_source_mapping", FunctionName="fn") == (
+        "InvalidParameterValueException", "Unrecognized event source.",
+    )  # fmt: skip
+
+
+def test_provisioned_concurrency_words(lab: Lab) -> None:
+    latest = {"FunctionName": "fn", "Qualifier": "$LATEST"}
+    assert client_error(lab, "put_provisioned_concurrency_config", **latest,
+                        ProvisionedConcurrentExecutions=1) == (
+        "InvalidParameterValueException",
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+    )  # fmt: skip
+    assert client_error(lab, "get_provisioned_concurrency_config", **latest) == (
+        "InvalidParameterValueException",
+        "The function resource provided must be an alias or a published version.",
+    )
+    assert client_error(lab, "get_provisioned_concurrency_config", FunctionName="fn", Qualifier="1") == (
+        "ProvisionedConcurrencyConfigNotFoundException",
+        "No Provisioned Concurrency Config found for this function",
+    )  # fmt: skip
+    assert client_error(lab, "get_provisioned_concurrency_config", FunctionName="doesnotexist",
+                        Qualifier="noalias") == (
+        "ResourceNotFoundException", f"Cannot find alias arn: {ARN}:doesnotexist:noalias",
+    )  # fmt: skip
+    assert client_error(lab, "get_provisioned_concurrency_config", FunctionName="fn", Qualifier="10") == (
+        "ResourceNotFoundException", f"Function not found: {ARN}:fn:10",
+    )  # fmt: skip
+    lab.client("lambda").delete_provisioned_concurrency_config(FunctionName="fn", Qualifier="1")
