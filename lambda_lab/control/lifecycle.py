@@ -233,8 +233,13 @@ class Lifecycle:
         status = self._status.get((name, LATEST))
         if status is None or status.state != "Active" or status.last_update == "InProgress":
             return
-        since = max(self._active_since.get(name, 0.0), self._last_invoked(name) or 0.0)
-        if since and self._clock.time() - since >= self.idle_after_s:
+        since, now = self._active_since.get(name, 0.0), self._clock.time()
+        if not since or now - since < self.idle_after_s:
+            return  # the cheap test first: asking for the last invoke scans the records
+        last = self._last_invoked(name) or 0.0
+        if last > since:
+            self._active_since[name] = since = last
+        if now - since >= self.idle_after_s:
             for key, each in list(self._status.items()):
                 if key[0] == name and each.state == "Active":
                     self._status[key] = Status("Inactive", IDLE, "Idle", "Successful")
