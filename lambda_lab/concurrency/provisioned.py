@@ -15,6 +15,7 @@ configured; a version can carry it once, directly or through one alias (as on AW
 
 from __future__ import annotations
 
+import builtins
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -130,7 +131,7 @@ class ProvisionedConcurrency:
             ended = self._trim(entry.function_name, entry.version)
         self._end(ended)
 
-    def list(self, function_name: str) -> list[dict[str, Any]]:
+    def list(self, function_name: str) -> builtins.list[dict[str, Any]]:
         """Every config of the function, in qualifier order (the API layer pages them)."""
         config = self._functions.get(function_name)
         with self._lock:
@@ -256,7 +257,7 @@ class ProvisionedConcurrency:
             if c.function_name == function_name and c.version == version
         )
 
-    def _trim(self, function_name: str, version: str) -> list[Environment]:
+    def _trim(self, function_name: str, version: str) -> builtins.list[Environment]:
         """Under the lock: take idle environments beyond the target out; the caller ends them."""
         key = (function_name, version)
         idle, members = self._idle.get(key, []), self._members.get(key, set())
@@ -268,7 +269,7 @@ class ProvisionedConcurrency:
         self._note(function_name, key)
         return ended
 
-    def _end(self, environments: list[Environment]) -> None:
+    def _end(self, environments: builtins.list[Environment]) -> None:
         for env in environments:
             self._pool.discard(env)
 
