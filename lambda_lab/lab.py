@@ -138,7 +138,8 @@ class Lab:
         state_transition_s: float = DEFAULT_TRANSITION_S,
     ) -> None:
         """``state_transition_s``: how long, on the Lab's clock, a new function stays Pending
-        and an update InProgress (``lab.deploy`` waits for it; the API shows it)."""
+        and an update InProgress (``lab.deploy`` and ``lab.invoke`` wait for it; the API shows
+        it). On a virtual clock the transition ends when the clock is advanced past it."""
         if (
             isinstance(account_concurrency, bool)
             or not isinstance(account_concurrency, int)
