@@ -43,7 +43,19 @@ class FrontDoors:
         self._lab = lab
         self._doors: dict[tuple[str, str], ServedDoor] = {}  # (kind, name) -> door
         self._lock = threading.Lock()
-        self.function_urls = FunctionUrlConfigs(lab, self.invoke, self.now)
+        from lambda_lab.api.runtime_api import streamed
+
+        self.function_urls = FunctionUrlConfigs(
+            functions=lab.functions,
+            versions=lab.versions,
+            policies=lab.permissions,
+            invoke=self.invoke,
+            now=self.now,
+            region=lab.region,
+            account_id=lab.account_id,
+            closed=lambda: lab.closed,
+            streamed=streamed,
+        )
         self._apigateway: ApiGatewayAccount | None = None
 
     # -- what every door calls ------------------------------------------------------------------
