@@ -142,8 +142,10 @@ class FrontDoors:
             api_key_source=api_key_source,
             seed=seed,
         )
-        proxy = {"ANY /": routes, "ANY /{proxy+}": routes}
-        self._add_routes(api, proxy if isinstance(routes, str) else dict(routes))
+        if isinstance(routes, str):  # one function behind a greedy proxy resource
+            self._add_routes(api, {"ANY /": routes, "ANY /{proxy+}": routes})
+        else:
+            self._add_routes(api, dict(routes))
         api.auto_deploy = False
         api.deploy(stage, description="created by lab.rest_api_gateway")
         api.update_stage(stage, variables=stage_variables or {})
