@@ -32,6 +32,7 @@ from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.control import packaging
 from lambda_lab.control.deployments import Deployments
 from lambda_lab.control.functions import Registry, check_settings
+from lambda_lab.control.lifecycle import DEFAULT_TRANSITION_S, Lifecycle
 from lambda_lab.control.permissions import Policies
 from lambda_lab.control.service import LambdaService
 from lambda_lab.control.versions import Versions
@@ -78,6 +79,7 @@ def remove_stale_labs(base: str) -> int:
 
 
 _open_labs: list[weakref.ref[Lab]] = []
+DEFAULT_ROLE = f"arn:aws:iam::{limits.ACCOUNT_ID}:role/lambda-lab-role"  # what lab.deploy uses
 
 
 def current_lab() -> Lab:
@@ -179,7 +181,11 @@ class Lab:
         scaling_rate_environments: int = limits.SCALING_RATE_ENVIRONMENTS,
         scaling_rate_period_s: float = limits.SCALING_RATE_PERIOD_S,
         memory_budget_mb: float = DEFAULT_BUDGET_MB,
+        state_transition_s: float = DEFAULT_TRANSITION_S,
     ) -> None:
+        """``state_transition_s``: how long, on the Lab's clock, a new function stays Pending
+        and an update InProgress (``lab.deploy`` and ``lab.invoke`` wait for it; the API shows
+        it). On a virtual clock the transition ends when the clock is advanced past it."""
         if (
             isinstance(account_concurrency, bool)
             or not isinstance(account_concurrency, int)
@@ -188,9 +194,8 @@ class Lab:
             raise ValueError(
                 f"account_concurrency must be a whole number >= 1 (got {account_concurrency!r})"
             )
-        # Everything the Lab owns refers back to it weakly: a notebook that re-runs
-        # `lab = Lab()` without close() must not keep the old Lab's processes alive.
-        me = weakref.proxy(self)
+        # Everything the Lab owns refers back to it weakly (_weakly, _weak_call): a notebook
+        # that re-runs `lab = Lab()` without close() must not keep the old Lab's processes alive.
         self.region = region
         self.clock = _make_clock(clock)
         remove_stale_labs(run_base_dir())
@@ -224,7 +229,15 @@ class Lab:
                 template=self._spawner,
             )
         )
-        self.service = LambdaService(me)
+        records = self.records
+
+        def last_invoked(name: str) -> float | None:
+            last = records.last(name)
+            return None if last is None else last.start
+
+        self.lifecycle = Lifecycle(
+            self.clock, state_transition_s, applied=self.pool.retire, last_invoked=last_invoked
+        )
         # Invocation models: the async queue, triggers and pollers, and the loopback endpoint
         # through which handlers and the Lab reach S3, SQS, SNS, DynamoDB, Kinesis, EventBridge.
         self.metrics = Metrics(self.clock.time)
@@ -238,6 +251,19 @@ class Lab:
                 hooks=_weakly(self, _event_sources),
                 codedeploy=_weakly(self, _answer_codedeploy),
             ),
+        )
+        endpoint = self.aws
+        self.service = LambdaService(
+            region=region,
+            functions=self.functions,
+            versions=self.versions,
+            policies=self.permissions,
+            concurrency=self.concurrency,
+            lifecycle=self.lifecycle,
+            clock=self.clock,
+            code_root=self.root_dir,
+            retire=self.pool.retire,
+            s3_client=lambda: endpoint.internal("s3"),
         )
         self.deliverer = Deliverer(self.aws.internal, self.clock, _weakly(self, Lab.invoke_async))
         invoke = _weakly(self, invoke_sync)
@@ -330,21 +356,29 @@ class Lab:
             handler = f"lambda_function.{code.__name__}"
         if handler is not None:
             settings["Handler"] = handler
-        if name in self.functions:
-            # Check every setting before touching the code, so a bad value changes nothing.
-            check_settings(self.functions.get(name), settings)
-            code_params: dict[str, Any] = {"ZipFile": zip_bytes}
-            if "Architectures" in settings:  # as on AWS: the architecture travels with the code
-                code_params["Architectures"] = settings.pop("Architectures")
-            self.service.update_function_code(name, code_params)
-            return (
-                self.service.update_function_configuration(name, settings)
-                if settings
-                else (self.service.get_function_configuration(name))
+        api = self.rest_api()
+        if name not in self.functions:
+            settings.setdefault("Role", DEFAULT_ROLE)
+            api.call(
+                "CreateFunction", {"FunctionName": name, "Code": {"ZipFile": zip_bytes}, **settings}
             )
-        return self.service.create_function(
-            {"FunctionName": name, "Code": {"ZipFile": zip_bytes}, **settings}
-        )
+            return self._settled(name)
+        # Check every setting before touching the code, so a bad value changes nothing.
+        check_settings(self.functions.get(name), settings)
+        self.lifecycle.settle(name)
+        code_params: dict[str, Any] = {"FunctionName": name, "ZipFile": zip_bytes}
+        if "Architectures" in settings:  # as on AWS: the architecture travels with the code
+            code_params["Architectures"] = settings.pop("Architectures")
+        api.call("UpdateFunctionCode", code_params)
+        self.lifecycle.settle(name)
+        if settings:
+            api.call("UpdateFunctionConfiguration", {"FunctionName": name, **settings})
+        return self._settled(name)
+
+    def _settled(self, name: str) -> dict[str, Any]:
+        """The function's configuration once its transition is over (``aws lambda wait``)."""
+        self.lifecycle.settle(name)
+        return self.service.get_function_configuration(name)
 
     def invoke(
         self,
@@ -360,6 +394,7 @@ class Lab:
         trusted = payload is None
         if payload is None:
             payload = b"" if event is None else json.dumps(event).encode()
+        self._ready(name, qualifier)
         return invoke_sync(
             self,
             name,
@@ -387,8 +422,17 @@ class Lab:
             payload = bytes(event)
         elif payload is None:
             payload = b"" if event is None else json.dumps(event).encode()
+        self._ready(name, qualifier)
         queued = self.async_queue.invoke(name, payload, qualifier=qualifier)
         return {"StatusCode": 202, "Payload": b"", "RequestId": queued.request_id}
+
+    def _ready(self, name: str, qualifier: str | None) -> None:
+        """Wait out a transition in flight, then raise what AWS answers a function that cannot
+        run (an Inactive one: the failed invoke starts restoring it)."""
+        config = self.functions.get(name)
+        self.lifecycle.settle(config.name)
+        version, _ = self.versions.resolve(config, name, qualifier, route=False)
+        self.lifecycle.check_invoke(config.name, version)
 
     def service_client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for another service (s3, sqs, sns, dynamodb, kinesis, events, logs)."""

@@ -14,7 +14,8 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab import limits
+from lambda_lab import errors, limits
+from lambda_lab.api import paging
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -41,7 +42,21 @@ def answer(lab: Lab, environ: dict[str, Any]) -> tuple[int, dict[str, str], byte
     group = params.get("logGroupName") or _group_from_identifier(params.get("logGroupIdentifier"))
     if not group or group not in lab.logs.groups():
         return None
-    return _reply(_READS[operation](lab, group, params))
+    read = _READS[operation]
+    assert read is not None  # DescribeLogGroups was answered above
+    try:
+        return _reply(read(lab, group, params))
+    except errors.InvalidParameterValueException:  # a nextToken the Lab did not issue
+        body = {
+            "__type": "InvalidParameterException",
+            "message": "The specified nextToken is invalid.",
+        }
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        return (
+            400,
+            {**headers, "x-amzn-ErrorType": "InvalidParameterException"},
+            json.dumps(body).encode(),
+        )
 
 
 def _reply(document: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
@@ -86,10 +101,8 @@ def _window(events: list[LogEvent], params: dict[str, Any]) -> list[tuple[int, L
 
 
 def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str | None]:
-    offset = int(params["nextToken"]) if str(params.get("nextToken", "")).isdigit() else 0
-    size = min(int(params.get("limit") or PAGE_MAX), PAGE_MAX)
-    rest = items[offset : offset + size]
-    return rest, (str(offset + size) if offset + size < len(items) else None)
+    """CloudWatch's ``nextToken`` and ``limit``, cut by the API layer's one pager."""
+    return paging.page(items, params.get("nextToken"), params.get("limit"), PAGE_MAX)
 
 
 def _filter_events(lab: Lab, group: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +177,7 @@ def _describe_streams(lab: Lab, group: str, params: dict[str, Any]) -> dict[str,
             }
         )
     if params.get("orderBy") == "LastEventTime":
-        streams.sort(key=lambda s: s["lastEventTimestamp"])
+        streams.sort(key=lambda s: int(str(s["lastEventTimestamp"])))
     if params.get("descending"):
         streams.reverse()
     page, token = _page(streams, params)

@@ -1,27 +1,29 @@
-"""The Lambda REST API (rest-json), answered by the Lab.
+"""The Lambda REST API (rest-json), answered by the Lab: HTTP in, HTTP out.
 
 Routes, parameter locations and status codes come from botocore's own service model for
 Lambda, the same file boto3 and the AWS CLI serialise with, so the wire format cannot
-drift from theirs. Each operation the Lab offers is one method of :class:`LambdaRestApi`
-taking the parsed input dict and returning the output dict; everything else answers an
-AWS-style error naming the operation.
+drift from theirs. A request is parsed into the operation's input members, run through
+the one operation convention (:func:`lambda_lab.api.operation.run`: validation, the
+handler, paging) and serialised back. Every answer carries ``x-amzn-RequestId``; an error
+carries AWS's body (``Type`` and ``Message``/``message`` as the error declares them) and
+``x-amzn-ErrorType``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.api import operations
+from lambda_lab.api import eventstream
+from lambda_lab.api.operation import REQUEST_ID_KEY, run, service_model
 from lambda_lab.invocation.sync import new_request_id
-
-REQUEST_ID_KEY = "_RequestId"  # an operation may name the request id AWS would answer with
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -55,10 +57,8 @@ def _compile(uri: str) -> tuple[re.Pattern[str], dict[str, str]]:
 
 class LambdaRestApi:
     def __init__(self, lab: Lab) -> None:
-        from lambda_lab.client import botocore_session
-
         self.lab = lab
-        self.model = botocore_session().get_service_model("lambda")
+        self.model = service_model()
         self._routes: list[_Route] = []
         for name in self.model.operation_names:
             operation = self.model.operation_model(name)
@@ -66,6 +66,12 @@ class LambdaRestApi:
             self._routes.append(_Route(operation, operation.http["method"], pattern, static))
         # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
         self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run an operation from Python (``lab.deploy``): the same validation and paging."""
+        result = run(self.lab, operation, dict(params), strict=True)
+        result.pop(REQUEST_ID_KEY, None)
+        return result
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(
@@ -77,29 +83,22 @@ class LambdaRestApi:
         body: bytes,
     ) -> HttpReply:
         lowered = {k.lower(): v for k, v in headers.items()}
+        request_id = new_request_id()
         try:
             route, path_params = self._match(method, raw_path, query)
-            handler: Callable[..., dict[str, Any] | None] | None = getattr(
-                operations, _snake(route.operation.name), None
-            )
-            if handler is None:
-                raise errors.UnsupportedOperation(
-                    f"The Lab does not offer the Lambda operation {route.operation.name} "
-                    f"({method} {raw_path}); see `lambda-lab serve --help` for what it offers."
-                )
             params = self._parse_input(route.operation, path_params, query, lowered, body)
-            result = handler(self.lab, params) or {}
-            request_id = result.pop(REQUEST_ID_KEY, None) or new_request_id()
+            result = run(self.lab, route.operation.name, params)
+            request_id = result.pop(REQUEST_ID_KEY, None) or request_id  # Invoke: its own id
             reply = self._serialize(route.operation, result)
-            reply.headers["x-amzn-RequestId"] = request_id  # Invoke: the invocation's own id
-            return reply
         except errors.LambdaError as exc:
-            return error_reply(exc)
+            reply = error_reply(exc)
         except Exception as exc:  # a bug of ours: answer as AWS would (500), never with a traceback
             logging.getLogger("lambda_lab").exception("%s %s failed", method, raw_path)
-            return error_reply(
+            reply = error_reply(
                 errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")
             )
+        reply.headers["x-amzn-RequestId"] = request_id
+        return reply
 
     def _match(
         self, method: str, raw_path: str, query: dict[str, list[str]]
@@ -152,7 +151,9 @@ class LambdaRestApi:
                 ) from None
             if not isinstance(document, dict):
                 raise errors.InvalidRequestContentException("Request body must be a JSON object")
-            params.update(document)
+            for name, value in document.items():
+                member = shape.members.get(name)
+                params[name] = _blobs_decoded(member, value) if member is not None else value
         return params
 
     @staticmethod
@@ -174,20 +175,45 @@ class LambdaRestApi:
                 status = int(value)
             elif location == "header":
                 headers[member.serialization.get("name", name)] = str(value)
+            elif name == payload_member and member.type_name == "structure":  # an event stream
+                raw_body = eventstream.encode(value)
+                headers["Content-Type"] = eventstream.CONTENT_TYPE
             elif name == payload_member:
                 raw_body = value if isinstance(value, bytes) else json.dumps(value).encode()
             else:
                 body_fields[name] = value
-        if raw_body is None:
-            raw_body = json.dumps(body_fields).encode() if body_fields or status != 204 else b""
+        if raw_body is None:  # an empty payload member (a 202 Invoke) sends no body at all
+            empty = payload_member is not None or (status == 204 and not body_fields)
+            raw_body = b"" if empty else json.dumps(body_fields).encode()
         return HttpReply(status, headers, raw_body)
 
 
 def error_reply(exc: errors.LambdaError) -> HttpReply:
+    """AWS's error answer: the error's status and body, named in ``x-amzn-ErrorType``."""
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}
     if exc.code == "TooManyRequestsException":
         headers["Retry-After"] = str(exc.members.get("retryAfterSeconds", "1"))
     return HttpReply(exc.status, headers, json.dumps(exc.body()).encode())
+
+
+def _blobs_decoded(shape: Any, value: Any) -> Any:
+    """A JSON body's value with its blob members base64-decoded, as botocore encoded them."""
+    kind = shape.type_name
+    if kind == "blob" and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (ValueError, binascii.Error):
+            raise errors.InvalidRequestContentException(
+                f"Could not parse request body into json: a blob member is not base64 ({value[:40]!r})"
+            ) from None
+    if kind == "structure" and isinstance(value, dict):
+        return {
+            k: _blobs_decoded(shape.members[k], v) if k in shape.members else v
+            for k, v in value.items()
+        }
+    if kind == "list" and isinstance(value, list):
+        return [_blobs_decoded(shape.member, v) for v in value]
+    return value
 
 
 def _coerce(member: Any, text: str) -> Any:
@@ -201,7 +227,3 @@ def _coerce(member: Any, text: str) -> Any:
     if member.type_name == "boolean":
         return text.lower() == "true"
     return text
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -10,10 +10,20 @@ frames as the Python worker (environments/protocol.py), so the environment that 
 times out, kills and measures a Python function does the same for a bootstrap. The first
 ``/next`` call is the end of init; a bootstrap that exits closes the frame socket, which
 the environment reports as Runtime.ExitError.
+
+Response streaming: a runtime may post its response with
+``Lambda-Runtime-Function-Response-Mode: streaming`` and ``Transfer-Encoding: chunked``
+(up to 200 MB instead of 6 MB), ending with the trailers
+``Lambda-Runtime-Function-Error-Type``/``-Body`` when it fails mid-stream. The chunks, the
+content type and any such error are kept by request id (:func:`streamed`) for the
+InvokeWithResponseStream API and RESPONSE_STREAM function URLs; the Lab hands them over
+when the function finishes, so the bytes are AWS's but not the timing.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
 import json
 import os
 import queue
@@ -21,14 +31,49 @@ import re
 import select
 import socket
 import threading
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lambda_lab import limits
 from lambda_lab.environments import protocol
 
 PREFIX = "/2018-06-01/runtime"
 _RESPONSE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
 _CLOSED = object()  # wakes a waiting /next when the environment ends
+BUFFERED_MAX_BYTES = 6_291_556  # AWS's figure in its error message (6 MB + 100 bytes)
+STREAMED_KEPT = 64  # streamed responses waiting to be picked up, at most
+
+
+@dataclass
+class StreamedResponse:
+    """A response a runtime streamed: its chunks as posted, and how it ended."""
+
+    content_type: str
+    chunks: list[bytes] = field(default_factory=list)
+    error_type: str | None = None  # from the Lambda-Runtime-Function-Error-Type trailer
+    error_body: str | None = None  # the decoded Lambda-Runtime-Function-Error-Body trailer
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+_streamed: collections.OrderedDict[str, StreamedResponse] = collections.OrderedDict()
+_streamed_lock = threading.Lock()
+
+
+def streamed(request_id: str) -> StreamedResponse | None:
+    """The streamed response of one invocation (taken: a second call returns None)."""
+    with _streamed_lock:
+        return _streamed.pop(request_id, None)
+
+
+def _keep_streamed(request_id: str, response: StreamedResponse) -> None:
+    with _streamed_lock:
+        _streamed[request_id] = response
+        while len(_streamed) > STREAMED_KEPT:
+            _streamed.popitem(last=False)
 
 
 def _peak_rss_kb(pid: int) -> int:
@@ -85,7 +130,7 @@ class RuntimeApi:
     def address(self) -> str:
         """What the bootstrap finds in AWS_LAMBDA_RUNTIME_API."""
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def watch(self, pid: int) -> None:
         """Start serving the runtime process ``pid``; its exit closes the Lab's frame socket."""
@@ -228,6 +273,27 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _chunks(self, limit: int) -> tuple[list[bytes], dict[str, str], bool]:
+        """A chunked body: (chunks, trailers, whether it went over ``limit`` bytes)."""
+        chunks: list[bytes] = []
+        total, over = 0, False
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                break
+            data = self.rfile.read(size)
+            self.rfile.readline()  # the CRLF after each chunk
+            total += len(data)
+            if total > limit:
+                over = True
+            elif data:
+                chunks.append(data)
+        trailers: dict[str, str] = {}
+        while (line := self.rfile.readline().strip()) and b":" in line:
+            name, _, value = line.decode("latin-1").partition(":")
+            trailers[name.strip().lower()] = value.strip()
+        return chunks, trailers, over
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path != f"{PREFIX}/invocation/next":
             return self._error(404, "NotFound", f"No Runtime API route for GET {self.path}")
@@ -251,9 +317,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, headers)
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self._body()
         api = self.server.api
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
+        streaming = (self.headers.get("Lambda-Runtime-Function-Response-Mode") or "").lower()
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        limit = (
+            limits.STREAMED_RESPONSE_MAX_BYTES if streaming == "streaming" else BUFFERED_MAX_BYTES
+        )
+        if chunked:
+            chunks, trailers, over = self._chunks(limit)
+            body = b"".join(chunks)
+        else:
+            body, trailers = self._body(), {}
+            chunks, over = [body], len(body) > limit
         if self.path == f"{PREFIX}/init/error":
             if not api.init_error(json.dumps(error_document(body, error_type)).encode()):
                 return self._error(
@@ -267,13 +343,37 @@ class _Handler(BaseHTTPRequestHandler):
         if not found:
             return self._error(404, "NotFound", f"No Runtime API route for POST {self.path}")
         request_id, kind = found.groups()
-        result = (
-            body if kind == "response" else json.dumps(error_document(body, error_type)).encode()
-        )
-        if not api.finish(request_id, kind == "response", result):
+        ok = kind == "response"
+        result = body if ok else json.dumps(error_document(body, error_type)).encode()
+        if ok and over:  # as AWS: the invocation fails, and the runtime hears why
+            ok = False
+            message = (
+                f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+            )
+            result = json.dumps(
+                {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
+            ).encode()
+        if ok and streaming == "streaming":
+            stream = StreamedResponse(
+                self.headers.get("Content-Type") or "application/octet-stream", chunks
+            )
+            if trailers.get("lambda-runtime-function-error-type"):
+                stream.error_type = trailers["lambda-runtime-function-error-type"]
+                stream.error_body = _decoded(trailers.get("lambda-runtime-function-error-body", ""))
+            _keep_streamed(request_id, stream)
+        if not api.finish(request_id, ok, result):
             return self._error(
                 400,
                 "InvalidRequestID",
                 f"Invalid request ID: {request_id} is not the invocation in flight",
             )
+        if over:
+            return self._error(413, "Function.ResponseSizeTooLarge", "Response payload too large")
         self._send(202, b'{"status":"OK"}')
+
+
+def _decoded(text: str) -> str:
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8", errors="replace")
+    except ValueError:
+        return text

@@ -16,12 +16,11 @@ configured; a version can carry it once, directly or through one alias (as on AW
 from __future__ import annotations
 
 import builtins
-import datetime
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab import errors
+from lambda_lab import aws_time, errors
 
 if TYPE_CHECKING:
     from lambda_lab.clock import Clock
@@ -34,17 +33,6 @@ if TYPE_CHECKING:
 INITIALIZATION_TYPE = "provisioned-concurrency"
 IN_PROGRESS, READY, FAILED = "IN_PROGRESS", "READY", "FAILED"
 LATEST = "$LATEST"
-
-
-class ProvisionedConcurrencyConfigNotFoundException(errors.LambdaError):
-    code = "ProvisionedConcurrencyConfigNotFoundException"
-    status = 404
-    error_type_header = "User"
-
-
-def _timestamp(epoch: float) -> str:
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 @dataclass
@@ -122,7 +110,9 @@ class ProvisionedConcurrency:
         self._concurrency.check_provisioned(config.name, others + amount)
         now = self._clock.time()
         with self._lock:
-            entry = ProvisionedConfig(config.name, qualifier, version, arn, amount, _timestamp(now))
+            entry = ProvisionedConfig(
+                config.name, qualifier, version, arn, amount, aws_time.seconds_timestamp(now)
+            )
             self._configs[key] = entry
             self._start_worker(config.name, version)
             answer = entry.as_aws(0)
@@ -141,12 +131,11 @@ class ProvisionedConcurrency:
             ended = self._trim(entry.function_name, entry.version)
         self._end(ended)
 
-    def list(
-        self, function_name: str, marker: str | None = None, max_items: int | None = None
-    ) -> dict[str, Any]:
+    def list(self, function_name: str) -> builtins.list[dict[str, Any]]:
+        """Every config of the function, in qualifier order (the API layer pages them)."""
         config = self._functions.get(function_name)
         with self._lock:
-            items = [
+            return [
                 {
                     "FunctionArn": c.arn,
                     **c.as_aws(len(self._members.get((c.function_name, c.version), ()))),
@@ -154,12 +143,6 @@ class ProvisionedConcurrency:
                 for c in sorted(self._configs.values(), key=lambda c: c.qualifier)
                 if c.function_name == config.name
             ]
-        start = int(marker) if marker and marker.isdigit() else 0
-        size = max_items or 50
-        page: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items[start : start + size]}
-        if start + size < len(items):
-            page["NextMarker"] = str(start + size)
-        return page
 
     def wait(
         self, function_name: str, qualifier: str | None, timeout_s: float = 60.0
@@ -262,7 +245,7 @@ class ProvisionedConcurrency:
         with self._lock:
             entry = self._configs.get((config.name, wanted))
         if entry is None:
-            raise ProvisionedConcurrencyConfigNotFoundException(
+            raise errors.ProvisionedConcurrencyConfigNotFoundException(
                 f"No Provisioned Concurrency Config found for this function ({config.arn}:{wanted})"
             )
         return entry

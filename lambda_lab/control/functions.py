@@ -1,9 +1,14 @@
-"""Function configuration: AWS's fields, defaults and validation, and the registry of functions."""
+"""Function configuration: AWS's fields, defaults and validation, and the registry of functions.
+
+The registry holds each function's live ``$LATEST``; what state it is in (Pending,
+Active, an update InProgress) is :mod:`lambda_lab.control.lifecycle`'s.
+"""
 
 from __future__ import annotations
 
 import copy
-import datetime
+import hashlib
+import json
 import re
 import threading
 import uuid
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import errors, limits
+from lambda_lab.control import arns
 
 RESERVED_ENV_KEYS = frozenset(
     {
@@ -24,12 +30,12 @@ RESERVED_ENV_KEYS = frozenset(
 _ENV_KEY = re.compile(limits.ENV_VAR_KEY_PATTERN + r"\Z")
 _NAME = re.compile(limits.FUNCTION_NAME_PATTERN + r"\Z")
 SUPPORTED_RUNTIMES = limits.PYTHON_RUNTIMES + limits.CUSTOM_RUNTIMES
-
-
-def _timestamp() -> str:
-    """LastModified as AWS writes it: 2024-01-01T12:00:00.000+0000."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+# The runtimes AWS accepts for new functions, as its error message lists them (recorded 2026).
+AWS_RUNTIMES = (
+    "nodejs20.x", "nodejs22.x", "nodejs24.x", *limits.PYTHON_RUNTIMES, "java8.al2", "java11",
+    "java17", "java21", "java25", "dotnet8", "dotnet10", "ruby3.2", "ruby3.3", "ruby3.4",
+    *limits.CUSTOM_RUNTIMES,
+)  # fmt: skip
 
 
 @dataclass
@@ -46,6 +52,7 @@ class FunctionConfig:
     ephemeral_mb: int = limits.EPHEMERAL_DEFAULT_MB
     architecture: str = limits.DEFAULT_ARCHITECTURE
     environment: dict[str, str] = field(default_factory=dict)
+    environment_set: bool = False  # AWS shows Environment, even empty, once a call set it
     description: str = ""
     code_sha256: str = ""
     code_size: int = 0
@@ -54,7 +61,7 @@ class FunctionConfig:
     dead_letter_arn: str | None = None
     tracing_mode: str = "PassThrough"
     revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    last_modified: str = field(default_factory=_timestamp)
+    last_modified: str = ""  # set from the Lab's clock by the control plane
     generation: int = 0  # bumps on every code or configuration change; retires warm environments
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -66,16 +73,34 @@ class FunctionConfig:
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
 
-    def touched(self) -> None:
+    def touched(self, last_modified: str) -> None:
+        """A code or configuration change, at ``last_modified`` (AWS's timestamp format)."""
         self.revision_id = str(uuid.uuid4())
-        self.last_modified = _timestamp()
+        self.last_modified = last_modified
         self.generation += 1
 
-    def as_aws(self, version: str = "$LATEST") -> dict[str, Any]:
-        """The FunctionConfiguration document AWS returns."""
+    @property
+    def runtime_version_arn(self) -> str:
+        """The runtime version a function runs (AWS: ``arn:aws:lambda:REGION::runtime:<hash>``)."""
+        digest = hashlib.sha256(f"lambda-lab/{self.runtime}".encode()).hexdigest()
+        return f"arn:aws:lambda:{self.region}::runtime:{digest}"
+
+    def as_aws(
+        self,
+        version: str = "$LATEST",
+        *,
+        arn: str | None = None,
+        status: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The FunctionConfiguration document AWS returns.
+
+        ``arn`` is the FunctionArn to show (AWS qualifies it as the caller did); ``status``
+        holds the state members (:class:`lambda_lab.control.lifecycle.Status`). Without a
+        status this is a list item, which AWS sends without states or RuntimeVersionConfig.
+        """
         doc: dict[str, Any] = {
             "FunctionName": self.name,
-            "FunctionArn": self.arn if version == "$LATEST" else f"{self.arn}:{version}",
+            "FunctionArn": arn or (self.arn if version == "$LATEST" else f"{self.arn}:{version}"),
             "Runtime": self.runtime,
             "Role": self.role,
             "Handler": self.handler,
@@ -88,15 +113,16 @@ class FunctionConfig:
             "Version": version,
             "TracingConfig": {"Mode": self.tracing_mode},
             "RevisionId": self.revision_id,
-            "State": "Active",
-            "LastUpdateStatus": "Successful",
             "PackageType": "Zip",
             "Architectures": [self.architecture],
             "EphemeralStorage": {"Size": self.ephemeral_mb},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": self.log_group},
         }
-        if self.environment:
+        if status is not None:
+            doc.update(status)
+            doc["RuntimeVersionConfig"] = {"RuntimeVersionArn": self.runtime_version_arn}
+        if self.environment or self.environment_set:
             doc["Environment"] = {"Variables": dict(self.environment)}
         if self.dead_letter_arn:
             doc["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
@@ -105,29 +131,35 @@ class FunctionConfig:
         return doc
 
 
-def validate_name(name: Any) -> str:
-    if not isinstance(name, str) or not name:
-        raise errors.ValidationException(
-            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
-            "constraint: Member must have length greater than or equal to 1"
+def validate_name(function_name: Any) -> str:
+    """The name CreateFunction creates (it may be given as an ARN): AWS's 64-character rule."""
+    if not isinstance(function_name, str) or not function_name:
+        raise errors.validation_error(
+            [errors.violation("functionName", function_name or None, "Member must not be null")]
         )
-    if len(name) > limits.FUNCTION_NAME_MAX_CHARS or not _NAME.match(name):
-        raise errors.ValidationException(
-            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {limits.FUNCTION_NAME_PATTERN} "
-            f"(at most {limits.FUNCTION_NAME_MAX_CHARS} characters)"
+    name = arns.parse(function_name).name
+    if (
+        len(name) > limits.FUNCTION_NAME_MAX_CHARS
+    ):  # recorded: this one is not a ValidationException
+        raise errors.InvalidParameterValueException(
+            "1 validation error detected: "
+            + errors.violation(
+                "functionName",
+                name,
+                f"Member must have length less than or equal to {limits.FUNCTION_NAME_MAX_CHARS}",
+            )
+        )
+    if not _NAME.match(name):
+        raise errors.validation_error(
+            [
+                errors.violation(
+                    "functionName",
+                    function_name,
+                    f"Member must satisfy regular expression pattern: {limits.FUNCTION_NAME_PATTERN}",
+                )
+            ]
         )
     return name
-
-
-def _int_in_range(field_name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.InvalidParameterValueException(
-            f"{field_name} must be a whole number between {low} and {high} (got {value!r})"
-        )
-    if not low <= value <= high:
-        raise errors.range_violation(field_name, value, low, high)
-    return value
 
 
 def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
@@ -137,16 +169,16 @@ def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
         if value is None:
             continue
         if key == "MemorySize":
-            updated.memory_mb = _int_in_range(
+            updated.memory_mb = errors.check_range(
                 "memorySize", value, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB
             )
         elif key == "Timeout":
-            updated.timeout_s = _int_in_range(
+            updated.timeout_s = errors.check_range(
                 "timeout", value, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S
             )
         elif key == "EphemeralStorage":
             size = value.get("Size") if isinstance(value, dict) else value
-            updated.ephemeral_mb = _int_in_range(
+            updated.ephemeral_mb = errors.check_range(
                 "ephemeralStorage.size", size, limits.EPHEMERAL_MIN_MB, limits.EPHEMERAL_MAX_MB
             )
         elif key == "Handler":
@@ -157,6 +189,7 @@ def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
             updated.architecture = _validate_architectures(value)
         elif key == "Environment":
             updated.environment = _validate_environment(value)
+            updated.environment_set = True
         elif key == "Description":
             if len(str(value)) > limits.DESCRIPTION_MAX_CHARS:
                 raise errors.ValidationException(
@@ -204,10 +237,15 @@ def _validate_runtime(value: Any) -> str:
             f"The runtime parameter of {value} is no longer supported for creating or updating AWS Lambda "
             f"functions. We recommend you use a supported runtime: {', '.join(SUPPORTED_RUNTIMES)}."
         )
-    if value not in SUPPORTED_RUNTIMES:
+    if value in AWS_RUNTIMES and value not in SUPPORTED_RUNTIMES:
         raise errors.InvalidParameterValueException(
-            f"Value {value!r} at 'runtime' is not a runtime the Lab runs; expected one of "
-            f"{', '.join(SUPPORTED_RUNTIMES)}"
+            f"The Lab runs Python and custom runtimes only: {value} works on AWS but not here; "
+            f"use one of {', '.join(SUPPORTED_RUNTIMES)}"
+        )
+    if value not in SUPPORTED_RUNTIMES:  # AWS's own wording, not a ValidationException
+        raise errors.InvalidParameterValueException(
+            f"Value {value} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+            f"value set: [{', '.join(AWS_RUNTIMES)}] or be a valid ARN"
         )
     return value
 
@@ -246,11 +284,11 @@ def _validate_environment(value: Any) -> dict[str, str]:
             f"Reserved keys used in this request: {', '.join(reserved)}"
         )
     text = {str(k): str(v) for k, v in variables.items()}
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in text.items())
-    if size > limits.ENV_VARS_MAX_BYTES:
+    measured = json.dumps(text, separators=(",", ":"), ensure_ascii=False)  # what AWS measures
+    if len(measured.encode()) > limits.ENV_VARS_MAX_BYTES:
         raise errors.InvalidParameterValueException(
             "Lambda was unable to configure your environment variables because the environment variables "
-            f"you have provided exceeded the 4KB limit. String measured: {size} bytes"
+            f"you have provided exceeded the 4KB limit. String measured: {measured}"
         )
     return text
 
@@ -264,19 +302,13 @@ class Registry:
         self._lock = threading.RLock()
 
     def resolve_name(self, function_name: str) -> tuple[str, str | None]:
-        """A name, partial ARN or full ARN (with or without qualifier) -> (name, qualifier)."""
-        text = str(function_name)
-        if text.startswith("arn:"):
-            parts = text.split(":")
-            if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
-                raise errors.ValidationException(f"Invalid function ARN: {text}")
-            return parts[6], (parts[7] if len(parts) > 7 else None)
-        parts = text.split(":")
-        if len(parts) >= 3 and parts[1] == "function":  # 123456789012:function:name[:qualifier]
-            return parts[2], (parts[3] if len(parts) > 3 else None)
-        if len(parts) == 2:
-            return parts[0], parts[1]
-        return text, None
+        """A name, partial ARN or full ARN (with or without qualifier) -> (name, qualifier).
+
+        An ARN of another Region or account gets AWS's answer for it.
+        """
+        ref = arns.parse(function_name)
+        arns.check_reachable(ref, self.region, limits.ACCOUNT_ID)
+        return ref.name, ref.qualifier
 
     def add(self, config: FunctionConfig) -> None:
         with self._lock:
@@ -289,9 +321,7 @@ class Registry:
         with self._lock:
             found = self._functions.get(name)
         if found is None:
-            raise errors.function_not_found(
-                f"arn:aws:lambda:{self.region}:{limits.ACCOUNT_ID}:function:{name}"
-            )
+            raise errors.function_not_found(arns.function_arn(self.region, limits.ACCOUNT_ID, name))
         return found
 
     def remove(self, function_name: str) -> FunctionConfig:

@@ -2,6 +2,9 @@
 
 ``package()`` turns inline source text, a file, a folder or a Python function into the
 bytes you would upload with ``Code={"ZipFile": ...}``; the Lab only ever deploys ZIPs.
+``code_package()`` reads the ``Code`` member of CreateFunction (inline ``ZipFile``, or
+``S3Bucket``/``S3Key``/``S3ObjectVersion`` in the Lab's S3) and ``zip_from_s3()`` reads one
+object for any operation that takes code from S3 (PublishLayerVersion too).
 """
 
 from __future__ import annotations
@@ -92,16 +95,68 @@ def decode_zip_argument(value: Any) -> bytes:
     )
 
 
+def code_package(code: Any, s3_client: Callable[[], Any]) -> tuple[bytes, int | None]:
+    """(ZIP bytes, the zipped-size limit that applies) for a ``Code`` member.
+
+    An inline ZipFile may be at most 50 MB zipped; code read from S3 has no zipped limit of
+    its own (only the 250 MB unzipped one). ``s3_client()`` gives a boto3 S3 client.
+    """
+    if not isinstance(code, dict):
+        raise errors.InvalidParameterValueException(
+            "Code must name the package: {'ZipFile': b'...'} or {'S3Bucket': ..., 'S3Key': ...}"
+        )
+    if code.get("ZipFile") is not None:
+        if code.get("S3Bucket") or code.get("S3Key") or code.get("S3ObjectVersion"):
+            raise errors.InvalidParameterValueException(
+                "Please do not provide other FunctionCode parameters when providing a ZipFile."
+            )
+        return decode_zip_argument(code["ZipFile"]), limits.ZIP_MAX_BYTES
+    if code.get("S3Bucket") or code.get("S3Key"):
+        if not (code.get("S3Bucket") and code.get("S3Key")):
+            raise errors.InvalidParameterValueException(
+                "S3Bucket and S3Key are both required to read code from S3 (got only "
+                f"{'S3Bucket' if code.get('S3Bucket') else 'S3Key'})"
+            )
+        client = s3_client()
+        return zip_from_s3(
+            client, code["S3Bucket"], code["S3Key"], code.get("S3ObjectVersion")
+        ), None
+    raise errors.InvalidParameterValueException(
+        "Code needs ZipFile, or S3Bucket and S3Key (got none of them)"
+    )
+
+
+def zip_from_s3(client: Any, bucket: str, key: str, version: str | None = None) -> bytes:
+    """The bytes of one S3 object, or the InvalidParameterValueException AWS answers with
+    when it cannot read it (``Error occurred while GetObject. S3 Error Code: NoSuchKey...``)."""
+    from botocore.exceptions import ClientError
+
+    extra = {"VersionId": version} if version else {}
+    try:
+        return bytes(client.get_object(Bucket=bucket, Key=key, **extra)["Body"].read())
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise errors.InvalidParameterValueException(
+            f"Error occurred while GetObject. S3 Error Code: {error.get('Code')}. "
+            f"S3 Error Message: {error.get('Message')}"
+        ) from None
+
+
 def code_sha256(zip_bytes: bytes) -> str:
     """CodeSha256 as AWS reports it: base64 of the SHA-256 of the ZIP."""
     return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
 
 
-def extract(zip_bytes: bytes, destination: str) -> int:
-    """Unpack a deployment package; returns its unzipped size. Rejects what AWS rejects."""
-    if len(zip_bytes) > limits.ZIP_MAX_BYTES:
-        raise errors.RequestTooLargeException(
-            f"Request must be smaller than {limits.ZIP_MAX_BYTES} bytes for the CreateFunction operation"
+def extract(
+    zip_bytes: bytes, destination: str, max_zip_bytes: int | None = limits.ZIP_MAX_BYTES
+) -> int:
+    """Unpack a deployment package; returns its unzipped size. Rejects what AWS rejects.
+
+    ``max_zip_bytes`` is the zipped limit of an inline upload (None for code from S3).
+    """
+    if max_zip_bytes is not None and len(zip_bytes) > max_zip_bytes:
+        raise errors.RequestEntityTooLargeException(
+            f"Zipped size must be smaller than {max_zip_bytes} bytes"
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(zip_bytes))

@@ -15,15 +15,6 @@ from typing import Any
 
 from lambda_lab import errors, limits
 
-
-class PolicyLengthExceededException(errors.LambdaError):
-    """AWS's error for a policy over its size quota."""
-
-    code = "PolicyLengthExceededException"
-    status = 400
-    error_type_header = "User"
-
-
 _STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}\Z")
 _ACTION = re.compile(r"(lambda:[*]|lambda:[a-zA-Z]+|[*])\Z")
 _ACCOUNT = re.compile(r"\d{12}\Z")
@@ -115,7 +106,7 @@ class Policies:
                     "or remove the existing statement."
                 )
             if len(json.dumps(existing + [new])) > limits.POLICY_MAX_BYTES:
-                raise PolicyLengthExceededException(
+                raise errors.PolicyLengthExceededException(
                     f"The final policy size ({len(json.dumps(existing + [new]))}) is bigger than the limit "
                     f"({limits.POLICY_MAX_BYTES})."
                 )
@@ -148,6 +139,12 @@ class Policies:
             raise errors.ResourceNotFoundException("The resource you requested does not exist.")
         document = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
         return {"Policy": json.dumps(document, separators=(",", ":")), "RevisionId": revision}
+
+    def statements(self, function: str, qualifier: str) -> list[dict[str, Any]]:
+        """The statements of one policy (empty when there is none), for checks such as a
+        function URL's public access."""
+        with self._lock:
+            return [dict(s) for s in self._statements.get((function, qualifier), [])]
 
     def forget(self, function: str, qualifier: str | None = None) -> None:
         """The function (or one of its versions or aliases) was deleted."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import errors
+from lambda_lab.control import arns
 from lambda_lab.control.functions import FunctionConfig
 
 LATEST = "$LATEST"
@@ -51,16 +52,8 @@ class Alias:
 
 def split_qualifier(function_name: str) -> tuple[str, str | None]:
     """``name``, ``name:qualifier``, a partial or a full ARN -> (name, qualifier or None)."""
-    parts = str(function_name).split(":")
-    if parts[0] == "arn":
-        return (
-            (parts[6], parts[7] if len(parts) > 7 else None)
-            if len(parts) > 6
-            else (parts[-1], None)
-        )
-    if len(parts) >= 3 and parts[1] == "function":  # 123456789012:function:name[:qualifier]
-        return parts[2], (parts[3] if len(parts) > 3 else None)
-    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], None)
+    ref = arns.parse(function_name)
+    return ref.name, ref.qualifier
 
 
 class Versions:
@@ -75,13 +68,7 @@ class Versions:
     # -- resolving a qualifier ----------------------------------------------------------------
     def qualifier(self, function_name: str, qualifier: str | None) -> str:
         """The qualifier a call names (in the name or the Qualifier parameter), or $LATEST."""
-        from_name = split_qualifier(function_name)[1]
-        if from_name and qualifier and from_name != qualifier:
-            raise errors.InvalidParameterValueException(
-                f"The derived qualifier from the function name does not match the specified qualifier "
-                f"({from_name} != {qualifier})."
-            )
-        return qualifier or from_name or LATEST
+        return arns.qualifier_of(function_name, qualifier) or LATEST
 
     def resolve(
         self, config: FunctionConfig, function_name: str, qualifier: str | None, route: bool = True
@@ -194,11 +181,14 @@ class Versions:
             aliases[name] = alias
             return alias
 
-    def get_alias(self, config: FunctionConfig, name: str) -> Alias:
+    def get_alias(
+        self, config: FunctionConfig, name: str, wording: str = "Alias not found: "
+    ) -> Alias:
+        """The alias, or AWS's not-found (GetAlias words it "Cannot find alias arn: ")."""
         with self._lock:
             alias = self._aliases.get(config.name, {}).get(name)
         if alias is None:
-            raise errors.ResourceNotFoundException(f"Alias not found: {config.arn}:{name}")
+            raise errors.ResourceNotFoundException(f"{wording}{config.arn}:{name}")
         return alias
 
     def update_alias(self, config: FunctionConfig, name: str, params: dict[str, Any]) -> Alias:

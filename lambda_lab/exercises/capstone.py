@@ -215,4 +215,4 @@ def build_from_source(source: str) -> Callable[[Any], Any]:
         raise Failed(
             "your file has no build(lab) function", "def build(lab): ... returning the front door"
         )
-    return module.build  # type: ignore[no-any-return]
+    return module.build

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
+from lambda_lab import aws_time
+
 # The callable the Lab hands to every front door: (function name, event, qualifier) -> result
 # with ``.payload`` bytes, ``.function_error`` ("Unhandled" or None) and ``.record``.
 Invoke = Callable[..., Any]
@@ -291,7 +293,7 @@ def stable_id(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> s
 
 def clf_time(epoch: float) -> str:
     """``12/Mar/2020:19:03:58 +0000``: the time format API Gateway puts in requestContext."""
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
+    return aws_time.access_log_time(epoch)
 
 
 def reason_phrase(status: int) -> str:

@@ -43,7 +43,19 @@ class FrontDoors:
         self._lab = lab
         self._doors: dict[tuple[str, str], ServedDoor] = {}  # (kind, name) -> door
         self._lock = threading.Lock()
-        self.function_urls = FunctionUrlConfigs(lab, self.invoke, self.now)
+        from lambda_lab.api.runtime_api import streamed
+
+        self.function_urls = FunctionUrlConfigs(
+            functions=lab.functions,
+            versions=lab.versions,
+            policies=lab.permissions,
+            invoke=self.invoke,
+            now=self.now,
+            region=lab.region,
+            account_id=lab.account_id,
+            closed=lambda: lab.closed,
+            streamed=streamed,
+        )
         self._apigateway: ApiGatewayAccount | None = None
 
     # -- what every door calls ------------------------------------------------------------------
@@ -130,8 +142,10 @@ class FrontDoors:
             api_key_source=api_key_source,
             seed=seed,
         )
-        proxy = {"ANY /": routes, "ANY /{proxy+}": routes}
-        self._add_routes(api, proxy if isinstance(routes, str) else dict(routes))
+        if isinstance(routes, str):  # one function behind a greedy proxy resource
+            self._add_routes(api, {"ANY /": routes, "ANY /{proxy+}": routes})
+        else:
+            self._add_routes(api, dict(routes))
         api.auto_deploy = False
         api.deploy(stage, description="created by lab.rest_api_gateway")
         api.update_stage(stage, variables=stage_variables or {})

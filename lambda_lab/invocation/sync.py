@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab import errors, limits
+from lambda_lab import aws_time, errors, limits
 from lambda_lab.monitoring import logs
 from lambda_lab.monitoring.records import InvocationRecord
 
@@ -99,10 +99,11 @@ def new_request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
-def trace_header(request_id: str, sampled: bool = False) -> str:
-    """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invoke. With active
-    tracing the Lab samples every request (AWS: the first each second, then 5 %)."""
-    root = f"1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]}"
+def trace_header(request_id: str, now: float, sampled: bool = False) -> str:
+    """An X-Ray trace header, as Lambda sets _X_AMZN_TRACE_ID for each invoke (``now``: the
+    Lab's clock, so a virtual clock moves the trace's time too). With active tracing the Lab
+    samples every request (AWS: the first each second, then 5 %)."""
+    root = f"1-{aws_time.trace_epoch(now)}-{request_id.replace('-', '')[:24]}"
     return f"Root={root};Parent={random.getrandbits(64):016x};Sampled={int(sampled)}"
 
 
@@ -196,7 +197,7 @@ def _run(
         # invoke): ids, ARNs and trace headers hold no character JSON would escape.
         header = (
             f'{{"id":"{request_id}","deadline":{deadline_ms},"arn":"{arn}",'
-            f'"trace":"{trace_header(request_id, config.tracing_mode == "Active")}",'
+            f'"trace":"{trace_header(request_id, start, config.tracing_mode == "Active")}",'
             f'"cc":{json.dumps(client_context)}}}'
         ).encode()
         outcome = env.invoke(header, payload, config.timeout_s)

@@ -7,13 +7,13 @@ REPORT fields, Init Duration last and only on a cold start, ``Status`` on failur
 
 from __future__ import annotations
 
-import datetime
 import fnmatch
 import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lambda_lab import aws_time
 from lambda_lab.monitoring.records import InvocationRecord
 
 RUNTIME_VERSIONS = {
@@ -34,8 +34,7 @@ class LogEvent:
 
 def stream_name(when: float, version: str, env_id: str) -> str:
     """AWS's stream naming: 2024/01/31/[$LATEST]<32 hex characters of the environment id>."""
-    day = datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y/%m/%d")
-    return f"{day}/[{version}]{env_id}"
+    return f"{aws_time.log_stream_day(when)}/[{version}]{env_id}"
 
 
 def init_start_line(runtime: str, region: str) -> str:

@@ -186,6 +186,12 @@ class ConfigurationUpdates(Protocol):
     ) -> dict[str, Any]: ...
 
 
+class Settles(Protocol):
+    """Waits until a function's last update has completed (``LastUpdateStatus``)."""
+
+    def settle(self, name: str) -> None: ...
+
+
 class Tunable(Protocol):
     """What power tuning works with (a Lab has it all): the function's settings, the control
     plane that changes its memory, and a synchronous invoke."""
@@ -195,6 +201,9 @@ class Tunable(Protocol):
 
     @property
     def service(self) -> ConfigurationUpdates: ...
+
+    @property
+    def lifecycle(self) -> Settles: ...
 
     def invoke(self, name: str, event: Any = None, *, log_type: str = "Tail") -> InvokeResult: ...
 
@@ -227,6 +236,9 @@ def power_tune(
     try:
         for memory in sizes:
             account.service.update_function_configuration(name, {"MemorySize": memory})
+            account.lifecycle.settle(
+                name
+            )  # the update completes before the runs, as a waiter would
             records = [_successful_run(account, name, event, memory) for _ in range(count + 1)]
             warm = [r.duration_ms for r in records if not r.cold][-count:]
             if not warm:
@@ -236,7 +248,9 @@ def power_tune(
                 )
             measurements.append((memory, warm))
     finally:
+        account.lifecycle.settle(name)  # a failed run may leave nothing in flight; settle anyway
         account.service.update_function_configuration(name, {"MemorySize": original_mb})
+        account.lifecycle.settle(name)
     return tune(measurements, architecture=config.architecture)
 
 

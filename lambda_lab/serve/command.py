@@ -75,9 +75,16 @@ For boto3 and the AWS CLI v1 (pip's awscli), or v2 from 2.13 on, export in anoth
   export AWS_SECRET_ACCESS_KEY={FAKE_SECRET}
   export AWS_DEFAULT_REGION={region}
 
+Then, with the CLI the course installs (v1):
+  aws lambda create-function --function-name demo --runtime python3.12 --zip-file fileb://function.zip \\
+      --role arn:aws:iam::{ACCOUNT_ID}:role/lab --handler lambda_function.lambda_handler
+  aws lambda wait function-active-v2 --function-name demo    (new functions start Pending, as on AWS)
+  aws lambda invoke --function-name demo --payload '{{"key1": "value1"}}' response.json
+  aws logs filter-log-events --log-group-name /aws/lambda/demo --query 'events[].message' --output text
+AWS CLI v1 has no `aws logs tail` (v2 only): filter-log-events above shows the same lines.
+AWS CLI v1 rejects v2's --cli-binary-format: leave it out, the JSON payload goes as it is.
 AWS CLI v2 before 2.13 (Debian's awscli 2.9) ignores AWS_ENDPOINT_URL: add --endpoint-url, e.g.
   aws --endpoint-url {url} lambda list-functions
-AWS CLI v1 rejects v2's --cli-binary-format: leave it out, the JSON payload goes as it is.
 
 Ctrl-C stops the server."""
 

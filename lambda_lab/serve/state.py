@@ -183,6 +183,7 @@ class StateKeeper:
                 "Runtime": fields["runtime"],
             }
         )
+        self.lab.lifecycle.settle(fields["name"])  # it existed before the restart: Active at once
         config = self.lab.functions.get(fields["name"])
         kept = {
             k: v

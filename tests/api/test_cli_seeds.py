@@ -65,6 +65,7 @@ def functions(served: Served) -> Served:
             Handler="lambda_function.lambda_handler",
             Code={"ZipFile": package(code)},
         )
+        client.get_waiter("function_active_v2").wait(FunctionName=name)  # Pending -> Active
     return served
 
 
@@ -95,13 +96,15 @@ def test_asynchronous_invoke_in_another_region(tmp_path, version: int) -> None:
 
     server = Served(tmp_path, region="eu-west-2").start()
     try:
-        server.boto3("lambda").create_function(
+        client = server.boto3("lambda")
+        client.create_function(
             FunctionName="lambda-alb",
             Runtime="python3.12",
             Role="arn:aws:iam::123456789012:role/x",
             Handler="lambda_function.lambda_handler",
             Code={"ZipFile": package(MY_FUNCTION)},
         )
+        client.get_waiter("function_active_v2").wait(FunctionName="lambda-alb")
         out = server.aws(*command("async-region", version), version=version)
         assert json.loads(out.stdout) == {"StatusCode": 202}
     finally:

@@ -35,15 +35,16 @@ def test_errors_have_aws_shape(lab: Lab) -> None:
     assert reply.status == 404
     assert reply.headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
     body = json.loads(reply.body)
-    assert body["Type"] == "User" and body["message"].startswith(
+    assert body["Type"] == "User" and body["Message"].startswith(
         "Function not found: arn:aws:lambda:"
     )
+    assert reply.headers["x-amzn-RequestId"]
 
 
 def test_unsupported_operations_answer_clearly(lab: Lab) -> None:
-    reply = lab.rest_api().handle("GET", "/2018-10-31/layers", {}, {}, b"")
+    reply = lab.rest_api().handle("GET", "/2020-04-22/code-signing-configs", {}, {}, b"")
     assert reply.status == 501
-    assert "ListLayers" in json.loads(reply.body)["message"]
+    assert "ListCodeSigningConfigs" in json.loads(reply.body)["message"]
 
 
 def test_create_function_over_rest_returns_201_and_aws_configuration(lab: Lab) -> None:
@@ -62,6 +63,12 @@ def test_create_function_over_rest_returns_201_and_aws_configuration(lab: Lab) -
     assert reply.status == 201
     config = json.loads(reply.body)
     assert config["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:rest-fn"
+    assert config["State"] == "Pending" and config["StateReasonCode"] == "Creating"
+    too_soon = lab.rest_api().handle(
+        "POST", "/2015-03-31/functions/rest-fn/invocations", {}, {}, b"{}"
+    )
+    assert too_soon.status == 409  # AWS: not while Pending
+    lab.lifecycle.settle("rest-fn")  # what waiting for Active would do
     invoked = lab.rest_api().handle(
         "POST", "/2015-03-31/functions/rest-fn/invocations", {}, {}, b"{}"
     )
@@ -87,4 +94,5 @@ def test_any_request_gets_an_http_answer_never_a_traceback(
     assert 200 <= reply.status < 600
     if reply.status >= 400:
         error = json.loads(reply.body)
-        assert reply.headers["x-amzn-ErrorType"] and error["message"]
+        assert reply.headers["x-amzn-ErrorType"] and (error.get("message") or error.get("Message"))
+    assert reply.headers["x-amzn-RequestId"]

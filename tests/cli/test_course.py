@@ -31,7 +31,7 @@ ANCHOR_TAG = re.compile(r"""<a\s+(?:id|name)=["']([^"']+)["']""")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 NUMBERED_HEADING = re.compile(r"^## (\d+)\. \S", re.MULTILINE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-QUIZ_CELL = re.compile(r"^from lambda_lab import quiz; quiz\.show\((.*)\)$")
+QUIZ_CELL = re.compile(r"^from lambda_lab import quiz; quiz\.(show|for_lesson)\((.*)\)$")
 LAB_MADE = re.compile(r"^\s*(\w+)\s*=\s*Lab\(", re.MULTILINE)
 KEEP_OUTPUT_TAGS = {"keep-output", "keep_output"}
 PICTURE_CODE = re.compile(r"plt\.(show|subplots|figure|imshow)\(|\bmatplotlib\b|\bdisplay\(Image\(")
@@ -122,10 +122,19 @@ def quiz_call(lesson: str) -> tuple[list[str], dict] | None:
     found = QUIZ_CELL.match(cells_of_code[-1].strip()) if cells_of_code else None
     if not found:
         return None
-    call = ast.parse(f"f({found.group(1)})", mode="eval").body
+    call = ast.parse(f"f({found.group(2)})", mode="eval").body
     assert isinstance(call, ast.Call)
-    topics = [ast.literal_eval(arg) for arg in call.args]
-    return topics, {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+    arguments = [ast.literal_eval(arg) for arg in call.args]
+    keywords = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+    if found.group(1) == "for_lesson":  # a lesson's own short quiz: the topic of its bank
+        (lesson_name,) = arguments
+        from lambda_lab.quiz.bank import load_bank
+
+        topics = sorted(
+            {q.topic for q in load_bank().questions if q.lesson.split("#")[0] == lesson_name}
+        )
+        return topics, {"lesson": lesson_name, **keywords}
+    return arguments, keywords
 
 
 # -- the lessons that must exist ----------------------------------------------------------------
@@ -207,12 +216,15 @@ def test_at_least_one_picture(lesson: str) -> None:
 def test_ends_with_its_quiz(lesson: str) -> None:
     found = quiz_call(lesson)
     assert found is not None, (
-        f"{lesson}: the last code cell must be `from lambda_lab import quiz; quiz.show(...)`"
+        f"{lesson}: the last code cell must be `from lambda_lab import quiz; quiz.for_lesson(...)`"
     )
-    topics, _ = found
+    topics, keywords = found
     unknown = [t for t in topics if f"{t}.yaml" not in banks()]
     assert not unknown, f"{lesson}: the quiz names topics without a bank: {unknown}"
-    if lesson in QUIZ_LESSONS:
+    if keywords.get("lesson"):
+        assert keywords["lesson"] == lesson, f"{lesson}: the quiz is another lesson's ({keywords})"
+        assert topics, f"{lesson}: no question of any bank links to this lesson"
+    elif lesson in QUIZ_LESSONS:
         assert topics == [lesson.split("_", 1)[1]], (
             f"{lesson}: the quiz must show its own topic, not {topics}"
         )

@@ -83,11 +83,20 @@ def test_statements_are_removed_by_id_and_revision(client) -> None:
     revision = client.get_policy(FunctionName="my-function")["RevisionId"]
     with pytest.raises(client.exceptions.PreconditionFailedException):
         client.remove_permission(FunctionName="my-function", StatementId="a", RevisionId="stale")
+    client.add_permission(
+        FunctionName="my-function", StatementId="b", Action="lambda:*", Principal="*"
+    )
+    revision = client.get_policy(FunctionName="my-function")["RevisionId"]
     client.remove_permission(FunctionName="my-function", StatementId="a", RevisionId=revision)
     with pytest.raises(
         client.exceptions.ResourceNotFoundException, match="Statement a is not found"
     ):
         client.remove_permission(FunctionName="my-function", StatementId="a")
+    client.remove_permission(FunctionName="my-function", StatementId="b")
+    with pytest.raises(  # the last statement gone, there is no policy at all (recorded)
+        client.exceptions.ResourceNotFoundException, match="No policy is associated"
+    ):
+        client.remove_permission(FunctionName="my-function", StatementId="b")
 
 
 def test_bad_permission_inputs_get_aws_errors(client) -> None:

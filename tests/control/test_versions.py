@@ -58,6 +58,7 @@ def test_version_numbers_are_never_reused(client) -> None:
     client.publish_version(FunctionName="demo")
     client.delete_function(FunctionName="demo", Qualifier="1")
     client.update_function_configuration(FunctionName="demo", Timeout=6)
+    client.get_waiter("function_updated_v2").wait(FunctionName="demo")
     assert client.publish_version(FunctionName="demo")["Version"] == "2"
     with pytest.raises(client.exceptions.ResourceNotFoundException, match=f"{ARN}:1"):
         client.invoke(FunctionName="demo", Qualifier="1")
@@ -87,11 +88,18 @@ def test_create_function_and_update_code_can_publish(lab, client) -> None:
         Publish=True,
         Runtime="python3.12",
     )
-    assert created["Version"] == "1"
+    assert (created["Version"], created["State"]) == ("1", "Pending")  # recorded from AWS
+    client.get_waiter("function_active_v2").wait(FunctionName="other")
+    assert client.get_function(FunctionName="other:1")["Configuration"]["State"] == "Active"
     updated = client.update_function_code(
         FunctionName="other", ZipFile=package(CODE_V2), Publish=True
     )
-    assert updated["Version"] == "2"
+    assert (updated["Version"], updated["State"]) == ("2", "Pending")
+    assert "LastUpdateStatus" not in updated
+    latest = client.get_function(FunctionName="other:$LATEST")["Configuration"]
+    assert latest["LastUpdateStatus"] == "InProgress" and latest["FunctionArn"].endswith(":$LATEST")
+    client.get_waiter("function_updated_v2").wait(FunctionName="other")
+    assert client.get_function_configuration(FunctionName="other:2")["State"] == "Active"
 
 
 def test_alias_shapes_and_invoke_through_an_alias(client) -> None:
@@ -144,7 +152,11 @@ def test_alias_routing_config_splits_traffic(lab, client) -> None:
 @pytest.mark.parametrize(
     ("routing", "error", "text"),
     [
-        ({"AdditionalVersionWeights": {"1": 1.5}}, "ValidationException", "between 0.0 and 1.0"),
+        (
+            {"AdditionalVersionWeights": {"1": 1.5}},
+            "ValidationException",
+            r"Map value must satisfy constraint: \[Member must have value less than or equal to 1.0",
+        ),
         (
             {"AdditionalVersionWeights": {"2": 0.5}},
             "InvalidParameterValueException",
@@ -169,8 +181,10 @@ def test_bad_routing_configs_are_rejected(lab, client, routing, error, text) -> 
 def test_alias_errors_name_the_problem(client) -> None:
     with pytest.raises(client.exceptions.ResourceNotFoundException, match=f"{ARN}:3"):
         client.create_alias(FunctionName="demo", Name="prod", FunctionVersion="3")
-    with pytest.raises(client.exceptions.ResourceNotFoundException, match="Alias not found"):
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="Cannot find alias arn"):
         client.get_alias(FunctionName="demo", Name="missing")
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="Alias not found"):
+        client.update_alias(FunctionName="demo", Name="missing", Description="x")
     with pytest.raises(client.exceptions.ResourceNotFoundException, match=f"{ARN}:missing"):
         client.invoke(FunctionName="demo", Qualifier="missing")
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="does not match"):

@@ -51,22 +51,24 @@ def test_create_get_update_list_delete(virtual_lab):
 
 
 @pytest.mark.parametrize(
-    ("settings", "words"),
+    ("settings", "words", "code"),
     [
-        ({"BatchSize": 11}, "Maximum batch window in seconds must be greater than 0"),
-        ({"StartingPosition": "LATEST"}, "cannot be used with an SQS event source"),
-        ({"BisectBatchOnFunctionError": True}, "cannot be used with an SQS event source"),
-        ({"FunctionResponseTypes": ["Everything"]}, "ReportBatchItemFailures"),
-        ({"FilterCriteria": {"Filters": [{"Pattern": "{not json"}]}}, "filter"),
+        ({"BatchSize": 11}, "Maximum batch window in seconds must be greater than 0", "InvalidParameterValueException"),
+        ({"StartingPosition": "LATEST"}, "cannot be used with an SQS event source", "InvalidParameterValueException"),
+        ({"BisectBatchOnFunctionError": True}, "cannot be used with an SQS event source", "InvalidParameterValueException"),
+        # an enum of botocore's model: AWS's request validation answers (ValidationException)
+        ({"FunctionResponseTypes": ["Everything"]}, "ReportBatchItemFailures", "ValidationException"),
+        ({"FilterCriteria": {"Filters": [{"Pattern": "{not json"}]}}, "filter", "InvalidParameterValueException"),
     ],
-)
-def test_invalid_settings_are_refused_with_awss_errors(virtual_lab, settings, words):
+)  # fmt: skip
+def test_invalid_settings_are_refused_with_awss_errors(virtual_lab, settings, words, code):
     lab = virtual_lab
     _, arn = make_queue(lab, "jobs")
     lab.deploy("worker", ECHO)
     client = lab.client("lambda")
-    with pytest.raises(client.exceptions.InvalidParameterValueException, match=words):
+    with pytest.raises(client.exceptions.ClientError, match=words) as caught:
         _mapping(lab, "worker", arn, **settings)
+    assert caught.value.response["Error"]["Code"] == code
 
 
 def test_source_function_duplicates_and_visibility_are_checked(virtual_lab):
@@ -77,7 +79,9 @@ def test_source_function_duplicates_and_visibility_are_checked(virtual_lab):
     client = lab.client("lambda")
     with pytest.raises(client.exceptions.InvalidParameterValueException, match="NonExistentQueue"):
         _mapping(lab, "worker", "arn:aws:sqs:us-east-1:123456789012:missing")
-    with pytest.raises(client.exceptions.ResourceNotFoundException):
+    with pytest.raises(  # AWS answers 400 here, not 404 (recorded)
+        client.exceptions.InvalidParameterValueException, match="Function does not exist"
+    ):
         _mapping(lab, "nobody", arn)
     with pytest.raises(
         client.exceptions.InvalidParameterValueException,

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from url_helpers import public_url
 
 from lambda_lab import Lab
 
@@ -116,7 +117,7 @@ def test_html_response_document_renders_as_a_page(browser, lab):
 
 def test_a_function_url_opens_in_the_browser(browser, lab):
     client = lab.client("lambda")
-    created = client.create_function_url_config(FunctionName="html-lambda", AuthType="NONE")
+    created = public_url(client, "html-lambda")  # AuthType NONE and the policy that opens it
     page = browser.new_page(viewport={"width": 600, "height": 200})
     response = page.goto(created["FunctionUrl"])
     heading = page.inner_text("h1")

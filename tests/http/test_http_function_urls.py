@@ -104,7 +104,6 @@ def test_config_has_aws_fields_and_a_stable_url():
     [
         ({"auth_type": "IAM"}, r"Value 'IAM' at 'authType' .* \[AWS_IAM, NONE\]"),
         ({"invoke_mode": "STREAM"}, r"Value 'STREAM' at 'invokeMode'"),
-        ({"invoke_mode": "RESPONSE_STREAM"}, "RESPONSE_STREAM is not available in the Lab"),
     ],
 )
 def test_bad_configuration_is_refused(options, message):
@@ -152,3 +151,67 @@ def test_response_carries_request_and_trace_ids(echo):
     assert (
         exchange.response.header("X-Amzn-Trace-Id") == exchange.event["headers"]["x-amzn-trace-id"]
     )
+
+
+CORS = {
+    "AllowOrigins": ["https://app.example.com"],
+    "AllowMethods": ["GET", "POST"],
+    "AllowHeaders": ["x-custom"],
+    "ExposeHeaders": ["x-request"],
+    "MaxAge": 300,
+    "AllowCredentials": True,
+}
+PREFLIGHT = [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "POST")]
+
+
+def test_a_cors_preflight_is_answered_by_the_url_without_an_invoke(echo):
+    exchange = url(echo, cors=CORS).request("OPTIONS", "/", PREFLIGHT)
+    assert echo.calls == [] and exchange.response.status == 200
+    headers = dict(exchange.response.headers)
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert headers["Access-Control-Allow-Methods"] == "GET,POST"
+    assert headers["Access-Control-Allow-Headers"] == "x-custom"
+    assert headers["Access-Control-Max-Age"] == "300"
+    assert headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_cors_headers_replace_the_functions_own_on_every_answer():
+    lam = returning(
+        {"statusCode": 200, "headers": {"Access-Control-Allow-Origin": "*"}, "body": "ok"}
+    )
+    exchange = url(lam, cors=CORS).request("GET", "/", [("Origin", "https://app.example.com")])
+    headers = exchange.response.headers
+    assert [v for k, v in headers if k == "Access-Control-Allow-Origin"] == [
+        "https://app.example.com"
+    ]
+    assert ("Access-Control-Expose-Headers", "x-request") in headers
+    other = url(lam, cors=CORS).request("GET", "/", [("Origin", "https://evil.example")])
+    assert not any(k.startswith("Access-Control-") for k, _ in other.response.headers)
+    anyone = url(lam, cors={"AllowOrigins": ["*"]}).request("GET", "/", [("Origin", "https://x.y")])
+    assert ("Access-Control-Allow-Origin", "*") in anyone.response.headers
+
+
+def test_without_cors_a_preflight_goes_to_the_function(echo):
+    url(echo).request("OPTIONS", "/", PREFLIGHT)
+    assert len(echo.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("statements", "status"),
+    [
+        ([], 403),
+        ([{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
+           "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}], 403),
+        ([{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
+           "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}},
+          {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+           "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}}], 200),
+        ([{"Effect": "Allow", "Principal": "*", "Action": "lambda:*"}], 200),
+        ([{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "*"}], 403),
+    ],
+)  # fmt: skip
+def test_auth_type_none_answers_only_what_the_policy_opens(echo, statements, status):
+    exchange = url(echo, statements=lambda: statements).request("GET", "/")
+    assert exchange.response.status == status
+    if status == 403:
+        assert exchange.response.json() == {"Message": "Forbidden"} and echo.calls == []

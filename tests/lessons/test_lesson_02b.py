@@ -40,7 +40,7 @@ def test_template_parts() -> None:
     joined = "\n".join(markdown)
     assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined
     assert code[-2].strip() == "lab.close()"
-    assert code[-1].strip() == 'from lambda_lab import quiz; quiz.show("first_function")'
+    assert code[-1].strip() == 'from lambda_lab import quiz; quiz.for_lesson("02b_cli_and_custom_runtimes")'
 
 
 def test_the_cli_lines_it_teaches_are_the_lectures() -> None:

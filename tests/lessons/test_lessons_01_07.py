@@ -52,7 +52,7 @@ def test_template(lesson: str) -> None:
     assert any("ConcurrencyDashboard(" in cell for cell in code), f"{lesson}: no widget"
     assert any("plt.show()" in cell for cell in code), f"{lesson}: no picture"
     assert code[-2].strip() == "lab.close()"
-    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.show("{LESSONS[lesson]}")'
+    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -53,7 +53,7 @@ def test_template_parts(lesson):
     assert any("plt.show()" in cell for cell in code), "no picture"
     assert any('Lab(clock="virtual")' in cell for cell in code), "waits must run on a virtual clock"
     assert code[-2].strip() == "lab.close()"
-    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.show("{LESSONS[lesson]}")'
+    assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -32,8 +32,10 @@ def test_a_restart_keeps_functions_versions_mappings_and_logs(tmp_path) -> None:
             Environment={"Variables": {"STAGE": "test"}},
             Tags={"team": "course"},
         )
+        lam.get_waiter("function_active_v2").wait(FunctionName="kept")
         lam.publish_version(FunctionName="kept", Description="first")
         lam.update_function_code(FunctionName="kept", ZipFile=package(HANDLER_V2))
+        lam.get_waiter("function_updated_v2").wait(FunctionName="kept")
         lam.create_alias(FunctionName="kept", Name="live", FunctionVersion="1")
         lam.add_permission(
             FunctionName="kept",

@@ -1,7 +1,7 @@
 """Versions and aliases over the REST API: PublishVersion, ListVersionsByFunction, *Alias.
 
-Thin: the state and the rules live in :mod:`lambda_lab.control.versions`; these turn its objects
-into the documents AWS answers with.
+Thin: the state and the rules live in :mod:`lambda_lab.control.versions` (and PublishVersion's
+state checks in the control-plane service); these turn its objects into AWS's documents.
 """
 
 from __future__ import annotations
@@ -9,87 +9,79 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.control.versions import LATEST, split_qualifier
-
-__all__ = [
-    "publish_version", "list_versions_by_function",
-    "create_alias", "get_alias", "update_alias", "delete_alias", "list_aliases",
-]  # fmt: skip
+from lambda_lab.api.operation import operation
+from lambda_lab.control import arns
+from lambda_lab.control.service import QUALIFIED_NOT_ALLOWED
+from lambda_lab.control.versions import LATEST
 
 if TYPE_CHECKING:
     from lambda_lab.control.functions import FunctionConfig
     from lambda_lab.lab import Lab
 
-PAGE_DEFAULT = 50
 
-
-def _unqualified(lab: Lab, function_name: str, operation: str) -> FunctionConfig:
+def _unqualified(lab: Lab, function_name: str) -> FunctionConfig:
     """The function named without a qualifier, as these operations require."""
-    if split_qualifier(function_name)[1] is not None:
-        raise errors.InvalidParameterValueException(
-            f"{operation} takes an unqualified function name or ARN (got {function_name!r})"
-        )
+    if arns.parse(function_name).qualifier is not None:
+        raise errors.InvalidParameterValueException(QUALIFIED_NOT_ALLOWED)
     return lab.functions.get(function_name)
 
 
-def _page(items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]:
-    marker = params.get("Marker")
-    start = int(marker) if marker and str(marker).isdigit() else 0
-    size = params.get("MaxItems") or PAGE_DEFAULT
-    result: dict[str, Any] = {key: items[start : start + size]}
-    if start + size < len(items):
-        result["NextMarker"] = str(start + size)
-    return result
-
-
+@operation("PublishVersion")
 def publish_version(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "PublishVersion")
-    version, frozen = lab.versions.publish(
-        config, params.get("CodeSha256"), params.get("RevisionId"), params.get("Description")
+    return lab.service.publish_version(
+        params["FunctionName"],
+        params.get("CodeSha256"),
+        params.get("RevisionId"),
+        params.get("Description"),
     )
-    return frozen.as_aws(version)
 
 
+@operation("ListVersionsByFunction", items="Versions", page_cap=50)
 def list_versions_by_function(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "ListVersionsByFunction")
+    config = _unqualified(lab, params["FunctionName"])
     documents = []
     for version, frozen in lab.versions.list_versions(config):
-        doc = frozen.as_aws(version)
-        if version == LATEST:  # in this listing AWS qualifies $LATEST's ARN too
-            doc["FunctionArn"] = f"{frozen.arn}:{LATEST}"
-        documents.append(doc)
-    return _page(documents, params, "Versions")
+        shown = lab.lifecycle.view(config) if version == LATEST else frozen
+        # list items carry no states; in this listing AWS qualifies $LATEST's ARN too
+        documents.append(shown.as_aws(version, arn=f"{config.arn}:{version}"))
+    return {"Versions": documents}
 
 
+@operation("CreateAlias")
 def create_alias(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "CreateAlias")
+    config = _unqualified(lab, params["FunctionName"])
     alias = lab.versions.create_alias(
         config,
-        params.get("Name"),
-        params.get("FunctionVersion"),
+        params["Name"],
+        params["FunctionVersion"],
         params.get("Description", ""),
         params.get("RoutingConfig"),
     )
     return alias.as_aws(config.arn)
 
 
+@operation("GetAlias")
 def get_alias(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "GetAlias")
-    return lab.versions.get_alias(config, params["Name"]).as_aws(config.arn)
+    config = _unqualified(lab, params["FunctionName"])
+    return lab.versions.get_alias(config, params["Name"], "Cannot find alias arn: ").as_aws(
+        config.arn
+    )
 
 
+@operation("UpdateAlias")
 def update_alias(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "UpdateAlias")
+    config = _unqualified(lab, params["FunctionName"])
     return lab.versions.update_alias(config, params["Name"], params).as_aws(config.arn)
 
 
-def delete_alias(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "DeleteAlias")
+@operation("DeleteAlias")
+def delete_alias(lab: Lab, params: dict[str, Any]) -> None:
+    config = _unqualified(lab, params["FunctionName"])
     lab.versions.delete_alias(config, params["Name"])
-    return {}
 
 
+@operation("ListAliases", items="Aliases", page_cap=50)
 def list_aliases(lab: Lab, params: dict[str, Any]) -> dict[str, Any]:
-    config = _unqualified(lab, params["FunctionName"], "ListAliases")
+    config = _unqualified(lab, params["FunctionName"])
     aliases = lab.versions.list_aliases(config, params.get("FunctionVersion"))
-    return _page([a.as_aws(config.arn) for a in aliases], params, "Aliases")
+    return {"Aliases": [a.as_aws(config.arn) for a in aliases]}

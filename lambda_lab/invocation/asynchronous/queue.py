@@ -174,7 +174,7 @@ class AsyncQueue:
                 self._back_on_queue(event, settings, exc)
             else:
                 event.last_status, event.last_error_message = exc.status, exc.message
-                self._failed(event, settings, "RetriesExhausted", exc.message)
+                self._failed(event, settings, "RetriesExhausted", exc.message or "")
             return
         record = result.record
         assert record is not None  # every invocation that ran has its record
