@@ -509,6 +509,7 @@ class Lab:
                     lambda_client=self.client("lambda"), client=me.service_client,
                     rest_api=me.rest_api_gateway, http_api=me.http_api, region=self.region,
                     account_id=self.account_id, deployments=self.deployments, alarms=self.alarms,
+                    settle=self.lifecycle.settle,
                 )  # fmt: skip
             )
         return self._stacks.deploy(template, stack_name=stack_name, parameters=parameters)

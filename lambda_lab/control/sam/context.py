@@ -34,6 +34,9 @@ class SamServices:
     deployments: Any = None  # control.deployments.Deployments
     alarms: Any = None  # monitoring.alarms.Alarms
     enable_step_functions: Callable[[], None] | None = None
+    # Wait until a function's create or update has finished (State Active, LastUpdateStatus
+    # Successful), as CloudFormation does before it moves on; None: nothing to wait for.
+    settle: Callable[[str], None] | None = None
 
 
 @dataclass

@@ -58,11 +58,14 @@ def make_function(ctx: DeployContext, resource: Resource, props: dict[str, Any])
     name = str(props.get("FunctionName") or ctx.physical_name(resource.logical_id))
     code = _code(ctx, props, where)
     settings = _settings(ctx, resource, props, where)
+    settle = ctx.services.settle or (lambda function_name: None)
     if _exists(client, name):
         client.update_function_code(FunctionName=name, ZipFile=code)
+        settle(name)  # one update at a time, as AWS allows
         config = client.update_function_configuration(FunctionName=name, **settings)
     else:
         config = client.create_function(FunctionName=name, Code={"ZipFile": code}, **settings)
+    settle(name)  # CloudFormation waits for Active (or Successful) before it goes on
     physical = Physical(resource.logical_id, resource.type, name, {"Arn": config["FunctionArn"]})
     alias = props.get("AutoPublishAlias")
     if alias:
