@@ -506,9 +506,14 @@ class Lab:
             me = weakref.proxy(self)
             self._stacks = Stacks(
                 SamServices(
-                    lambda_client=self.client("lambda"), client=me.service_client,
-                    rest_api=me.rest_api_gateway, http_api=me.http_api, region=self.region,
-                    account_id=self.account_id, deployments=self.deployments, alarms=self.alarms,
+                    lambda_client=self.client("lambda"),
+                    client=me.service_client,
+                    rest_api=me.rest_api_gateway,
+                    http_api=me.http_api,
+                    region=self.region,
+                    account_id=self.account_id,
+                    deployments=self.deployments,
+                    alarms=self.alarms,
                     settle=self.lifecycle.settle,
                 )  # fmt: skip
             )
