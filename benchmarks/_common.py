@@ -59,10 +59,13 @@ def per_call(work: Callable[[], object], calls: int) -> float:
     return statistics.median(samples)
 
 
+NEUTRAL_DIR = "/"  # where fresh interpreters start: no checkout on sys.path from the cwd
+
+
 def process_seconds(command: list[str], env: dict[str, str] | None = None) -> float:
     """Wall seconds from starting ``command`` to its exit."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, cwd=NEUTRAL_DIR)
     return time.perf_counter() - started
 
 
@@ -137,9 +140,13 @@ def row(label: str, value: float, unit: str, note: str = "") -> None:
     print(f"  {label:<46} {value:>10.2f} {unit:<3} {note}")
 
 
-def ratio(label: str, value: float, floor: float, unit: str, target: str = "") -> float:
-    """Print ``value`` and its ratio to ``floor``; returns the ratio."""
-    times = value / floor if floor else float("inf")
+def ratio(
+    label: str, value: float, floor: float, unit: str, target: str = "", times: float | None = None
+) -> float:
+    """Print ``value`` and its ratio to ``floor`` (or ``times``, e.g. the median of ratios
+    taken pair by pair in each run); returns the ratio."""
+    if times is None:
+        times = value / floor if floor else float("inf")
     note = f"= {times:.2f} x floor" + (f"   (target {target})" if target else "")
     row(label, value, unit, note)
     return times
@@ -147,3 +154,74 @@ def ratio(label: str, value: float, floor: float, unit: str, target: str = "") -
 
 def heading(text: str) -> None:
     print(f"\n== {text} ==")
+
+
+# -- the floor of a process-based runtime ------------------------------------------------------------
+ECHO_WORKER = r"""
+import json, socket, struct, sys
+sock = socket.socket(fileno=int(sys.argv[1]))
+prefix = struct.Struct("!I")
+raw = sys.argv[2] == "raw"
+def read(size):
+    data = bytearray(size)
+    view, got = memoryview(data), 0
+    while got < size:
+        n = sock.recv_into(view[got:])
+        if not n:
+            sys.exit(0)
+        got += n
+    return data
+while True:
+    head = sock.recv(4, socket.MSG_WAITALL)
+    if len(head) < 4:
+        break
+    data = read(prefix.unpack(head)[0])
+    reply = data if raw else json.dumps(json.loads(data)).encode()
+    if len(reply) < 65536:
+        sock.sendall(prefix.pack(len(reply)) + reply)
+    else:  # no copy of a large body
+        sock.sendall(prefix.pack(len(reply)))
+        sock.sendall(reply)
+"""
+
+
+class EchoWorker:
+    """A long-lived worker process answering length-prefixed messages on a socket pair:
+    with the JSON of the message decoded and encoded again, or (``raw``) the bytes as they
+    came. The floor any process-based runtime pays for one round trip."""
+
+    def __init__(self, raw: bool = False) -> None:
+        import socket
+        import struct
+
+        self.prefix = struct.Struct("!I")
+        self.sock, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [PYTHON, "-S", "-c", ECHO_WORKER, str(theirs.fileno()), "raw" if raw else "json"],
+            pass_fds=(theirs.fileno(),),
+        )
+        theirs.close()
+
+    def send(self, body: bytes) -> bytes | bytearray:
+        import socket
+
+        if len(body) < 65536:
+            self.sock.sendall(self.prefix.pack(len(body)) + body)
+        else:  # no copy of a large body
+            self.sock.sendall(self.prefix.pack(len(body)))
+            self.sock.sendall(body)
+        size = self.prefix.unpack(self.sock.recv(4, socket.MSG_WAITALL))[0]
+        data = bytearray(size)
+        view, got = memoryview(data), 0
+        while got < size:
+            got += self.sock.recv_into(view[got:])
+        return data
+
+    def round_trip(self, event: object) -> object:
+        import json
+
+        return json.loads(self.send(json.dumps(event).encode()))
+
+    def close(self) -> None:
+        self.sock.close()
+        self.process.wait()

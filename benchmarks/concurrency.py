@@ -2,6 +2,7 @@
 
     python benchmarks/concurrency.py            # 200 calls, 3 runs (a new Lab each)
     python benchmarks/concurrency.py --quick    # 20 calls of a 0.3 s handler, 1 run
+    python benchmarks/concurrency.py --kernel   # also: the burst inside a real Jupyter kernel
     python benchmarks/concurrency.py --agreement   # also: the five simulator-vs-runtime traces
 
 All calls start together (a barrier) on a fresh Lab, so every one needs a cold start.
@@ -19,7 +20,7 @@ import os
 import threading
 import time
 
-from _common import heading, median, parser, row, runs_of, smaps_mb
+from _common import children_of, heading, median, parser, row, runs_of, smaps_mb
 
 from lambda_lab import Lab, errors
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
@@ -90,6 +91,66 @@ def burst(calls: int, sleep_s: float) -> dict[str, float]:
     }
 
 
+KERNEL_BURST = """
+import threading
+from lambda_lab import Lab, errors
+lab = Lab()
+lab.deploy("sleepy", {handler!r}, handler="lambda_function.handler", Timeout=30)
+lab._spawner.ensure_started()
+outcomes = []
+def call():
+    try:
+        lab.invoke("sleepy", {{"sleep": {sleep}}}, log_type="None")
+        outcomes.append("ok")
+    except errors.TooManyRequestsException:
+        outcomes.append("throttled")
+threads = [threading.Thread(target=call) for _ in range({calls})]
+for thread in threads:
+    thread.start()
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = children_of(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
+def in_a_kernel(calls: int, sleep_s: float) -> dict[str, float]:
+    """The same burst run by a real Jupyter (IPython) kernel; PSS read from outside at the peak."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        pid = manager.provisioner.pid  # type: ignore[union-attr]
+        idle_pss = smaps_mb(pid)[0]
+        client.execute_interactive(
+            KERNEL_BURST.format(handler=HANDLER, sleep=sleep_s, calls=calls), timeout=120
+        )
+        peak: dict[str, float] = {"workers": 0}
+        deadline = time.monotonic() + 30 + sleep_s * 3
+        while time.monotonic() < deadline:
+            processes = descendants(pid)
+            if len(processes) - 1 > peak["workers"]:  # everything but the template is a worker
+                kernel = smaps_mb(pid)[0]
+                others = sum(smaps_mb(child)[0] for child in processes)
+                peak = {"workers": len(processes) - 1, "kernel": kernel, "total": kernel + others}
+            elif peak["workers"] and len(processes) - 1 < peak["workers"] / 2:
+                break  # the burst is over
+            time.sleep(0.05)
+        done = client.execute_interactive(
+            "for t in threads: t.join()\nprint(outcomes.count('ok'))\nlab.close()", timeout=120
+        )
+        assert done["content"]["status"] == "ok"
+        return {"kernel_idle": idle_pss, **peak}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 def agreement() -> None:
     from lambda_lab.simulate.agreement import CASES, compare
 
@@ -107,6 +168,9 @@ def main() -> None:
     options = parser(__doc__)
     options.add_argument("--calls", type=int, default=200)
     options.add_argument("--agreement", action="store_true", help="also run the five traces")
+    options.add_argument(
+        "--kernel", action="store_true", help="also run the burst in a real Jupyter kernel"
+    )
     args = options.parse_args()
     calls, sleep_s = (20, 0.3) if args.quick else (args.calls, 1.0)
     results = [burst(calls, sleep_s) for _ in range(runs_of(args))]
@@ -127,6 +191,14 @@ def main() -> None:
     row("kernel + template + workers", total, "MB", f"= {total / BINDER_MB:.2f} x a 1 GB Binder")
     row("the budget's view (template RSS + worker USS)", mid("budget_view"), "MB",
         f"of {DEFAULT_BUDGET_MB} MB = {mid('budget_view') / DEFAULT_BUDGET_MB:.2f}")  # fmt: skip
+    if args.kernel:
+        inside = [in_a_kernel(calls, sleep_s) for _ in range(runs_of(args))]
+        heading("the same burst in a real Jupyter kernel (PSS, MB, read from outside)")
+        row("kernel before the Lab", median([r["kernel_idle"] for r in inside]), "MB")
+        row("kernel at the peak", median([r["kernel"] for r in inside]), "MB")
+        row("processes under the template at the peak", median([r["workers"] for r in inside]), "")
+        total = median([r["total"] for r in inside])
+        row("kernel + template + workers", total, "MB", f"= {total / BINDER_MB:.2f} x 1 GB")
     if args.agreement:
         agreement()
 
