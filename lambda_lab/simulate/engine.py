@@ -138,7 +138,6 @@ class Simulation:
         self._schedule = self._queue.schedule
         self._admit = self._model.admit
         self.inline = inline  # False: every admission through model.admit (tests compare)
-        self._drain = next(iter(self._lanes.values()), None)  # see _run_arrivals
         self._blocks = iter(()) if first is None else itertools.chain((first,), stream)
         self._arrivals_pending = first is not None
         self._arrivals = 0
@@ -154,6 +153,7 @@ class Simulation:
         self._queue.schedule(self.start, SAMPLE, priority=2)  # the first sample, then one per step
         self._run_arrivals()
         self._arrivals_pending = False
+        self._drain()
         # The run ends with its last arrival, completion or retry (or at ``until``); the
         # timeline's last sample is taken exactly then.
         end = self.until if self.until != math.inf else self._last_activity
@@ -208,21 +208,13 @@ class Simulation:
         # The arrivals counted so far are always ``first + index``.
         first, latest, peak = self._arrivals, self._last_activity, self._peak
         running, unreserved = model.in_flight, model.unreserved_in_flight
-        blocks = itertools.chain(_cut(self._blocks, until), (("", SYNC, [until]),))
-        for name, kind, times in blocks:
-            draining = not name
-            if draining:  # the arrivals are over: what is left to run, up to ``until``
-                self._arrivals_pending = False
-                if self._drain is None:
-                    break  # no function, so nothing was scheduled either
-                lane = self._drain  # any lane: this block has no arrival of its own
-            else:
-                lane = self._lane(name, times[0])
-                if times[0] < latest:
-                    raise ValueError(
-                        f"arrivals went back in time: {name} at t={times[0]!r} comes after "
-                        f"t={latest!r}; they must be sorted by time"
-                    )
+        for name, kind, times in _cut(self._blocks, until):
+            lane = self._lane(name, times[0])
+            if times[0] < latest:
+                raise ValueError(
+                    f"arrivals went back in time: {name} at t={times[0]!r} comes after "
+                    f"t={latest!r}; they must be sorted by time"
+                )
             state, stats = lane.state, lane.stats
             duration, init, timeout_ms = lane.duration, lane.init, lane.timeout_ms
             reserved, pooled, idle = state.reserved, state.pooled, state.idle
@@ -245,8 +237,7 @@ class Simulation:
                         running -= 1
                         unreserved -= done.pooled
                         done.idle.append(entry)  # (idle since, ..., env id), as release appends
-                        latest = entry[0]
-                        continue
+                        continue  # (``latest``: the next arrival is later still)
                     queue.now = entry[0]
                     self._sync_counters(first + index, latest, peak, running, unreserved)
                     if fast and len(runs_ms) > billed_from:
@@ -261,8 +252,6 @@ class Simulation:
                     latest, peak = self._last_activity, self._peak
                     running, unreserved = model.in_flight, model.unreserved_in_flight
                     lane_peak = stats.peak_concurrency
-                if draining:
-                    break
                 if fast:  # model.admit, in line, for a function without provisioned concurrency
                     if (unreserved >= pool) if reserved is None else (state.in_flight >= reserved):
                         # Refused for concurrency: so is every arrival of this block until the
@@ -345,7 +334,7 @@ class Simulation:
                 if outcomes is not None:
                     self._refused(first + index, times[index:stop], name, reason)
                 index = stop
-            if index and times[index - 1] > latest:  # (arrivals do not keep ``latest`` current)
+            if index and times[index - 1] > latest:  # (arrivals do not keep it current)
                 latest = times[index - 1]
             if fast and len(runs_ms) > billed_from:
                 stats.invocations += len(runs_ms) - billed_from
@@ -354,10 +343,24 @@ class Simulation:
             stats.sync_throttles += limited
             stats.peak_concurrency = lane_peak
             first += index
-            if draining:  # at ``until``, or after the last arrival
-                break
         self._sync_counters(first, latest, peak, running, unreserved)
-        queue.processed += next(sequence) - len(heap)  # every entry pushed and popped
+
+    def _drain(self) -> None:
+        """After the last arrival: what is scheduled, up to ``until``."""
+        queue, heap, until = self._queue, self._queue.heap, self.until
+        while heap and heap[0][0] <= until:
+            entry = heapq.heappop(heap)
+            if entry[3] is ON_DEMAND_DONE:  # as in _run_arrivals
+                done = entry[4]
+                done.in_flight -= 1
+                self._model.in_flight -= 1
+                self._model.unreserved_in_flight -= done.pooled
+                done.idle.append(entry)
+                self._last_activity = entry[0]
+            else:
+                queue.now = entry[0]
+                queue._handlers[entry[3]](entry[0], entry[4])
+        queue.processed += next(queue.sequence) - len(heap)  # every entry pushed and popped
 
     def _refused(self, first: int, times: list[float], name: str, reason: str) -> None:
         """The outcomes of synchronous arrivals ``first``, ``first + 1`` ... refused with
