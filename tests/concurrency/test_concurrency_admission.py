@@ -54,6 +54,9 @@ def test_reserved_two_lets_two_of_ten_simultaneous_calls_run(lab: Lab) -> None:
     # boto3 retries a 429 by itself (the SDKs do): one attempt only, to see every throttle.
     client = lab.client("lambda", config=Config(retries={"total_max_attempts": 1}))
     client.put_function_concurrency(FunctionName="sleepy", ReservedConcurrentExecutions=2)
+    # botocore builds a client's exception classes on first use, without a lock: threads
+    # that raise the first errors at once can each build their own (isinstance then fails).
+    assert client.exceptions.TooManyRequestsException
 
     results = _together(10, lambda: client.invoke(FunctionName="sleepy", Payload=b'{"s": 1}'))
 
