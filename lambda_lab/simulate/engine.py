@@ -147,6 +147,14 @@ class Simulation:
         self._outcomes: list[InvocationOutcome | None] | None = [] if keep_outcomes else None
         self._unsettled: dict[int, tuple[_Lane, _AsyncEvent]] = {}  # kept with the outcomes
         self._timeline: list[Sample] = []
+        # With one function and no outcomes kept, the in-line runs' ends need no more than
+        # their times: they go on a heap of plain floats (half the cost of tuples) and the
+        # environment returns to the idle list as "some environment" (its id is only ever
+        # shown in outcomes). Ends at the same instant as a scheduled event come first, as
+        # completions do (``core``'s order); among completions the order changes nothing.
+        self._single = len(self._lanes) == 1 and not keep_outcomes
+        self._ends: list[float] = []
+        self._inline_ends = 0  # how many were pushed there (for ``events_processed``)
 
     # -- running -----------------------------------------------------------------------------
     def run(self) -> Result:
@@ -202,6 +210,7 @@ class Simulation:
         handlers, sequence, until = queue._handlers, queue.sequence, self.until
         model, expire = self._model, self._model.expire
         runs_ms, outcomes = self._latencies, self._outcomes
+        ends, single = self._ends, self._single
         latencies = runs_ms.append  # a synchronous call's latency is its run, INIT included
         keep_alive_s, pool = model.keep_alive_s, model.unreserved_pool
         # Locals mirrored from self and the model: written back by ``self._sync_counters``.
@@ -229,7 +238,17 @@ class Simulation:
             count, index = len(times), 0
             while index < count:
                 when = times[index]
-                while heap and heap[0][0] <= when:
+                while True:
+                    if ends and ends[0] <= when and (not heap or ends[0] <= heap[0][0]):
+                        # The only function's run ended: model.release, in line.
+                        due = pop(ends)
+                        state.in_flight -= 1
+                        running -= 1
+                        unreserved -= pooled
+                        idle.append((due, 0))
+                        continue
+                    if not heap or heap[0][0] > when:
+                        break
                     entry = pop(heap)
                     if entry[3] is ON_DEMAND_DONE:  # model.release of a reusable environment
                         done = entry[4]
@@ -242,6 +261,7 @@ class Simulation:
                     self._sync_counters(first + index, latest, peak, running, unreserved)
                     if fast and len(runs_ms) > billed_from:
                         stats.invocations += len(runs_ms) - billed_from
+                        self._inline_ends += len(runs_ms) - billed_from
                         stats.billed_ms += billed_milliseconds_total(runs_ms, billed_from)
                     stats.throttles[limit_reason] += limited
                     stats.sync_throttles += limited
@@ -257,6 +277,8 @@ class Simulation:
                         # Refused for concurrency: so is every arrival of this block until the
                         # next scheduled event changes something (usually the next is not).
                         stop, horizon = index + 1, heap[0][0] if heap else math.inf
+                        if ends and ends[0] < horizon:
+                            horizon = ends[0]
                         if stop < count and times[stop] < horizon:
                             stop = bisect_left(times, horizon, stop)
                         limited += stop - index
@@ -291,12 +313,16 @@ class Simulation:
                         run_ms = timeout_ms
                         total_ms = init_ms + run_ms
                         stats.timeouts += 1
+                        self._inline_ends -= 1  # its end is the general path's
                         push(heap, (when + total_ms / 1000.0, 0, next(sequence), COMPLETE,
                                     (lane, how, env, True, None)))  # fmt: skip
                     else:
                         total_ms = init_ms + run_ms
-                        push(heap, (when + total_ms / 1000.0, 0, next(sequence), ON_DEMAND_DONE,
-                                    state, env))  # fmt: skip
+                        if single:
+                            push(ends, when + total_ms / 1000.0)
+                        else:
+                            push(heap, (when + total_ms / 1000.0, 0, next(sequence),
+                                        ON_DEMAND_DONE, state, env))  # fmt: skip
                     if state.in_flight > lane_peak:
                         lane_peak = state.in_flight
                     if running > peak:
@@ -327,6 +353,8 @@ class Simulation:
                 stop = index + 1  # refused: for concurrency, as above, until the next event
                 if reason != SCALING_RATE_REASON:
                     horizon = heap[0][0] if heap else math.inf
+                    if ends and ends[0] < horizon:
+                        horizon = ends[0]
                     if stop < count and times[stop] < horizon:
                         stop = bisect_left(times, horizon, stop)
                 stats.throttles[reason] += stop - index
@@ -338,6 +366,7 @@ class Simulation:
                 latest = times[index - 1]
             if fast and len(runs_ms) > billed_from:
                 stats.invocations += len(runs_ms) - billed_from
+                self._inline_ends += len(runs_ms) - billed_from
                 stats.billed_ms += billed_milliseconds_total(runs_ms, billed_from)
             stats.throttles[limit_reason] += limited
             stats.sync_throttles += limited
@@ -347,8 +376,19 @@ class Simulation:
 
     def _drain(self) -> None:
         """After the last arrival: what is scheduled, up to ``until``."""
-        queue, heap, until = self._queue, self._queue.heap, self.until
-        while heap and heap[0][0] <= until:
+        queue, heap, until, ends = self._queue, self._queue.heap, self.until, self._ends
+        while True:
+            if ends and ends[0] <= until and (not heap or ends[0] <= heap[0][0]):
+                due = heapq.heappop(ends)
+                only = next(iter(self._lanes.values())).state
+                only.in_flight -= 1
+                self._model.in_flight -= 1
+                self._model.unreserved_in_flight -= only.pooled
+                only.idle.append((due, 0))
+                self._last_activity = due
+                continue
+            if not heap or heap[0][0] > until:
+                break
             entry = heapq.heappop(heap)
             if entry[3] is ON_DEMAND_DONE:  # as in _run_arrivals
                 done = entry[4]
@@ -360,7 +400,10 @@ class Simulation:
             else:
                 queue.now = entry[0]
                 queue._handlers[entry[3]](entry[0], entry[4])
-        queue.processed += next(queue.sequence) - len(heap)  # every entry pushed and popped
+        # every entry pushed and popped; the in-line ends on the float heap count too
+        queue.processed += next(queue.sequence) - len(heap)
+        if self._single:
+            queue.processed += self._inline_ends - len(ends)
 
     def _refused(self, first: int, times: list[float], name: str, reason: str) -> None:
         """The outcomes of synchronous arrivals ``first``, ``first + 1`` ... refused with
@@ -566,7 +609,7 @@ class Simulation:
     def _on_sample(self, when: float, _payload: None) -> None:
         self._model.reap(when)
         self._record_sample(when)
-        if self._arrivals_pending or self._queue.has_pending():
+        if self._arrivals_pending or self._ends or self._queue.has_pending():
             # Counted from the start, not added up, so that 0.1 s samples do not drift.
             upcoming = self.start + len(self._timeline) * self.sample_every_s
             self._queue.schedule(upcoming, SAMPLE, priority=2)
