@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from lambda_lab import errors, limits
-from lambda_lab.simulate.arrivals import Pattern, Trace, merge
+from lambda_lab.simulate.arrivals import Pattern, Trace, blocks
 from lambda_lab.simulate.config import Account, FunctionConfig
 from lambda_lab.simulate.engine import Simulation
 from lambda_lab.simulate.result import Result
@@ -46,7 +46,7 @@ def simulate(
     _check_targets(account, patterns)
     simulation = Simulation(
         account,
-        merge(patterns),
+        blocks(patterns),
         sample_every_s=sample_every_s,
         until=until,
         keep_outcomes=keep_outcomes,

@@ -3,19 +3,28 @@
 Every pattern yields ``(time_s, function_name, invocation_type)`` in time order, lazily:
 a million arrivals are generated as the simulation reads them, never stored in a list.
 A :class:`Trace` is the same tuples written out, e.g. recorded from the real runtime.
+
+The simulator reads arrivals as :func:`blocks`: runs of one function and invocation type
+with their times in a list, so its loop touches a plain float per arrival and can count a
+run of throttled requests at once (see ``engine``).
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from lambda_lab.simulate.config import INVOCATION_TYPES, SYNC
 
 Arrival = tuple[float, str, str]
+Block = tuple[str, str, list[float]]  # function, invocation type, arrival times in order
+CHUNK = 4096  # arrival times generated at a time
 
 
 def _check(pattern: str, name: str, value: object, *, positive: bool = False) -> None:
@@ -63,6 +72,15 @@ class Steady:
         for index in range(self.count):
             yield (start + index * gap, name, kind)
 
+    def time_chunks(self) -> Iterator[list[float]]:
+        """The same times as :meth:`events` (the same arithmetic), a chunk at a time."""
+        import numpy as np
+
+        start, gap = self.start_s, 1.0 / self.rate_per_s
+        for first in range(0, self.count, CHUNK):
+            indexes = np.arange(first, min(first + CHUNK, self.count))
+            yield (start + indexes * gap).tolist()
+
 
 @dataclass(frozen=True)
 class Burst:
@@ -106,6 +124,17 @@ class Burst:
             base = self.at_s + burst * (self.every_s or 0.0)
             for index in range(n):
                 yield (base + index * gap, name, kind)
+
+    def time_chunks(self) -> Iterator[list[float]]:
+        """The same times as :meth:`events` (the same arithmetic), a chunk at a time."""
+        import numpy as np
+
+        n = self.size
+        gap = self.over_s / n if n else 0.0
+        for burst in range(self.repeat):
+            base = self.at_s + burst * (self.every_s or 0.0)
+            for first in range(0, n, CHUNK):
+                yield (base + np.arange(first, min(first + CHUNK, n)) * gap).tolist()
 
 
 @dataclass(frozen=True)
@@ -212,3 +241,98 @@ def merge(patterns: Iterable[Pattern]) -> Iterator[Arrival]:
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=lambda arrival: arrival[0])
+
+
+def blocks(patterns: Sequence[Pattern]) -> Iterator[Block]:
+    """The arrivals of ``patterns`` as time-ordered :data:`Block` runs (the order of
+    :func:`merge`: at equal times, list order wins)."""
+    targets = {(p.function, p.invocation_type) for p in patterns if not isinstance(p, Trace)}
+    if len(targets) != 1 or any(isinstance(p, Trace) for p in patterns):
+        return blocks_from_arrivals(merge(patterns))
+    function, kind = targets.pop()
+    if len(patterns) == 1:
+        return ((function, kind, chunk) for chunk in _time_chunks(patterns[0]) if chunk)
+    streams = [_TimeStream(_time_chunks(p)) for p in patterns]
+    return ((function, kind, times) for times in _merged_windows(streams))
+
+
+def blocks_from_arrivals(arrivals: Iterable[Arrival]) -> Iterator[Block]:
+    """Any time-sorted ``(time, function, invocation_type)`` stream as blocks."""
+    last = -math.inf
+    for (function, kind), run in itertools.groupby(arrivals, key=itemgetter(1, 2)):
+        while True:
+            times = [arrival[0] for arrival in itertools.islice(run, CHUNK)]
+            if not times:
+                break
+            if times[0] < last or any(b < a for a, b in zip(times, times[1:])):
+                raise ValueError(
+                    f"arrivals went back in time near t={times[0]!r} ({function}): they "
+                    "must be sorted by time"
+                )
+            last = times[-1]
+            yield function, kind, times
+
+
+def _time_chunks(pattern: Pattern) -> Iterator[list[float]]:
+    chunks = getattr(pattern, "time_chunks", None)
+    if chunks is not None:
+        return chunks()
+    times = (arrival[0] for arrival in pattern.events())
+    return iter(lambda: list(itertools.islice(times, CHUNK)), [])
+
+
+class _TimeStream:
+    """One pattern's times, read up to a horizon across its chunks."""
+
+    __slots__ = ("chunks", "chunk", "position")
+
+    def __init__(self, chunks: Iterator[list[float]]) -> None:
+        self.chunks = chunks
+        self.chunk: list[float] = []
+        self.position = 0
+        self._advance()
+
+    def _advance(self) -> None:
+        self.chunk = next(self.chunks, [])
+        self.position = 0
+
+    @property
+    def next_time(self) -> float:
+        return self.chunk[self.position] if self.chunk else math.inf
+
+    def take_before(self, horizon: float) -> list[float]:
+        """Every time left that is earlier than ``horizon``."""
+        taken: list[float] = []
+        while self.chunk:
+            end = bisect_left(self.chunk, horizon, self.position)
+            taken.extend(self.chunk[self.position : end])
+            if end < len(self.chunk):
+                self.position = end
+                break
+            self._advance()
+        return taken
+
+
+def _merged_windows(streams: list[_TimeStream]) -> Iterator[list[float]]:
+    """Several streams of one target merged, a window of simulated time at a time.
+
+    Each window takes every time before its horizon from every stream, in list order, and
+    sorts them stably (timsort merges the already sorted runs), so ties keep list order; the
+    window's length adapts to hold a few thousand arrivals.
+    """
+    window_s = 1.0
+    while True:
+        start = min(stream.next_time for stream in streams)
+        if start == math.inf:
+            return
+        # Past ``start`` even where a tiny window would not move a large time.
+        horizon = max(start + window_s, math.nextafter(start, math.inf))
+        times: list[float] = []
+        for stream in streams:
+            times.extend(stream.take_before(horizon))
+        times.sort()
+        yield times
+        if len(times) > 4 * CHUNK:
+            window_s /= 2
+        elif len(times) < CHUNK // 4:
+            window_s *= 2

@@ -8,6 +8,10 @@ that is merged with the heap as it is read, so a million arrivals never sit in t
 
 Order at one instant: scheduled events first (by priority, then in the order they were
 scheduled), then the feed's items in their own order.
+
+The simulation engine runs its own loop over ``heap`` (arrivals come to it in blocks and
+completions are handled inline), with the same order; ``run`` is the general loop it uses
+once the arrivals are over, and what small models and the tests use.
 """
 
 from __future__ import annotations
@@ -26,18 +30,15 @@ class EventQueue:
     """Runs handlers in time order. Handlers are registered per ``kind`` (any hashable)."""
 
     def __init__(self, start: float = 0.0) -> None:
-        self._now = float(start)
-        self._heap: list[tuple[float, int, int, Any, Any]] = []
-        self._sequence = itertools.count()
+        self.now = float(start)  # the clock: the time of the last event run
+        # (time, priority, sequence, kind, payload); ``sequence`` numbers every entry
+        self.heap: list[tuple[Any, ...]] = []
+        self.sequence = itertools.count()
         self._handlers: dict[Any, Handler] = {}
         self._feed: Iterator[tuple[Any, ...]] | None = None
         self._feed_handler: FeedHandler | None = None
         self._feed_next: tuple[Any, ...] | None = None
         self.processed = 0
-
-    @property
-    def now(self) -> float:
-        return self._now
 
     def on(self, kind: Any, handler: Handler) -> None:
         """Call ``handler(time, payload)`` for every event of this kind."""
@@ -57,24 +58,24 @@ class EventQueue:
 
     def schedule(self, when: float, kind: Any, payload: Any = None, priority: int = 0) -> None:
         """Run the handler for ``kind`` at ``when`` (never earlier than now)."""
-        if when < self._now:
+        if when < self.now:
             raise ValueError(
                 f"cannot schedule {kind!r} at t={when!r}: the simulation clock is already at "
-                f"t={self._now!r}"
+                f"t={self.now!r}"
             )
         if kind not in self._handlers:
             raise KeyError(f"no handler registered for event kind {kind!r}")
-        heapq.heappush(self._heap, (when, priority, next(self._sequence), kind, payload))
+        heapq.heappush(self.heap, (when, priority, next(self.sequence), kind, payload))
 
     def has_pending(self) -> bool:
         """True while anything is scheduled or the feed has items left."""
-        return bool(self._heap) or self._feed_next is not None
+        return bool(self.heap) or self._feed_next is not None
 
     def next_time(self) -> float | None:
         """When the next event (scheduled or fed) is due, or None if nothing is left."""
         candidates = []
-        if self._heap:
-            candidates.append(self._heap[0][0])
+        if self.heap:
+            candidates.append(self.heap[0][0])
         if self._feed_next is not None:
             candidates.append(self._feed_next[0])
         return min(candidates) if candidates else None
@@ -85,12 +86,12 @@ class EventQueue:
         With a finite ``until`` the clock ends there, so a later ``run`` continues from
         that point; ``until`` before the clock is refused.
         """
-        if until < self._now:
+        if until < self.now:
             raise ValueError(
-                f"run(until={until!r}) is in the past: the simulation clock is at t={self._now!r}"
+                f"run(until={until!r}) is in the past: the simulation clock is at t={self.now!r}"
             )
         # Locals keep the per-event cost to a few bytecodes: this loop runs millions of times.
-        heap = self._heap
+        heap = self.heap
         pop = heapq.heappop
         handlers = self._handlers
         feed = self._feed
@@ -103,18 +104,18 @@ class EventQueue:
                     if heap[0][0] > until:
                         break
                     when, _priority, _sequence, kind, payload = pop(heap)
-                    self._now = when
+                    self.now = when
                     handlers[kind](when, payload)
                 elif upcoming is not None:
                     when = upcoming[0]
                     if when > until:
                         break
-                    if when < self._now:
+                    if when < self.now:
                         raise ValueError(
                             f"the feed went back in time: item {upcoming!r} comes after "
-                            f"t={self._now!r}; feed items must be sorted by time"
+                            f"t={self.now!r}; feed items must be sorted by time"
                         )
-                    self._now = when
+                    self.now = when
                     item = upcoming
                     upcoming = self._feed_next = next(feed, None)  # type: ignore[arg-type]
                     feed_handler(item)  # type: ignore[misc]
@@ -124,5 +125,5 @@ class EventQueue:
         finally:
             self.processed += ran
         if until != math.inf:
-            self._now = until
+            self.now = until
         return ran

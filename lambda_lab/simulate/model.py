@@ -13,6 +13,7 @@ next invocation there starts cold. Nothing here knows about events: the engine c
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from lambda_lab.concurrency.admission import (
     ACCOUNT_LIMIT_REASON,
@@ -41,6 +42,7 @@ class FunctionState:
         "config",
         "name",
         "reserved",
+        "pooled",
         "provisioned",
         "in_flight",
         "provisioned_in_flight",
@@ -57,12 +59,14 @@ class FunctionState:
         self.config = config
         self.name = config.name
         self.reserved = config.reserved_concurrency
+        self.pooled = 1 if self.reserved is None else 0  # counts in the unreserved pool
         self.provisioned = config.provisioned_concurrency
         self.in_flight = 0
         self.provisioned_in_flight = 0
         # Provisioned environments 1..P exist from the start, already initialized.
         self.provisioned_idle = list(range(self.provisioned, 0, -1))
-        self.idle: deque[tuple[float, int]] = deque()  # (idle since, env id), oldest first
+        # (idle since, ..., env id), oldest first: the engine appends its heap entries as they are
+        self.idle: deque[tuple[Any, ...]] = deque()
         self.environments = 0  # on-demand environments alive (busy or idle)
         self.scaling = ScalingRate(
             account.scaling_rate_environments, account.scaling_rate_period_s, start
@@ -99,9 +103,9 @@ class ConcurrencyModel:
             return reason, COLD, 0
         idle = state.idle
         if idle:
-            self._expire(state, now)
+            self.expire(state, now)
         if idle:
-            how, env = WARM, idle.pop()[1]
+            how, env = WARM, idle.pop()[-1]
         else:
             if not state.scaling.take(now):
                 return SCALING_RATE_REASON, COLD, 0
@@ -138,13 +142,13 @@ class ConcurrencyModel:
     def reap(self, now: float) -> None:
         """End every idle environment that has outlived the keep-alive by ``now``."""
         for state in self.functions.values():
-            self._expire(state, now)
+            self.expire(state, now)
 
     def environments_alive(self) -> int:
         """Execution environments that exist right now, provisioned ones included."""
         return sum(s.environments + s.provisioned for s in self.functions.values())
 
-    def _expire(self, state: FunctionState, now: float) -> None:
+    def expire(self, state: FunctionState, now: float) -> None:
         idle, keep_alive_s = state.idle, self.keep_alive_s
         while idle and not still_warm(idle[0][0], now, keep_alive_s):
             idle.popleft()

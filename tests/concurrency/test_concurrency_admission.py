@@ -10,7 +10,13 @@ import pytest
 from botocore.config import Config
 
 from lambda_lab import Lab, errors
-from lambda_lab.concurrency.memory_budget import MemoryBudget, Usage
+from lambda_lab.concurrency.memory_budget import (
+    NEW_ENVIRONMENT_ESTIMATE_MB,
+    Memory,
+    MemoryBudget,
+    Usage,
+    process_memory,
+)
 
 SLEEPER = "import time\n\ndef handler(event, context):\n    time.sleep(event.get('s', 1))\n    return 'done'\n"
 
@@ -48,6 +54,9 @@ def test_reserved_two_lets_two_of_ten_simultaneous_calls_run(lab: Lab) -> None:
     # boto3 retries a 429 by itself (the SDKs do): one attempt only, to see every throttle.
     client = lab.client("lambda", config=Config(retries={"total_max_attempts": 1}))
     client.put_function_concurrency(FunctionName="sleepy", ReservedConcurrentExecutions=2)
+    # botocore builds a client's exception classes on first use, without a lock: threads
+    # that raise the first errors at once can each build their own (isinstance then fails).
+    assert client.exceptions.TooManyRequestsException
 
     results = _together(10, lambda: client.invoke(FunctionName="sleepy", Payload=b'{"s": 1}'))
 
@@ -141,17 +150,23 @@ def test_an_environment_is_warm_strictly_before_the_keep_alive_ends() -> None:
 
 
 def test_the_memory_budget_refuses_politely_and_names_itself() -> None:
-    # A budget with room for the template and about three small environments.
-    with Lab(memory_budget_mb=40) as lab:
+    with Lab() as lab:
         _deploy_sleeper(lab)
+        lab.invoke("sleepy", {"s": 0})  # the template is up and one environment measured
+        memory = lab.concurrency.memory
+        before = memory.usage("sleepy", lab.pool.environments(), [lab._spawner.pid])
+        assert before.environments == 1 and 1 < before.new_environment_mb < 10
+        # Room for the warm environment and about two more.
+        budget = round(before.used_mb + 2.5 * before.new_environment_mb)
+        memory.budget_mb = budget
         results = _together(8, lambda: lab.invoke("sleepy", {"s": 1}))
         refused = [r for r in results if isinstance(r, errors.LambdaError)]
         ran = [r for r in results if not isinstance(r, Exception)]
-        assert ran and refused, results
+        assert 2 <= len(ran) <= 5 and len(refused) == 8 - len(ran), results
         assert {type(r) for r in refused} == {errors.TooManyRequestsException}
         assert all(
             "memory budget" in r.message
-            and "40 MB budget" in r.message
+            and f"{budget} MB budget" in r.message
             and "Lab(memory_budget_mb=...)" in r.message
             for r in refused
         )
@@ -159,9 +174,41 @@ def test_the_memory_budget_refuses_politely_and_names_itself() -> None:
         assert lab.invoke("sleepy", {"s": 0}).status_code == 200  # the Lab carries on
 
 
+def test_memory_is_measured_per_process() -> None:
+    with Lab() as lab:
+        lab.deploy("small", "def handler(event, context):\n    return 1\n",
+                   handler="lambda_function.handler")  # fmt: skip
+        lab.deploy("large", "BLOB = bytearray(20 * 2**20)\n\ndef handler(event, context):\n"
+                   "    return len(BLOB)\n", handler="lambda_function.handler")  # fmt: skip
+        lab.invoke("small")
+        lab.invoke("large")
+        small, large = (
+            process_memory(lab.environments(name)[0].pid) for name in ("small", "large")
+        )
+        assert small is not None and large is not None
+        # A worker's own pages are a few MB; the shared ones (the runtime) are counted in RSS.
+        assert 0.5 < small.uss < 10 < small.rss
+        assert large.uss - small.uss > 18
+        usage = lab.concurrency.memory.usage("large", lab.pool.environments())
+        assert usage.new_environment_mb > 20 and usage.environments == 2
+        assert lab.concurrency.memory.footprint("small") < 10
+
+
 def test_memory_budget_counts_starting_environments_at_their_expected_size() -> None:
-    measured = {1: 5.0, 2: 30.0, 3: 1.0, 99: 8.0}
-    budget = MemoryBudget(100, measure=measured.get)
+    measured = {
+        1: Memory(12.0, 6.0, 5.0),
+        2: Memory(40.0, 33.0, 30.0),
+        3: Memory(9.0, 4.0, 1.0),
+        99: Memory(8.0, 3.0, 2.0),  # the template: its RSS counts, shared pages and all
+    }
+    clock = [0.0]
+    calls: list[int] = []
+
+    def measure(pid: int) -> Memory | None:
+        calls.append(pid)
+        return measured.get(pid)
+
+    budget = MemoryBudget(100, measure=measure, now=lambda: clock[0])
 
     class Env:
         def __init__(self, pid: int, name: str, state: str) -> None:
@@ -169,12 +216,24 @@ def test_memory_budget_counts_starting_environments_at_their_expected_size() -> 
             self.state = type("S", (), {"value": state})()
 
     usage = budget.usage("a", [Env(1, "a", "ready"), Env(2, "b", "busy")], extra_pids=[99])
-    assert usage == Usage(43.0, 2, 5.0)  # measured: 5 + 30 + the template's 8; "a" needs 5
-    assert budget.footprint("b") == 30.0 and budget.footprint("never-seen") == 16.0
-    starting = budget.usage("b", [Env(3, "b", "starting")], pending=["b", "c"])
-    assert starting.used_mb == 30.0 + 30.0 + 16.0 and starting.environments == 3
-    assert starting.new_environment_mb == 30.0
-    assert starting.fits(106) and not starting.fits(106, extra_environments=2)
+    assert usage == Usage(43.0, 2, 5.0)  # USS 5 + 30, the template's RSS 8; "a" needs 5
+    assert budget.footprint("b") == 30.0
+    assert budget.footprint("never-seen") == NEW_ENVIRONMENT_ESTIMATE_MB
+    # A starting environment counts at its function's footprint; it is one of the pending
+    # admissions of "b", so only the other one and "c"'s count on top.
+    starting = budget.usage("b", [Env(3, "b", "starting")], pending=["b", "b", "c"])
+    assert starting.used_mb == 30.0 + 30.0 + NEW_ENVIRONMENT_ESTIMATE_MB
+    assert starting.environments == 3 and starting.new_environment_mb == 30.0
+    total = starting.used_mb
+    assert starting.fits(total + 30) and not starting.fits(total + 30, extra_environments=2)
+    # Each process is read at most once per measure_every_s (and forgotten once it is gone).
+    budget.usage("a", [Env(1, "a", "ready")])
+    calls.clear()
+    budget.usage("a", [Env(1, "a", "ready")])
+    assert calls == []
+    clock[0] += 1.0
+    budget.usage("a", [Env(1, "a", "ready")])
+    assert calls == [1]
     with pytest.raises(
         errors.InvalidParameterValueException, match="memory_budget_mb must be a number"
     ):

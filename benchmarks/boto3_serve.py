@@ -1,0 +1,175 @@
+"""boto3's invoke through `lambda-lab serve` against boto3 and a bare keep-alive loopback server.
+
+    python benchmarks/boto3_serve.py            # 3 runs of 500 interleaved calls each way
+    python benchmarks/boto3_serve.py --quick
+
+The same boto3 client code calls Invoke on two endpoints on 127.0.0.1, alternately: the
+Lab's (`lambda-lab serve`, a warm function returning its event) and a bare HTTP/1.1
+server from the standard library that keeps connections open and answers every request
+with the same body and headers, doing no work. The floor is thus boto3's own cost plus a
+loopback round trip on a kept-alive connection. Also printed: whether each endpoint kept
+the connection (boto3 opens a new one after `Connection: close`).
+Target (issue 22): <= 1.15 x.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import PYTHON, heading, median, parser, ratio, runs_of
+
+EVENT = b'{"key1": "value1", "key2": "value2", "n": 42}'
+HANDLER = "def lambda_handler(event, context):\n    return event\n"
+
+BARE_SERVER = r"""
+import http.server, sys
+BODY = sys.argv[1].encode()
+class Answer(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Amz-Executed-Version", "$LATEST")
+        self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()
+"""
+
+ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "AWS_ACCESS_KEY_ID": "fake",
+    "AWS_SECRET_ACCESS_KEY": "fake",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def start_serve(home: str) -> tuple[subprocess.Popen[str], str]:
+    command = [str(Path(sys.executable).parent / "lambda-lab"), "serve", "--port", "0"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**ENV, "HOME": home},
+    )
+    assert process.stdout is not None
+    url = ""
+    for line in process.stdout:
+        if "answers on " in line:
+            url = line.split("answers on ", 1)[1].strip()
+        if line.startswith("(ready in") and url:
+            return process, url
+    raise SystemExit("lambda-lab serve did not start")
+
+
+def start_bare() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [PYTHON, "-c", BARE_SERVER, EVENT.decode()], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def client_for(url: str):  # type: ignore[no-untyped-def]
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="fake",
+        aws_secret_access_key="fake",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def connections_opened(client, calls: int = 20) -> int:  # type: ignore[no-untyped-def]
+    """How many TCP connections ``calls`` invokes open (a call reuses its connection once its
+    Payload has been read, unless the server answered ``Connection: close``)."""
+    import urllib3.connection
+
+    original = urllib3.connection.HTTPConnection.connect
+    opened = [0]
+
+    def counting(self):  # type: ignore[no-untyped-def]
+        opened[0] += 1
+        return original(self)
+
+    urllib3.connection.HTTPConnection.connect = counting  # type: ignore[method-assign]
+    try:
+        for _ in range(calls):
+            client.invoke(FunctionName="bench", Payload=EVENT)["Payload"].read()
+    finally:
+        urllib3.connection.HTTPConnection.connect = original  # type: ignore[method-assign]
+    return opened[0]
+
+
+def main() -> None:
+    args = parser(__doc__).parse_args()
+    calls = 50 if args.quick else 500
+    home = tempfile.mkdtemp(prefix="boto3-serve-bench-")
+    served, served_url = start_serve(home)
+    bare, bare_url = start_bare()
+    try:
+        lab_client, bare_client = client_for(served_url), client_for(bare_url)
+        lab_client.create_function(
+            FunctionName="bench",
+            Runtime="python3.12",
+            Role="arn:aws:iam::123456789012:role/bench",
+            Handler="lambda_function.lambda_handler",
+            Code={"ZipFile": _zip(HANDLER)},
+        )
+        for client in (lab_client, bare_client):
+            client.invoke(FunctionName="bench", Payload=EVENT)["Payload"].read()
+        runs = []
+        for _ in range(runs_of(args)):
+            lab_times, bare_times = [], []
+            for _ in range(calls):
+                started = time.perf_counter()
+                bare_client.invoke(FunctionName="bench", Payload=EVENT)["Payload"].read()
+                middle = time.perf_counter()
+                lab_client.invoke(FunctionName="bench", Payload=EVENT)["Payload"].read()
+                bare_times.append(middle - started)
+                lab_times.append(time.perf_counter() - middle)
+            runs.append((median(bare_times), median(lab_times)))
+        floor = median([r[0] for r in runs]) * 1000
+        served_ms = median([r[1] for r in runs]) * 1000
+        heading(f"boto3 invoke over loopback HTTP (medians of {len(runs)} runs x {calls} calls)")
+        ratio("bare keep-alive http.server (floor)", floor, floor, "ms")
+        ratios = [lab / bare for bare, lab in runs]
+        ratio("lambda-lab serve", served_ms, floor, "ms", "<= 1.15", median(ratios))
+        print(f"  per-run ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+        print(
+            f"  TCP connections opened by 20 invokes: lambda-lab serve "
+            f"{connections_opened(lab_client)}, bare server {connections_opened(bare_client)}"
+        )
+    finally:
+        for process in (served, bare):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _zip(source: str) -> bytes:
+    from lambda_lab import package
+
+    return package(source)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""A fresh `python` to the first invoke result, against `python -c pass`.
+
+    python benchmarks/first_invoke.py           # 7 runs of each, alternating
+    python benchmarks/first_invoke.py --quick
+
+What a learner's first cell pays: start Python, import the Lab, create it, deploy a
+function, invoke it and see the result. Each run starts a new interpreter (this
+environment's Python) and the time is taken when the result line arrives on its
+standard output; the floor, `python -c pass`, runs alternately with it. Also printed:
+`python -c "from lambda_lab import Lab"` (the import's weight), the whole process until
+it exits (closing the Lab included), and the Init Duration the first cold start reports.
+Target (issue 22): first result <= 3 x `python -c pass`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+from _common import NEUTRAL_DIR, PYTHON, heading, median, parser, process_seconds, ratio, row
+
+FIRST_CELL = """
+import time
+started = time.perf_counter()
+from lambda_lab import Lab
+lab = Lab()
+lab.deploy("hello", "def lambda_handler(event, context):\\n    return {'hi': event['name']}\\n")
+result = lab.invoke("hello", {"name": "learner"})
+print(result.payload.decode(), result.record.init_duration_ms, flush=True)
+lab.close()
+"""
+
+
+def first_result() -> tuple[float, float, float]:
+    """(seconds to the result line, seconds to exit, reported Init Duration in ms)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [PYTHON, "-c", FIRST_CELL], stdout=subprocess.PIPE, text=True, cwd=NEUTRAL_DIR
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    arrived = time.perf_counter() - started
+    process.wait()
+    ended = time.perf_counter() - started
+    payload, _, init_ms = line.rpartition(" ")
+    assert payload == '{"hi": "learner"}', line
+    return arrived, ended, float(init_ms)
+
+
+def main() -> None:
+    args = parser(__doc__, runs=7).parse_args()
+    runs = 1 if args.quick else max(3, args.runs)
+    floors, imports, results = [], [], []
+    first_result()  # warms the file cache: every run below reads the same files
+    for _ in range(runs):
+        floors.append(process_seconds([PYTHON, "-c", "pass"]))
+        imports.append(process_seconds([PYTHON, "-c", "from lambda_lab import Lab"]))
+        results.append(first_result())
+    floor = median(floors) * 1000
+    heading(f"fresh process to the first invoke result (medians of {runs} runs)")
+    ratio("python -c pass (floor)", floor, floor, "ms")
+    ratio('python -c "from lambda_lab import Lab"', median(imports) * 1000, floor, "ms")
+    paired = median([r[0] / f for r, f in zip(results, floors)])  # each run with its own floor
+    ratio("python to the first invoke result", median([r[0] for r in results]) * 1000, floor,
+          "ms", "<= 3", paired)  # fmt: skip
+    ratio("python to exit (the Lab closed)", median([r[1] for r in results]) * 1000, floor, "ms")
+    row("Init Duration of that first cold start", median([r[2] for r in results]), "ms")
+
+
+if __name__ == "__main__":
+    main()
