@@ -135,6 +135,8 @@ def main() -> None:
             Handler="lambda_function.lambda_handler",
             Code={"ZipFile": _zip(HANDLER)},
         )
+        # A new function is Pending until it is ready, as on AWS: wait the way boto3 users do.
+        lab_client.get_waiter("function_active_v2").wait(FunctionName="bench")
         for client in (lab_client, bare_client):
             client.invoke(FunctionName="bench", Payload=EVENT)["Payload"].read()
         runs = []
