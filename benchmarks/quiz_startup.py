@@ -155,8 +155,10 @@ def time_lint_command(command: list[str], folder: Path, env: dict[str, str]) -> 
     start = time.perf_counter()
     done = subprocess.run([*command, "lint", str(folder)], env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"lint failed:\n{done.stdout}{done.stderr}")
+    # The generated questions are alike on purpose, so the style checks report near-duplicates
+    # (exit 1): what is timed is reading and checking them all, which a crash would cut short.
+    if done.returncode not in (0, 1) or "Traceback" in done.stderr:
+        raise RuntimeError(f"lint failed:\n{done.stdout[-2000:]}{done.stderr}")
     return elapsed
 
 
