@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.api import operations
+from lambda_lab.api import framing, operations
 from lambda_lab.invocation.sync import new_request_id
 
 REQUEST_ID_KEY = "_RequestId"  # an operation may name the request id AWS would answer with
+_NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream")
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -66,6 +67,9 @@ class LambdaRestApi:
             self._routes.append(_Route(operation, operation.http["method"], pattern, static))
         # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
         self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+        # Called after an operation that may change state succeeded, before its answer goes
+        # out (``lambda-lab serve --state`` journals the change there).
+        self.after_change: Callable[[str], None] | None = None
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(
@@ -88,7 +92,15 @@ class LambdaRestApi:
                     f"({method} {raw_path}); see `lambda-lab serve --help` for what it offers."
                 )
             params = self._parse_input(route.operation, path_params, query, lowered, body)
+            _check_framing(route.operation, params)
             result = handler(self.lab, params) or {}
+            if self.after_change is not None and _changes_state(route):
+                try:
+                    self.after_change(route.operation.name)
+                except OSError as exc:  # done in memory, but not kept: not acknowledged either
+                    raise errors.ServiceException(
+                        f"{route.operation.name} was applied but could not be saved: {exc}"
+                    ) from None
             request_id = result.pop(REQUEST_ID_KEY, None) or new_request_id()
             reply = self._serialize(route.operation, result)
             reply.headers["x-amzn-RequestId"] = request_id  # Invoke: the invocation's own id
@@ -144,14 +156,8 @@ class LambdaRestApi:
         if payload_member:
             params[payload_member] = body
         elif body:
-            try:
-                document = json.loads(body)
-            except ValueError as exc:
-                raise errors.InvalidRequestContentException(
-                    f"Could not parse request body into json: {exc}"
-                ) from None
-            if not isinstance(document, dict):
-                raise errors.InvalidRequestContentException("Request body must be a JSON object")
+            document = framing.load_json_body(body)
+            framing.check_member_types(shape, document)
             params.update(document)
         return params
 
@@ -181,6 +187,21 @@ class LambdaRestApi:
         if raw_body is None:
             raw_body = json.dumps(body_fields).encode() if body_fields or status != 204 else b""
         return HttpReply(status, headers, raw_body)
+
+
+def _changes_state(route: _Route) -> bool:
+    return route.method != "GET" and route.operation.name not in _NOT_CHANGES
+
+
+def _check_framing(operation: Any, params: dict[str, Any]) -> None:
+    """Checks of the request as sent, before the operation does any work."""
+    framing.check_header_enums(operation, params)
+    if operation.name in _NOT_CHANGES:
+        payload = params.get("Payload") or params.get("InvokeArgs")
+        if isinstance(payload, bytes) and payload:
+            framing.check_nesting(payload, framing.PAYLOAD_MAX_DEPTH)
+        if params.get("ClientContext"):
+            framing.check_client_context(params["ClientContext"])
 
 
 def error_reply(exc: errors.LambdaError) -> HttpReply:

@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 
 from lambda_lab.quiz.progress import read_progress_file
+from lambda_lab.serve.state import read_state
 
 PROGRESS_WRITER = """
 import sys
@@ -123,8 +124,7 @@ def test_serve_state_survives_a_kill_at_any_moment(tmp_path: Path) -> None:
     )  # the killed Labs' folders stay in here
 
     def version_on_disk() -> int:
-        with open(state_dir / "state.json", "rb") as handle:
-            state = json.load(handle)  # raises if the file is not whole
+        state = read_state(str(state_dir))  # the snapshot and the journal; raises if damaged
         (function,) = state["functions"]
         version = int(function["description"][1:])
         assert set(function["environment"].values()) == {str(version)}
