@@ -2,17 +2,29 @@
 and saved sessions to resume. One JSON file per learner, shared by the widget and the
 terminal, always written atomically.
 
+Several front ends may use one file at once (two terminals, a terminal and a notebook).
+Each save takes a lock on the file's folder, reads what is there and merges into it: the
+attempts and correct answers this store made since its last save are *added* to the file's
+counts, the spaced-repetition card and last result come from whichever side reviewed the
+question last, a flag from whichever side changed it. So every graded answer ends up on
+disk, whatever the other front ends wrote meanwhile.
+
 A file that is not ours (corrupt, foreign, or from a newer version) is moved aside with a
 timestamp and reported in :attr:`ProgressStore.notices`; it is never overwritten silently.
+A path that cannot be used (a read-only folder, a FIFO or a device where the file should be)
+gives one notice and progress kept for the session only: never a traceback, never a hang.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import reprlib
+import stat
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -24,6 +36,8 @@ FORMAT = "lambda-lab-quiz-progress"
 VERSION = 1
 LEARNER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_LEARNER = "default"
+LOCK_WAIT_S = 10.0  # a save waits this long for another front end's save to finish
+_REVIEW_FIELDS = ("last_result", "hints_used", "last_answered", "card")
 
 
 class ProgressFileError(ValueError):
@@ -136,6 +150,44 @@ def _newer(ours: dict[str, Any] | None, theirs: dict[str, Any]) -> dict[str, Any
     return ours
 
 
+def _kind_of(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    for test, words in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"),
+                        (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                        (stat.S_ISSOCK, "a socket")):  # fmt: skip
+        if test(mode):
+            return words
+    return None
+
+
+class _FolderLock:
+    """An exclusive lock on a folder (flock on its descriptor), waiting at most ``wait_s``."""
+
+    def __init__(self, folder: Path, wait_s: float) -> None:
+        self.folder = folder
+        self.wait_s = wait_s
+        self._descriptor = -1
+
+    def __enter__(self) -> _FolderLock:
+        self._descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(self._descriptor)
+                    raise TimeoutError(
+                        f"another lambda-lab has held {self.folder} for over {self.wait_s:.0f} s"
+                    ) from None
+                time.sleep(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        os.close(self._descriptor)
+
+
 class ProgressStore:
     def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
         self.path = path
@@ -143,7 +195,14 @@ class ProgressStore:
         self.notices: list[str] = []
         self.questions: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
+        # What this store changed since its last save, merged into the file by the next one.
+        self._added: dict[str, list[int]] = {}  # qid -> [attempts, correct]
+        self._flagged: set[str] = set()
+        self._replaced: set[str] = set()  # records taken whole from an imported file
+        self._kept_sessions: set[str] = set()
         self._dropped_sessions: set[str] = set()
+        self._unusable: str | None = None  # why the file cannot be read or written at all
+        self._save_failed = False
         self._load()
 
     @classmethod
@@ -152,21 +211,49 @@ class ProgressStore:
     ) -> ProgressStore:
         return cls(progress_path(learner, environ))
 
+    @property
+    def saving(self) -> bool:
+        """Whether answers reach the file (False after a notice said why not)."""
+        return self._unusable is None and not self._save_failed
+
     # -- reading and writing -------------------------------------------------------------
     def _load(self) -> None:
         disk = self._read_disk()
         if disk:
             self.questions = dict(disk["questions"])
             self.sessions = dict(disk["sessions"])
+        folder = self._existing_folder()
+        if self._unusable is None and folder is not None and not os.access(folder, os.W_OK):
+            self._cannot_save(f"{folder} is read-only")
+
+    def _existing_folder(self) -> Path | None:
+        for folder in (self.path.parent, *self.path.parent.parents):
+            if folder.exists():
+                return folder
+        return None
 
     def _read_disk(self) -> dict[str, Any] | None:
-        if not self.path.exists():
+        if self._unusable is not None:
             return None
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return self._give_up(f"{self.path} cannot be read ({exc.strerror})")
+        kind = _kind_of(mode)
+        if kind is not None:  # reading a FIFO would wait for a writer forever
+            return self._give_up(f"{self.path} is {kind}, not a progress file")
         try:
             return read_progress_file(self.path)
         except (ProgressFileError, OSError) as exc:
             self._move_aside(str(exc))
             return None
+
+    def _give_up(self, reason: str) -> None:
+        self._unusable = reason
+        self.notices.append(f"{reason}: progress is kept for this session only.")
+        return None
 
     def _move_aside(self, reason: str) -> None:
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
@@ -175,8 +262,19 @@ class ProgressStore:
         while aside.exists():
             counter += 1
             aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}-{counter}")
-        os.replace(self.path, aside)
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            self._give_up(f"{reason}, and it cannot be moved aside ({exc.strerror})")
+            return
         self.notices.append(f"{reason}. It was moved to {aside} and progress starts afresh.")
+
+    def _cannot_save(self, why: str) -> None:
+        if not self._save_failed:
+            self._save_failed = True
+            self.notices.append(
+                f"Progress cannot be saved: {why}. Answers in this session are not kept."
+            )
 
     def document(self) -> dict[str, Any]:
         return {
@@ -187,15 +285,73 @@ class ProgressStore:
         }
 
     def save(self) -> None:
-        """Merge with what is on disk (another front end may have written), then write."""
-        disk = self._read_disk()
-        if disk:
-            for qid, record in disk["questions"].items():
-                self.questions[qid] = _newer(self.questions.get(qid), record)
-            for key, snapshot in disk["sessions"].items():
+        """Merge with what is on disk (another front end may have written), then write.
+
+        Never raises for the file system: a path that cannot be written gives one notice.
+        """
+        if self._unusable is not None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _FolderLock(self.path.parent, LOCK_WAIT_S):
+                disk = self._read_disk()
+                if self._unusable is not None:
+                    return
+                questions, sessions = self._merged(disk)
+                write_atomically(
+                    self.path,
+                    {"format": FORMAT, "version": VERSION, "questions": questions,
+                     "sessions": sessions},
+                )  # fmt: skip
+        except TimeoutError as exc:  # kept in memory: the next save merges it in
+            self.notices.append(f"Progress not saved yet: {exc}.")
+            return
+        except OSError as exc:
+            self._cannot_save(f"{exc.filename or self.path}: {exc.strerror or exc}")
+            return
+        self._save_failed = False
+        self.questions, self.sessions = questions, sessions
+        self._added.clear()
+        self._flagged.clear()
+        self._replaced.clear()
+        self._kept_sessions.clear()
+        self._dropped_sessions.clear()
+
+    def _merged(
+        self, disk: dict[str, Any] | None
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The file's records with this store's changes added (see the module's docstring)."""
+        questions = dict(disk["questions"]) if disk else {}
+        for qid, ours in self.questions.items():
+            theirs = questions.get(qid)
+            if theirs is None or qid in self._replaced:
+                questions[qid] = dict(ours)
+                continue
+            if qid not in self._added and qid not in self._flagged:
+                continue  # unchanged here: the file's record is as new or newer
+            merged = dict(theirs)
+            attempts, correct = self._added.get(qid, (0, 0))
+            merged["attempts"] = int(theirs.get("attempts", 0)) + attempts
+            merged["correct"] = int(theirs.get("correct", 0)) + correct
+            if attempts and str(ours.get("last_answered", "")) >= str(
+                theirs.get("last_answered", "")
+            ):
+                merged.update({k: ours[k] for k in _REVIEW_FIELDS if k in ours})
+            if qid in self._flagged:
+                merged["flagged"] = ours.get("flagged", False)
+            merged["updated"] = max(str(theirs.get("updated", "")), str(ours.get("updated", "")))
+            questions[qid] = merged
+        sessions = dict(disk["sessions"]) if disk else {}
+        for key in self._dropped_sessions:
+            sessions.pop(key, None)
+        for key in self._kept_sessions:
+            if key in self.sessions:
+                sessions[key] = self.sessions[key]
+        if disk is None:  # a new or moved-aside file: everything this store holds
+            for key, snapshot in self.sessions.items():
                 if key not in self._dropped_sessions:
-                    self.sessions.setdefault(key, snapshot)
-        write_atomically(self.path, self.document())
+                    sessions.setdefault(key, snapshot)
+        return questions, sessions
 
     def export(self, target: Path) -> None:
         write_atomically(target, self.document())
@@ -210,9 +366,12 @@ class ProgressStore:
             chosen = _newer(self.questions.get(qid), record)
             if chosen is not self.questions.get(qid):
                 self.questions[qid] = chosen
+                self._replaced.add(qid)
                 changed += 1
         for key, snapshot in other["sessions"].items():
-            self.sessions.setdefault(key, snapshot)
+            if key not in self.sessions:
+                self.sessions[key] = snapshot
+                self._kept_sessions.add(key)
         self.save()
         return changed
 
@@ -225,6 +384,9 @@ class ProgressStore:
         entry = self.questions.setdefault(qid, {"attempts": 0, "correct": 0, "flagged": False})
         entry["attempts"] += 1
         entry["correct"] += int(correct)
+        added = self._added.setdefault(qid, [0, 0])
+        added[0] += 1
+        added[1] += int(correct)
         entry["last_result"] = "correct" if correct else "wrong"
         entry["hints_used"] = hints_used
         entry["last_answered"] = entry["updated"] = now.isoformat()
@@ -243,6 +405,7 @@ class ProgressStore:
         entry = self.questions.setdefault(qid, {"attempts": 0, "correct": 0})
         entry["flagged"] = flagged
         entry["updated"] = self.clock().isoformat()
+        self._flagged.add(qid)
 
     def due(self, qids: Iterable[str]) -> list[str]:
         """Questions whose card is due now, most overdue first."""
@@ -266,10 +429,12 @@ class ProgressStore:
     # -- saved sessions ----------------------------------------------------------------
     def keep_session(self, key: str, snapshot: dict[str, Any]) -> None:
         self.sessions[key] = snapshot
+        self._kept_sessions.add(key)
         self._dropped_sessions.discard(key)
 
     def drop_session(self, key: str) -> None:
         self.sessions.pop(key, None)
+        self._kept_sessions.discard(key)
         self._dropped_sessions.add(key)
 
 

@@ -37,8 +37,8 @@ n = store.questions.get("counter", {}).get("attempts", 0)
 while True:
     n += 1
     for i in range(200):  # a file of some size, so that a kill can land inside a write
-        store.questions[f"q{i:03d}"] = {"attempts": n, "correct": n, "flagged": bool(n % 2), "updated": f"{n:012d}"}
-    store.questions["counter"] = {"attempts": n, "correct": 0, "updated": f"{n:012d}"}
+        store.record(f"q{i:03d}", correct=True)
+    store.record("counter", correct=False)
     store.save()
     print(n, flush=True)
 """
