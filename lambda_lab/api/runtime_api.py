@@ -21,14 +21,18 @@ import re
 import select
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lambda_lab import limits
 from lambda_lab.environments import protocol
+from lambda_lab.http.common import HttpResponse
+from lambda_lab.http.shell import Refusal, Request, RequestHead, ServerShell
 
 PREFIX = "/2018-06-01/runtime"
 _RESPONSE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
 _CLOSED = object()  # wakes a waiting /next when the environment ends
+WORKERS = 4  # a bootstrap uses one connection; a few more for extensions and stray clients
+BODY_MAX_BYTES = limits.SYNC_PAYLOAD_MAX_BYTES  # a response or error document, at most
 
 
 def _peak_rss_kb(pid: int) -> int:
@@ -47,7 +51,7 @@ def error_document(body: bytes, error_type_header: str | None) -> dict[str, Any]
     """The error a runtime posted, as AWS passes it on: its JSON, or one built from the header."""
     try:
         doc = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read: keep it as text
         doc = None
     if isinstance(doc, dict) and ("errorType" in doc or "errorMessage" in doc):
         doc.setdefault("errorType", error_type_header or "Unhandled")
@@ -69,22 +73,23 @@ class RuntimeApi:
         self._pid = 0
         self._pidfd = -1
         self._closed = False
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
+        # The shared shell: framing checked (and a response over 6 MB refused from its
+        # Content-Length) before anything reaches the handlers below.
+        self._server = ServerShell(
+            self._answer,
+            name="lambda-lab-runtime-api",
+            body_limit=BODY_MAX_BYTES,
+            refuse=self._refusal,
+            workers=WORKERS,
+        )
         self._threads = [
-            threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="lambda-lab-runtime-api",
-                daemon=True,
-            ),
             threading.Thread(target=self._pump, name="lambda-lab-runtime-pump", daemon=True),
         ]
 
     @property
     def address(self) -> str:
         """What the bootstrap finds in AWS_LAMBDA_RUNTIME_API."""
-        host, port = self._server.server_address[:2]
+        host, port = self._server.address
         return f"{host}:{port}"
 
     def watch(self, pid: int) -> None:
@@ -161,9 +166,7 @@ class RuntimeApi:
             return
         self._closed = True
         self._events.put(_CLOSED)
-        self._server.shutdown()
-        self._server.drop_connections()
-        self._server.server_close()
+        self._server.close()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join()
@@ -172,108 +175,87 @@ class RuntimeApi:
             os.close(self._pidfd)
             self._pidfd = -1
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = True
-    api: RuntimeApi
-
-    def __init__(self, *args: Any) -> None:
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(*args)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, address = super().get_request()
-        with self._open_lock:
-            self._open.add(conn)
-        return conn, address
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        with self._open_lock:
-            for conn in self._open:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # the runtime already hung up
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # one write per reply as well: no 44 ms delayed-ACK stalls
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
-        """Silent: the function's log holds what the runtime prints, not our access log."""
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        head = [
-            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-        ]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        self.wfile.flush()
-
-    def _error(self, status: int, error_type: str, message: str) -> None:
-        self._send(status, json.dumps({"errorMessage": message, "errorType": error_type}).encode())
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        if self.path != f"{PREFIX}/invocation/next":
-            return self._error(404, "NotFound", f"No Runtime API route for GET {self.path}")
-        got = self.server.api.next_event()
-        if got is None:  # the environment is ending
-            self.close_connection = True
-            return self._error(
-                500,
-                "Runtime.Shutdown",
-                "Container error. Non-recoverable state. Runtime should exit promptly.",
+    # -- HTTP: what the bootstrap asks (called by the shell's worker threads) --------------------
+    def _answer(self, request: Request) -> HttpResponse:
+        path = request.target
+        if request.method == "GET":
+            if path != f"{PREFIX}/invocation/next":
+                return _error(404, "NotFound", f"No Runtime API route for GET {path[:200]}")
+            return self._next()
+        if request.method != "POST":
+            return _error(
+                405, "MethodNotAllowed", f"The Runtime API takes GET and POST, not {request.method}"
             )
-        header, body = got
-        headers = {
-            "Lambda-Runtime-Aws-Request-Id": header["id"],
-            "Lambda-Runtime-Deadline-Ms": str(header["deadline"]),
-            "Lambda-Runtime-Invoked-Function-Arn": header["arn"],
-            "Lambda-Runtime-Trace-Id": header.get("trace", ""),
-        }
-        if header.get("cc") is not None:
-            headers["Lambda-Runtime-Client-Context"] = json.dumps(header["cc"])
-        self._send(200, body, headers)
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self._body()
-        api = self.server.api
-        error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
-        if self.path == f"{PREFIX}/init/error":
-            if not api.init_error(json.dumps(error_document(body, error_type)).encode()):
-                return self._error(
+        error_type = request.header("Lambda-Runtime-Function-Error-Type")
+        if path == f"{PREFIX}/init/error":
+            if not self.init_error(json.dumps(error_document(request.body, error_type)).encode()):
+                return _error(
                     403,
                     "InvalidStateTransition",
                     "State transition from Ready to InitError failed "
                     "for runtime: init has already finished",
                 )
-            return self._send(202, b'{"status":"OK"}')
-        found = _RESPONSE.match(self.path)
+            return _accepted()
+        found = _RESPONSE.match(path)
         if not found:
-            return self._error(404, "NotFound", f"No Runtime API route for POST {self.path}")
+            return _error(404, "NotFound", f"No Runtime API route for POST {path[:200]}")
         request_id, kind = found.groups()
+        body = request.body
         result = (
             body if kind == "response" else json.dumps(error_document(body, error_type)).encode()
         )
-        if not api.finish(request_id, kind == "response", result):
-            return self._error(
+        if not self.finish(request_id, kind == "response", result):
+            return _error(
                 400,
                 "InvalidRequestID",
                 f"Invalid request ID: {request_id} is not the invocation in flight",
             )
-        self._send(202, b'{"status":"OK"}')
+        return _accepted()
+
+    def _next(self) -> HttpResponse:
+        got = self.next_event()
+        if got is None:  # the environment is ending
+            return _error(
+                500,
+                "Runtime.Shutdown",
+                "Container error. Non-recoverable state. Runtime should exit promptly.",
+            )
+        header, body = got
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", header["id"]),
+            ("Lambda-Runtime-Deadline-Ms", str(header["deadline"])),
+            ("Lambda-Runtime-Invoked-Function-Arn", header["arn"]),
+            ("Lambda-Runtime-Trace-Id", header.get("trace", "")),
+        ]
+        if header.get("cc") is not None:
+            headers.append(("Lambda-Runtime-Client-Context", json.dumps(header["cc"])))
+        return HttpResponse(200, headers, body)
+
+    def _refusal(self, head: RequestHead | None, refusal: Refusal) -> HttpResponse:
+        """A request the shell would not read, in the Runtime API's error shape. A response
+        too large to read ends its invocation as AWS does: Function.ResponseSizeTooLarge."""
+        if refusal.status != 413:
+            return _error(refusal.status, "InvalidRequest", refusal.message)
+        found = _RESPONSE.match(head.target) if head is not None else None
+        if found and found.group(2) == "response":
+            message = (
+                "Response payload size exceeded maximum allowed payload size "
+                f"({limits.SYNC_PAYLOAD_MAX_BYTES} bytes)."
+            )
+            document = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
+            self.finish(found.group(1), False, json.dumps(document).encode())
+        return _error(
+            413,
+            "RequestEntityTooLarge",
+            f"Exceeded maximum allowed payload size ({BODY_MAX_BYTES} bytes).",
+        )
+
+
+def _error(status: int, error_type: str, message: str) -> HttpResponse:
+    body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
+
+
+def _accepted() -> HttpResponse:
+    return HttpResponse(202, [("Content-Type", "application/json")], b'{"status":"OK"}')

@@ -13,7 +13,9 @@ shell does the sockets and the framing, the same way for all of them:
   request here through Nagle's algorithm and delayed ACKs);
 * framing checked before any work: the head's size, the request line, header syntax,
   ``Content-Length`` (digits only, one value, not with ``Transfer-Encoding``) and the body's
-  size *from the header*, so an oversized body is refused before a byte of it is read.
+  size *from the header*, so an oversized body is never held in memory: up to 16 MB over the
+  limit it is read and dropped (the client then reads the 413 instead of a reset), beyond
+  that it is refused before a byte of it is read and the connection closed.
   Each refusal goes through the server's ``refuse`` function, which words it in that
   server's own error shape (AWS's JSON for the endpoint, the Runtime API's, a door's).
 
@@ -40,6 +42,7 @@ HEAD_MAX_BYTES = 64 * 1024
 HEADERS_MAX = 100
 DEFAULT_WORKERS = 8
 DEFAULT_IDLE_TIMEOUT_S = 30.0
+DRAIN_MAX_BYTES = 16 * 1024 * 1024  # a body this much over the limit is read (and dropped) first
 CONNECTIONS_MAX = 256  # beyond this many open connections a new one is answered 503 and closed
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -316,7 +319,14 @@ class ServerShell:
             raise Refusal(400, f"Content-Length {text[:40]!r} is not a number of bytes", True)
         length = int(text)
         if length > limit:
-            raise Refusal(413, f"The body ({length} bytes) is over {limit} bytes", close=True)
+            message = f"The body ({length} bytes) is over {limit} bytes"
+            expects = (head.header("Expect") or "").lower() == "100-continue"
+            if not expects and length - limit <= DRAIN_MAX_BYTES:
+                # A little too large: read it to nowhere, so the client sees the 413 rather
+                # than a reset while it is still sending (boto3 would retry, then give up).
+                self._discard(connection, length)
+                raise Refusal(413, message)
+            raise Refusal(413, message, close=True)
         self._continue(connection, head)
         return self._read_exactly(connection, length)
 
@@ -325,6 +335,18 @@ class ServerShell:
         expect = (head.header("Expect") or "").lower()
         if expect == "100-continue" and head.version == "HTTP/1.1" and not connection.buffer:
             connection.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    @staticmethod
+    def _discard(connection: _Connection, length: int) -> None:
+        """Read ``length`` bytes of body and keep none of them."""
+        buffer = connection.buffer
+        taken = min(len(buffer), length)
+        del buffer[:taken]
+        while taken < length:
+            chunk = connection.sock.recv(min(65536, length - taken))
+            if not chunk:
+                raise OSError("the client closed the connection in the middle of a body")
+            taken += len(chunk)
 
     @staticmethod
     def _read_exactly(connection: _Connection, length: int) -> bytes:
