@@ -28,6 +28,7 @@ from __future__ import annotations
 import email.utils
 import queue
 import re
+import select
 import selectors
 import socket
 import threading
@@ -42,6 +43,7 @@ HEAD_MAX_BYTES = 64 * 1024
 HEADERS_MAX = 100
 DEFAULT_WORKERS = 8
 DEFAULT_IDLE_TIMEOUT_S = 30.0
+LINGER_S = 0.02  # how long a worker waits for a connection's next request before handing it back
 DRAIN_MAX_BYTES = 16 * 1024 * 1024  # a body this much over the limit is read (and dropped) first
 CONNECTIONS_MAX = 256  # beyond this many open connections a new one is answered 503 and closed
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -254,8 +256,22 @@ class ServerShell:
             self._send(connection, head, response, keep_alive)
             if not keep_alive:
                 return False
-            if not connection.buffer:
+            if not connection.buffer and not self._next_request_soon(connection):
                 return True
+
+    def _next_request_soon(self, connection: _Connection) -> bool:
+        """Wait a moment for the client's next request on this connection while no other
+        connection needs a worker: a client calling in a loop is then served without two
+        thread hand-offs per request (to the selector and back)."""
+        poller = select.poll()
+        poller.register(connection.sock, select.POLLIN)
+        deadline = time.monotonic() + LINGER_S
+        while self._work.empty() and not self._closed:
+            if poller.poll(1):
+                return True
+            if time.monotonic() > deadline:
+                break
+        return False
 
     def _read_head(self, connection: _Connection) -> tuple[RequestHead, bool] | None:
         buffer = connection.buffer
@@ -411,7 +427,7 @@ class ServerShell:
             has_date = has_date or lowered == "date"
             lines.append(f"{_one_line(name)}: {_one_line(value)}")
         if not has_date:
-            lines.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+            lines.append(_date_header())
         if response.status not in _NO_BODY_STATUS:
             length = given_length if is_head and given_length else str(len(response.body))
             lines.append(f"Content-Length: {_one_line(length)}")
@@ -483,6 +499,18 @@ class ServerShell:
         self._listener.close()
         self._wake_read.close()
         self._wake_write.close()
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _date_header() -> str:
+    """The Date header, formatted once a second (it shows whole seconds)."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, f"Date: {email.utils.formatdate(now, usegmt=True)}")
+    return _date_cache[1]
 
 
 def _one_line(text: str) -> str:
