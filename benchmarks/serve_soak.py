@@ -162,6 +162,8 @@ def main() -> None:
     print(f"  written    {first.written_bytes / 1024:6.0f} KB -> {last.written_bytes / 1024:6.0f} KB "
           f"({result.ratio('written_bytes'):.2f}x)")  # fmt: skip
     print(f"  server RSS {first.rss_mb:6.1f} MB -> {last.rss_mb:6.1f} MB")
+    print("  RSS by window: " + ", ".join(f"{w.rss_mb:.0f}" for w in result.windows) + " MB "
+          "(the Lab keeps the newest 10,000 records and invocations' logs: flat once they are full)")  # fmt: skip
     print(f"state dir  {result.state_bytes / 2**20:.1f} MB after {args.invocations:,} invokes")
     print(
         f"start      {result.first_start_s:.2f} s empty; restart after SIGKILL {result.restart_s:.2f} s"

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             if keeper is not None:
                 keeper.release()
             return 2
-        print(banner(endpoint.url, lab.region, keeper and keeper.directory, restored))
+        print(banner(endpoint.url, lab.region, keeper.directory if keeper else None, restored))
         print(f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
         try:
             while not stop.wait(0.5):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
 from lambda_lab.control.functions import FunctionConfig
-from lambda_lab.serve import plane, state_sources
+from lambda_lab.serve import api_state, plane, state_sources
 from lambda_lab.serve.journal import SNAPSHOT_SEQ, Journal, StateFileError, write_atomically
 from lambda_lab.serve.spill import Spill
 
@@ -48,46 +48,8 @@ SAVE_INTERVAL_S = 0.5
 SOURCES_INTERVAL_S = 2.0  # queue, stream and table definitions are read from moto this often
 COMPACT_LINES = 2000  # a journal this long (or this large) becomes a new snapshot
 COMPACT_BYTES = 4 * 1024 * 1024
-# (list operation, list member, restore operation, members the restore does not take)
-_API_KEPT = (
-    (
-        "list_function_event_invoke_configs",
-        "FunctionEventInvokeConfigs",
-        "put_function_event_invoke_config",
-        ("LastModified", "FunctionArn"),
-    ),
-    (
-        "list_function_url_configs",
-        "FunctionUrlConfigs",
-        "create_function_url_config",
-        ("FunctionUrl", "FunctionArn", "CreationTime", "LastModifiedTime"),
-    ),
-    (
-        "list_provisioned_concurrency_configs",
-        "ProvisionedConcurrencyConfigs",
-        "put_provisioned_concurrency_config",
-        (
-            "FunctionArn",
-            "AvailableProvisionedConcurrentExecutions",
-            "AllocatedProvisionedConcurrentExecutions",
-            "Status",
-            "StatusReason",
-            "LastModified",
-            "RequestedProvisionedConcurrentExecutions",
-        ),
-    ),
-)
-_SAVED_UUID = plane.SAVED_UUID
-_MAPPING_OUTPUT_ONLY = (
-    "UUID",
-    "FunctionArn",
-    "LastModified",
-    "LastProcessingResult",
-    "State",
-    "StateTransitionReason",
-    "EventSourceMappingArn",
-)
 _FIELDS = plane.CONFIG_FIELDS
+_SAVED_UUID = plane.SAVED_UUID
 
 
 def read_state(directory: str) -> dict[str, Any]:
@@ -185,13 +147,14 @@ class StateKeeper:
         self.lab.versions.load(state.get("versions", {}), code_dirs)
         self.lab.permissions.load(state.get("policies", []))
         for name, amount in state.get("reserved_concurrency", {}).items():
-            self._call(
+            api_state.restore(
+                self.lab,
                 "put_function_concurrency",
                 {"FunctionName": name, "ReservedConcurrentExecutions": amount},
             )
         for restore, items in state.get("api", {}).items():
             for params in items:
-                self._call(restore, params)
+                api_state.restore(self.lab, restore, params)
         moved = (
             state_sources.restore(self.lab, state.get("sources", {}))
             if state.get("sources")
@@ -211,13 +174,19 @@ class StateKeeper:
 
     def _restore_function(self, fields: dict[str, Any]) -> FunctionConfig:
         zip_bytes = self._read_code(fields["code_sha256"])
-        self.lab.service.create_function(
-            {
-                "FunctionName": fields["name"],
-                "Code": {"ZipFile": zip_bytes},
-                "Runtime": fields["runtime"],
-            }
-        )
+        try:
+            self.lab.service.create_function(
+                {
+                    "FunctionName": fields["name"],
+                    "Code": {"ZipFile": zip_bytes},
+                    "Runtime": fields["runtime"],
+                }
+            )
+        except errors.LambdaError as exc:  # a hand-edited name or runtime, say
+            raise StateFileError(
+                f"{self.directory}: function {fields['name']!r} cannot be restored: {exc}; "
+                "fix state.json or move the directory away"
+            ) from None
         config = self.lab.functions.get(fields["name"])
         kept = {
             k: v
@@ -284,14 +253,6 @@ class StateKeeper:
     def _spill_record(self, record: Any) -> None:
         self.records.append(record.as_row())
 
-    def _call(self, operation: str, params: dict[str, Any]) -> None:
-        from lambda_lab.api import operations
-
-        try:
-            getattr(operations, operation)(self.lab, dict(params))
-        except errors.LambdaError as exc:  # say what could not come back, and go on with the rest
-            print(f"lambda-lab serve: could not restore {operation} {params}: {exc}", flush=True)
-
     def _read_json(self, name: str) -> Any:
         path = os.path.join(self.directory, name)
         if not os.path.exists(path):
@@ -331,11 +292,11 @@ class StateKeeper:
             },
             "api": self._guarded(
                 "event invoke, URL and provisioned concurrency configs",
-                lambda: self._export_api(functions),
+                lambda: api_state.export_api(self.lab, functions),
                 {},
             ),
             "event_source_mappings": self._guarded(
-                "event source mappings", self._export_mappings, []
+                "event source mappings", lambda: api_state.export_mappings(self.lab), []
             ),
             "sources": self._sources,
         }
@@ -395,42 +356,6 @@ class StateKeeper:
         if not os.path.exists(path) and os.path.exists(code_dir + ".zip"):
             with open(code_dir + ".zip", "rb") as handle:
                 write_atomically(path, handle.read())
-
-    def _export_api(self, functions: list[FunctionConfig]) -> dict[str, list[dict[str, Any]]]:
-        from lambda_lab.api import operations
-
-        kept: dict[str, list[dict[str, Any]]] = {}
-        for list_op, member, restore, output_only in _API_KEPT:
-            lister = getattr(operations, list_op, None)
-            if lister is None:
-                continue
-            for config in functions:
-                for item in lister(self.lab, {"FunctionName": config.name}).get(member, []):
-                    params = {k: v for k, v in item.items() if k not in output_only}
-                    params["FunctionName"] = item.get("FunctionArn", config.name)
-                    if restore == "put_provisioned_concurrency_config":
-                        params["FunctionName"], _, params["Qualifier"] = item[
-                            "FunctionArn"
-                        ].rpartition(":")
-                        params["ProvisionedConcurrentExecutions"] = item[
-                            "RequestedProvisionedConcurrentExecutions"
-                        ]
-                    kept.setdefault(restore, []).append(params)
-        return kept
-
-    def _export_mappings(self) -> list[dict[str, Any]]:
-        from lambda_lab.api import operations
-
-        kept = []
-        for mapping in operations.list_event_source_mappings(self.lab, {}).get(
-            "EventSourceMappings", []
-        ):
-            params = {k: v for k, v in mapping.items() if k not in _MAPPING_OUTPUT_ONLY}
-            params["FunctionName"] = mapping["FunctionArn"]
-            params[_SAVED_UUID] = mapping["UUID"]  # a mapping keeps its identity across restarts
-            params["Enabled"] = mapping.get("State") not in ("Disabled", "Disabling")
-            kept.append(params)
-        return kept
 
     def _save_now_and_then(self) -> None:
         while not self._stop.wait(SAVE_INTERVAL_S):

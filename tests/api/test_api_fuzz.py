@@ -376,3 +376,22 @@ def test_boto3_sees_aws_s_413_for_a_payload_a_little_too_large(server: Served) -
         "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
     )
     _still_answers(server)
+
+
+def test_many_connections_take_no_thread_each(server: Served) -> None:
+    assert server.process is not None
+    process = psutil.Process(server.process.pid)
+    _still_answers(server)
+    before = process.num_threads()
+    host, port = server.url.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(60):  # keep-alive connections, each used once and left open
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            connection.request("GET", "/2015-03-31/functions/")
+            assert connection.getresponse().read()
+            held.append(connection)
+        assert process.num_threads() <= before  # the same worker pool served all of them
+    finally:
+        for connection in held:
+            connection.close()
