@@ -278,13 +278,28 @@ class LogStore:
         if lines <= 0:
             return ""
         matches = _matcher(pattern)
-        chunks = self._chunks(function_or_group, None, None, None)
         found: list[str] = []
-        for chunk in reversed(chunks):
-            found[:0] = [line for line in chunk.render() if matches(line)]
-            if len(found) >= lines:
-                break
+        taken, step = 0, 64
+        while len(found) < lines:
+            newer = taken
+            older = self._newest(function_or_group, taken + step)
+            if len(older) == taken:
+                break  # nothing older left
+            for chunk in reversed(older[: len(older) - newer]):
+                found[:0] = [line for line in chunk.render() if matches(line)]
+                if len(found) >= lines:
+                    break
+            taken, step = len(older), step * 2
         return "\n".join(found[-lines:])
+
+    def _newest(self, group: str, count: int) -> list[_Lines]:
+        """The newest ``count`` chunks of a group (a copy of only those)."""
+        with self._lock:
+            found = self._groups.get(self._group_name(group))
+            if found is None:
+                return []
+            self._expire(found)
+            return found.chunks[-count:]
 
     @staticmethod
     def _group_name(name: str) -> str:
