@@ -31,7 +31,7 @@ from lambda_lab.http.shell import Refusal, Request, RequestHead, ServerShell
 PREFIX = "/2018-06-01/runtime"
 _RESPONSE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
 _CLOSED = object()  # wakes a waiting /next when the environment ends
-WORKERS = 4  # a bootstrap uses one connection; a few more for extensions and stray clients
+WORKERS = 2  # a bootstrap uses one connection at a time; one more for a stray client
 BODY_MAX_BYTES = limits.SYNC_PAYLOAD_MAX_BYTES  # a response or error document, at most
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from lambda_lab.lab import Lab
 
 LOOPBACK = "127.0.0.1"
-ENDPOINT_WORKERS = 16  # requests answered at once; handlers calling the endpoint need a few
+ENDPOINT_WORKERS = 64  # requests at once: an invoke holds one while its handler calls S3 (another)
 # Services the Lab serves through moto (botocore's names); "lambda" is the Lab's own.
 SERVICES = (
     "s3",

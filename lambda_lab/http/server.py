@@ -20,7 +20,7 @@ from lambda_lab import limits
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, HttpRequest, HttpResponse
 from lambda_lab.http.shell import LOOPBACK, Refusal, Request, RequestHead, ServerShell
 
-WORKERS = 8  # requests served at once by one door; more clients wait their turn
+WORKERS = 16  # requests served at once by one door; more clients wait their turn
 IDLE_CONNECTION_S = 30  # a keep-alive connection with no request for this long is closed
 # Bodies up to one byte over the largest door limit are read, so each door still answers
 # its own 413; anything larger is refused here, before a byte of it is held in memory.

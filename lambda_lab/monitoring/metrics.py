@@ -165,6 +165,8 @@ def per_minute(
 ) -> list[tuple[float, float]]:
     """``(period start, value)`` for every period from the first activity to the last.
 
+    They come from the invocation records the Lab keeps (``lab.records``, the newest
+    ``max_records``; ``lab.records.dropped`` says how many older ones are not counted here).
     Concurrency counts an invocation from the start of its init (a cold start) to the end
     of its run. ``UnreservedConcurrentExecutions`` counts on-demand runs of functions
     without reserved concurrency; ``ProvisionedConcurrencyUtilization`` is provisioned runs
