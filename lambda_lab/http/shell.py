@@ -50,6 +50,8 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_WORKERS = 8
 DEFAULT_IDLE_TIMEOUT_S = 30.0
 LINGER_S = 0.02  # how long a worker waits for a connection's next request before handing it back
+LINGER_CLOSE_S = 0.5  # after a refusal that ends the connection, input is drained this long
+LINGER_CLOSE_BYTES = 4 * 1024 * 1024  # ... or up to this much
 CONNECTIONS_MAX = 256  # beyond this many open connections a new one is answered 503 and closed
 _NO_BODY_STATUS = (204, 304)
 
@@ -207,6 +209,8 @@ class ServerShell:
                 body = read_body(connection, head, limit)
             except Refusal as refusal:
                 self._send_refusal(connection, head, refusal)
+                if refusal.close:
+                    _lingering_close(connection)
                 return not refusal.close
             except (OSError, TimeoutError):
                 return False  # gone, or silent for too long in the middle of a request
@@ -330,6 +334,24 @@ class ServerShell:
         self._listener.close()
         self._wake_read.close()
         self._wake_write.close()
+
+
+def _lingering_close(connection: Connection) -> None:
+    """Stop sending, then read (and drop) what the client is still sending for a moment:
+    closing with unread bytes would reset the connection, and the client could lose the
+    refusal it was just sent."""
+    try:
+        connection.sock.shutdown(socket.SHUT_WR)
+        connection.sock.settimeout(LINGER_CLOSE_S)
+        deadline = time.monotonic() + LINGER_CLOSE_S
+        drained = 0
+        while drained < LINGER_CLOSE_BYTES and time.monotonic() < deadline:
+            chunk = connection.sock.recv(65536)
+            if not chunk:
+                break
+            drained += len(chunk)
+    except OSError:
+        pass  # the client is gone already, or stayed silent: close now
 
 
 _date_cache: tuple[int, str] = (0, "")

@@ -256,7 +256,7 @@ HEADERS = st.fixed_dictionaries(
     optional={
         "X-Amz-Invocation-Type": st.sampled_from(["Event", "DryRun", "RequestResponse", "x", ""]),
         "X-Amz-Log-Type": st.sampled_from(["None", "Tail", "tail", "Bogus"]),
-        "X-Amz-Client-Context": st.text(st.characters(max_codepoint=255), max_size=20)
+        "X-Amz-Client-Context": st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=20)
         | st.binary(max_size=30).map(lambda b: base64.b64encode(b).decode()),
         "Content-Type": st.sampled_from(["application/json", "text/plain", ""]),
     },
