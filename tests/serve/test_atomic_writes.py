@@ -9,7 +9,6 @@ the kill), never a mix and never an older one.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import select
