@@ -202,7 +202,7 @@ class Lab:
         self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
         os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
         self.functions = Registry(region)
-        self.logs = LogStore()
+        self.logs = LogStore(now=self.clock.time)
         self.records = RecordStore()
         self.versions = Versions()
         self.permissions = Policies()
@@ -530,12 +530,25 @@ class Lab:
 
         ``month_scale`` (invocations a month, or a ``pricing.MonthScale``) grows it to a month.
         """
-        from lambda_lab.pricing.calculator import bill_from_records
+        from lambda_lab.pricing.calculator import bill_from_usage
 
-        records = self.records.for_function(function)
-        if function is not None and not records:
+        usage = self.records.usage(function)  # running totals: exact, and as fast at any count
+        if (
+            function is not None
+            and usage.invocations == 0
+            and not self.records.for_function(function)
+        ):
             self.functions.get(function)  # an unknown name is ResourceNotFoundException, not $0
-        return bill_from_records(records, month_scale=month_scale, free_tier=free_tier)
+        dropped = self.records.dropped if function is None else self.records.dropped_for(function)
+        notes = (
+            (
+                f"{dropped:,} of these invocations are no longer in lab.records (it keeps the "
+                f"newest {self.records.max_records:,}); their usage is still counted here.",
+            )
+            if dropped
+            else ()
+        )
+        return bill_from_usage(usage, month_scale=month_scale, free_tier=free_tier, notes=notes)
 
     def _worker_environ(self) -> dict[str, str]:
         """Variables every new environment gets from the Lab's services (e.g. the loopback endpoint)."""

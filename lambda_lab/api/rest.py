@@ -17,13 +17,16 @@ import json
 import logging
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.api import eventstream
+from lambda_lab.api import eventstream, framing
 from lambda_lab.api.operation import REQUEST_ID_KEY, run, service_model
 from lambda_lab.invocation.sync import new_request_id
+
+_NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream")
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -66,6 +69,9 @@ class LambdaRestApi:
             self._routes.append(_Route(operation, operation.http["method"], pattern, static))
         # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
         self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+        # Called after an operation that may change state succeeded, before its answer goes
+        # out (``lambda-lab serve --state`` journals the change there).
+        self.after_change: Callable[[str], None] | None = None
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run an operation from Python (``lab.deploy``): the same validation and paging."""
@@ -87,7 +93,15 @@ class LambdaRestApi:
         try:
             route, path_params = self._match(method, raw_path, query)
             params = self._parse_input(route.operation, path_params, query, lowered, body)
+            _check_framing(route.operation, params)
             result = run(self.lab, route.operation.name, params)
+            if self.after_change is not None and _changes_state(route):
+                try:
+                    self.after_change(route.operation.name)
+                except OSError as exc:  # done in memory, but not kept: not acknowledged either
+                    raise errors.ServiceException(
+                        f"{route.operation.name} was applied but could not be saved: {exc}"
+                    ) from None
             request_id = result.pop(REQUEST_ID_KEY, None) or request_id  # Invoke: its own id
             reply = self._serialize(route.operation, result)
         except errors.LambdaError as exc:
@@ -143,14 +157,10 @@ class LambdaRestApi:
         if payload_member:
             params[payload_member] = body
         elif body:
-            try:
-                document = json.loads(body)
-            except ValueError as exc:
-                raise errors.InvalidRequestContentException(
-                    f"Could not parse request body into json: {exc}"
-                ) from None
-            if not isinstance(document, dict):
-                raise errors.InvalidRequestContentException("Request body must be a JSON object")
+            document = framing.load_json_body(body)  # depth-limited, an object or a 400
+            # A member of the wrong JSON type cannot be read into the request at all: AWS's
+            # front end answers InvalidRequestContentException before any validation.
+            framing.check_member_types(shape, document)
             for name, value in document.items():
                 member = shape.members.get(name)
                 params[name] = _blobs_decoded(member, value) if member is not None else value
@@ -186,6 +196,21 @@ class LambdaRestApi:
             empty = payload_member is not None or (status == 204 and not body_fields)
             raw_body = b"" if empty else json.dumps(body_fields).encode()
         return HttpReply(status, headers, raw_body)
+
+
+def _changes_state(route: _Route) -> bool:
+    return route.method != "GET" and route.operation.name not in _NOT_CHANGES
+
+
+def _check_framing(operation: Any, params: dict[str, Any]) -> None:
+    """Checks of the request as sent, before the operation does any work."""
+    framing.check_header_enums(operation, params)
+    if operation.name in _NOT_CHANGES:
+        payload = params.get("Payload") or params.get("InvokeArgs")
+        if isinstance(payload, bytes) and payload:
+            framing.check_nesting(payload, framing.PAYLOAD_MAX_DEPTH)
+        if params.get("ClientContext"):
+            framing.check_client_context(params["ClientContext"])
 
 
 def error_reply(exc: errors.LambdaError) -> HttpReply:

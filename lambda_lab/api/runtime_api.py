@@ -32,17 +32,29 @@ import select
 import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.environments import protocol
+from lambda_lab.http.common import HttpResponse
+from lambda_lab.http.shell import Refusal, Request, RequestHead, ServerShell
 
 PREFIX = "/2018-06-01/runtime"
 _RESPONSE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
 _CLOSED = object()  # wakes a waiting /next when the environment ends
+WORKERS = 2  # a bootstrap uses one connection at a time; one more for a stray client
 BUFFERED_MAX_BYTES = 6_291_556  # AWS's figure in its error message (6 MB + 100 bytes)
 STREAMED_KEPT = 64  # streamed responses waiting to be picked up, at most
+
+
+def _streaming(head: RequestHead | None) -> bool:
+    mode = head.header("Lambda-Runtime-Function-Response-Mode") if head is not None else None
+    return (mode or "").lower() == "streaming"
+
+
+def body_limit(head: RequestHead | None) -> int:
+    """A response or error document, at most: 200 MB when streamed, else 6 MB (+100 bytes)."""
+    return limits.STREAMED_RESPONSE_MAX_BYTES if _streaming(head) else BUFFERED_MAX_BYTES
 
 
 @dataclass
@@ -92,7 +104,7 @@ def error_document(body: bytes, error_type_header: str | None) -> dict[str, Any]
     """The error a runtime posted, as AWS passes it on: its JSON, or one built from the header."""
     try:
         doc = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read: keep it as text
         doc = None
     if isinstance(doc, dict) and ("errorType" in doc or "errorMessage" in doc):
         doc.setdefault("errorType", error_type_header or "Unhandled")
@@ -114,23 +126,24 @@ class RuntimeApi:
         self._pid = 0
         self._pidfd = -1
         self._closed = False
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
+        # The shared shell: framing checked (and a response over 6 MB refused from its
+        # Content-Length) before anything reaches the handlers below.
+        self._server = ServerShell(
+            self._answer,
+            name="lambda-lab-runtime-api",
+            body_limit=body_limit,
+            refuse=self._refusal,
+            workers=WORKERS,
+        )
         self._threads = [
-            threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="lambda-lab-runtime-api",
-                daemon=True,
-            ),
             threading.Thread(target=self._pump, name="lambda-lab-runtime-pump", daemon=True),
         ]
 
     @property
     def address(self) -> str:
         """What the bootstrap finds in AWS_LAMBDA_RUNTIME_API."""
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
+        host, port = self._server.address
+        return f"{host}:{port}"
 
     def watch(self, pid: int) -> None:
         """Start serving the runtime process ``pid``; its exit closes the Lab's frame socket."""
@@ -206,9 +219,7 @@ class RuntimeApi:
             return
         self._closed = True
         self._events.put(_CLOSED)
-        self._server.shutdown()
-        self._server.drop_connections()
-        self._server.server_close()
+        self._server.close()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join()
@@ -217,159 +228,100 @@ class RuntimeApi:
             os.close(self._pidfd)
             self._pidfd = -1
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = True
-    api: RuntimeApi
-
-    def __init__(self, *args: Any) -> None:
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(*args)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, address = super().get_request()
-        with self._open_lock:
-            self._open.add(conn)
-        return conn, address
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        with self._open_lock:
-            for conn in self._open:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # the runtime already hung up
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # one write per reply as well: no 44 ms delayed-ACK stalls
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
-        """Silent: the function's log holds what the runtime prints, not our access log."""
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        head = [
-            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-        ]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        self.wfile.flush()
-
-    def _error(self, status: int, error_type: str, message: str) -> None:
-        self._send(status, json.dumps({"errorMessage": message, "errorType": error_type}).encode())
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _chunks(self, limit: int) -> tuple[list[bytes], dict[str, str], bool]:
-        """A chunked body: (chunks, trailers, whether it went over ``limit`` bytes)."""
-        chunks: list[bytes] = []
-        total, over = 0, False
-        while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                break
-            data = self.rfile.read(size)
-            self.rfile.readline()  # the CRLF after each chunk
-            total += len(data)
-            if total > limit:
-                over = True
-            elif data:
-                chunks.append(data)
-        trailers: dict[str, str] = {}
-        while (line := self.rfile.readline().strip()) and b":" in line:
-            name, _, value = line.decode("latin-1").partition(":")
-            trailers[name.strip().lower()] = value.strip()
-        return chunks, trailers, over
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        if self.path != f"{PREFIX}/invocation/next":
-            return self._error(404, "NotFound", f"No Runtime API route for GET {self.path}")
-        got = self.server.api.next_event()
-        if got is None:  # the environment is ending
-            self.close_connection = True
-            return self._error(
-                500,
-                "Runtime.Shutdown",
-                "Container error. Non-recoverable state. Runtime should exit promptly.",
+    # -- HTTP: what the bootstrap asks (called by the shell's worker threads) --------------------
+    def _answer(self, request: Request) -> HttpResponse:
+        path = request.target
+        if request.method == "GET":
+            if path != f"{PREFIX}/invocation/next":
+                return _error(404, "NotFound", f"No Runtime API route for GET {path[:200]}")
+            return self._next()
+        if request.method != "POST":
+            return _error(
+                405, "MethodNotAllowed", f"The Runtime API takes GET and POST, not {request.method}"
             )
-        header, body = got
-        headers = {
-            "Lambda-Runtime-Aws-Request-Id": header["id"],
-            "Lambda-Runtime-Deadline-Ms": str(header["deadline"]),
-            "Lambda-Runtime-Invoked-Function-Arn": header["arn"],
-            "Lambda-Runtime-Trace-Id": header.get("trace", ""),
-        }
-        if header.get("cc") is not None:
-            headers["Lambda-Runtime-Client-Context"] = json.dumps(header["cc"])
-        self._send(200, body, headers)
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        api = self.server.api
-        error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
-        streaming = (self.headers.get("Lambda-Runtime-Function-Response-Mode") or "").lower()
-        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
-        limit = (
-            limits.STREAMED_RESPONSE_MAX_BYTES if streaming == "streaming" else BUFFERED_MAX_BYTES
-        )
-        if chunked:
-            chunks, trailers, over = self._chunks(limit)
-            body = b"".join(chunks)
-        else:
-            body, trailers = self._body(), {}
-            chunks, over = [body], len(body) > limit
-        if self.path == f"{PREFIX}/init/error":
-            if not api.init_error(json.dumps(error_document(body, error_type)).encode()):
-                return self._error(
+        error_type = request.header("Lambda-Runtime-Function-Error-Type")
+        if path == f"{PREFIX}/init/error":
+            if not self.init_error(json.dumps(error_document(request.body, error_type)).encode()):
+                return _error(
                     403,
                     "InvalidStateTransition",
                     "State transition from Ready to InitError failed "
                     "for runtime: init has already finished",
                 )
-            return self._send(202, b'{"status":"OK"}')
-        found = _RESPONSE.match(self.path)
+            return _accepted()
+        found = _RESPONSE.match(path)
         if not found:
-            return self._error(404, "NotFound", f"No Runtime API route for POST {self.path}")
+            return _error(404, "NotFound", f"No Runtime API route for POST {path[:200]}")
         request_id, kind = found.groups()
+        body = request.body
         ok = kind == "response"
         result = body if ok else json.dumps(error_document(body, error_type)).encode()
-        if ok and over:  # as AWS: the invocation fails, and the runtime hears why
-            ok = False
-            message = (
-                f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
-            )
-            result = json.dumps(
-                {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
-            ).encode()
-        if ok and streaming == "streaming":
+        if ok and _streaming(request):
             stream = StreamedResponse(
-                self.headers.get("Content-Type") or "application/octet-stream", chunks
+                request.header("Content-Type") or "application/octet-stream",
+                list(request.chunks) or [body],
             )
-            if trailers.get("lambda-runtime-function-error-type"):
-                stream.error_type = trailers["lambda-runtime-function-error-type"]
-                stream.error_body = _decoded(trailers.get("lambda-runtime-function-error-body", ""))
+            if request.trailers.get("lambda-runtime-function-error-type"):
+                stream.error_type = request.trailers["lambda-runtime-function-error-type"]
+                stream.error_body = _decoded(
+                    request.trailers.get("lambda-runtime-function-error-body", "")
+                )
             _keep_streamed(request_id, stream)
-        if not api.finish(request_id, ok, result):
-            return self._error(
+        if not self.finish(request_id, ok, result):
+            return _error(
                 400,
                 "InvalidRequestID",
                 f"Invalid request ID: {request_id} is not the invocation in flight",
             )
-        if over:
-            return self._error(413, "Function.ResponseSizeTooLarge", "Response payload too large")
-        self._send(202, b'{"status":"OK"}')
+        return _accepted()
+
+    def _next(self) -> HttpResponse:
+        got = self.next_event()
+        if got is None:  # the environment is ending
+            return _error(
+                500,
+                "Runtime.Shutdown",
+                "Container error. Non-recoverable state. Runtime should exit promptly.",
+            )
+        header, body = got
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", header["id"]),
+            ("Lambda-Runtime-Deadline-Ms", str(header["deadline"])),
+            ("Lambda-Runtime-Invoked-Function-Arn", header["arn"]),
+            ("Lambda-Runtime-Trace-Id", header.get("trace", "")),
+        ]
+        if header.get("cc") is not None:
+            headers.append(("Lambda-Runtime-Client-Context", json.dumps(header["cc"])))
+        return HttpResponse(200, headers, body)
+
+    def _refusal(self, head: RequestHead | None, refusal: Refusal) -> HttpResponse:
+        """A request the shell would not read, in the Runtime API's error shape. A response
+        too large to read ends its invocation as AWS does: Function.ResponseSizeTooLarge."""
+        if refusal.status != 413:
+            return _error(refusal.status, "InvalidRequest", refusal.message)
+        found = _RESPONSE.match(head.target) if head is not None else None
+        limit = body_limit(head)
+        if found and found.group(2) == "response":
+            message = (
+                f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+            )
+            document = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
+            self.finish(found.group(1), False, json.dumps(document).encode())
+        return _error(
+            413,
+            "RequestEntityTooLarge",
+            f"Exceeded maximum allowed payload size ({limit} bytes).",
+        )
+
+
+def _error(status: int, error_type: str, message: str) -> HttpResponse:
+    body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
+
+
+def _accepted() -> HttpResponse:
+    return HttpResponse(202, [("Content-Type", "application/json")], b'{"status":"OK"}')
 
 
 def _decoded(text: str) -> str:

@@ -11,6 +11,8 @@ service. Nothing listens beyond loopback; clients never read ~/.aws.
 
 from __future__ import annotations
 
+import errno
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +26,7 @@ from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 Clients = Callable[[str], Any]
 
 LOOPBACK = "127.0.0.1"
-POLL_INTERVAL_S = 0.05  # how quickly shutdown() is noticed by the serving thread
+ENDPOINT_WORKERS = 64  # requests at once: an invoke holds one while its handler calls S3 (another)
 # Services the Lab serves through moto (botocore's names); "lambda" is the Lab's own.
 SERVICES = (
     "s3",
@@ -49,12 +51,18 @@ SERVICES = (
 )
 
 
+def _log_error(error: BaseException) -> None:
+    """A bug behind the endpoint: one line in the Lab's log (its 500 already went out)."""
+    logging.getLogger("lambda_lab").error(
+        "lambda-lab endpoint error: %s: %s", type(error).__name__, error
+    )
+
+
 class LabEndpoint:
     def __init__(self, region: str, own: LabSide) -> None:
         self._own = own  # weak callables: the server thread must not keep a forgotten Lab alive
         self._region = region
         self._server: Any = None
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._using_moto = False
         self._clients: dict[str, Any] = {}
@@ -65,7 +73,7 @@ class LabEndpoint:
     def url(self) -> str:
         """``http://127.0.0.1:<port>``; opens the socket on first use."""
         self.start()
-        return f"http://{LOOPBACK}:{self._server.server_port}"
+        return f"http://{LOOPBACK}:{self._server.port}"
 
     @property
     def running(self) -> bool:
@@ -78,27 +86,28 @@ class LabEndpoint:
                 return
             if self._closed:
                 raise RuntimeError("this Lab is closed: its AWS endpoint cannot start again")
-            from werkzeug.serving import WSGIRequestHandler, make_server
-
-            class QuietHandler(WSGIRequestHandler):
-                disable_nagle_algorithm = (
-                    True  # head and body go out in two writes: no delayed-ACK stall
-                )
-
-                def log_request(self, *args: Any, **kwargs: Any) -> None:
-                    """No line per request: a notebook would drown in them."""
+            from lambda_lab.api.refusals import endpoint_body_limit, endpoint_refusal
+            from lambda_lab.http.shell import ServerShell
+            from lambda_lab.http.wsgi_bridge import wsgi_handler
 
             app = Middleware(self._own, self._moto_app)
-            self._server = make_server(
-                LOOPBACK, port, app, threaded=True, request_handler=QuietHandler
-            )
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                args=(POLL_INTERVAL_S,),
-                name="lambda-lab-aws-endpoint",
-                daemon=True,
-            )
-            self._thread.start()
+            # The shared shell: bounded workers, keep-alive, bodies refused from the header.
+            try:
+                self._server = ServerShell(
+                    wsgi_handler(app),
+                    name="lambda-lab-aws-endpoint",
+                    port=port,
+                    body_limit=endpoint_body_limit,
+                    refuse=endpoint_refusal,
+                    workers=ENDPOINT_WORKERS,
+                    on_error=_log_error,
+                )
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise OSError(
+                    f"port {port} on 127.0.0.1 is already in use: choose another one"
+                ) from None
 
     def _moto_app(self) -> Any:
         with self._lock:
@@ -142,17 +151,13 @@ class LabEndpoint:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
+            server, self._server = self._server, None
             using_moto, self._using_moto = self._using_moto, False
             clients = list(self._clients.values())
             self._clients.clear()
         for client in clients:
             client.close()
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2)
+            server.close()
         if using_moto:
             moto_backend.release()

@@ -1,30 +1,27 @@
 """A real HTTP listener on loopback for one front door (load balancer, API or function URL).
 
-Sockets are the thin shell: each request is read, handed to ``door.handle`` and the
-answer written back in a single ``sendall`` (measured here: separate writes for head and
-body cost 44 ms a request through Nagle's algorithm and delayed ACKs).
+The sockets are the shared shell (:mod:`lambda_lab.http.shell`: a bounded pool of worker
+threads, keep-alive, TCP_NODELAY, idle timeouts, framing checked before any work); each
+request is handed to ``door.handle`` and its answer written back.
 """
 
 from __future__ import annotations
 
-import email.utils
 import glob
 import importlib.util
 import json
 import os
-import socket
 import sys
-import threading
 from collections.abc import Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from lambda_lab import limits
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, HttpRequest, HttpResponse
+from lambda_lab.http.shell import LOOPBACK, Refusal, Request, RequestHead, ServerShell
 
-LOOPBACK = "127.0.0.1"
-_IDLE_CONNECTION_S = 30  # a keep-alive connection with no request for this long is closed
+WORKERS = 16  # requests served at once by one door; more clients wait their turn
+IDLE_CONNECTION_S = 30  # a keep-alive connection with no request for this long is closed
 # Bodies up to one byte over the largest door limit are read, so each door still answers
 # its own 413; anything larger is refused here, before a byte of it is held in memory.
 _BODY_MAX_BYTES = (
@@ -35,10 +32,7 @@ _BODY_MAX_BYTES = (
     )
     + 1
 )
-
-
-class _BodyTooLarge(Exception):
-    """The request announced (or sent) more than ``_BODY_MAX_BYTES``."""
+_REFUSALS = {413: b"Request Entity Too Large"}
 
 
 class Listener:
@@ -51,20 +45,50 @@ class Listener:
             )
         self.door = door
         self.errors: list[BaseException] = []  # front-door crashes, answered with a 500
-        self._server = _Server((host, port), _Handler)
-        self._server.listener = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+        self._shell = ServerShell(
+            self._answer,
             name=f"lambda-lab-http-{door.name}",
-            daemon=True,
+            port=port,
+            body_limit=_BODY_MAX_BYTES,
+            refuse=_refusal,
+            workers=WORKERS,
+            idle_timeout_s=IDLE_CONNECTION_S,
+            on_error=self.errors.append,
         )
-        self._thread.start()
-        self._closed = False
+
+    def _answer(self, incoming: Request) -> HttpResponse:
+        target = incoming.target
+        if "://" in target.split("?", 1)[0]:  # absolute-form, as sent to proxies
+            parts = urlsplit(target)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        request = HttpRequest.build(
+            incoming.method,
+            target,
+            incoming.headers,
+            incoming.body,
+            client_ip=incoming.client[0],
+            client_port=incoming.client[1],
+            server_port=incoming.server_port,
+            protocol=incoming.version,
+        )
+        try:
+            return self.door.handle(request).response
+        except Exception as exc:  # noqa: BLE001 - a converter bug must not stop the listener
+            self.errors.append(exc)
+            return HttpResponse(
+                500,
+                [("Content-Type", "text/plain")],
+                f"lambda-lab front door error: {exc!r}".encode(),
+            )
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._shell.port
+
+    @property
+    def shell(self) -> ServerShell:
+        """The socket shell (its worker count, open connections, requests served)."""
+        return self._shell
 
     @property
     def local_url(self) -> str:
@@ -86,17 +110,11 @@ class Listener:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._shell.closed
 
     def close(self) -> None:
         """Stop accepting, end open connections, join every thread, release the port."""
-        if self._closed:
-            return
-        self._closed = True
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self._thread.join()
+        self._shell.close()
 
     def __enter__(self) -> Listener:
         return self
@@ -105,158 +123,14 @@ class Listener:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else self.local_url
+        state = "closed" if self.closed else self.local_url
         return f"<Listener {self.door.name!r} {state}>"
 
 
-class _Server(ThreadingHTTPServer):
-    """One thread per connection, all tracked: close() wakes and joins every one.
-
-    The threads are daemons (the stdlib then stops tracking them, hence our own list), so
-    a listener someone forgot to close never holds up the interpreter's exit.
-    """
-
-    listener: Listener
-
-    def __init__(self, *args: Any) -> None:
-        self._open: set[socket.socket] = set()
-        self._workers: list[threading.Thread] = []
-        self._lock = threading.Lock()
-        super().__init__(*args)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        worker = threading.Thread(
-            target=self.process_request_thread,
-            args=(request, client_address),
-            name=f"lambda-lab-http-{self.listener.door.name}-connection",
-            daemon=True,
-        )
-        with self._lock:
-            self._open.add(request)
-            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
-        worker.start()
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up mid-answer is normal; anything else is kept, not printed."""
-        error = sys.exc_info()[1]
-        if error is not None and not isinstance(error, OSError):
-            self.listener.errors.append(error)
-
-    def close_connections(self) -> None:
-        """Wake the threads waiting on idle keep-alive connections, then join them all."""
-        with self._lock:
-            for conn in self._open:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # the peer already went away
-            workers = list(self._workers)
-        for worker in workers:
-            worker.join()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = _IDLE_CONNECTION_S
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: a notebook must not fill with one access-log line per request."""
-
-    def _serve(self) -> None:
-        try:
-            body = self._read_body()
-        except _BodyTooLarge:
-            self.close_connection = True  # the rest of the body is never read
-            self._send(
-                HttpResponse(413, [("Content-Type", "text/plain")], b"Request Entity Too Large")
-            )
-            return
-        if body is None:
-            self._send(HttpResponse(400, [("Content-Type", "text/plain")], b"Bad Request"))
-            return
-        target = self.path
-        if "://" in target.split("?", 1)[0]:  # absolute-form, as sent to proxies
-            parts = urlsplit(target)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = HttpRequest.build(
-            self.command,
-            target,
-            list(self.headers.items()),
-            body,
-            client_ip=self.client_address[0],
-            client_port=self.client_address[1],
-            server_port=self.server.server_address[1],
-            protocol=self.request_version,
-        )
-        try:
-            response = self.server.listener.door.handle(request).response
-        except Exception as exc:  # noqa: BLE001 - a converter bug must not stop the listener
-            self.server.listener.errors.append(exc)
-            response = HttpResponse(
-                500,
-                [("Content-Type", "text/plain")],
-                f"lambda-lab front door error: {exc!r}".encode(),
-            )
-        self._send(response)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-    def _read_body(self) -> bytes | None:
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            return self._read_chunked()
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
-        if not (length.isascii() and length.isdigit()):  # "²".isdigit() is true, int("²") fails
-            return None
-        if int(length) > _BODY_MAX_BYTES:
-            raise _BodyTooLarge
-        return self.rfile.read(int(length))
-
-    def _read_chunked(self) -> bytes | None:
-        chunks = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                return None
-            if size < 0:  # int("-5", 16) parses, and read(-5) would read to the end
-                return None
-            total += size
-            if total > _BODY_MAX_BYTES:
-                raise _BodyTooLarge
-            if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass  # trailers
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(16)  # the CRLF after each chunk
-
-    def _send(self, response: HttpResponse) -> None:
-        lines = [f"HTTP/1.1 {response.status} {_one_line(response.reason)}"]
-        # A function cannot smuggle extra header lines (or a second response) into the stream.
-        lines += [f"{_one_line(name)}: {_one_line(value)}" for name, value in response.headers]
-        lines += [
-            f"Date: {email.utils.formatdate(usegmt=True)}",
-            f"Content-Length: {len(response.body)}",
-        ]
-        if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
-        self.wfile.write(head if self.command == "HEAD" else head + response.body)
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ")
+def _refusal(head: RequestHead | None, refusal: Refusal) -> HttpResponse:
+    """What a load balancer answers a request it cannot read: the status, a short page."""
+    body = _REFUSALS.get(refusal.status) or refusal.message.encode("latin-1", "replace")
+    return HttpResponse(refusal.status, [("Content-Type", "text/plain")], body)
 
 
 # -- where the learner's browser can reach a port -----------------------------------------------

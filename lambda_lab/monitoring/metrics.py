@@ -18,6 +18,7 @@ Lambda's), from the invocation records and the admission counters of ``lab.concu
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -49,13 +50,38 @@ class DataPoint:
     value: float
 
 
-class Metrics:
-    """Thread-safe, append-only data points, queried by metric name and function."""
+DEFAULT_MAX_POINTS = 10_000  # data points kept in memory by default
 
-    def __init__(self, now: Callable[[], float]) -> None:
+
+class Metrics:
+    """Thread-safe data points, queried by metric name and function.
+
+    The newest ``max_points`` are kept (older ones are dropped and counted in
+    :attr:`dropped`); :meth:`total` and :meth:`latest` come from running sums, so they stay
+    exact for every point ever put, dropped ones included.
+    """
+
+    def __init__(self, now: Callable[[], float], max_points: int = DEFAULT_MAX_POINTS) -> None:
         self._now = now
-        self._points: list[DataPoint] = []
+        self._points: deque[DataPoint] = deque(maxlen=_positive(max_points))
+        self._sums: dict[tuple[str, str], float] = {}
+        self._latest: dict[tuple[str, str], tuple[int, float]] = {}  # -> (put number, value)
+        self._put = 0
         self._lock = threading.Lock()
+
+    @property
+    def max_points(self) -> int:
+        return self._points.maxlen or 0
+
+    @max_points.setter
+    def max_points(self, value: int) -> None:
+        with self._lock:
+            self._points = deque(self._points, maxlen=_positive(value))
+
+    @property
+    def dropped(self) -> int:
+        """Points no longer kept (the oldest, beyond ``max_points``); still in :meth:`total`."""
+        return self._put - len(self._points)
 
     def put(
         self, name: str, function_name: str, value: float = 1.0, at: float | None = None
@@ -63,11 +89,15 @@ class Metrics:
         if name not in NAMES:
             raise ValueError(f"unknown metric {name!r}; expected one of {', '.join(NAMES)}")
         point = DataPoint(name, function_name, self._now() if at is None else at, float(value))
+        key = (name, function_name)
         with self._lock:
             self._points.append(point)
+            self._put += 1
+            self._sums[key] = self._sums.get(key, 0.0) + point.value
+            self._latest[key] = (self._put, point.value)
 
     def points(self, name: str, function_name: str | None = None) -> list[tuple[float, float]]:
-        """``(time, value)`` pairs in the order they were emitted."""
+        """``(time, value)`` pairs of the points kept, in the order they were emitted."""
         with self._lock:
             return [
                 (p.at, p.value)
@@ -76,11 +106,21 @@ class Metrics:
             ]
 
     def total(self, name: str, function_name: str | None = None) -> float:
-        return sum(value for _, value in self.points(name, function_name))
+        with self._lock:
+            return sum(
+                value
+                for (metric, fn), value in self._sums.items()
+                if metric == name and (function_name is None or fn == function_name)
+            )
 
     def latest(self, name: str, function_name: str | None = None) -> float | None:
-        found = self.points(name, function_name)
-        return found[-1][1] if found else None
+        with self._lock:
+            found = [
+                moment
+                for (metric, fn), moment in self._latest.items()
+                if metric == name and (function_name is None or fn == function_name)
+            ]
+        return max(found)[1] if found else None
 
     def __len__(self) -> int:
         return len(self._points)
@@ -89,6 +129,12 @@ class Metrics:
         counts = {name: len(self.points(name)) for name in NAMES}
         shown = ", ".join(f"{name}={count}" for name, count in counts.items() if count)
         return f"<Metrics {shown or 'empty'}>"
+
+
+def _positive(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_points must be a whole number >= 1 (got {value!r})")
+    return value
 
 
 # -- derived per-period metrics ---------------------------------------------------------------
@@ -130,6 +176,8 @@ def per_minute(
 ) -> list[tuple[float, float]]:
     """``(period start, value)`` for every period from the first activity to the last.
 
+    They come from the invocation records the Lab keeps (``lab.records``, the newest
+    ``max_records``; ``lab.records.dropped`` says how many older ones are not counted here).
     Concurrency counts an invocation from the start of its init (a cold start) to the end
     of its run. ``UnreservedConcurrentExecutions`` counts on-demand runs of functions
     without reserved concurrency; ``ProvisionedConcurrencyUtilization`` is provisioned runs

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Outcomes an invocation can have. "throttled" records are kept for metrics but never billed.
@@ -63,17 +64,56 @@ class InvocationRecord:
         data["billed_duration_ms"] = self.billed_duration_ms
         return data
 
+    def as_row(self) -> dict[str, Any]:
+        """The record as plain JSON values, cheaply (what ``serve --state`` appends to disk)."""
+        row = {name: getattr(self, name) for name in _ROW_FIELDS}
+        row["billed_duration_ms"] = self.billed_duration_ms
+        return row
+
+
+DEFAULT_MAX_RECORDS = 10_000  # invocation records kept in memory by default
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(InvocationRecord))
+
 
 class RecordStore:
-    """Thread-safe, append-only list of invocation records with simple queries."""
+    """Thread-safe, append-only, bounded list of invocation records with simple queries.
 
-    def __init__(self) -> None:
-        self._records: list[InvocationRecord] = []
+    The newest ``max_records`` are kept; older ones are dropped and counted (:attr:`dropped`,
+    :meth:`dropped_for`). What every record billed is added up as it arrives
+    (:meth:`usage`), dropped ones included, so a bill stays exact and costs the same however
+    many invocations ran. ``spill``, when set, is given every record as it comes
+    (``lambda-lab serve --state`` appends them to disk).
+    """
+
+    def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
+        from lambda_lab.pricing.totals import UsageTotals
+
+        self._records: deque[InvocationRecord] = deque(maxlen=_positive(max_records))
         self._lock = threading.Lock()
+        self._added: dict[str, int] = {}
+        self._totals = UsageTotals()
+        self.spill: Callable[[InvocationRecord], None] | None = None
+
+    @property
+    def max_records(self) -> int:
+        return self._records.maxlen or 0
+
+    @max_records.setter
+    def max_records(self, value: int) -> None:
+        with self._lock:
+            self._records = deque(self._records, maxlen=_positive(value))
 
     def add(self, record: InvocationRecord) -> None:
+        spill = self.spill
+        if spill is not None:
+            spill(record)
         with self._lock:
             self._records.append(record)
+            name = record.function_name
+            self._added[name] = self._added.get(name, 0) + 1
+            self._totals.add(record)
 
     def __iter__(self) -> Iterator[InvocationRecord]:
         with self._lock:
@@ -82,14 +122,46 @@ class RecordStore:
     def __len__(self) -> int:
         return len(self._records)
 
+    @property
+    def added(self) -> int:
+        """Records added since the last :meth:`clear`, dropped ones included."""
+        return sum(self._added.values())
+
+    @property
+    def dropped(self) -> int:
+        """Records no longer kept in memory (the oldest, beyond ``max_records``)."""
+        return self.added - len(self._records)
+
+    def dropped_for(self, name: str) -> int:
+        with self._lock:
+            kept = sum(1 for r in self._records if r.function_name == name)
+            return self._added.get(name, 0) - kept
+
     def for_function(self, name: str | None = None) -> list[InvocationRecord]:
         with self._lock:
             return [r for r in self._records if name is None or r.function_name == name]
 
     def last(self, name: str | None = None) -> InvocationRecord | None:
-        found = self.for_function(name)
-        return found[-1] if found else None
+        with self._lock:
+            for record in reversed(self._records):
+                if name is None or record.function_name == name:
+                    return record
+        return None
+
+    def usage(self, name: str | None = None) -> Any:
+        """What the invocations since the last :meth:`clear` bill (a ``pricing.Usage``),
+        dropped records included; throttled ones bill nothing."""
+        with self._lock:
+            return self._totals.usage(name)
 
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._added.clear()
+            self._totals.clear()
+
+
+def _positive(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_records must be a whole number >= 1 (got {value!r})")
+    return value

@@ -51,6 +51,7 @@ __all__ = [
     "Usage",
     "async_request_units",
     "bill_from_records",
+    "bill_from_usage",
     "estimate",
     "gb_seconds",
     "meter",
@@ -220,16 +221,34 @@ def bill_from_records(
     ``provisioned_concurrency`` adds PC enabled time (see :func:`meter_provisioned_concurrency`);
     it is configuration, so month scaling leaves it as given.
     """
-    usage = meter_records(records)
-    notes: list[str] = [f"Priced from {usage.invocations:,} billed invocation(s)."]
+    return bill_from_usage(
+        meter_records(records),
+        month_scale=month_scale,
+        free_tier=free_tier,
+        provisioned_concurrency=provisioned_concurrency,
+        table=table,
+    )
+
+
+def bill_from_usage(
+    usage: Usage,
+    *,
+    month_scale: MonthScale | int | None = None,
+    free_tier: bool = True,
+    provisioned_concurrency: Usage | None = None,
+    table: PriceTable = CURRENT,
+    notes: tuple[str, ...] = (),
+) -> Bill:
+    """:func:`bill_from_records` for usage already metered (a Lab's running totals)."""
+    kept: list[str] = [f"Priced from {usage.invocations:,} billed invocation(s).", *notes]
     if month_scale is not None:
         scale = month_scale if isinstance(month_scale, MonthScale) else MonthScale(month_scale)
         if usage.invocations == 0:
             raise PricingError("cannot scale to a month: no billed invocation records")
         factor = Fraction(scale.invocations_per_month, usage.invocations)
         usage = usage.scaled(factor)
-        notes.append(f"Scaled to {scale.invocations_per_month:,} invocations a month.")
+        kept.append(f"Scaled to {scale.invocations_per_month:,} invocations a month.")
     if provisioned_concurrency is not None:
         usage += Usage(provisioned_concurrency=provisioned_concurrency.provisioned_concurrency)
     bill = price(usage, free_tier=free_tier, table=table)
-    return replace(bill, notes=tuple(notes) + bill.notes)
+    return replace(bill, notes=tuple(kept) + bill.notes)

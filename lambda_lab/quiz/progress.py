@@ -2,17 +2,23 @@
 and saved sessions to resume. One JSON file per learner, shared by the widget and the
 terminal, always written atomically.
 
+Several front ends may use one file at once (two terminals, a terminal and a notebook).
+Each save takes a lock on the file's folder, reads what is there and merges into it: the
+attempts and correct answers this store made since its last save are *added* to the file's
+counts, the spaced-repetition card and last result come from whichever side reviewed the
+question last, a flag from whichever side changed it. So every graded answer ends up on
+disk, whatever the other front ends wrote meanwhile.
+
 A file that is not ours (corrupt, foreign, or from a newer version) is moved aside with a
 timestamp and reported in :attr:`ProgressStore.notices`; it is never overwritten silently.
+A path that cannot be used (a read-only folder, a FIFO or a device where the file should be)
+gives one notice and progress kept for the session only: never a traceback, never a hang.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import reprlib
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
@@ -20,14 +26,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-FORMAT = "lambda-lab-quiz-progress"
-VERSION = 1
+from lambda_lab.quiz.progress_file import (
+    FORMAT,
+    LOCK_WAIT_S,
+    VERSION,
+    FolderLock,
+    ProgressFileError,
+    kind_of,
+    read_progress_file,
+    write_atomically,
+)
+
+__all__ = [
+    "FORMAT", "VERSION", "ProgressFileError", "ProgressStore", "data_home", "progress_path",
+    "read_progress_file", "utc_now", "write_atomically",
+]  # fmt: skip
+
 LEARNER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_LEARNER = "default"
-
-
-class ProgressFileError(ValueError):
-    """A progress file that cannot be used; the message says which file and why."""
+_REVIEW_FIELDS = ("last_result", "hints_used", "last_answered", "card")
 
 
 def utc_now() -> datetime:
@@ -53,82 +70,6 @@ def progress_path(learner: str | None = None, environ: Mapping[str, str] | None 
     return data_home(env) / "quiz" / f"{name}.json"
 
 
-def _check(data: Any, source: str) -> dict[str, Any]:
-    """The data if it is a progress document we can read; ProgressFileError otherwise."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ProgressFileError(f"{source} is not a lambda-lab quiz progress file")
-    version = data.get("version")
-    if not isinstance(version, int) or version > VERSION:
-        raise ProgressFileError(
-            f"{source} has format version {version!r}; this lambda-lab reads {VERSION}"
-        )
-    if not isinstance(data.get("questions"), dict) or not isinstance(data.get("sessions"), dict):
-        raise ProgressFileError(f"{source} is missing its 'questions' or 'sessions' table")
-    for qid, record in data["questions"].items():
-        _check_record(qid, record, source)
-    return data
-
-
-def _check_record(qid: str, record: Any, source: str) -> None:
-    """One question's record as :meth:`ProgressStore.record` and ``set_flag`` write it."""
-    if not isinstance(record, dict):
-        raise ProgressFileError(f"{source}: the record of question {qid!r} is not a table")
-
-    def wrong(name: str, expected: str) -> ProgressFileError:
-        got = f"{name} {reprlib.repr(record[name])}" if name in record else f"no {name}"
-        return ProgressFileError(f"{source}: question {qid!r} has {got}; expected {expected}")
-
-    for name in ("attempts", "correct", "hints_used"):
-        value = record.get(name, 0) if name == "hints_used" else record.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise wrong(name, "a whole number >= 0")
-    if not isinstance(record.get("flagged", False), bool):
-        raise wrong("flagged", "true or false")
-    if record.get("last_result", "correct") not in ("correct", "wrong"):
-        raise wrong("last_result", "'correct' or 'wrong'")
-    for name in ("updated", "last_answered"):
-        if not isinstance(record.get(name, ""), str):
-            raise wrong(name, "an ISO 8601 time")
-    if record.get("card") is not None:
-        from fsrs import Card  # only files with cards pay for the import
-
-        try:
-            usable = Card.from_dict(record["card"]).due.tzinfo is not None
-        except (KeyError, TypeError, ValueError, AttributeError):
-            usable = False
-        if not usable:
-            raise wrong("card", "a spaced-repetition card as lambda-lab writes it")
-
-
-def read_progress_file(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ProgressFileError(f"{path} is not UTF-8 text") from None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ProgressFileError(
-            f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})"
-        ) from None
-    return _check(data, str(path))
-
-
-def write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _newer(ours: dict[str, Any] | None, theirs: dict[str, Any]) -> dict[str, Any]:
     """Theirs if it was updated strictly later than ours, else ours (ISO text compares)."""
     if ours is None or str(theirs.get("updated", "")) > str(ours.get("updated", "")):
@@ -145,7 +86,15 @@ class ProgressStore:
         self.sessions: dict[str, dict[str, Any]] = {}
         # profile id -> question ids of the last exam drawn from it, so the next one differs
         self.recent_exams: dict[str, list[str]] = {}
+        # What this store changed since its last save, merged into the file by the next one.
+        self._added: dict[str, list[int]] = {}  # qid -> [attempts, correct]
+        self._flagged: set[str] = set()
+        self._replaced: set[str] = set()  # records taken whole from an imported file
+        self._kept_sessions: set[str] = set()
         self._dropped_sessions: set[str] = set()
+        self._exams_drawn: set[str] = set()  # profiles whose last exam this store drew
+        self._unusable: str | None = None  # why the file cannot be read or written at all
+        self._save_failed = False
         self._load()
 
     @classmethod
@@ -154,6 +103,11 @@ class ProgressStore:
     ) -> ProgressStore:
         return cls(progress_path(learner, environ))
 
+    @property
+    def saving(self) -> bool:
+        """Whether answers reach the file (False after a notice said why not)."""
+        return self._unusable is None and not self._save_failed
+
     # -- reading and writing -------------------------------------------------------------
     def _load(self) -> None:
         disk = self._read_disk()
@@ -161,15 +115,39 @@ class ProgressStore:
             self.questions = dict(disk["questions"])
             self.sessions = dict(disk["sessions"])
             self.recent_exams = _recent_exams(disk)
+        folder = self._existing_folder()
+        if self._unusable is None and folder is not None and not os.access(folder, os.W_OK):
+            self._cannot_save(f"{folder} is read-only")
+
+    def _existing_folder(self) -> Path | None:
+        for folder in (self.path.parent, *self.path.parent.parents):
+            if folder.exists():
+                return folder
+        return None
 
     def _read_disk(self) -> dict[str, Any] | None:
-        if not self.path.exists():
+        if self._unusable is not None:
+            return None
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._give_up(f"{self.path} cannot be read ({exc.strerror})")
+            return None
+        kind = kind_of(mode)
+        if kind is not None:  # reading a FIFO would wait for a writer forever
+            self._give_up(f"{self.path} is {kind}, not a progress file")
             return None
         try:
             return read_progress_file(self.path)
         except (ProgressFileError, OSError) as exc:
             self._move_aside(str(exc))
             return None
+
+    def _give_up(self, reason: str) -> None:
+        self._unusable = reason
+        self.notices.append(f"{reason}: progress is kept for this session only.")
 
     def _move_aside(self, reason: str) -> None:
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
@@ -178,8 +156,19 @@ class ProgressStore:
         while aside.exists():
             counter += 1
             aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}-{counter}")
-        os.replace(self.path, aside)
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            self._give_up(f"{reason}, and it cannot be moved aside ({exc.strerror})")
+            return
         self.notices.append(f"{reason}. It was moved to {aside} and progress starts afresh.")
+
+    def _cannot_save(self, why: str) -> None:
+        if not self._save_failed:
+            self._save_failed = True
+            self.notices.append(
+                f"Progress cannot be saved: {why}. Answers in this session are not kept."
+            )
 
     def document(self) -> dict[str, Any]:
         return {
@@ -191,17 +180,76 @@ class ProgressStore:
         }
 
     def save(self) -> None:
-        """Merge with what is on disk (another front end may have written), then write."""
-        disk = self._read_disk()
-        if disk:
-            for qid, record in disk["questions"].items():
-                self.questions[qid] = _newer(self.questions.get(qid), record)
-            for key, snapshot in disk["sessions"].items():
+        """Merge with what is on disk (another front end may have written), then write.
+
+        Never raises for the file system: a path that cannot be written gives one notice.
+        """
+        if self._unusable is not None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with FolderLock(self.path.parent, LOCK_WAIT_S):
+                disk = self._read_disk()
+                if self._unusable is not None:
+                    return
+                questions, sessions = self._merged(disk)
+                exams = _recent_exams(disk) if disk else {}
+                exams.update({p: self.recent_exams[p] for p in self._exams_drawn})
+                write_atomically(
+                    self.path,
+                    {"format": FORMAT, "version": VERSION, "questions": questions,
+                     "sessions": sessions, "recent_exams": exams},
+                )  # fmt: skip
+        except TimeoutError as exc:  # kept in memory: the next save merges it in
+            self.notices.append(f"Progress not saved yet: {exc}.")
+            return
+        except OSError as exc:
+            self._cannot_save(f"{exc.filename or self.path}: {exc.strerror or exc}")
+            return
+        self._save_failed = False
+        self.questions, self.sessions, self.recent_exams = questions, sessions, exams
+        self._exams_drawn.clear()
+        self._added.clear()
+        self._flagged.clear()
+        self._replaced.clear()
+        self._kept_sessions.clear()
+        self._dropped_sessions.clear()
+
+    def _merged(
+        self, disk: dict[str, Any] | None
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The file's records with this store's changes added (see the module's docstring)."""
+        questions = dict(disk["questions"]) if disk else {}
+        for qid, ours in self.questions.items():
+            theirs = questions.get(qid)
+            if theirs is None or qid in self._replaced:
+                questions[qid] = dict(ours)
+                continue
+            if qid not in self._added and qid not in self._flagged:
+                continue  # unchanged here: the file's record is as new or newer
+            merged = dict(theirs)
+            attempts, correct = self._added.get(qid, (0, 0))
+            merged["attempts"] = int(theirs.get("attempts", 0)) + attempts
+            merged["correct"] = int(theirs.get("correct", 0)) + correct
+            if attempts and str(ours.get("last_answered", "")) >= str(
+                theirs.get("last_answered", "")
+            ):
+                merged.update({k: ours[k] for k in _REVIEW_FIELDS if k in ours})
+            if qid in self._flagged:
+                merged["flagged"] = ours.get("flagged", False)
+            merged["updated"] = max(str(theirs.get("updated", "")), str(ours.get("updated", "")))
+            questions[qid] = merged
+        sessions = dict(disk["sessions"]) if disk else {}
+        for key in self._dropped_sessions:
+            sessions.pop(key, None)
+        for key in self._kept_sessions:
+            if key in self.sessions:
+                sessions[key] = self.sessions[key]
+        if disk is None:  # a new or moved-aside file: everything this store holds
+            for key, snapshot in self.sessions.items():
                 if key not in self._dropped_sessions:
-                    self.sessions.setdefault(key, snapshot)
-            for profile, ids in _recent_exams(disk).items():
-                self.recent_exams.setdefault(profile, ids)
-        write_atomically(self.path, self.document())
+                    sessions.setdefault(key, snapshot)
+        return questions, sessions
 
     def export(self, target: Path) -> None:
         write_atomically(target, self.document())
@@ -216,9 +264,12 @@ class ProgressStore:
             chosen = _newer(self.questions.get(qid), record)
             if chosen is not self.questions.get(qid):
                 self.questions[qid] = chosen
+                self._replaced.add(qid)
                 changed += 1
         for key, snapshot in other["sessions"].items():
-            self.sessions.setdefault(key, snapshot)
+            if key not in self.sessions:
+                self.sessions[key] = snapshot
+                self._kept_sessions.add(key)
         self.save()
         return changed
 
@@ -231,6 +282,9 @@ class ProgressStore:
         entry = self.questions.setdefault(qid, {"attempts": 0, "correct": 0, "flagged": False})
         entry["attempts"] += 1
         entry["correct"] += int(correct)
+        added = self._added.setdefault(qid, [0, 0])
+        added[0] += 1
+        added[1] += int(correct)
         entry["last_result"] = "correct" if correct else "wrong"
         entry["hints_used"] = hints_used
         entry["last_answered"] = entry["updated"] = now.isoformat()
@@ -249,6 +303,7 @@ class ProgressStore:
         entry = self.questions.setdefault(qid, {"attempts": 0, "correct": 0})
         entry["flagged"] = flagged
         entry["updated"] = self.clock().isoformat()
+        self._flagged.add(qid)
 
     def due(self, qids: Iterable[str]) -> list[str]:
         """Questions whose card is due now, most overdue first."""
@@ -272,31 +327,22 @@ class ProgressStore:
     # -- saved sessions ----------------------------------------------------------------
     def keep_session(self, key: str, snapshot: dict[str, Any]) -> None:
         self.sessions[key] = snapshot
+        self._kept_sessions.add(key)
         self._dropped_sessions.discard(key)
 
     def drop_session(self, key: str) -> None:
         self.sessions.pop(key, None)
+        self._kept_sessions.discard(key)
         self._dropped_sessions.add(key)
 
     # -- exams drawn -------------------------------------------------------------------
     def remember_exam(self, profile: str, question_ids: Iterable[str]) -> None:
         """Keep the questions of the exam just drawn, for the next draw to avoid."""
         self.recent_exams[profile] = list(question_ids)
+        self._exams_drawn.add(profile)
 
     def last_exam(self, profile: str) -> list[str]:
         return list(self.recent_exams.get(profile, []))
-
-
-def _recent_exams(data: dict[str, Any]) -> dict[str, list[str]]:
-    """The recent_exams table of a progress document (absent in older files: empty)."""
-    table = data.get("recent_exams")
-    if not isinstance(table, dict):
-        return {}
-    return {
-        str(profile): [str(q) for q in ids]
-        for profile, ids in table.items()
-        if isinstance(ids, list)
-    }
 
 
 def _card_id(qid: str) -> int:
@@ -309,3 +355,15 @@ def _scheduler() -> Any:
     from fsrs import Scheduler
 
     return Scheduler(enable_fuzzing=False)  # same answers, same schedule
+
+
+def _recent_exams(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The recent_exams table of a progress document (absent in older files: empty)."""
+    table = data.get("recent_exams")
+    if not isinstance(table, dict):
+        return {}
+    return {
+        str(profile): [str(q) for q in ids]
+        for profile, ids in table.items()
+        if isinstance(ids, list)
+    }

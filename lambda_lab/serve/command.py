@@ -34,7 +34,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="keep functions, versions, aliases, mappings and logs in DIR across restarts",
     )
     parser.add_argument("--region", default=None, help="the Lab's Region (default us-east-1)")
+    parser.add_argument(
+        "--keep-records",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="invocation records kept in memory (default 10000; with --state all are on disk)",
+    )
+    parser.add_argument(
+        "--keep-logs",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="invocations whose log lines are kept in memory (default 10000; with --state all "
+        "are on disk)",
+    )
     parser.epilog = "Lambda operations the Lab answers: " + ", ".join(offered_operations()) + "."
+
+
+def _at_least_one(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (got {text!r})")
+    return int(text)
 
 
 def offered_operations() -> list[str]:
@@ -118,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
     with Lab(region=args.region or limits.DEFAULT_REGION) as lab:
+        if getattr(args, "keep_records", None):
+            lab.records.max_records = args.keep_records
+        if getattr(args, "keep_logs", None):
+            lab.logs.max_invocations = args.keep_logs
         keeper = None
         try:
             endpoint = lab.serve(args.port)  # first: restoring mappings already talks to it
@@ -130,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             if keeper is not None:
                 keeper.release()
             return 2
-        print(banner(endpoint.url, lab.region, keeper and keeper.directory, restored))
+        print(banner(endpoint.url, lab.region, keeper.directory if keeper else None, restored))
         print(f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
         try:
             while not stop.wait(0.5):

@@ -311,3 +311,85 @@ def test_a_status_description_cannot_add_header_lines() -> None:
         answer = _exchange_bytes(served.port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
     head = answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     assert not any(line.lower().startswith(b"set-cookie") for line in head), head
+
+
+# -- every door of a real Lab, over real sockets --------------------------------------------------
+
+DOOR_INPUTS = {
+    "Content-Length abc": (b"POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: abc\r\n\r\n{}", 400),
+    "Content-Length -5": (b"POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: -5\r\n\r\n", 400),
+    "Content-Length 99999999999": (
+        b"POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 99999999999\r\n\r\n",
+        413,
+    ),
+    "100 MB announced": (
+        b"POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 104857600\r\n\r\n" + b"x" * 65536,
+        413,
+    ),
+    "bad request line": (b"GARBAGE\r\n\r\n", 400),
+    "bad header line": (b"GET /x HTTP/1.1\r\nno colon\r\n\r\n", 400),
+    "bad chunk size": (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+}
+
+
+@pytest.fixture(scope="module")
+def lab_doors():
+    from real_http import ECHO
+
+    from lambda_lab import Lab
+
+    with Lab() as lab:
+        lab.deploy("echo", ECHO)
+        client = lab.client("lambda")
+        client.create_function_url_config(FunctionName="echo", AuthType="NONE")
+        for action in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction"):  # public since 10/2025
+            client.add_permission(
+                FunctionName="echo", StatementId=action.split(":")[1], Action=action, Principal="*",
+                **({"FunctionUrlAuthType": "NONE"} if action.endswith("Url") else {}),
+            )  # fmt: skip
+        doors = {
+            "alb": lab.alb("fuzz-alb", "echo"),
+            "http api": lab.http_api("fuzz-http", "echo"),
+            "rest api": lab.rest_api_gateway("fuzz-rest", "echo"),
+            "function url": lab.front_doors().function_urls.served({"FunctionName": "echo"}),
+        }
+        yield doors
+        for door in doors.values():
+            assert door.listener.errors == []  # no door crashed on anything it was sent
+
+
+def _door_answer(door, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", door.port), timeout=20) as conn:
+        try:
+            conn.sendall(data)
+            return conn.recv(65536)
+        except ConnectionResetError:
+            return b""
+
+
+@pytest.mark.parametrize("door_name", ["alb", "http api", "rest api", "function url"])
+@pytest.mark.parametrize("case", list(DOOR_INPUTS))
+def test_every_door_refuses_broken_framing_and_keeps_answering(lab_doors, door_name, case):
+    door = lab_doors[door_name]
+    data, status = DOOR_INPUTS[case]
+    answer = _door_answer(door, data)
+    assert answer.startswith(b"HTTP/1.1 %d " % status), answer[:120]
+    base = door.base_path.rstrip("/")
+    ok = _door_answer(door, f"GET {base}/ok HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+    assert ok.startswith(b"HTTP/1.1 200 "), ok[:200]
+
+
+@pytest.mark.parametrize("door_name", ["alb", "http api", "rest api", "function url"])
+def test_a_body_nested_50000_deep_reaches_the_function_as_text(lab_doors, door_name):
+    door = lab_doors[door_name]
+    deep = b"[" * 50_000 + b"]" * 50_000
+    limit = 1024 * 1024 if door_name == "alb" else 6 * 1024 * 1024
+    assert len(deep) < limit
+    base = door.base_path.rstrip("/")
+    answer = _door_answer(
+        door,
+        f"POST {base}/deep HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(deep)}\r\nConnection: close\r\n\r\n".encode()
+        + deep,
+    )
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]

@@ -227,7 +227,7 @@ def test_chunked_bodies_keep_alive_and_head(echo):
 def test_listener_binds_loopback_only_and_close_ends_everything(echo):
     before = {thread.ident for thread in threading.enumerate()}
     listener = alb_listener(echo)
-    assert listener._server.socket.getsockname() == ("127.0.0.1", listener.port)
+    assert listener.shell.address == ("127.0.0.1", listener.port)
     with pytest.raises(OSError):  # another loopback address: nothing listens there
         socket.create_connection(("127.0.0.2", listener.port), timeout=2).close()
     idle = http.client.HTTPConnection("127.0.0.1", listener.port, timeout=10)

@@ -9,7 +9,6 @@ the kill), never a mix and never an older one.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import select
@@ -23,6 +22,7 @@ from pathlib import Path
 import psutil
 
 from lambda_lab.quiz.progress import read_progress_file
+from lambda_lab.serve.state import read_state
 
 PROGRESS_WRITER = """
 import sys
@@ -36,8 +36,8 @@ n = store.questions.get("counter", {}).get("attempts", 0)
 while True:
     n += 1
     for i in range(200):  # a file of some size, so that a kill can land inside a write
-        store.questions[f"q{i:03d}"] = {"attempts": n, "correct": n, "flagged": bool(n % 2), "updated": f"{n:012d}"}
-    store.questions["counter"] = {"attempts": n, "correct": 0, "updated": f"{n:012d}"}
+        store.record(f"q{i:03d}", correct=True)
+    store.record("counter", correct=False)
     store.save()
     print(n, flush=True)
 """
@@ -123,8 +123,7 @@ def test_serve_state_survives_a_kill_at_any_moment(tmp_path: Path) -> None:
     )  # the killed Labs' folders stay in here
 
     def version_on_disk() -> int:
-        with open(state_dir / "state.json", "rb") as handle:
-            state = json.load(handle)  # raises if the file is not whole
+        state = read_state(str(state_dir))  # the snapshot and the journal; raises if damaged
         (function,) = state["functions"]
         version = int(function["description"][1:])
         assert set(function["environment"].values()) == {str(version)}
