@@ -29,9 +29,11 @@ from lambda_lab.concurrency.controller import Concurrency
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.control import packaging
 from lambda_lab.control.functions import Registry, check_settings
+from lambda_lab.control.layers import LayerStore
 from lambda_lab.control.permissions import Policies
 from lambda_lab.control.service import LambdaService
 from lambda_lab.control.versions import Versions
+from lambda_lab.environments import sandbox
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.event_sources.hub import EventSources
@@ -155,7 +157,13 @@ class Lab:
         self.records = RecordStore()
         self.versions = Versions()
         self.permissions = Policies()
-        self._spawner = Spawner()
+        # How environments are isolated on this host (namespaces, or plain processes): said
+        # in one line at start when protections are off.
+        self.sandbox = sandbox.make_plan(self.root_dir)
+        sandbox.announce(self.sandbox)
+        self.layers = LayerStore(self.root_dir, region)
+        layers = self.layers
+        self._spawner = Spawner(self.sandbox.as_json())
         self.pool = EnvironmentPool(
             self._spawner,
             self.root_dir,
@@ -163,6 +171,8 @@ class Lab:
             region,
             keep_alive_s,
             _weak_call(self, "_worker_environ"),
+            plan=self.sandbox,
+            layer_dir=lambda config: layers.opt_dir(config.layers),
         )
         self.pool.cpu_follows_memory = cpu_follows_memory
         self.concurrency = (
@@ -244,6 +254,8 @@ class Lab:
         if name in self.functions:
             # Check every setting before touching the code, so a bad value changes nothing.
             check_settings(self.functions.get(name), settings)
+            if "Layers" in settings:
+                self.layers.for_function(settings["Layers"], 0)
             code_params: dict[str, Any] = {"ZipFile": zip_bytes}
             if "Architectures" in settings:  # as on AWS: the architecture travels with the code
                 code_params["Architectures"] = settings.pop("Architectures")
@@ -300,6 +312,23 @@ class Lab:
             payload = b"" if event is None else json.dumps(event).encode()
         queued = self.async_queue.invoke(name, payload, qualifier=qualifier)
         return {"StatusCode": 202, "Payload": b"", "RequestId": queued.request_id}
+
+    def layer_from_installed(
+        self, *distributions: str, layer_name: str | None = None, dependencies: bool = True
+    ) -> dict[str, Any]:
+        """Publish a layer holding packages installed on this machine (``"pillow"``), as a
+        learner would zip them under ``python/``; returns PublishLayerVersion's answer (its
+        ``LayerVersionArn`` goes into a function's ``Layers``)."""
+        zip_bytes = packaging.layer_from_installed(*distributions, dependencies=dependencies)
+        name = layer_name or "-".join(d.lower() for d in distributions)
+        return self.layers.publish(
+            {
+                "LayerName": name,
+                "Description": f"{', '.join(distributions)} from this machine's Python",
+                "Content": {"ZipFile": zip_bytes},
+                "CompatibleRuntimes": list(limits.PYTHON_RUNTIMES),
+            }
+        )
 
     def service_client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for another service (s3, sqs, sns, dynamodb, kinesis, events, logs)."""

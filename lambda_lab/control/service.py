@@ -12,7 +12,7 @@ import tempfile
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.control import packaging
+from lambda_lab.control import layers, packaging
 from lambda_lab.control.functions import FunctionConfig, apply_settings, validate_name
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ CONFIG_KEYS = (
     "Runtime", "Role", "Handler", "Description", "Timeout", "MemorySize", "Environment",
     "Architectures", "EphemeralStorage", "DeadLetterConfig", "TracingConfig", "LoggingConfig",
 )  # fmt: skip
-IGNORED_KEYS = ("Publish", "PackageType", "VpcConfig", "Layers", "KMSKeyArn", "FileSystemConfigs",
+IGNORED_KEYS = ("Publish", "PackageType", "VpcConfig", "KMSKeyArn", "FileSystemConfigs",
                 "ImageConfig", "SnapStart", "CodeSigningConfigArn", "RevisionId", "DryRun")  # fmt: skip
 
 
@@ -42,11 +42,12 @@ class LambdaService:
                 "are not supported)"
             )
         config = FunctionConfig(name=name, region=self.lab.region)
-        self._check_keys(params, ("FunctionName", "Code", "Tags", *CONFIG_KEYS))
+        self._check_keys(params, ("FunctionName", "Code", "Tags", "Layers", *CONFIG_KEYS))
         apply_settings(config, {k: params[k] for k in CONFIG_KEYS if k in params})
         if "Tags" in params:
             config.tags = dict(params["Tags"])
         self._store_code(config, packaging.decode_zip_argument(code["ZipFile"]))
+        config.layers = self._layers(config, params.get("Layers") or [])
         self.lab.functions.add(config)
         return self._published_if_asked(config, params)
 
@@ -93,6 +94,11 @@ class LambdaService:
             return config.as_aws()
         if "Architectures" in params:  # AWS changes a function's architecture with its code
             apply_settings(config, {"Architectures": params["Architectures"]})
+        if config.layers:  # the new code and the function's layers must still fit together
+            with tempfile.TemporaryDirectory(dir=self.lab.root_dir) as scratch:
+                code_bytes = packaging.extract(zip_bytes, scratch)
+            arns = [entry["Arn"] for entry in config.layers]
+            self.lab.layers.for_function(arns, code_bytes, kept=True)
         self._store_code(config, zip_bytes)
         config.touched()
         self.lab.pool.retire(config.name)
@@ -101,8 +107,10 @@ class LambdaService:
     def update_function_configuration(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         config = self.lab.functions.get(name)
         self._check_revision(config, params)
-        self._check_keys(params, ("FunctionName", *CONFIG_KEYS))
+        self._check_keys(params, ("FunctionName", "Layers", *CONFIG_KEYS))
+        layers = self._layers(config, params["Layers"]) if "Layers" in params else config.layers
         apply_settings(config, {k: params[k] for k in CONFIG_KEYS if k in params})
+        config.layers = layers
         config.touched()
         self.lab.pool.retire(config.name)
         return config.as_aws()
@@ -162,6 +170,10 @@ class LambdaService:
             return config.as_aws()
         version, frozen = self.lab.versions.publish(config)
         return frozen.as_aws(version)
+
+    def _layers(self, config: FunctionConfig, arns: Any) -> list[dict[str, Any]]:
+        """A function's Layers, checked against the layer store (exist, at most 5, size)."""
+        return self.lab.layers.for_function(arns, layers.unzipped_size(config.code_dir))
 
     @staticmethod
     def _check_keys(params: dict[str, Any], allowed: tuple[str, ...]) -> None:

@@ -72,6 +72,11 @@ class LambdaContext:
 
     # Read once per environment, as the runtime does: these never change while it lives.
     _static: dict[str, Any] = {}
+    function_name: str | None
+    function_version: str | None
+    memory_limit_in_mb: str | None
+    log_group_name: str | None
+    log_stream_name: str | None
 
     @classmethod
     def load_static(cls) -> None:
@@ -141,7 +146,7 @@ def _user_frames(tb: Any) -> list[str]:
     frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
     # Plain (file, line, name, text) tuples, as AWS's runtime formats them: no column carets.
-    lines = traceback.format_list([(f.filename, f.lineno, f.name, f.line) for f in frames])
+    lines = traceback.format_list([(f.filename, f.lineno or 0, f.name, f.line) for f in frames])
     if task_root:
         lines = [line.replace(task_root, TASK_ROOT_SHOWN) for line in lines]
     return lines
@@ -232,12 +237,12 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
     os.environ["_X_AMZN_TRACE_ID"] = header.get("trace", "")
     try:
         event = json.loads(body) if body else {}  # an invoke without a payload delivers {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         doc = error_document(
             "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, []
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     try:
         context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
         result = handler(event, context)
@@ -246,7 +251,7 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
             type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__)
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     try:
         # As AWS's runtime: bytes go back untouched; Decimals (DynamoDB items) become numbers.
         payload = (
@@ -254,40 +259,118 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
             if isinstance(result, (bytes, bytearray))
             else json.dumps(result, default=_to_json).encode()
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # too deep: AWS's MarshalError too
         doc = error_document(
             "Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, []
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     if len(payload) > RESPONSE_MAX_BYTES:
         message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES} bytes)."
         doc = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
-    return b'{"ok":true,"rss_kb":%d}' % _peak_rss_kb(), payload  # encoded by hand: every invoke
+        return _failed(request_id), json.dumps(doc).encode()
+    # Encoded by hand (every invoke); the id ties the reply to its request (see environment.py).
+    return b'{"id":"%s","ok":true,"rss_kb":%d}' % (request_id.encode(), _peak_rss_kb()), payload
 
 
-def serve(sock: Any, handler_setting: str, task_root: str) -> None:
+def _failed(request_id: str) -> dict:
+    return {"id": request_id, "ok": False, "rss_kb": _peak_rss_kb()}
+
+
+def keep_log(saved_fd: int) -> None:
+    """Remember the runtime's own copy of the log file (fds 1 and 2 point at it) and make
+    unbuffered text streams over them: a print reaches the log even if the process is
+    killed next. A handler may close or redirect fds 0-2; the runtime repairs them before
+    the next invoke (AWS's runtime writes its log through a descriptor of its own)."""
+    global _LOG_FD, _LOG_ID
+    _LOG_FD = saved_fd
+    info = os.fstat(saved_fd)
+    _LOG_ID = (info.st_dev, info.st_ino)
+    _open_streams()
+
+
+def _open_streams() -> None:
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+
+
+_LOG_FD = -1
+_LOG_ID: tuple[int, int] = (0, 0)
+
+
+def _repair_streams() -> None:
+    """Before each invoke: fds 1 and 2 on the log again, fd 0 open, sys.stdout usable."""
+    if _LOG_FD < 0:
+        return
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == _LOG_ID:
+                continue
+        except OSError:
+            pass
+        os.dup2(_LOG_FD, fd)
+    try:
+        os.fstat(0)
+    except OSError:
+        null = os.open(os.devnull, os.O_RDONLY)
+        if null != 0:
+            os.dup2(null, 0)
+            os.close(null)
+    if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed:
+        _open_streams()
+    if os.lseek(_LOG_FD, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file
+        os.ftruncate(_LOG_FD, 0)
+
+
+_STANDARD_FINDERS = ("_frozen_importlib", "_frozen_importlib_external")
+
+
+def isolate_imports(search_path: list[str]) -> None:
+    """Import only from what AWS's runtime has: ``search_path`` (the code, the layers, the
+    bundled SDK, the standard library). The Lab's own modules, loaded by the template to
+    run this environment, are forgotten, and finders added by the host's packages go."""
+    sys.path[:] = search_path
+    sys.path_importer_cache.clear()
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if getattr(f, "__module__", "") in _STANDARD_FINDERS
+    ]
+    for name in [n for n in sys.modules if n == "lambda_lab" or n.startswith("lambda_lab.")]:
+        del sys.modules[name]
+    sys.dont_write_bytecode = True
+    importlib.invalidate_caches()
+
+
+def serve(
+    sock: Any, handler_setting: str, task_root: str, search_path: list[str] | None = None
+) -> None:
     """The environment's life: init, report it, then invoke after invoke until the Lab hangs up."""
     os.chdir(task_root)
-    sys.path.insert(0, task_root)
+    if search_path is None:
+        sys.path.insert(0, task_root)
+    else:
+        isolate_imports(search_path)
     _setup_logging()
     LambdaContext.load_static()
+    base = _peak_rss_kb()
     try:
         handler = load_handler(handler_setting)
     except RuntimeFault as fault:
         doc = error_document(fault.error_type, fault.message, "", fault.stack)
         log_error(doc)
-        protocol.send(sock, {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode())
+        protocol.send(
+            sock,
+            {"id": "init", "ok": False, "rss_kb": _peak_rss_kb(), "base_kb": base},
+            json.dumps(doc).encode(),
+        )
         return
-    protocol.send(sock, {"ok": True, "rss_kb": _peak_rss_kb()})
+    protocol.send(sock, {"id": "init", "ok": True, "rss_kb": _peak_rss_kb(), "base_kb": base})
     while True:
         try:
             header, body = protocol.recv(sock)
         except protocol.PeerGone:
             return
-        if os.lseek(1, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file (O_APPEND)
-            os.ftruncate(1, 0)
+        _repair_streams()
         reply, result = run_invoke(handler, header, body)
         sys.stdout.flush()
         sys.stderr.flush()

@@ -25,6 +25,7 @@ PLATFORM_ERRORS = (
     "Runtime.ExitError",
     "Runtime.OutOfMemory",
     "Runtime.InvalidEntrypoint",
+    "Runtime.Unknown",
 )
 
 
@@ -145,6 +146,10 @@ def invoke_sync(
     version, config = lab.versions.resolve(
         config, function_name, qualifier
     )  # a version runs its frozen copy
+    # The context's invoked_function_arn carries the qualifier the caller used (an alias name,
+    # a version, $LATEST), or none when the call named none.
+    used = lab.versions.qualifier(function_name, qualifier)
+    named = used if (qualifier or lab.functions.resolve_name(function_name)[1]) else None
     check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not trusted_json)
     context = _decode_client_context(client_context)
     request_id = request_id or new_request_id()
@@ -163,6 +168,7 @@ def invoke_sync(
             log_type,
             context,
             invocation_type,
+            named,
         )
     finally:
         lab.concurrency.release(config, slot)  # the environment goes back, then the counts drop
@@ -185,11 +191,21 @@ def _decode_client_context(text: str | None) -> Any:
 
 
 def _run(
-    lab, config, version, env, init, payload, request_id, log_type, client_context, invocation_type
+    lab,
+    config,
+    version,
+    env,
+    init,
+    payload,
+    request_id,
+    log_type,
+    client_context,
+    invocation_type,
+    qualifier=None,
 ):
     start = lab.clock.time()
     if init is None or init.outcome == "success":
-        arn = config.arn if version == "$LATEST" else f"{config.arn}:{version}"
+        arn = config.arn if qualifier is None else f"{config.arn}:{qualifier}"
         deadline_ms = int((time.time() + config.timeout_s) * 1000)
         # The frame header, encoded by hand (json.dumps of a dict is a visible share of a warm
         # invoke): ids, ARNs and trace headers hold no character JSON would escape.
@@ -197,7 +213,7 @@ def _run(
             f'{{"id":"{request_id}","deadline":{deadline_ms},"arn":"{arn}",'
             f'"trace":"{trace_header(request_id)}","cc":{json.dumps(client_context)}}}'
         ).encode()
-        outcome = env.invoke(header, payload, config.timeout_s)
+        outcome = env.invoke(header, payload, config.timeout_s, request_id)
     else:
         outcome = init  # the init failed: this invoke reports that error
     response = outcome.payload
@@ -228,8 +244,13 @@ def _run(
         response_bytes=len(response),
         provisioned=env.initialization_type == "provisioned-concurrency",
     )
+    note = getattr(env, "runtime_note", None) if init is not None else None
+    if note:
+        env.runtime_note = None  # said once: in the first cold start's log
     init_lines = (
-        None if init is None else [logs.init_start_line(config.runtime, lab.region), init.log]
+        None
+        if init is None
+        else [logs.init_start_line(config.runtime, lab.region), (note + "\n" if note else "") + init.log]
     )
     invoke_output = outcome.log if init is None or init.outcome == "success" else ""
 

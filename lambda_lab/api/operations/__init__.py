@@ -8,6 +8,7 @@ importing its functions below.
 from lambda_lab.api.operations.concurrency import *  # noqa: F403
 from lambda_lab.api.operations.functions import *  # noqa: F403
 from lambda_lab.api.operations.invocation import *  # noqa: F403
+from lambda_lab.api.operations.layers import *  # noqa: F403
 from lambda_lab.api.operations.permissions import *  # noqa: F403
 from lambda_lab.api.operations.urls import *  # noqa: F403
 from lambda_lab.api.operations.versions import *  # noqa: F403

@@ -1,0 +1,89 @@
+"""The first process of an execution environment's PID namespace: its init.
+
+Linux ends every process of a PID namespace when its init ends, so nothing a handler
+starts (a ``setsid`` daemon, a double fork, a stopped child) can outlive its environment.
+This init builds the environment's root file system, forks the runtime process, reaps
+orphans, freezes and thaws the environment on the Lab's signal (SIGUSR1 / SIGUSR2: every
+process but itself, as Lambda freezes a sandbox between invokes), and when the runtime
+ends, writes its wait status to the template and ends too.
+
+The runtime is not the init on purpose: an init ignores signals it has no handler for,
+so a handler's unhandled SIGALRM would not end it as it ends AWS's runtime.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+
+from lambda_lab.environments import mounts, worker_setup
+
+PR_SET_PDEATHSIG = 1
+STATUS = struct.Struct("i")
+
+
+def _signal_all(number: int) -> None:
+    try:
+        os.kill(-1, number)  # in a PID namespace: every process except its init
+    except OSError:
+        pass
+
+
+def run(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int) -> None:
+    """Be the environment's init. Never returns."""
+    try:
+        os.setsid()
+        mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the template (or holder) is gone
+        mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
+        mounts.build_root({**plan, **layout}, os.path.join(plan["sandbox_dir"], "root"))
+    except OSError as exc:
+        os.write(2, f"lambda-lab: could not build an execution environment: {exc}\n".encode())
+        os._exit(70)
+    os.read(go_r, 1)  # the template has put this process in its cgroups
+    os.close(go_r)
+    worker = os.fork()
+    if worker == 0:
+        os.close(status_w)
+        os.setsid()  # its own process group: the Lab's CPU governor stops exactly it
+        worker_setup.spare(plan, layout, link, in_sandbox=True)
+    link.close()
+    signal.signal(signal.SIGUSR1, lambda *_: _signal_all(signal.SIGSTOP))
+    signal.signal(signal.SIGUSR2, lambda *_: _signal_all(signal.SIGCONT))
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(0)
+        if pid == worker:
+            try:
+                os.write(status_w, STATUS.pack(status))
+            except OSError:
+                pass
+            os._exit(0)
+
+
+def hold(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int) -> None:
+    """Without root (in a user namespace) the template cannot make PID namespaces for its
+    children directly: this small holder makes one, forks the init into it, tells the
+    template the init's pid and waits. Killing the holder ends the environment."""
+    mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        mounts.unshare(mounts.CLONE_NEWPID)
+    except OSError as exc:
+        os.write(2, f"lambda-lab: could not make a PID namespace: {exc}\n".encode())
+        os._exit(70)
+    init = os.fork()
+    if init == 0:
+        run(plan, layout, link, status_w, go_r)
+    os.write(status_w, STATUS.pack(init))
+    link.close()
+    os.close(status_w)
+    os.close(go_r)
+    while True:
+        try:
+            os.waitpid(init, 0)
+        except ChildProcessError:
+            pass
+        os._exit(0)
