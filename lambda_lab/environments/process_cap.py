@@ -44,6 +44,9 @@ class ProcessCap:
     def __init__(self, plan: SandboxPlan | None = None) -> None:
         self.cgroups = bool(plan and "pids" in plan.cgroup_bases)
         self.sandboxed = bool(plan and plan.namespaces)
+        # Root's own processes are exempt from RLIMIT_NPROC: a user namespace made by root
+        # (LAMBDA_LAB_SANDBOX=userns, for tests) has no cap at all.
+        self.enforced = self.cgroups or os.geteuid() != 0 or not self.sandboxed
         root_alone = os.geteuid() == 0 and not self.sandboxed and not self.cgroups
         self.drop_to_nobody = root_alone and nobody_can_run_python()
 
@@ -51,6 +54,8 @@ class ProcessCap:
         if self.cgroups:
             return "pids cgroup per environment"
         if self.sandboxed:
+            if not self.enforced:
+                return "none (a user namespace made by root: RLIMIT_NPROC does not apply)"
             return "RLIMIT_NPROC of the sandbox user (shared by the Lab's environments)"
         if os.geteuid() != 0:
             return "RLIMIT_NPROC"

@@ -159,15 +159,15 @@ def make_plan(root_dir: str, python: str = sys.executable) -> SandboxPlan:
         os.makedirs(folder, mode=0o755, exist_ok=True)
     if wanted == "off":
         plan.reason = f"{ENV_VARIABLE}=off"
-        return plan
-    use_userns = wanted == "userns" or os.geteuid() != 0
-    isolation, reason = probe(python, plan, use_userns)
-    if isolation != NAMESPACES and not use_userns:  # root without the right: try as a user
-        if probe(python, plan, True)[0] == NAMESPACES:
-            isolation, use_userns = NAMESPACES, True
-    plan.isolation, plan.reason = isolation, reason if isolation != NAMESPACES else ""
-    plan.user_namespace = use_userns and isolation == NAMESPACES
-    if plan.namespaces and not use_userns:
+    else:
+        use_userns = wanted == "userns" or os.geteuid() != 0
+        isolation, reason = probe(python, plan, use_userns)
+        if isolation != NAMESPACES and not use_userns:  # root without the right: as a user
+            if probe(python, plan, True)[0] == NAMESPACES:
+                isolation, use_userns = NAMESPACES, True
+        plan.isolation, plan.reason = isolation, reason if isolation != NAMESPACES else ""
+        plan.user_namespace = use_userns and isolation == NAMESPACES
+    if not plan.user_namespace:  # root on the host: cgroups, with or without namespaces
         plan.cgroup_bases = cgroups.find_bases()
         cgroups.remove_stale(plan.cgroup_bases)
         plan.lab_folder = f"lab-{os.getpid()}-{os.path.basename(root_dir).rsplit('-', 1)[-1]}"
