@@ -53,6 +53,9 @@ def wsgi_app() -> Any:
             from moto.server import DomainDispatcherApplication, create_backend_app
 
             moto.awslambda.utils.get_backend = _lab_lambda_backend  # type: ignore[assignment]
+            from lambda_lab.aws import stream_shapes
+
+            stream_shapes.install()  # AWS's sequence numbers and stream labels
             _app = DomainDispatcherApplication(create_backend_app)
             load_seconds = time.perf_counter() - started
         return _app

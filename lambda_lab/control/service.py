@@ -12,7 +12,7 @@ import tempfile
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
-from lambda_lab.control import layers, packaging
+from lambda_lab.control import layers, packaging, runtimes
 from lambda_lab.control.functions import FunctionConfig, apply_settings, validate_name
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class LambdaService:
         config = FunctionConfig(name=name, region=self.lab.region)
         self._check_keys(params, ("FunctionName", "Code", "Tags", "Layers", *CONFIG_KEYS))
         apply_settings(config, {k: params[k] for k in CONFIG_KEYS if k in params})
+        runtimes.check_create(config.runtime)  # a runtime past its "block create" date
         if "Tags" in params:
             config.tags = dict(params["Tags"])
         self._store_code(config, packaging.decode_zip_argument(code["ZipFile"]))
@@ -87,6 +88,7 @@ class LambdaService:
                 "UpdateFunctionCode needs ZipFile in the Lab"
             )
         self._check_revision(config, params)
+        runtimes.check_update(config.runtime)
         zip_bytes = packaging.decode_zip_argument(params["ZipFile"])
         if params.get("DryRun"):  # validate only, as AWS does: the code stays as it was
             with tempfile.TemporaryDirectory(dir=self.lab.root_dir) as scratch:
@@ -108,6 +110,7 @@ class LambdaService:
         config = self.lab.functions.get(name)
         self._check_revision(config, params)
         self._check_keys(params, ("FunctionName", "Layers", *CONFIG_KEYS))
+        runtimes.check_update(params.get("Runtime") or config.runtime)
         layers = self._layers(config, params["Layers"]) if "Layers" in params else config.layers
         apply_settings(config, {k: params[k] for k in CONFIG_KEYS if k in params})
         config.layers = layers

@@ -286,7 +286,8 @@ def keep_log(saved_fd: int) -> None:
     _LOG_FD = saved_fd
     info = os.fstat(saved_fd)
     _LOG_ID = (info.st_dev, info.st_ino)
-    _open_streams()
+    if getattr(sys.stdout, "fileno", None) is None or sys.stdout.closed:
+        _open_streams()  # (a spare made them already: they write to fds 1 and 2, whatever those are)
 
 
 def _open_streams() -> None:
@@ -299,7 +300,8 @@ _LOG_ID: tuple[int, int] = (0, 0)
 
 
 def _repair_streams() -> None:
-    """Before each invoke: fds 1 and 2 on the log again, fd 0 open, sys.stdout usable."""
+    """Before each invoke: fds 1 and 2 on the log again, sys.stdout and sys.stderr usable.
+    (A closed fd 0 harms nothing: the runtime never reads it.)"""
     if _LOG_FD < 0:
         return
     for fd in (1, 2):
@@ -310,13 +312,6 @@ def _repair_streams() -> None:
         except OSError:
             pass
         os.dup2(_LOG_FD, fd)
-    try:
-        os.fstat(0)
-    except OSError:
-        null = os.open(os.devnull, os.O_RDONLY)
-        if null != 0:
-            os.dup2(null, 0)
-            os.close(null)
     if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed:
         _open_streams()
     if os.lseek(_LOG_FD, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file
@@ -326,11 +321,11 @@ def _repair_streams() -> None:
 _STANDARD_FINDERS = ("_frozen_importlib", "_frozen_importlib_external")
 
 
-def isolate_imports(search_path: list[str]) -> None:
-    """Import only from what AWS's runtime has: ``search_path`` (the code, the layers, the
-    bundled SDK, the standard library). The Lab's own modules, loaded by the template to
-    run this environment, are forgotten, and finders added by the host's packages go."""
-    sys.path[:] = search_path
+def prepare_imports() -> None:
+    """In a spare, before anyone waits: forget the Lab's own modules (loaded by the template
+    to run this environment) and the finders the host's packages may have added, so that a
+    handler imports only from ``sys.path`` as :func:`serve` sets it."""
+    sys.path[:] = []
     sys.path_importer_cache.clear()
     sys.meta_path[:] = [
         f for f in sys.meta_path if getattr(f, "__module__", "") in _STANDARD_FINDERS
@@ -339,6 +334,7 @@ def isolate_imports(search_path: list[str]) -> None:
         del sys.modules[name]
     sys.dont_write_bytecode = True
     importlib.invalidate_caches()
+    _open_streams()
 
 
 def serve(
@@ -348,8 +344,8 @@ def serve(
     os.chdir(task_root)
     if search_path is None:
         sys.path.insert(0, task_root)
-    else:
-        isolate_imports(search_path)
+    else:  # only what AWS's runtime has: the code, the layers, the bundled SDK, the stdlib
+        sys.path[:] = search_path
     _setup_logging()
     LambdaContext.load_static()
     base = _peak_rss_kb()

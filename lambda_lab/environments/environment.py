@@ -10,9 +10,11 @@ Max Memory Used is the runtime's own baseline on AWS (``limits``) plus what the 
 really added on top of the forked worker, so a trivial handler reports what it would on
 AWS rather than the few MB a forked worker adds here.
 
-Every reply carries the id of the request it answers. A frame for another request, or any
-byte beyond the one reply, fails that invoke as a runtime error and ends the environment,
-so a handler that writes on its own socket can never answer another caller.
+Every reply carries the id of the request it answers: a frame for another request fails
+that invoke as a runtime error and ends the environment. An environment that wrote anything
+nobody asked for (an extra frame, during or after an invoke) is never handed to the next
+caller (:meth:`has_stray_data`, checked by the pool), so a handler that writes on its own
+socket can never answer another caller.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class Environment:
         self._sock = self._launch(log_path)
         self._log_fd = os.open(log_path, os.O_RDONLY | os.O_CREAT, 0o600)
         outcome = self._wait(started, init_limit_s, phase="init")
+        self._spawner.refill()  # spares are rebuilt now, not while this init ran
         if outcome.outcome == "success":
             self._move(State.STARTING, State.READY)
         else:
@@ -278,7 +281,7 @@ class Environment:
             return self._crashed(started)
         elapsed_ms = (time.perf_counter() - started) * 1000
         wanted = "init" if phase == "init" else self._request_id
-        if not isinstance(reply, dict) or reply.get("id") != wanted or self.has_stray_data():
+        if not isinstance(reply, dict) or reply.get("id") != wanted:
             return self._protocol_broken(started, reply, wanted)
         if phase == "init":
             self._base_kb = int(reply.get("base_kb", 0))
@@ -345,15 +348,15 @@ class Environment:
         return self._finish_dead("out_of_memory", payload, elapsed_ms, "Runtime.OutOfMemory")
 
     def _protocol_broken(self, started: float, reply: object, wanted: str) -> Outcome:
-        """A frame that is not this request's reply, or more than one: the worker cannot be
-        trusted to answer anyone again."""
+        """A frame that is not this request's reply: the worker cannot be trusted to answer
+        anyone again."""
         self.exit_reason = "protocol"
         got = reply.get("id") if isinstance(reply, dict) else None
-        if got == wanted:
-            message = "Runtime sent more than one response to this request"
-        else:
-            message = f"Runtime sent a response that belongs to another request ({got!r})"
-        payload = _error_payload(PROTOCOL_ERROR, message + "; the execution environment was reset")
+        message = (
+            f"Runtime sent a response that belongs to another request ({got!r}); "
+            "the execution environment was reset"
+        )
+        payload = _error_payload(PROTOCOL_ERROR, message)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._finish_dead("crash", payload, elapsed_ms, PROTOCOL_ERROR)
 

@@ -3,11 +3,12 @@
 Thin ctypes wrappers (Python has no ``mount`` or ``pivot_root``), each raising OSError with
 the call and its arguments in the message, plus the two steps that use them:
 
-- :func:`build_root` (in a spare, before anyone waits): a new root file system on a tmpfs
-  with the host's system folders read-only, the interpreter at ``/var/lang``, the runtime
-  packages, ``/proc`` of the environment's own PID namespace, a few device nodes, and
-  staging mounts of the Lab's code and layer folders under ``/var/task`` and ``/opt``;
-  then ``pivot_root`` into it, so nothing else of the host is reachable.
+- :func:`build_root` (once, in the template): a new root file system on a tmpfs with the
+  host's system folders read-only, the interpreter at ``/var/lang``, the runtime packages,
+  a few device nodes, and staging mounts of the Lab's code and layer folders under
+  ``/var/task`` and ``/opt``; :func:`enter_root` (in each spare, before anyone waits): the
+  environment's own ``/proc``, then ``chroot`` into it, so nothing else of the host is
+  reachable.
 - :func:`mount_function` (at the cold start): the function's own code over ``/var/task``,
   its merged layers over ``/opt`` (both read-only, covering the staging mounts) and a
   private ``/tmp`` sized by EphemeralStorage.
@@ -35,9 +36,7 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS = 38
-_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 DEVICES = ("null", "zero", "full", "random", "urandom")
-OLD_ROOT = ".old-root"
 
 _libc: ctypes.CDLL | None = None
 
@@ -76,17 +75,6 @@ def setns(fd: int, flags: int) -> None:
 
 def prctl(option: int, value: int) -> None:
     _check(libc().prctl(option, value, 0, 0, 0), f"prctl({option})")
-
-
-def pivot_root(new_root: str, put_old: str) -> None:
-    number = _SYS_PIVOT_ROOT.get(os.uname().machine)
-    if number is None:
-        raise OSError(38, f"pivot_root: unknown system call number on {os.uname().machine}")
-    _check(libc().syscall(number, _bytes(new_root), _bytes(put_old)), "pivot_root")
-
-
-def umount(target: str, flags: int = MNT_DETACH) -> None:
-    _check(libc().umount2(_bytes(target), flags), f"umount {target}")
 
 
 def bind(source: str, target: str, *, read_only: bool = True, recursive: bool = False) -> None:
@@ -131,11 +119,9 @@ def _expose(host_path: str, new_root: str, inside: str | None = None) -> None:
 
 
 def build_root(plan: dict, new_root: str) -> None:
-    """Assemble the environment's root file system at ``new_root`` and switch to it.
-
-    Called once per spare in its own mount namespace (whose mounts do not propagate back)
-    and its own PID namespace (so the ``/proc`` mounted here lists only its processes).
-    """
+    """Assemble AWS's root file system at ``new_root``: once, in the template's own mount
+    namespace (whose mounts do not propagate back to the host). Every environment starts
+    from a copy of it (:func:`enter_root`)."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     tmpfs(new_root, "size=1m,mode=755")
     for path in plan["host_paths"]:
@@ -157,20 +143,25 @@ def build_root(plan: dict, new_root: str) -> None:
     for name, source in (("/var/task", plan["code_dir"]), ("/opt", plan["opt_dir"])):
         _mkdirs(new_root + name)
         bind(source, new_root + name)  # staging: covered by the function's own at cold start
-    for name in ("/tmp", "/proc", "/dev", "/" + OLD_ROOT):
+    for name in ("/tmp", "/proc", "/dev"):
         _mkdirs(new_root + name)
-    mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _build_dev(new_root + "/dev")
     for name in plan["etc_files"]:  # /etc/passwd and /etc/group with the sandbox user
-        path = os.path.join(plan["sandbox_dir"], name)
         _touch(new_root + "/etc/" + name)
-        bind(path, new_root + "/etc/" + name)
-    os.chdir(new_root)
-    pivot_root(".", OLD_ROOT)
+        bind(os.path.join(plan["sandbox_dir"], name), new_root + "/etc/" + name)
+    mount(None, new_root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def enter_root(new_root: str) -> None:
+    """In a new environment (its own PID and mount namespaces, a copy of the template's
+    mounts): its own /proc, then the root built by :func:`build_root` becomes "/".
+
+    chroot rather than pivot_root: unmounting the old root would wait for the kernel (RCU)
+    on every environment, and a process without privileges cannot leave a chroot: the
+    runtime drops them before any user code runs, holding no folder outside it."""
+    mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    os.chroot(new_root)
     os.chdir("/")
-    umount("/" + OLD_ROOT)  # the host's tree is gone from this namespace
-    os.rmdir("/" + OLD_ROOT)
-    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _build_dev(dev: str) -> None:

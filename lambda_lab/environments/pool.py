@@ -134,11 +134,7 @@ class EnvironmentPool:
     def release(self, env: Environment, config: FunctionConfig) -> None:
         """Back to idle if it is alive and still current; otherwise it ends here."""
         with self._lock:
-            if (
-                env.state is not State.READY
-                or env.generation != config.generation
-                or env.has_stray_data()
-            ):
+            if env.state is not State.READY or env.generation != config.generation:
                 env.kill()
                 self._forget(env)
                 return

@@ -2,7 +2,7 @@
 
 Linux ends every process of a PID namespace when its init ends, so nothing a handler
 starts (a ``setsid`` daemon, a double fork, a stopped child) can outlive its environment.
-This init builds the environment's root file system, forks the runtime process, reaps
+This init enters the environment's root file system, forks the runtime process, reaps
 orphans, freezes and thaws the environment on the Lab's signal (SIGUSR1 / SIGUSR2: every
 process but itself, as Lambda freezes a sandbox between invokes), and when the runtime
 ends, writes its wait status to the template and ends too.
@@ -37,7 +37,7 @@ def run(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int)
         os.setsid()
         mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the template (or holder) is gone
         mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
-        mounts.build_root({**plan, **layout}, os.path.join(plan["sandbox_dir"], "root"))
+        mounts.enter_root(os.path.join(plan["sandbox_dir"], "root"))
     except OSError as exc:
         os.write(2, f"lambda-lab: could not build an execution environment: {exc}\n".encode())
         os._exit(70)

@@ -32,6 +32,9 @@ def enter_user_namespace(uid: int, gid: int) -> None:
 def _attempt(plan: dict) -> None:
     if plan["user_namespace"]:
         enter_user_namespace(plan["uid"], plan["gid"])
+    root = os.path.join(plan["sandbox_dir"], "root")
+    mounts.unshare(mounts.CLONE_NEWNS)
+    mounts.build_root({**plan, **python_layout()}, root)
     mounts.unshare(mounts.CLONE_NEWPID)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -39,8 +42,7 @@ def _attempt(plan: dict) -> None:
         os.close(read_end)
         try:
             mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
-            full = {**plan, **python_layout()}
-            mounts.build_root(full, os.path.join(plan["sandbox_dir"], "root"))
+            mounts.enter_root(root)
             mounts.mount_function(None, None, 1, plan["uid"], plan["gid"])
             if sorted(p for p in os.listdir("/proc") if p.isdigit()) != ["1"]:
                 raise OSError("the new /proc shows other processes")

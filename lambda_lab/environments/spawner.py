@@ -134,6 +134,17 @@ class Spawner:
             dict(reply.get("cgroups") or {}),
         )
 
+    def refill(self) -> None:
+        """Tell the template a cold start's init is over: time to make spares again."""
+        with self._lock:
+            if self._control is None or self._process is None or self._process.poll() is not None:
+                return
+            head = b'{"op":"refill"}'
+            try:
+                self._control.send(protocol.PREFIX.pack(len(head), 0) + head)
+            except OSError:
+                pass  # the template is gone; the next request starts a new one
+
     def exit_status(self, pid: int) -> str:
         """How an environment ended, in AWS's words ("exit status 1", "signal: killed");
         ``pid`` is its sandbox pid."""

@@ -16,6 +16,7 @@ Requests (JSON header frames, see protocol.py):
   {"op": "fork", ...config} + fds  ->  {"pid": runtime, "sandbox": pid to kill, "init": ..,
                                         "cgroups": {controller: path}}
   {"op": "status", "pid": sandbox}  ->  {"status": "exit status 1" | "signal: killed" | ...}
+  {"op": "refill"}                  ->  (no reply) make spares up to SPARES
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = worker_setup.MESSAGE_MAX
 READY_TIMEOUT_S = 10.0
+# Spares kept ready: building a sandbox takes a few ms, so with two a cold start right after
+# another one still finds one ready. Replacements are built when the Lab says the cold start
+# that used a spare has finished its init ({"op": "refill"}, no reply): not during it, when
+# on a small machine they would compete for the same CPUs.
+SPARES = 2
 # How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
 SIGNAL_WORDS = {
     1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
@@ -99,6 +105,9 @@ class Template:
             enter_user_namespace(plan["uid"], plan["gid"])
         elif self.sandboxed:
             self.own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        if self.sandboxed:  # AWS's file system, built once; each environment gets a copy
+            mounts.unshare(mounts.CLONE_NEWNS)
+            mounts.build_root({**plan, **self.layout}, os.path.join(plan["sandbox_dir"], "root"))
 
     # -- spares ---------------------------------------------------------------------------
     def fork_spare(self) -> Spare:
@@ -182,34 +191,39 @@ class Template:
 
     # -- requests ---------------------------------------------------------------------------
     def handle_fork(
-        self, spare: Spare | None, message: bytes, fds: list[int], request: dict
-    ) -> Spare:
-        problem = ""
+        self, spares: list[Spare], message: bytes, fds: list[int], request: dict
+    ) -> None:
+        """Hand the oldest spare its configuration; reply; make new spares."""
+        problem, chosen, worker = "", None, 0
         try:
             for _ in range(3):  # a spare that died waiting is replaced
-                spare = spare or self.fork_spare()
+                spare = spares.pop(0) if spares else self.fork_spare()
                 try:
                     worker = self._worker_pid(spare)
                     if spare.cgroups and request.get("memory_limit"):
                         limit = int(request["memory_limit"])
                         cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
                     socket.send_fds(spare.link, [message], fds)
+                    chosen = spare
                     break
                 except OSError as exc:
                     problem = str(exc)
                     self.discard(spare)
-                    spare = None
         finally:
             # Before the next fork: no other environment may inherit this one's log or socket.
             for fd in fds:
                 os.close(fd)
-        if spare is None:
+        if chosen is None:
             protocol.send(self.control, {"error": f"no environment could start: {problem}"})
-            return self.fork_spare()
-        spare.link.close()
-        reply = {"pid": worker, "sandbox": spare.pid, "init": spare.init, "cgroups": spare.cgroups}
-        protocol.send(self.control, reply)
-        return self.fork_spare()  # ready for the next cold start
+        else:
+            chosen.link.close()
+            reply = {
+                "pid": worker,
+                "sandbox": chosen.pid,
+                "init": chosen.init,
+                "cgroups": chosen.cgroups,
+            }
+            protocol.send(self.control, reply)
 
     def status(self, pid: int) -> str:
         deadline = time.monotonic() + 2.0
@@ -279,7 +293,7 @@ def main(control_fd: int, plan_json: str) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one status pipe per environment
     control = socket.socket(fileno=control_fd)
     template = Template(control, json.loads(plan_json))
-    spare: Spare | None = template.fork_spare()
+    spares = [template.fork_spare()]
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 2)
@@ -289,11 +303,14 @@ def main(control_fd: int, plan_json: str) -> None:
             break  # the Lab closed the control socket: it is gone
         request, _ = protocol.parse(message)
         if request["op"] == "fork":
-            spare = template.handle_fork(spare, message, fds, request)
+            template.handle_fork(spares, message, fds, request)
         elif request["op"] == "status":
             protocol.send(control, {"status": template.status(request["pid"])})
+        elif request["op"] == "refill":
+            while len(spares) < SPARES:
+                spares.append(template.fork_spare())
         template.reap()
-    if spare is not None:
+    for spare in spares:
         template.discard(spare)
     template.end_everything()
 

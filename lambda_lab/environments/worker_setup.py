@@ -40,6 +40,7 @@ def prefault() -> None:
 def spare(plan: dict, layout: dict, link: socket.socket, in_sandbox: bool) -> None:
     """Wait on ``link`` for a configuration, then become that environment. Never returns."""
     prefault()
+    bootstrap.prepare_imports()
     if in_sandbox:
         try:
             link.send(b"ready")  # the template learns this process's pid from the message
