@@ -149,7 +149,20 @@ def _user_frames(tb: Any) -> list[str]:
     lines = traceback.format_list([(f.filename, f.lineno or 0, f.name, f.line) for f in frames])
     if task_root:
         lines = [line.replace(task_root, TASK_ROOT_SHOWN) for line in lines]
+    if _SHOWN_PREFIX[0]:  # the standard library's files, where AWS's runtime keeps them
+        lines = [line.replace(_SHOWN_PREFIX[0] + "/", _SHOWN_PREFIX[1] + "/") for line in lines]
     return lines
+
+
+_SHOWN_PREFIX = ("", "")
+
+
+def show_runtime_at(real_prefix: str, shown: str) -> None:
+    """In a sandbox: the interpreter's files appear under ``shown`` (/var/lang), in tracebacks
+    and in ``sys.prefix``, as on AWS."""
+    global _SHOWN_PREFIX
+    _SHOWN_PREFIX = (real_prefix, shown)
+    sys.prefix = sys.base_prefix = sys.exec_prefix = sys.base_exec_prefix = shown
 
 
 _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -368,6 +381,14 @@ def serve(
             return
         _repair_streams()
         reply, result = run_invoke(handler, header, body)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         protocol.send(sock, reply, result)
+
+
+def _flush() -> None:
+    """Flush what the handler printed; a stream it closed or replaced must not end the runtime."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass

@@ -275,12 +275,14 @@ class Environment:
                     governor.pause()
                     poller.poll(min(debt, max(0.0, deadline - time.perf_counter())) * 1000)
                     governor.resume()
+        wanted = "init" if phase == "init" else self._request_id
         try:
             reply, body = protocol.recv(self._sock)
-        except (protocol.PeerGone, OSError, ValueError):
+        except (protocol.ProtocolError, ValueError):  # not one well-formed frame
+            return self._protocol_broken(started, None, wanted)
+        except (protocol.PeerGone, OSError):
             return self._crashed(started)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        wanted = "init" if phase == "init" else self._request_id
         if not isinstance(reply, dict) or reply.get("id") != wanted:
             return self._protocol_broken(started, reply, wanted)
         if phase == "init":
@@ -352,10 +354,8 @@ class Environment:
         anyone again."""
         self.exit_reason = "protocol"
         got = reply.get("id") if isinstance(reply, dict) else None
-        message = (
-            f"Runtime sent a response that belongs to another request ({got!r}); "
-            "the execution environment was reset"
-        )
+        what = f"a response that belongs to another request ({got!r})" if got else "more than one response"
+        message = f"Runtime sent {what}; the execution environment was reset"
         payload = _error_payload(PROTOCOL_ERROR, message)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._finish_dead("crash", payload, elapsed_ms, PROTOCOL_ERROR)

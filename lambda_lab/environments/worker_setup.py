@@ -108,6 +108,7 @@ def _become(
     )
     if in_sandbox:
         sys.executable = runtime_layout.executable(layout)
+        bootstrap.show_runtime_at(layout["python_prefix"], runtime_layout.LANG)
     code = 0
     try:
         bootstrap.serve(data, config["handler"], task_root, search_path)

@@ -122,7 +122,7 @@ def check_payload(
     if payload and parse:
         try:
             json.loads(payload)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested too deep is no JSON AWS accepts
             raise errors.InvalidRequestContentException(
                 f"Could not parse request body into json: {exc}"
             ) from None

@@ -80,7 +80,8 @@ def ric_bootstrap(python: str) -> str:
 
 def ric_files(lab) -> dict[str, tuple[str | bytes, int]]:
     # In a sandbox only the runtime's own Python is reachable (/var/lang); without one, the Lab's.
-    python = "/var/lang/bin/python%d.%d" % sys.version_info[:2] if lab.sandbox.namespaces else sys.executable
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python = f"/var/lang/bin/python{version}" if lab.sandbox.namespaces else sys.executable
     files: dict[str, tuple[str | bytes, int]] = {
         name: (data, 0o644) for name, data in installed_files("awslambdaric").items()
     }
