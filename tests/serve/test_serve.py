@@ -283,9 +283,9 @@ def wait_for(probe, timeout_s: float = 10.0):
 
 
 def test_unsupported_operations_answer_an_aws_style_error(served: Served) -> None:
-    out = served.aws("lambda", "list-layers", check=False)
+    out = served.aws("lambda", "list-code-signing-configs", check=False)
     assert out.returncode == 255
-    assert "UnsupportedOperation" in out.stderr and "ListLayers" in out.stderr
+    assert "UnsupportedOperation" in out.stderr and "ListCodeSigningConfigs" in out.stderr
     request = urllib.request.Request(
         f"{served.url}/2015-03-31/functions/x/invocations",
         data=b"{not json",
