@@ -149,6 +149,7 @@ class Lab:
         me = weakref.proxy(self)
         self.region = region
         self.clock = _make_clock(clock)
+        sandbox.requested()  # a bad LAMBDA_LAB_SANDBOX is refused before anything is made
         remove_stale_labs(run_base_dir())
         self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
         os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
