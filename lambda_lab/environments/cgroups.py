@@ -87,6 +87,10 @@ class LabCgroups:
             if self.unified and controller == CONTROLLERS[0]:
                 _write(os.path.join(path, "cgroup.subtree_control"), "+pids +memory")
 
+    def paths(self, name: str) -> dict[str, str]:
+        """Where one environment's folders are (or will be); controller -> path."""
+        return {c: os.path.join(lab_dir, name) for c, lab_dir in self.lab_dirs.items()}
+
     def create(self, name: str, pids_max: int) -> dict[str, str]:
         """Folders for one environment (``pids.max`` set); controller -> path."""
         made: dict[str, str] = {}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from lambda_lab import limits
 from lambda_lab.environments import cgroups, protocol
 from lambda_lab.environments.cpu import CpuGovernor
-from lambda_lab.environments.spawner import Spawner
+from lambda_lab.environments.spawner import Forked, Spawner
 
 SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll()
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
@@ -128,7 +128,8 @@ class Environment:
         self._sock = self._launch(log_path)
         self._log_fd = os.open(log_path, os.O_RDONLY | os.O_CREAT, 0o600)
         outcome = self._wait(started, init_limit_s, phase="init")
-        self._spawner.refill()  # spares are rebuilt now, not while this init ran
+        if outcome.outcome != "success":
+            self._spawner.refill()  # no invoke follows: spares can be rebuilt now
         if outcome.outcome == "success":
             self._move(State.STARTING, State.READY)
         else:
@@ -146,11 +147,11 @@ class Environment:
             os.close(log_fd)
         return ours
 
-    def _adopt(self, forked: object) -> None:
-        self.pid = forked.pid  # type: ignore[attr-defined]
-        self.sandbox_pid = forked.sandbox  # type: ignore[attr-defined]
-        self.init_pid = forked.init  # type: ignore[attr-defined]
-        self.cgroups = forked.cgroups  # type: ignore[attr-defined]
+    def _adopt(self, forked: Forked) -> None:
+        self.pid = forked.pid
+        self.sandbox_pid = forked.sandbox
+        self.init_pid = forked.init
+        self.cgroups = forked.cgroups
 
     def invoke(
         self, header: dict | bytes, payload: bytes, timeout_s: float, request_id: str = ""
@@ -166,6 +167,8 @@ class Environment:
         except OSError:
             pass  # the worker is already gone; _wait reports how it ended
         outcome = self._wait(started, timeout_s, phase="invoke")
+        if self.invocations == 1:  # the cold start is over: spares are rebuilt now, not during it
+            self._spawner.refill()
         if self.state is State.BUSY:
             self.state = State.READY
         return outcome

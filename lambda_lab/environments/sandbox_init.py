@@ -18,7 +18,8 @@ import signal
 import socket
 import struct
 
-from lambda_lab.environments import mounts, worker_setup
+from lambda_lab import limits
+from lambda_lab.environments import cgroups, mounts, worker_setup
 
 PR_SET_PDEATHSIG = 1
 STATUS = struct.Struct("i")
@@ -31,18 +32,26 @@ def _signal_all(number: int) -> None:
         pass
 
 
-def run(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int) -> None:
+def run(
+    plan: dict,
+    layout: dict,
+    link: socket.socket,
+    status_w: int,
+    lab_cgroups: cgroups.LabCgroups | None = None,
+) -> None:
     """Be the environment's init. Never returns."""
     try:
         os.setsid()
         mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the template (or holder) is gone
+        if lab_cgroups is not None:  # before anything runs in it: every process is counted
+            host_pid = int(os.readlink("/proc/self"))  # the host's /proc is still mounted here
+            paths = lab_cgroups.create(str(host_pid), limits.PROCESSES_THREADS_MAX)
+            lab_cgroups.join(paths, os.getpid())  # pids written there are read in our namespace
         mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
         mounts.enter_root(os.path.join(plan["sandbox_dir"], "root"))
     except OSError as exc:
         os.write(2, f"lambda-lab: could not build an execution environment: {exc}\n".encode())
         os._exit(70)
-    os.read(go_r, 1)  # the template has put this process in its cgroups
-    os.close(go_r)
     worker = os.fork()
     if worker == 0:
         os.close(status_w)
@@ -64,7 +73,7 @@ def run(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int)
             os._exit(0)
 
 
-def hold(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int) -> None:
+def hold(plan: dict, layout: dict, link: socket.socket, status_w: int) -> None:
     """Without root (in a user namespace) the template cannot make PID namespaces for its
     children directly: this small holder makes one, forks the init into it, tells the
     template the init's pid and waits. Killing the holder ends the environment."""
@@ -76,11 +85,10 @@ def hold(plan: dict, layout: dict, link: socket.socket, status_w: int, go_r: int
         os._exit(70)
     init = os.fork()
     if init == 0:
-        run(plan, layout, link, status_w, go_r)
+        run(plan, layout, link, status_w)
     os.write(status_w, STATUS.pack(init))
     link.close()
     os.close(status_w)
-    os.close(go_r)
     while True:
         try:
             os.waitpid(init, 0)

@@ -123,30 +123,26 @@ class Template:
             theirs.close()
             return self._with_cgroups(Spare(pid, ours, init=pid), pid)
         status_r, status_w = os.pipe()
-        go_r, go_w = os.pipe()
         if not self.userns:
             mounts.unshare(mounts.CLONE_NEWPID)  # the next child is PID 1 of a new namespace
         pid = os.fork()
         if pid == 0:
             self._in_child(ours)
             os.close(status_r)
-            os.close(go_w)
             if self.userns:
-                sandbox_init.hold(self.plan, self.layout, theirs, status_w, go_r)
-            sandbox_init.run(self.plan, self.layout, theirs, status_w, go_r)
+                sandbox_init.hold(self.plan, self.layout, theirs, status_w)
+            sandbox_init.run(self.plan, self.layout, theirs, status_w, self.cgroups)
         if not self.userns:
             mounts.setns(self.own_pid_namespace, mounts.CLONE_NEWPID)
         theirs.close()
         os.close(status_w)
-        os.close(go_r)
         spare = Spare(pid, ours, status_r, init=pid)
         if self.userns:
             raw = os.read(status_r, sandbox_init.STATUS.size)
             spare.init = sandbox_init.STATUS.unpack(raw)[0] if len(raw) == 4 else pid
-        self._with_cgroups(spare, pid)
+        elif self.cgroups is not None:  # the init makes and joins them itself, named by its pid
+            spare.cgroups = self.cgroups.paths(str(pid))
         self.status_pipes[pid] = status_r
-        os.write(go_w, b"g")
-        os.close(go_w)
         return spare
 
     def _in_child(self, ours: socket.socket) -> None:
