@@ -186,7 +186,12 @@ def log_error(doc: dict) -> None:
             for part in entry.rstrip("\n").split("\n"):
                 stripped = part.lstrip(" ")
                 lines.append(ERROR_INDENT * (len(part) - len(stripped)) + stripped)
-    sys.stdout.write(ERROR_LINE_END.join(lines) + "\n")
+    text = ERROR_LINE_END.join(lines) + "\n"
+    if _LOG_FD < 0:
+        sys.stdout.write(text)
+        return
+    _flush()  # what the handler printed comes first
+    os.write(_LOG_FD, text.encode("utf-8", errors="backslashreplace"))  # the runtime's own fd
 
 
 def load_handler(handler_setting: str) -> Any:
@@ -312,9 +317,15 @@ _LOG_FD = -1
 _LOG_ID: tuple[int, int] = (0, 0)
 
 
+def _fresh_log() -> None:
+    """Before each invoke: its output starts a fresh log file (the runtime's own descriptor)."""
+    if _LOG_FD >= 0 and os.lseek(_LOG_FD, 0, os.SEEK_CUR):
+        os.ftruncate(_LOG_FD, 0)
+
+
 def _repair_streams() -> None:
-    """Before each invoke: fds 1 and 2 on the log again, sys.stdout and sys.stderr usable.
-    (A closed fd 0 harms nothing: the runtime never reads it.)"""
+    """After each reply (off the caller's path): fds 1 and 2 on the log again, sys.stdout and
+    sys.stderr usable. (A closed fd 0 harms nothing: the runtime never reads it.)"""
     if _LOG_FD < 0:
         return
     for fd in (1, 2):
@@ -327,8 +338,6 @@ def _repair_streams() -> None:
         os.dup2(_LOG_FD, fd)
     if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed:
         _open_streams()
-    if os.lseek(_LOG_FD, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file
-        os.ftruncate(_LOG_FD, 0)
 
 
 _STANDARD_FINDERS = ("_frozen_importlib", "_frozen_importlib_external")
@@ -379,10 +388,11 @@ def serve(
             header, body = protocol.recv(sock)
         except protocol.PeerGone:
             return
-        _repair_streams()
+        _fresh_log()
         reply, result = run_invoke(handler, header, body)
         _flush()
         protocol.send(sock, reply, result)
+        _repair_streams()
 
 
 def _flush() -> None:

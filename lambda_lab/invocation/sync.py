@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
+from lambda_lab.control.versions import split_qualifier
 from lambda_lab.monitoring import logs
 from lambda_lab.monitoring.records import InvocationRecord
 
@@ -148,8 +149,7 @@ def invoke_sync(
     )  # a version runs its frozen copy
     # The context's invoked_function_arn carries the qualifier the caller used (an alias name,
     # a version, $LATEST), or none when the call named none.
-    used = lab.versions.qualifier(function_name, qualifier)
-    named = used if (qualifier or lab.functions.resolve_name(function_name)[1]) else None
+    named = qualifier or (split_qualifier(function_name)[1] if ":" in function_name else None)
     check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not trusted_json)
     context = _decode_client_context(client_context)
     request_id = request_id or new_request_id()

@@ -108,3 +108,17 @@ def test_go_names_every_classic_signal() -> None:
     assert describe_status(40) == "signal: signal 40"
     assert describe_status(3 << 8) == "exit status 3"
     assert os.WIFSIGNALED(14)
+
+
+def test_an_error_after_closing_stdout_is_still_reported_and_logged(lab: Lab) -> None:
+    source = (
+        "import os\n"
+        "def lambda_handler(event, context):\n"
+        "    os.close(1)\n"
+        "    raise ValueError('after closing stdout')\n"
+    )
+    lab.deploy("closed-error", source)
+    result = lab.invoke("closed-error")
+    assert result.value["errorType"] == "ValueError"
+    assert "[ERROR] ValueError: after closing stdout" in result.log
+    assert lab.invoke("closed-error").value["errorType"] == "ValueError"  # and again, warm
