@@ -41,9 +41,9 @@ def test_errors_have_aws_shape(lab: Lab) -> None:
 
 
 def test_unsupported_operations_answer_clearly(lab: Lab) -> None:
-    reply = lab.rest_api().handle("GET", "/2018-10-31/layers", {}, {}, b"")
+    reply = lab.rest_api().handle("GET", "/2020-04-22/code-signing-configs/", {}, {}, b"")
     assert reply.status == 501
-    assert "ListLayers" in json.loads(reply.body)["message"]
+    assert "ListCodeSigningConfigs" in json.loads(reply.body)["message"]
 
 
 def test_create_function_over_rest_returns_201_and_aws_configuration(lab: Lab) -> None:
