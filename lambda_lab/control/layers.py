@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -26,13 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import errors, limits
-from lambda_lab.control import packaging
+from lambda_lab.control import layer_policies, packaging
 
 _NAME = re.compile(r"[a-zA-Z0-9-_]{1,140}\Z")
 _VERSION_ARN = re.compile(r"arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)\Z")
-_PRINCIPAL = re.compile(r"(\d{12}|\*|arn:aws[a-zA-Z-]*:iam::\d{12}:root)\Z")
-_STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}\Z")
-LAYER_ACTION = "lambda:GetLayerVersion"
 NOT_FOUND = "The resource you requested does not exist."
 
 
@@ -229,93 +225,25 @@ class LayerStore:
             v.as_aws(with_content=False) for v in versions if _matches(v, runtime, architecture)
         ]
 
-    # -- permissions ------------------------------------------------------------------------
+    # -- permissions (layer_policies.py) ----------------------------------------------------
     def add_permission(
         self, layer_name: Any, number: Any, params: dict[str, Any]
     ) -> dict[str, Any]:
         layer = self.version(layer_name, number)
-        sid, action, principal = (
-            params.get("StatementId"),
-            params.get("Action"),
-            params.get("Principal"),
-        )
-        if not isinstance(sid, str) or not _STATEMENT_ID.match(sid):
-            raise errors.ValidationException(
-                f"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy "
-                "constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
-            )
-        if action != LAYER_ACTION:
-            raise errors.ValidationException(
-                f"1 validation error detected: Value '{action}' at 'action' failed to satisfy "
-                f"constraint: Member must satisfy regular expression pattern: {LAYER_ACTION}"
-            )
-        if not isinstance(principal, str) or not _PRINCIPAL.match(principal):
-            raise errors.ValidationException(
-                f"1 validation error detected: Value '{principal}' at 'principal' failed to satisfy "
-                "constraint: Member must satisfy regular expression pattern: "
-                "\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root"
-            )
-        statement: dict[str, Any] = {
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": "*" if principal == "*" else {"AWS": _principal_arn(principal)},
-            "Action": LAYER_ACTION,
-            "Resource": layer.version_arn,
-        }
-        if params.get("OrganizationId"):
-            statement["Condition"] = {
-                "StringEquals": {"aws:PrincipalOrgID": str(params["OrganizationId"])}
-            }
         with self._lock:
-            self._check_revision(layer, params.get("RevisionId"))
-            if any(s["Sid"] == sid for s in layer.statements):
-                raise errors.ResourceConflictException(
-                    f"The statement id ({sid}) provided already exists. Please provide a new "
-                    "statement id, or remove the existing statement."
-                )
-            layer.statements.append(statement)
-            layer.policy_revision = str(uuid.uuid4())
-            revision = layer.policy_revision
-        return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": revision}
+            return layer_policies.add(layer, params)
 
     def remove_permission(
         self, layer_name: Any, number: Any, sid: str, revision_id: str | None = None
     ) -> None:
         layer = self.version(layer_name, number)
         with self._lock:
-            self._check_revision(layer, revision_id)
-            kept = [s for s in layer.statements if s["Sid"] != sid]
-            if len(kept) == len(layer.statements):
-                raise errors.ResourceNotFoundException(
-                    f"Statement {sid} is not found in resource policy."
-                )
-            layer.statements = kept
-            layer.policy_revision = str(uuid.uuid4())
+            layer_policies.remove(layer, sid, revision_id)
 
     def policy(self, layer_name: Any, number: Any) -> dict[str, Any]:
         layer = self.version(layer_name, number)
         with self._lock:
-            if not layer.statements:
-                raise errors.ResourceNotFoundException(
-                    "No policy is associated with the given resource."
-                )
-            document = {
-                "Version": "2012-10-17",
-                "Id": "default",
-                "Statement": list(layer.statements),
-            }
-            return {
-                "Policy": json.dumps(document, separators=(",", ":")),
-                "RevisionId": layer.policy_revision,
-            }
-
-    @staticmethod
-    def _check_revision(layer: LayerVersion, wanted: str | None) -> None:
-        if wanted and wanted != layer.policy_revision:
-            raise errors.PreconditionFailedException(
-                "The Revision Id provided does not match the latest Revision Id. "
-                "Call the GetLayerPolicy API to retrieve the latest Revision Id"
-            )
+            return layer_policies.document(layer)
 
     # -- what functions use -----------------------------------------------------------------
     def for_function(
@@ -412,10 +340,6 @@ def _matches(layer: LayerVersion, runtime: str | None, architecture: str | None)
     return (not runtime or runtime in layer.compatible_runtimes) and (
         not architecture or architecture in layer.compatible_architectures
     )
-
-
-def _principal_arn(principal: str) -> str:
-    return principal if principal.startswith("arn:") else f"arn:aws:iam::{principal}:root"
 
 
 def _string_list(params: dict[str, Any], key: str, most: int) -> list[str]:

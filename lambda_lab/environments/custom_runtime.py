@@ -15,14 +15,8 @@ import os
 import socket
 
 from lambda_lab import limits
-from lambda_lab.environments.environment import (
-    Environment,
-    Outcome,
-    State,
-    _open_log,
-    descendants,
-    statm_rss_kb,
-)
+from lambda_lab.environments.environment import Environment, Outcome, State, _open_log
+from lambda_lab.environments.processes import descendants, statm_rss_kb
 
 BOOTSTRAP = "bootstrap"
 

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from lambda_lab import limits
 from lambda_lab.environments import cgroups, protocol
 from lambda_lab.environments.cpu import CpuGovernor
+from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
 
 SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll()
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
 LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 PROTOCOL_ERROR = "Runtime.Unknown"  # AWS's catch-all for a runtime that broke the protocol
 
 
@@ -357,7 +357,11 @@ class Environment:
         anyone again."""
         self.exit_reason = "protocol"
         got = reply.get("id") if isinstance(reply, dict) else None
-        what = f"a response that belongs to another request ({got!r})" if got else "more than one response"
+        what = (
+            f"a response that belongs to another request ({got!r})"
+            if got
+            else "more than one response"
+        )
         message = f"Runtime sent {what}; the execution environment was reset"
         payload = _error_payload(PROTOCOL_ERROR, message)
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -390,37 +394,3 @@ def _open_log(path: str) -> int:
     """The file the environment's stdout and stderr go to (opened here: the environment itself
     cannot reach the Lab's folders)."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
-
-
-def statm_rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * _PAGE_KB
-    except (OSError, IndexError, ValueError):
-        return 0  # it has just ended
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of every thread of ``pid`` (a thread's children are listed under it)."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
-                found += [int(p) for p in handle.read().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    pending = children(pid)
-    while pending and len(found) < limits.PROCESSES_THREADS_MAX:
-        current = pending.pop()
-        found.append(current)
-        pending += children(current)
-    return found

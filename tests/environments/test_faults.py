@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from lambda_lab import Lab, limits
-from lambda_lab.environments.environment import descendants
+from lambda_lab.environments.processes import descendants
 
 OK = "def lambda_handler(event, context):\n    return 'still here'\n"
 

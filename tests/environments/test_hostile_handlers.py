@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from lambda_lab import Lab
-from lambda_lab.environments.environment import descendants
+from lambda_lab.environments.processes import descendants
 
 TRY = """
 import os, json
@@ -191,7 +191,7 @@ def test_no_process_outlives_lab_close(tmp_path: Path) -> None:
 KERNEL = """
 import json, sys, time
 from lambda_lab import Lab
-from lambda_lab.environments.environment import descendants
+from lambda_lab.environments.processes import descendants
 lab = Lab()
 lab.deploy("daemon", sys.argv[1])
 lab.invoke("daemon")
