@@ -5,7 +5,9 @@ there), each environment gets one cgroup per controller: ``pids`` (``pids.max`` 
 processes-and-threads quota) and ``memory`` (every process the function starts is charged
 to it, so Max Memory Used and the memory limit count children too). The folders of one Lab
 live under one Lab folder, ``lambda-lab/lab-<pid>-<tag>``, so a Lab removes exactly its own
-and the next Lab removes the empty folders of Labs whose process is gone.
+and the next Lab removes the empty folders of Labs whose process is gone. Making a memory
+cgroup is slow (milliseconds, more on a busy host), so a Lab reuses the folders of
+environments that have ended (:class:`Recycler`).
 
 Supports cgroup v1 (one hierarchy per controller) and v2 (one unified hierarchy with the
 controllers enabled for the Lab folder). Imported by the template process: stdlib only.
@@ -134,6 +136,51 @@ class LabCgroups:
                     time.sleep(0.01)
 
 
+class Recycler:
+    """Which environment folders are free: a folder is reused once no process is left in it.
+
+    Held by the template process, which hands each new environment a folder name."""
+
+    def __init__(self, lab: LabCgroups) -> None:
+        self._lab = lab
+        self._in_use: list[str] = []
+        self._free: list[str] = []
+        self._made = 0
+
+    def take(self) -> tuple[str, int]:
+        """A folder name for a new environment, and the OOM kills already counted in it."""
+        self._reclaim()
+        if self._free:
+            name = self._free.pop()
+        else:
+            self._made += 1
+            name = f"env-{self._made}"
+        self._in_use.append(name)
+        return name, oom_kills(self._lab.paths(name).get("memory"))
+
+    def give_back(self, name: str) -> None:
+        """A folder whose environment never started (its spare was discarded)."""
+        if name in self._in_use:
+            self._in_use.remove(name)
+
+    def _reclaim(self) -> None:
+        still = []
+        for name in self._in_use:
+            procs = os.path.join(
+                self._lab.paths(name)["pids" if "pids" in self._lab.lab_dirs else "memory"],
+                "cgroup.procs",
+            )
+            try:
+                with open(procs, "rb") as handle:
+                    empty = not handle.read().strip()
+            except FileNotFoundError:
+                empty = False  # not made yet: its environment's init is still starting
+            except OSError:
+                empty = False
+            (self._free if empty else still).append(name)
+        self._in_use = still
+
+
 def _subfolders(path: str) -> list[str]:
     try:
         return [e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
@@ -169,19 +216,19 @@ def memory_anon_kb(path: str) -> int | None:
     return None
 
 
-def was_oom_killed(path: str | None) -> bool:
-    """Did the kernel's OOM killer act inside this memory cgroup?"""
+def oom_kills(path: str | None) -> int:
+    """How many times the kernel's OOM killer acted inside this memory cgroup."""
     if not path:
-        return False
-    for name, key in (("memory.oom_control", b"oom_kill "), ("memory.events", b"oom_kill ")):
+        return 0
+    for name in ("memory.oom_control", "memory.events"):
         try:
             with open(os.path.join(path, name), "rb") as handle:
                 for line in handle:
-                    if line.startswith(key):
-                        return int(line.split()[1]) > 0
+                    if line.startswith(b"oom_kill "):
+                        return int(line.split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    return False
+    return 0
 
 
 def remove_stale(bases: dict[str, str], alive: int | None = None) -> int:

@@ -90,6 +90,7 @@ class Environment:
         self.sandbox_pid = 0  # killing it ends every process of the environment
         self.init_pid = 0  # freezes and thaws the environment (or the runtime itself)
         self.cgroups: dict[str, str] = {}
+        self.oom_base = 0  # OOM kills counted in its memory cgroup before it (folders are reused)
         self.exit_reason = ""
         self.frozen = False
         # Set by the pool that owns it:
@@ -152,6 +153,7 @@ class Environment:
         self.sandbox_pid = forked.sandbox
         self.init_pid = forked.init
         self.cgroups = forked.cgroups
+        self.oom_base = forked.oom_base
 
     def invoke(
         self, header: dict | bytes, payload: bytes, timeout_s: float, request_id: str = ""
@@ -373,7 +375,7 @@ class Environment:
         # How the runtime ended, before anything is killed here (its init reports it as it ends).
         status = self._spawner.exit_status(self.sandbox_pid or self.pid)
         self.kill()
-        if cgroups.was_oom_killed(self.cgroups.get("memory")):  # the kernel's backstop acted
+        if cgroups.oom_kills(self.cgroups.get("memory")) > self.oom_base:  # the kernel's backstop
             self._peak_kb = max(self._peak_kb, (self.memory_mb - self.baseline_mb) * 1024)
             self.exit_reason = "out_of_memory"
             payload = _error_payload(

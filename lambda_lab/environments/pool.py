@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 import uuid
 from collections.abc import Callable
 
@@ -18,7 +17,7 @@ from lambda_lab import errors, limits
 from lambda_lab.clock import Clock
 from lambda_lab.concurrency.admission import still_warm
 from lambda_lab.control.functions import FunctionConfig
-from lambda_lab.environments import aws_environ, cgroups
+from lambda_lab.environments import aws_environ
 from lambda_lab.environments.aws_environ import FAKE_CREDENTIALS  # noqa: F401 - tests read it
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
@@ -79,7 +78,6 @@ class EnvironmentPool:
         self._all: dict[str, Environment] = {}
         self._lock = threading.Lock()
         self._reaper_scheduled = False
-        self._ended: list[Environment] = []
         self._closed = False
         self.freeze_idle = True  # stop idle workers (SIGSTOP) as Lambda freezes its sandboxes
         self._freezer = Freezer(self._lock, self._is_idle)
@@ -255,21 +253,6 @@ class EnvironmentPool:
     def _forget(self, env: Environment) -> None:
         self._all.pop(env.env_id, None)
         shutil.rmtree(env.env_dir, ignore_errors=True)  # its /tmp and log go with it
-        self._ended.append(env)
-        self._remove_cgroups()
-
-    def _remove_cgroups(self, wait_s: float = 0.0) -> None:
-        """Remove the cgroups of ended environments once their processes are gone."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            still = []
-            for env in self._ended:
-                if not all([cgroups.remove(path) for path in set(env.cgroups.values())]):
-                    still.append(env)
-            self._ended = still
-            if not still or time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
 
     def environments(self, function_name: str | None = None) -> list[Environment]:
         with self._lock:
@@ -294,7 +277,4 @@ class EnvironmentPool:
             self._all.clear()
             self._idle.clear()
         for env in envs:
-            env.kill()
-        with self._lock:
-            self._ended.extend(envs)
-            self._remove_cgroups(wait_s=2.0)
+            env.kill()  # their cgroups go with the template (environments/cgroups.py)

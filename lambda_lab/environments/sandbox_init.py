@@ -38,14 +38,14 @@ def run(
     link: socket.socket,
     status_w: int,
     lab_cgroups: cgroups.LabCgroups | None = None,
+    cgroup_name: str = "",
 ) -> None:
     """Be the environment's init. Never returns."""
     try:
         os.setsid()
         mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the template (or holder) is gone
-        if lab_cgroups is not None:  # before anything runs in it: every process is counted
-            host_pid = int(os.readlink("/proc/self"))  # the host's /proc is still mounted here
-            paths = lab_cgroups.create(str(host_pid), limits.PROCESSES_THREADS_MAX)
+        if lab_cgroups is not None and cgroup_name:  # before anything runs: every process counts
+            paths = lab_cgroups.create(cgroup_name, limits.PROCESSES_THREADS_MAX)
             lab_cgroups.join(paths, os.getpid())  # pids written there are read in our namespace
         mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
         mounts.enter_root(os.path.join(plan["sandbox_dir"], "root"))

@@ -38,6 +38,7 @@ class Forked:
     sandbox: int  # what to kill to end the whole environment
     init: int  # what freezes and thaws it (SIGUSR1 / SIGUSR2), or the runtime itself
     cgroups: dict[str, str] = field(default_factory=dict)
+    oom_base: int = 0  # OOM kills its (reused) memory cgroup counted before it
 
 
 class Spawner:
@@ -132,6 +133,7 @@ class Spawner:
             int(reply.get("sandbox") or reply["pid"]),
             int(reply.get("init") or reply["pid"]),
             dict(reply.get("cgroups") or {}),
+            int(reply.get("oom_base") or 0),
         )
 
     def refill(self) -> None:

@@ -82,6 +82,8 @@ class Spare:
     status_r: int = -1  # the init writes the runtime's wait status here
     init: int = 0
     cgroups: dict[str, str] = field(default_factory=dict)
+    cgroup_name: str = ""
+    oom_base: int = 0  # OOM kills counted in its (reused) memory cgroup before it
 
 
 class Template:
@@ -98,6 +100,7 @@ class Template:
             if plan.get("cgroup_bases") and plan.get("lab_folder")
             else None
         )
+        self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
@@ -121,8 +124,9 @@ class Template:
                 mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 worker_setup.spare(self.plan, self.layout, theirs, in_sandbox=False)
             theirs.close()
-            return self._with_cgroups(Spare(pid, ours, init=pid), pid)
+            return self._with_cgroups(Spare(pid, ours, init=pid))
         status_r, status_w = os.pipe()
+        name, oom_base = self.recycler.take() if self.recycler and not self.userns else ("", 0)
         if not self.userns:
             mounts.unshare(mounts.CLONE_NEWPID)  # the next child is PID 1 of a new namespace
         pid = os.fork()
@@ -131,17 +135,17 @@ class Template:
             os.close(status_r)
             if self.userns:
                 sandbox_init.hold(self.plan, self.layout, theirs, status_w)
-            sandbox_init.run(self.plan, self.layout, theirs, status_w, self.cgroups)
+            sandbox_init.run(self.plan, self.layout, theirs, status_w, self.cgroups, name)
         if not self.userns:
             mounts.setns(self.own_pid_namespace, mounts.CLONE_NEWPID)
         theirs.close()
         os.close(status_w)
-        spare = Spare(pid, ours, status_r, init=pid)
+        spare = Spare(pid, ours, status_r, init=pid, cgroup_name=name, oom_base=oom_base)
         if self.userns:
             raw = os.read(status_r, sandbox_init.STATUS.size)
             spare.init = sandbox_init.STATUS.unpack(raw)[0] if len(raw) == 4 else pid
-        elif self.cgroups is not None:  # the init makes and joins them itself, named by its pid
-            spare.cgroups = self.cgroups.paths(str(pid))
+        elif self.cgroups is not None and name:  # the init makes (or reuses) and joins them
+            spare.cgroups = self.cgroups.paths(name)
         self.status_pipes[pid] = status_r
         return spare
 
@@ -155,12 +159,16 @@ class Template:
                 os.close(fd)
         self.status_pipes = {}
 
-    def _with_cgroups(self, spare: Spare, pid: int) -> Spare:
-        if self.cgroups is not None:
+    def _with_cgroups(self, spare: Spare) -> Spare:
+        """Without a sandbox: the template puts the waiting worker in its cgroups itself."""
+        if self.cgroups is not None and self.recycler is not None:
+            name, spare.oom_base = self.recycler.take()
             try:
-                spare.cgroups = self.cgroups.create(str(pid), 1024)
-                self.cgroups.join(spare.cgroups, pid)
+                spare.cgroups = self.cgroups.create(name, 1024)
+                spare.cgroup_name = name
+                self.cgroups.join(spare.cgroups, spare.pid)
             except OSError:
+                self.recycler.give_back(name)
                 spare.cgroups = {}
         return spare
 
@@ -179,6 +187,8 @@ class Template:
 
     def discard(self, spare: Spare) -> None:
         spare.link.close()
+        if self.recycler is not None and spare.cgroup_name:
+            self.recycler.give_back(spare.cgroup_name)  # (free again once its processes are gone)
         for kill in (os.killpg, os.kill):
             try:
                 kill(spare.pid, signal.SIGKILL)
@@ -218,6 +228,7 @@ class Template:
                 "sandbox": chosen.pid,
                 "init": chosen.init,
                 "cgroups": chosen.cgroups,
+                "oom_base": chosen.oom_base,
             }
             protocol.send(self.control, reply)
 
