@@ -45,11 +45,12 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = worker_setup.MESSAGE_MAX
 READY_TIMEOUT_S = 10.0
-# Spares kept ready: building a sandbox takes a few ms, so with two a cold start right after
-# another one still finds one ready. Replacements are built when the Lab says the cold start
-# that used a spare has finished its init ({"op": "refill"}, no reply): not during it, when
-# on a small machine they would compete for the same CPUs.
-SPARES = 2
+# Spares kept ready: preparing a sandbox takes milliseconds (moving its init into its cgroups
+# waits for the kernel), so with three, cold starts in a row still find one ready. They are
+# made when the Lab says the cold start that used one has finished its first invoke
+# ({"op": "refill"}, no reply): not during it, when on a small machine they would compete
+# for the same CPUs.
+SPARES = 3
 # How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
 SIGNAL_WORDS = {
     1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
