@@ -22,6 +22,7 @@ V1_ROOT = "/sys/fs/cgroup"
 V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
 TOP = "lambda-lab"
 CONTROLLERS = ("pids", "memory")
+LEFTOVER_AGE_S = 300
 
 
 def _write(path: str, text: str) -> None:
@@ -232,10 +233,21 @@ def oom_kills(path: str | None) -> int:
 
 
 def remove_stale(bases: dict[str, str], alive: int | None = None) -> int:
-    """Remove the (empty) folders of Labs whose process has ended; returns how many."""
+    """Remove the (empty) folders of Labs whose process has ended; returns how many. Empty
+    per-environment folders that earlier versions of the Lab left directly under
+    ``lambda-lab/`` go too, once they are a few minutes old (never one being set up)."""
     removed = 0
     for base in dict.fromkeys(bases.values()):
         for lab_folder in _subfolders(base):
+            if len(lab_folder) == 32 and all(c in "0123456789abcdef" for c in lab_folder):
+                path = os.path.join(base, lab_folder)
+                try:
+                    old = time.time() - os.stat(path).st_mtime > LEFTOVER_AGE_S
+                except OSError:
+                    continue
+                if old and remove(path):
+                    removed += 1
+                continue
             parts = lab_folder.split("-")
             if len(parts) < 3 or parts[0] != "lab" or not parts[1].isdigit():
                 continue
