@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import socket
 import threading
 import time
 import tracemalloc
@@ -28,12 +29,13 @@ from typing import Any
 
 import psutil
 
+# Each delivery is told to a counter on loopback: a handler's file system is its own sandbox.
 COUNTING_HANDLER = """
-import json, os
+import json, os, socket
 def lambda_handler(event, context):
     if "record" in event:
-        with open(os.environ["SEEN_FILE"], "a") as handle:
-            handle.write(json.dumps(event["record"]) + "\\n")
+        with socket.create_connection(("127.0.0.1", int(os.environ["SEEN_PORT"]))) as tell:
+            tell.sendall(json.dumps(event["record"]).encode() + b"\\n")
     if event.get("fail"):
         raise ValueError("planned failure")
     return event.get("n")
@@ -121,10 +123,10 @@ def soak(
     """
     from lambda_lab import Lab
 
-    with Lab() as lab:
-        seen_file = os.path.join(lab.root_dir, "seen.jsonl")
-        os.chmod(lab.root_dir, 0o777)  # the worker may run as 'nobody'
-        lab.deploy("soak", COUNTING_HANDLER, Environment={"Variables": {"SEEN_FILE": seen_file}})
+    with Lab() as lab, _Counter() as counter:
+        lab.deploy(
+            "soak", COUNTING_HANDLER, Environment={"Variables": {"SEEN_PORT": str(counter.port)}}
+        )
         lab.client("lambda").put_function_event_invoke_config(
             FunctionName="soak", MaximumRetryAttempts=0
         )
@@ -143,7 +145,7 @@ def soak(
                 raise AssertionError(f"invoke {n} returned {result.value!r}")
         sync_seconds = time.perf_counter() - started
         middle = Footprint.now()
-        counted = _async_part(lab, async_events, seen_file)
+        counted = _async_part(lab, async_events, counter)
         kept = {
             "invocation records": len(lab.records),
             "log events": sum(len(lab.logs.events(g)) for g in lab.logs.groups()),
@@ -199,7 +201,44 @@ def _drain(lab: Any, timeout: float = DRAIN_TIMEOUT_S) -> None:
         time.sleep(0.05)
 
 
-def _async_part(lab: Any, events: int, seen_file: str) -> AsyncCount:
+class _Counter:
+    """A loopback TCP listener that keeps every number handlers send it, one line each."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+        self.port = self._listener.getsockname()[1]
+        self.numbers: list[int] = []
+        self._thread = threading.Thread(target=self._serve, name="soak-counter", daemon=True)
+
+    def __enter__(self) -> _Counter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            with connection:
+                data = b""
+                while chunk := connection.recv(4096):
+                    data += chunk
+            self.numbers += [json.loads(line) for line in data.splitlines() if line]
+
+    def settle(self, quiet_s: float = 0.3) -> None:
+        """Wait until no number has arrived for ``quiet_s`` (the last ones may be in flight)."""
+        last = -1
+        while last != len(self.numbers):
+            last = len(self.numbers)
+            time.sleep(quiet_s)
+
+
+def _async_part(lab: Any, events: int, counter: _Counter) -> AsyncCount:
     count = AsyncCount(events=events)
     if events == 0:
         return count
@@ -208,11 +247,10 @@ def _async_part(lab: Any, events: int, seen_file: str) -> AsyncCount:
     request_ids = _send_async(lab, planned)
     _drain(lab)
     count.seconds = time.perf_counter() - started
+    counter.settle()
     seen: dict[int, int] = {}
-    with open(seen_file) as handle:
-        for line in handle:
-            number = json.loads(line)
-            seen[number] = seen.get(number, 0) + 1
+    for number in counter.numbers:
+        seen[number] = seen.get(number, 0) + 1
     count.delivered = sum(1 for n in range(events) if n in seen)
     count.lost = events - count.delivered
     count.duplicated = sum(seen.get(n, 0) - 1 for n in range(events) if seen.get(n, 0) > 1)

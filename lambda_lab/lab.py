@@ -32,10 +32,12 @@ from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.control import packaging
 from lambda_lab.control.deployments import Deployments
 from lambda_lab.control.functions import Registry, check_settings
+from lambda_lab.control.layers import LayerStore
 from lambda_lab.control.lifecycle import DEFAULT_TRANSITION_S, Lifecycle
 from lambda_lab.control.permissions import Policies
 from lambda_lab.control.service import LambdaService
 from lambda_lab.control.versions import Versions
+from lambda_lab.environments import sandbox
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.event_sources.hub import EventSources
@@ -198,6 +200,7 @@ class Lab:
         # that re-runs `lab = Lab()` without close() must not keep the old Lab's processes alive.
         self.region = region
         self.clock = _make_clock(clock)
+        sandbox.requested()  # a bad LAMBDA_LAB_SANDBOX is refused before anything is made
         remove_stale_labs(run_base_dir())
         self.root_dir = tempfile.mkdtemp(prefix=f"lambda-lab-{os.getpid()}-", dir=run_base_dir())
         os.chmod(self.root_dir, 0o711)  # workers may run as 'nobody': they must reach their code
@@ -206,7 +209,13 @@ class Lab:
         self.records = RecordStore()
         self.versions = Versions()
         self.permissions = Policies()
-        self._spawner = Spawner()
+        # How environments are isolated on this host (namespaces, or plain processes): said
+        # in one line at start when protections are off.
+        self.sandbox = sandbox.make_plan(self.root_dir)
+        sandbox.announce(self.sandbox)
+        self.layers = LayerStore(self.root_dir, region)
+        layers = self.layers
+        self._spawner = Spawner(self.sandbox.as_json())
         self.pool = EnvironmentPool(
             self._spawner,
             self.root_dir,
@@ -214,6 +223,8 @@ class Lab:
             region,
             keep_alive_s,
             _weak_call(self, "_worker_environ"),
+            plan=self.sandbox,
+            layer_dir=lambda config: layers.opt_dir(config.layers),
         )
         self.pool.cpu_follows_memory = cpu_follows_memory
         self.concurrency = (
@@ -264,7 +275,9 @@ class Lab:
             code_root=self.root_dir,
             retire=self.pool.retire,
             s3_client=lambda: endpoint.internal("s3"),
+            layer_store=self.layers,
         )
+        self.layers.s3_client = lambda: endpoint.internal("s3")
         self.deliverer = Deliverer(self.aws.internal, self.clock, _weakly(self, Lab.invoke_async))
         invoke = _weakly(self, invoke_sync)
         self.async_queue = AsyncQueue(
@@ -365,6 +378,8 @@ class Lab:
             return self._settled(name)
         # Check every setting before touching the code, so a bad value changes nothing.
         check_settings(self.functions.get(name), settings)
+        if "Layers" in settings:
+            self.layers.for_function(settings["Layers"], 0)
         self.lifecycle.settle(name)
         code_params: dict[str, Any] = {"FunctionName": name, "ZipFile": zip_bytes}
         if "Architectures" in settings:  # as on AWS: the architecture travels with the code
@@ -433,6 +448,23 @@ class Lab:
         self.lifecycle.settle(config.name)
         version, _ = self.versions.resolve(config, name, qualifier, route=False)
         self.lifecycle.check_invoke(config.name, version)
+
+    def layer_from_installed(
+        self, *distributions: str, layer_name: str | None = None, dependencies: bool = True
+    ) -> dict[str, Any]:
+        """Publish a layer holding packages installed on this machine (``"pillow"``), as a
+        learner would zip them under ``python/``; returns PublishLayerVersion's answer (its
+        ``LayerVersionArn`` goes into a function's ``Layers``)."""
+        zip_bytes = packaging.layer_from_installed(*distributions, dependencies=dependencies)
+        name = layer_name or "-".join(d.lower() for d in distributions)
+        return self.layers.publish(
+            {
+                "LayerName": name,
+                "Description": f"{', '.join(distributions)} from this machine's Python",
+                "Content": {"ZipFile": zip_bytes},
+                "CompatibleRuntimes": list(limits.PYTHON_RUNTIMES),
+            }
+        )
 
     def service_client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for another service (s3, sqs, sns, dynamodb, kinesis, events, logs)."""

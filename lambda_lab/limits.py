@@ -7,6 +7,8 @@ question keys against the names below (``check: {limit: NAME}``).
 
 from __future__ import annotations
 
+import datetime
+
 # -- the account the Lab pretends to be --------------------------------------------------
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -38,9 +40,22 @@ ARCHITECTURES = ("x86_64", "arm64")
 DEFAULT_ARCHITECTURE = "x86_64"
 LAYERS_MAX = 5
 
-# Python runtimes the Lab runs (today's supported ones); every one runs on the local
-# interpreter, which the lesson points out.
+# Python runtimes the Lab runs; each runs on a matching python3.x where one is installed,
+# else on the Lab's own Python (environments/interpreters.py). Which of them AWS still
+# supports depends on the date: see PYTHON_RUNTIME_DATES and runtimes_supported().
 PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+# Deprecation, block function create, block function update (AWS Lambda Developer Guide,
+# "Building Lambda functions with Python", runtime table, as read in Dec 2026). After the
+# deprecation date AWS stops patching; after "block create" CreateFunction refuses the
+# runtime; after "block update" updating a function that uses it is refused. Invocations
+# are never blocked.
+PYTHON_RUNTIME_DATES = {
+    "python3.14": ("2029-06-30", "2029-07-31", "2029-08-31"),
+    "python3.13": ("2029-06-30", "2029-07-31", "2029-08-31"),
+    "python3.12": ("2028-10-31", "2028-11-30", "2029-01-10"),
+    "python3.11": ("2027-06-30", "2027-07-31", "2027-08-31"),
+    "python3.10": ("2026-10-31", "2026-11-30", "2027-01-15"),
+}
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
 DEPRECATED_PYTHON_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9")
 # AWS's deprecation dates per runtime (lambda-runtimes.html): (deprecated, blocks create,
@@ -72,6 +87,13 @@ LOG_TAIL_BYTES = 4 * 1024  # LogType=Tail returns the last 4 KB, base64
 ERROR_LOG_MAX_BYTES = 256 * 1024
 
 # -- execution environment ----------------------------------------------------------------
+# Max Memory Used on AWS is the runtime's own memory plus what the function adds. The Lab
+# forks its workers from a template that already holds the runtime, so it measures only
+# what the function adds and reports it on top of AWS's figure for the runtime itself.
+# Source: a trivial Python handler reports 36-37 MB on AWS in the lectures' console output
+# and 36-55 MB in real logs (shared/reference/aws-lambda-facts.md sections 3 and 12); the
+# Lab uses 35 MB for the Python runtime, so its trivial handler reports about 36-38 MB.
+PYTHON_RUNTIME_BASELINE_MB = 35
 FILE_DESCRIPTORS_MAX = 1_024
 PROCESSES_THREADS_MAX = 1_024
 INIT_TIMEOUT_S = 10  # the INIT phase must finish within 10 s
@@ -158,6 +180,33 @@ SUPERSEDED_LIMITS = {
     "ASYNC_PAYLOAD_MAX_BYTES": (256 * 1024, "2025-10"),
     "BILLING_GRANULARITY_MS": (100, "2020-12"),
 }
+
+
+def runtime_baseline_mb(runtime: str) -> int:
+    """The memory AWS's runtime itself takes, counted in Max Memory Used (0 where the Lab
+    measures the whole runtime, as for custom runtimes)."""
+    return PYTHON_RUNTIME_BASELINE_MB if runtime.startswith("python") else 0
+
+
+def runtime_phase(runtime: str, today: datetime.date | None = None) -> str:
+    """Where a Python runtime stands on ``today``: supported, deprecated, create blocked or
+    update blocked (other runtimes: supported)."""
+    dates = PYTHON_RUNTIME_DATES.get(runtime)
+    if dates is None:
+        return "supported"
+    day = today or datetime.date.today()
+    deprecated, no_create, no_update = (datetime.date.fromisoformat(d) for d in dates)
+    if day >= no_update:
+        return "update blocked"
+    if day >= no_create:
+        return "create blocked"
+    return "deprecated" if day >= deprecated else "supported"
+
+
+def runtimes_supported(today: datetime.date | None = None) -> list[str]:
+    """The Python runtimes AWS supports on ``today`` (not yet deprecated), newest first."""
+    found = [r for r in PYTHON_RUNTIMES if runtime_phase(r, today) == "supported"]
+    return sorted(found, key=lambda r: tuple(int(p) for p in r[6:].split(".")), reverse=True)
 
 
 def vcpus_for_memory(memory_mb: int) -> float:

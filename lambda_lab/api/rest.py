@@ -148,7 +148,7 @@ class LambdaRestApi:
             location = member.serialization.get("location")
             wire = member.serialization.get("name", name)
             if location == "uri" and wire in path_params:
-                params[name] = path_params[wire]
+                params[name] = _coerce(member, path_params[wire])
             elif location == "querystring" and wire in query:
                 values = query[wire]
                 params[name] = values if member.type_name == "list" else _coerce(member, values[0])

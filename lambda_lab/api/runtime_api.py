@@ -175,9 +175,11 @@ class RuntimeApi:
                     self._events.put(_CLOSED)
                     return
 
-    def _reply(self, ok: bool, body: bytes = b"") -> None:
+    def _reply(self, ok: bool, body: bytes = b"", request_id: str = "init") -> None:
+        # The id ties the frame to its request; the environment rejects any other.
+        header = {"id": request_id, "ok": ok, "rss_kb": _peak_rss_kb(self._pid)}
         try:
-            protocol.send(self._frames, {"ok": ok, "rss_kb": _peak_rss_kb(self._pid)}, body)
+            protocol.send(self._frames, header, body)
         except OSError:
             pass  # the environment already ended (timeout or kill)
 
@@ -202,7 +204,7 @@ class RuntimeApi:
             if request_id != self._current:
                 return False
             self._current = None
-        self._reply(ok, body)
+        self._reply(ok, body, request_id)
         return True
 
     def init_error(self, body: bytes) -> bool:

@@ -56,6 +56,9 @@ def wsgi_app() -> Any:
             from lambda_lab.orchestration import step_functions
 
             step_functions.prepare_moto()  # state machines run, their Lambda tasks in the Lab
+            from lambda_lab.aws import stream_shapes
+
+            stream_shapes.install()  # AWS's sequence numbers and stream labels
             _app = DomainDispatcherApplication(create_backend_app)
             load_seconds = time.perf_counter() - started
         return _app

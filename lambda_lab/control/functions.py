@@ -64,6 +64,7 @@ class FunctionConfig:
     last_modified: str = ""  # set from the Lab's clock by the control plane
     generation: int = 0  # bumps on every code or configuration change; retires warm environments
     tags: dict[str, str] = field(default_factory=dict)
+    layers: list[dict[str, Any]] = field(default_factory=list)  # [{"Arn", "CodeSize"}], in order
 
     @property
     def arn(self) -> str:
@@ -128,6 +129,8 @@ class FunctionConfig:
             doc["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
         if self.log_level:
             doc["LoggingConfig"]["ApplicationLogLevel"] = self.log_level
+        if self.layers:
+            doc["Layers"] = [dict(layer) for layer in self.layers]
         return doc
 
 
@@ -207,6 +210,12 @@ def apply_settings(config: FunctionConfig, settings: dict[str, Any]) -> None:
             updated.log_level = value.get("ApplicationLogLevel")
         elif key == "Tags":
             updated.tags = dict(value)
+        elif key == "Layers":  # their existence and sizes are checked by the layer store
+            if not isinstance(value, (list, tuple)) or not all(isinstance(a, str) for a in value):
+                raise errors.InvalidParameterValueException(
+                    f"Layers must be a list of layer version ARNs (got {value!r})"
+                )
+            updated.layers = [{"Arn": arn, "CodeSize": 0} for arn in value]
         else:
             raise errors.InvalidParameterValueException(f"Unknown or unsupported parameter: {key}")
     config.__dict__.update(updated.__dict__)

@@ -14,6 +14,8 @@ import hashlib
 import inspect
 import io
 import os
+import re
+import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
@@ -184,3 +186,51 @@ def extract(
         if mode:
             os.chmod(os.path.join(root, member.filename), mode | 0o400)
     return total
+
+
+def installed_files(*distributions: str, dependencies: bool = True) -> dict[str, bytes]:
+    """The files of packages installed in this Python (and of what they require), by their
+    path inside site-packages: what ``pip install --target`` would put in a folder."""
+    from importlib import metadata
+
+    files: dict[str, bytes] = {}
+    pending, seen = list(distributions), set()
+    while pending:
+        wanted = pending.pop()
+        key = wanted.lower().replace("_", "-")
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = metadata.distribution(wanted)
+        except metadata.PackageNotFoundError:
+            if wanted in distributions:
+                raise FileNotFoundError(
+                    f"{wanted!r} is not installed in this Python ({sys.executable}): "
+                    f"pip install {wanted} first"
+                ) from None
+            continue  # an optional dependency that is not here
+        for entry in dist.files or ():
+            parts = entry.parts
+            if not parts or parts[0] == ".." or "__pycache__" in parts:
+                continue
+            path = str(dist.locate_file(entry))
+            if os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    files["/".join(parts)] = handle.read()
+        if dependencies:
+            for requirement in dist.requires or ():
+                if "extra ==" in requirement or "extra==" in requirement:
+                    continue
+                name = re.match(r"[A-Za-z0-9._-]+", requirement)
+                if name:
+                    pending.append(name.group(0))
+    return files
+
+
+def layer_from_installed(*distributions: str, dependencies: bool = True) -> bytes:
+    """A layer ZIP of installed packages under ``python/``, where AWS's Python runtime finds
+    a layer's modules (/opt/python). Binary packages must suit the function's runtime and
+    architecture, as on AWS: this machine's build is what goes in."""
+    files = installed_files(*distributions, dependencies=dependencies)
+    return _zip({f"python/{name}": data for name, data in files.items()})

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import aws_time, errors, limits
-from lambda_lab.control import arns, packaging
+from lambda_lab.control import arns, layers, packaging, runtimes
 from lambda_lab.control.functions import FunctionConfig, apply_settings, validate_name
 from lambda_lab.control.versions import LATEST
 
@@ -35,7 +35,7 @@ CONFIG_KEYS = (
 )  # fmt: skip
 # Members AWS takes that the Lab accepts and does not act on (there is no VPC, KMS, EFS...).
 IGNORED_KEYS = (
-    "Publish", "PackageType", "VpcConfig", "Layers", "KMSKeyArn", "FileSystemConfigs",
+    "Publish", "PackageType", "VpcConfig", "KMSKeyArn", "FileSystemConfigs",
     "ImageConfig", "SnapStart", "CodeSigningConfigArn", "RevisionId", "DryRun", "PublishTo",
     "TenancyConfig", "CapacityProviderConfig", "DurableConfig", "RuntimeConfig",
     "AcceleratorConfig", "S3ObjectStorageMode", "SourceKMSKeyArn",
@@ -61,6 +61,7 @@ class LambdaService:
         code_root: str,
         retire: Callable[[str], object],
         s3_client: Callable[[], Any],
+        layer_store: layers.LayerStore,
     ) -> None:
         self.region = region
         self.functions = functions
@@ -72,6 +73,7 @@ class LambdaService:
         self.code_root = code_root
         self._retire = retire
         self._s3_client = s3_client
+        self.layer_store = layer_store
 
     # -- functions ---------------------------------------------------------------------------
     def create_function(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -81,13 +83,15 @@ class LambdaService:
         name = validate_name(params.get("FunctionName"))
         if name in self.functions:
             raise errors.ResourceConflictException(f"Function already exist: {name}")
-        self._check_keys(params, ("FunctionName", "Code", "Tags", *CONFIG_KEYS))
+        self._check_keys(params, ("FunctionName", "Code", "Tags", "Layers", *CONFIG_KEYS))
         zip_bytes, limit = self.code_package(params.get("Code"))
         config = FunctionConfig(name=name, region=self.region, last_modified=self._now())
         apply_settings(config, {k: params[k] for k in CONFIG_KEYS if k in params})
+        runtimes.check_create(config.runtime)  # a runtime past its "block create" date
         if params.get("Tags"):
             config.tags = _checked_tags(params["Tags"])
         self._store_code(config, zip_bytes, limit)
+        config.layers = self._layers(config, params.get("Layers") or [])
         self.functions.add(config)
         self.lifecycle.created(name)
         if params.get("Publish"):
@@ -133,6 +137,7 @@ class LambdaService:
         live = self._unqualified(name)
         self.lifecycle.check_update(live.name, live.arn)
         self._check_revision(live, params)
+        runtimes.check_update(live.runtime)
         zip_bytes, limit = self.code_package({k: params[k] for k in CODE_KEYS if k in params})
         if params.get("DryRun"):  # validate only, as AWS does: the code stays as it was
             with tempfile.TemporaryDirectory(dir=self.code_root) as scratch:
@@ -141,6 +146,11 @@ class LambdaService:
         new = copy.deepcopy(self.lifecycle.view(live))
         if "Architectures" in params:  # AWS changes a function's architecture with its code
             apply_settings(new, {"Architectures": params["Architectures"]})
+        if new.layers:  # the new code and the function's layers must still fit together
+            with tempfile.TemporaryDirectory(dir=self.code_root) as scratch:
+                code_bytes = packaging.extract(zip_bytes, scratch, max_zip_bytes=limit)
+            arns_in_use = [entry["Arn"] for entry in new.layers]
+            self.layer_store.for_function(arns_in_use, code_bytes, kept=True)
         self._store_code(new, zip_bytes, limit)
         return self._stage(live, new, publish=bool(params.get("Publish")))
 
@@ -148,8 +158,11 @@ class LambdaService:
         live = self._unqualified(name)
         self.lifecycle.check_update(live.name, live.arn)
         self._check_revision(live, params)
-        self._check_keys(params, ("FunctionName", *CONFIG_KEYS))
+        self._check_keys(params, ("FunctionName", "Layers", *CONFIG_KEYS))
+        runtimes.check_update(params.get("Runtime") or live.runtime)
         new = copy.deepcopy(self.lifecycle.view(live))
+        if "Layers" in params:
+            new.layers = self._layers(new, params["Layers"])
         apply_settings(new, {k: params[k] for k in CONFIG_KEYS if k in params})
         return self._stage(live, new)
 
@@ -333,6 +346,10 @@ class LambdaService:
         config.code_dir = code_dir
         config.code_sha256 = packaging.code_sha256(zip_bytes)
         config.code_size = len(zip_bytes)
+
+    def _layers(self, config: FunctionConfig, arns_given: Any) -> list[dict[str, Any]]:
+        """A function's Layers, checked against the layer store (exist, at most 5, size)."""
+        return self.layer_store.for_function(arns_given, layers.unzipped_size(config.code_dir))
 
 
 def _checked_tags(tags: Any) -> dict[str, str]:

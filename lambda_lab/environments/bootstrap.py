@@ -20,6 +20,7 @@ import traceback
 from typing import Any
 
 from lambda_lab.environments import protocol
+from lambda_lab.environments.context import LambdaContext
 
 TASK_ROOT_SHOWN = "/var/task"  # what AWS's stack traces show for the code directory
 ERROR_LINE_END = "\r"  # the runtime joins a traceback's lines with CR so it stays one log event
@@ -34,78 +35,6 @@ class RuntimeFault(Exception):
         self.error_type = error_type
         self.message = message
         self.stack = stack or []
-
-
-class Identity:
-    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
-
-    def __init__(self, identity_id: str | None = None, pool_id: str | None = None):
-        self.cognito_identity_id = identity_id
-        self.cognito_identity_pool_id = pool_id
-
-
-class Client:
-    __slots__ = (
-        "installation_id",
-        "app_title",
-        "app_version_name",
-        "app_version_code",
-        "app_package_name",
-    )
-
-    def __init__(self, data: dict[str, Any]):
-        for name in self.__slots__:
-            setattr(self, name, data.get(name))
-
-
-class ClientContext:
-    __slots__ = ("client", "custom", "env")
-
-    def __init__(self, data: dict[str, Any]):
-        self.client = Client(data.get("client") or {})
-        self.custom = data.get("custom")
-        self.env = data.get("env")
-
-
-class LambdaContext:
-    """The context object, with the attributes and method AWS's Python runtime gives it."""
-
-    # Read once per environment, as the runtime does: these never change while it lives.
-    _static: dict[str, Any] = {}
-
-    @classmethod
-    def load_static(cls) -> None:
-        env = os.environ
-        cls._static = {
-            "function_name": env.get("AWS_LAMBDA_FUNCTION_NAME"),
-            "function_version": env.get("AWS_LAMBDA_FUNCTION_VERSION"),
-            "memory_limit_in_mb": env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),  # a string, as in AWS
-            "log_group_name": env.get("AWS_LAMBDA_LOG_GROUP_NAME"),
-            "log_stream_name": env.get("AWS_LAMBDA_LOG_STREAM_NAME"),
-        }
-
-    def __init__(self, request_id: str, deadline_ms: int, invoked_arn: str, client_context: Any):
-        self.__dict__.update(self._static)
-        self.aws_request_id = request_id
-        self.invoked_function_arn = invoked_arn
-        self.identity = Identity()
-        self.client_context = ClientContext(client_context) if client_context else None
-        self.tenant_id = None
-        self._deadline_ms = deadline_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, self._deadline_ms - int(time.time() * 1000))
-
-    def log(self, message: str) -> None:
-        sys.stdout.write(message)
-
-    def __repr__(self) -> str:
-        return (
-            f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
-            f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
-            f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
-            f"invoked_function_arn={self.invoked_function_arn}])"
-        )
 
 
 class _RequestIdFilter(logging.Filter):
@@ -141,10 +70,23 @@ def _user_frames(tb: Any) -> list[str]:
     frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_RUNTIME_DIR)]
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
     # Plain (file, line, name, text) tuples, as AWS's runtime formats them: no column carets.
-    lines = traceback.format_list([(f.filename, f.lineno, f.name, f.line) for f in frames])
+    lines = traceback.format_list([(f.filename, f.lineno or 0, f.name, f.line) for f in frames])
     if task_root:
         lines = [line.replace(task_root, TASK_ROOT_SHOWN) for line in lines]
+    if _SHOWN_PREFIX[0]:  # the standard library's files, where AWS's runtime keeps them
+        lines = [line.replace(_SHOWN_PREFIX[0] + "/", _SHOWN_PREFIX[1] + "/") for line in lines]
     return lines
+
+
+_SHOWN_PREFIX = ("", "")
+
+
+def show_runtime_at(real_prefix: str, shown: str) -> None:
+    """In a sandbox: the interpreter's files appear under ``shown`` (/var/lang), in tracebacks
+    and in ``sys.prefix``, as on AWS."""
+    global _SHOWN_PREFIX
+    _SHOWN_PREFIX = (real_prefix, shown)
+    sys.prefix = sys.base_prefix = sys.exec_prefix = sys.base_exec_prefix = shown
 
 
 _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,7 +110,12 @@ def log_error(doc: dict) -> None:
             for part in entry.rstrip("\n").split("\n"):
                 stripped = part.lstrip(" ")
                 lines.append(ERROR_INDENT * (len(part) - len(stripped)) + stripped)
-    sys.stdout.write(ERROR_LINE_END.join(lines) + "\n")
+    text = ERROR_LINE_END.join(lines) + "\n"
+    if _LOG_FD < 0:
+        sys.stdout.write(text)
+        return
+    _flush()  # what the handler printed comes first
+    os.write(_LOG_FD, text.encode("utf-8", errors="backslashreplace"))  # the runtime's own fd
 
 
 def load_handler(handler_setting: str) -> Any:
@@ -232,12 +179,12 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
     os.environ["_X_AMZN_TRACE_ID"] = header.get("trace", "")
     try:
         event = json.loads(body) if body else {}  # an invoke without a payload delivers {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         doc = error_document(
             "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}", request_id, []
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     try:
         context = LambdaContext(request_id, header["deadline"], header["arn"], header.get("cc"))
         result = handler(event, context)
@@ -246,7 +193,7 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
             type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__)
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     try:
         # As AWS's runtime: bytes go back untouched; Decimals (DynamoDB items) become numbers.
         payload = (
@@ -254,41 +201,132 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
             if isinstance(result, (bytes, bytearray))
             else json.dumps(result, default=_to_json).encode()
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # too deep: AWS's MarshalError too
         doc = error_document(
             "Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id, []
         )
         log_error(doc)
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
+        return _failed(request_id), json.dumps(doc).encode()
     if len(payload) > RESPONSE_MAX_BYTES:
         message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES} bytes)."
         doc = {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}
-        return {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode()
-    return b'{"ok":true,"rss_kb":%d}' % _peak_rss_kb(), payload  # encoded by hand: every invoke
+        return _failed(request_id), json.dumps(doc).encode()
+    # Encoded by hand (every invoke); the id ties the reply to its request (see environment.py).
+    return b'{"id":"%s","ok":true,"rss_kb":%d}' % (request_id.encode(), _peak_rss_kb()), payload
 
 
-def serve(sock: Any, handler_setting: str, task_root: str) -> None:
+def _failed(request_id: str) -> dict:
+    return {"id": request_id, "ok": False, "rss_kb": _peak_rss_kb()}
+
+
+def keep_log(saved_fd: int) -> None:
+    """Remember the runtime's own copy of the log file (fds 1 and 2 point at it) and make
+    unbuffered text streams over them: a print reaches the log even if the process is
+    killed next. A handler may close or redirect fds 0-2; the runtime repairs them before
+    the next invoke (AWS's runtime writes its log through a descriptor of its own)."""
+    global _LOG_FD, _LOG_ID
+    _LOG_FD = saved_fd
+    info = os.fstat(saved_fd)
+    _LOG_ID = (info.st_dev, info.st_ino)
+    if getattr(sys.stdout, "fileno", None) is None or sys.stdout.closed:
+        _open_streams()  # (a spare made them already: they write to fds 1 and 2, whatever those are)
+
+
+def _open_streams() -> None:
+    sys.stdout = open(
+        1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
+    sys.stderr = open(
+        2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
+
+
+_LOG_FD = -1
+_LOG_ID: tuple[int, int] = (0, 0)
+
+
+def _fresh_log() -> None:
+    """Before each invoke: its output starts a fresh log file (the runtime's own descriptor)."""
+    if _LOG_FD >= 0 and os.lseek(_LOG_FD, 0, os.SEEK_CUR):
+        os.ftruncate(_LOG_FD, 0)
+
+
+def _repair_streams() -> None:
+    """After each reply (off the caller's path): fds 1 and 2 on the log again, sys.stdout and
+    sys.stderr usable. (A closed fd 0 harms nothing: the runtime never reads it.)"""
+    if _LOG_FD < 0:
+        return
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == _LOG_ID:
+                continue
+        except OSError:
+            pass
+        os.dup2(_LOG_FD, fd)
+    if sys.stdout is None or sys.stdout.closed or sys.stderr is None or sys.stderr.closed:
+        _open_streams()
+
+
+_STANDARD_FINDERS = ("_frozen_importlib", "_frozen_importlib_external")
+
+
+def prepare_imports() -> None:
+    """In a spare, before anyone waits: forget the Lab's own modules (loaded by the template
+    to run this environment) and the finders the host's packages may have added, so that a
+    handler imports only from ``sys.path`` as :func:`serve` sets it."""
+    sys.path[:] = []
+    sys.path_importer_cache.clear()
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if getattr(f, "__module__", "") in _STANDARD_FINDERS
+    ]
+    for name in [n for n in sys.modules if n == "lambda_lab" or n.startswith("lambda_lab.")]:
+        del sys.modules[name]
+    sys.dont_write_bytecode = True
+    importlib.invalidate_caches()
+    _open_streams()
+
+
+def serve(
+    sock: Any, handler_setting: str, task_root: str, search_path: list[str] | None = None
+) -> None:
     """The environment's life: init, report it, then invoke after invoke until the Lab hangs up."""
     os.chdir(task_root)
-    sys.path.insert(0, task_root)
+    if search_path is None:
+        sys.path.insert(0, task_root)
+    else:  # only what AWS's runtime has: the code, the layers, the bundled SDK, the stdlib
+        sys.path[:] = search_path
     _setup_logging()
     LambdaContext.load_static()
+    base = _peak_rss_kb()
     try:
         handler = load_handler(handler_setting)
     except RuntimeFault as fault:
         doc = error_document(fault.error_type, fault.message, "", fault.stack)
         log_error(doc)
-        protocol.send(sock, {"ok": False, "rss_kb": _peak_rss_kb()}, json.dumps(doc).encode())
+        protocol.send(
+            sock,
+            {"id": "init", "ok": False, "rss_kb": _peak_rss_kb(), "base_kb": base},
+            json.dumps(doc).encode(),
+        )
         return
-    protocol.send(sock, {"ok": True, "rss_kb": _peak_rss_kb()})
+    protocol.send(sock, {"id": "init", "ok": True, "rss_kb": _peak_rss_kb(), "base_kb": base})
     while True:
         try:
             header, body = protocol.recv(sock)
         except protocol.PeerGone:
             return
-        if os.lseek(1, 0, os.SEEK_CUR):  # each invoke's output starts a fresh log file (O_APPEND)
-            os.ftruncate(1, 0)
+        _fresh_log()
         reply, result = run_invoke(handler, header, body)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         protocol.send(sock, reply, result)
+        _repair_streams()
+
+
+def _flush() -> None:
+    """Flush what the handler printed; a stream it closed or replaced must not end the runtime."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass

@@ -15,7 +15,8 @@ import os
 import socket
 
 from lambda_lab import limits
-from lambda_lab.environments.environment import Environment, Outcome, State
+from lambda_lab.environments.environment import Environment, Outcome, State, _open_log
+from lambda_lab.environments.processes import descendants, statm_rss_kb
 
 BOOTSTRAP = "bootstrap"
 
@@ -56,50 +57,30 @@ class CustomRuntimeEnvironment(Environment):
         config = {
             **self.config,
             "environ": environ,
-            "log_path": log_path,
             "exec": os.path.join(self.config["task_root"], BOOTSTRAP),
         }
-        self.pid = self._spawner.fork(config, None)
+        log_fd = _open_log(log_path)
+        try:
+            self._adopt(self._spawner.fork(config, log_fd, None))
+        finally:
+            os.close(log_fd)
         self._api.watch(self.pid)
         return self._api.lab_socket
 
-    def _rss_kb(self) -> int:
+    def _used_kb(self) -> int:
         """Resident memory of the bootstrap and every process it started: a shell runtime's
         children (curl, the handler program) use the function's memory too."""
-        total, pending, seen = 0, [self.pid], set()
-        while pending and len(seen) < limits.PROCESSES_THREADS_MAX:
-            pid = pending.pop()
-            seen.add(pid)
-            total += _statm_rss_kb(pid)
-            pending += [child for child in _children(pid) if child not in seen]
-        return total
+        return sum(statm_rss_kb(p) for p in [self.pid, *descendants(self.pid)])
 
-    def invoke(self, header: dict | bytes, payload: bytes, timeout_s: float) -> Outcome:
+    def invoke(
+        self, header: dict | bytes, payload: bytes, timeout_s: float, request_id: str = ""
+    ) -> Outcome:
         # The bootstrap's output is one growing file: this invoke's part starts at its end now.
         if self._log_fd >= 0:
             self._log_start = os.fstat(self._log_fd).st_size
-        return super().invoke(header, payload, timeout_s)
+        return super().invoke(header, payload, timeout_s, request_id)
 
     def kill(self) -> None:
         super().kill()
         if self._api is not None:
             self._api.close()
-
-
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def _statm_rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * _PAGE_KB
-    except (OSError, IndexError, ValueError):
-        return 0  # it has just ended
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", "rb") as handle:
-            return [int(p) for p in handle.read().split()]
-    except (OSError, ValueError):
-        return []

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable
 
@@ -19,35 +17,25 @@ from lambda_lab import errors, limits
 from lambda_lab.clock import Clock
 from lambda_lab.concurrency.admission import still_warm
 from lambda_lab.control.functions import FunctionConfig
+from lambda_lab.environments import aws_environ
+from lambda_lab.environments.aws_environ import FAKE_CREDENTIALS  # noqa: F401 - tests read it
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
 from lambda_lab.environments.environment import Environment, Outcome, State
 from lambda_lab.environments.freezer import Freezer
+from lambda_lab.environments.interpreters import Interpreters
 from lambda_lab.environments.process_cap import ProcessCap
+from lambda_lab.environments.runtime_layout import link_runtime_packages
+from lambda_lab.environments.sandbox import SandboxPlan
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.monitoring.logs import stream_name
 
 DEFAULT_KEEP_ALIVE_S = 600.0
-FAKE_CREDENTIALS = {
-    # Workers never see a real credential: these only satisfy SDKs that insist on having one.
-    "AWS_ACCESS_KEY_ID": "ASIALAMBDALABFAKEKEY",
-    "AWS_SECRET_ACCESS_KEY": "lambda-lab-fake-secret-key-not-a-real-credential",
-    "AWS_SESSION_TOKEN": "lambda-lab-fake-session-token",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
+MEMORY_BACKSTOP_EXTRA_MB = 64  # the kernel's own limit sits above the Lab's (see _config)
 
 
-def _under(folder: str, path: str) -> bool:
-    return os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
-
-
-def private_tmp_possible(tmp_dir: str) -> bool:
-    """A private /tmp hides the real one, so it is only used when nothing a worker needs lives
-    there: its own folder, the Python it runs, and every import path (a virtual environment or
-    a checkout under /tmp, as a CI clone may be). Otherwise the worker falls back to TMPDIR."""
-    needed = [tmp_dir, sys.executable, sys.prefix, *[p for p in sys.path if p]]
-    return not any(_under("/tmp", path) for path in needed)
+def _no_layers(config: FunctionConfig) -> str | None:
+    return None
 
 
 def _nobody() -> tuple[int, int]:
@@ -66,11 +54,22 @@ class EnvironmentPool:
         region: str,
         keep_alive_s: float = DEFAULT_KEEP_ALIVE_S,
         extra_environ: Callable[[], dict[str, str]] = dict,
+        *,
+        plan: SandboxPlan | None = None,
+        layer_dir: Callable[[FunctionConfig], str | None] = _no_layers,
     ) -> None:
+        """``plan``: how environments are isolated (:mod:`sandbox`); ``layer_dir``: the
+        folder holding a function's layers merged in order (mounted at /opt), or None."""
         self.keep_alive_s = keep_alive_s
         self.cpu_follows_memory = True
-        self.process_cap = ProcessCap()
+        self.plan = plan
+        self.sandboxed = bool(plan and plan.namespaces)
+        self.process_cap = ProcessCap(plan)
         self._spawner = spawner
+        self._interpreters = Interpreters(spawner)
+        self._layer_dir = layer_dir
+        if plan is not None and not self.sandboxed:
+            link_runtime_packages(plan.runtime_packages, os.path.join(root_dir, "runtime"))
         self._root = root_dir
         self._clock = clock
         self._region = region
@@ -79,7 +78,6 @@ class EnvironmentPool:
         self._all: dict[str, Environment] = {}
         self._lock = threading.Lock()
         self._reaper_scheduled = False
-        self._ended: list[Environment] = []
         self._closed = False
         self.freeze_idle = True  # stop idle workers (SIGSTOP) as Lambda freezes its sandboxes
         self._freezer = Freezer(self._lock, self._is_idle)
@@ -102,6 +100,7 @@ class EnvironmentPool:
                     env.state is State.READY
                     and env.generation == config.generation
                     and still_warm(env.idle_since, now, self.keep_alive_s)
+                    and not env.has_stray_data()  # it wrote while idle: never hand it out
                 ):
                     self._freezer.busy(env)
                     return env
@@ -182,31 +181,25 @@ class EnvironmentPool:
         env_id = uuid.uuid4().hex
         env_dir = os.path.join(self._root, "environments", env_id)
         tmp_dir = os.path.join(env_dir, "tmp")
-        os.makedirs(tmp_dir, mode=0o700)
-        if self.process_cap.drop_to_nobody:
-            os.chown(tmp_dir, *_nobody())
+        os.makedirs(env_dir, mode=0o700)
+        if not self.sandboxed:  # without a sandbox, the environment's own folder is its /tmp
+            os.makedirs(tmp_dir, mode=0o700)
+            if self.process_cap.drop_to_nobody:
+                os.chown(tmp_dir, *_nobody())
         stream = stream_name(self._clock.time(), version, env_id)
         environ = self._environ(config, version, init_type, stream, tmp_dir)
         kind = CustomRuntimeEnvironment if is_custom_runtime(config.runtime) else Environment
+        spawner, note = self._interpreters.spawner_for(config.runtime)
         env = kind(
-            self._spawner,
+            spawner,
             env_id,
             env_dir,
             config.memory_mb,
-            {
-                "handler": config.handler,
-                "task_root": config.code_dir,
-                "environ": environ,
-                "cgroup": self.process_cap.cgroup_for(env_id),
-                "private_tmp": tmp_dir if private_tmp_possible(tmp_dir) else None,
-                "drop_to_nobody": self.process_cap.drop_to_nobody,
-                "rlimits": {
-                    "RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX,
-                    "RLIMIT_NPROC": limits.PROCESSES_THREADS_MAX,
-                },
-            },
+            self._config(config, environ),
             cpu_share=cpu_share(config.memory_mb) if self.cpu_follows_memory else 1.0,
+            baseline_mb=limits.runtime_baseline_mb(config.runtime),
         )
+        env.runtime_note = note
         env.function_name = config.name
         env.version = version
         env.generation = config.generation
@@ -217,64 +210,49 @@ class EnvironmentPool:
             self._all[env_id] = env
         return env
 
+    def _config(self, config: FunctionConfig, environ: dict[str, str]) -> dict:
+        """What the new environment's worker is told (see worker_setup.py)."""
+        # The kernel's limit (where there is a memory cgroup) is a backstop above the Lab's own
+        # check: /tmp is a tmpfs whose pages the kernel charges as memory, AWS does not.
+        backstop_mb = config.memory_mb + config.ephemeral_mb + MEMORY_BACKSTOP_EXTRA_MB
+        return {
+            "handler": config.handler,
+            "task_root": config.code_dir,
+            "runtime": config.runtime,
+            "environ": environ,
+            "ephemeral_mb": config.ephemeral_mb,
+            "opt_dir": self._layer_dir(config),
+            "memory_limit": backstop_mb * 1024 * 1024,
+            "drop_to_nobody": self.process_cap.drop_to_nobody,
+            "rlimits": self.process_cap.rlimits(),
+        }
+
     def _environ(
         self, config: FunctionConfig, version: str, init_type: str, stream: str, tmp_dir: str
     ) -> dict[str, str]:
-        environ = {
-            "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64",
-            "TMPDIR": tmp_dir,  # the Lab's stand-in for the environment's private /tmp
-            "HOME": tmp_dir,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-        }
-        environ.update(config.environment)
-        environ.update(FAKE_CREDENTIALS)
-        environ.update(self._extra_environ())
-        environ.update(
-            {
-                "_HANDLER": config.handler,
-                "AWS_REGION": self._region,
-                "AWS_DEFAULT_REGION": self._region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
-                "AWS_LAMBDA_FUNCTION_NAME": config.name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
-                "AWS_LAMBDA_FUNCTION_VERSION": version,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": init_type,
-                "AWS_LAMBDA_LOG_GROUP_NAME": config.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-                "LAMBDA_TASK_ROOT": config.code_dir,
-                "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-            }
+        return aws_environ.environment(
+            function_name=config.name,
+            handler=config.handler,
+            runtime=config.runtime,
+            memory_mb=config.memory_mb,
+            version=version,
+            init_type=init_type,
+            log_group=config.log_group,
+            log_stream=stream,
+            log_format=getattr(config, "log_format", "Text"),
+            log_level=config.log_level,
+            region=self._region,
+            variables=config.environment,
+            lab_variables=self._extra_environ(),
+            sandboxed=self.sandboxed,
+            task_root=config.code_dir,
+            tmp_dir=tmp_dir,
         )
-        if config.log_level:
-            environ["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
-        return environ
 
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:
         self._all.pop(env.env_id, None)
         shutil.rmtree(env.env_dir, ignore_errors=True)  # its /tmp and log go with it
-        self._ended.append(env)
-        self._remove_cgroups()
-
-    def _remove_cgroups(self, wait_s: float = 0.0) -> None:
-        """Remove the cgroups of ended environments once their processes are gone."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            still = []
-            for env in self._ended:
-                cgroup = env.config.get("cgroup")
-                if cgroup and os.path.isdir(cgroup):
-                    self.process_cap.remove(cgroup)
-                    if os.path.isdir(cgroup):
-                        still.append(env)
-            self._ended = still
-            if not still or time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
 
     def environments(self, function_name: str | None = None) -> list[Environment]:
         with self._lock:
@@ -291,6 +269,7 @@ class EnvironmentPool:
         )
 
     def close(self) -> None:
+        self._interpreters.close()
         self._freezer.close()
         with self._lock:
             self._closed = True
@@ -298,7 +277,4 @@ class EnvironmentPool:
             self._all.clear()
             self._idle.clear()
         for env in envs:
-            env.kill()
-        with self._lock:
-            self._ended.extend(envs)
-            self._remove_cgroups(wait_s=2.0)
+            env.kill()  # their cgroups go with the template (environments/cgroups.py)

@@ -1,12 +1,13 @@
 """The 1,024 processes-and-threads cap of an execution environment, with what the host allows.
 
-Linux's RLIMIT_NPROC does the job for an ordinary user, but it counts all of that user's
-processes and root ignores it. So, in order of preference:
+In order of preference:
 
-- not root: RLIMIT_NPROC (set by the template in the worker);
-- root, with an interpreter that 'nobody' can read: the worker drops to 'nobody' first;
-- root otherwise: a cgroup (v1 ``pids`` or v2) per environment with ``pids.max``;
-- none of these: no cap, and :func:`describe` says so.
+- a ``pids`` cgroup per environment with ``pids.max`` (root, cgroups writable): exact;
+- ``RLIMIT_NPROC`` 1,024 in the worker: Linux counts all processes of the worker's user, so
+  environments (and, for an ordinary user, the Lab itself) share it;
+- as root without a sandbox or cgroups, the worker first drops to 'nobody' so that the
+  limit applies at all (root ignores it);
+- none of these: no cap, and :meth:`ProcessCap.describe` says so.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import stat
 import sys
 
 from lambda_lab import limits
-
-_CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+from lambda_lab.environments.sandbox import SandboxPlan
 
 
 def nobody_can_run_python() -> bool:
@@ -38,56 +38,34 @@ def nobody_can_run_python() -> bool:
         path = parent
 
 
-def _cgroup_base() -> str | None:
-    if os.geteuid() != 0:
-        return None
-    for root in _CGROUP_ROOTS:
-        if os.path.exists(os.path.join(root, "pids.max")) or os.path.exists(
-            os.path.join(root, "cgroup.procs")
-        ):
-            candidate = os.path.join(root, "lambda-lab")
-            try:
-                os.makedirs(candidate, exist_ok=True)
-            except OSError:
-                continue
-            if os.path.exists(os.path.join(candidate, "pids.max")):
-                return candidate
-    return None
-
-
 class ProcessCap:
-    """Decides once per Lab how environments are capped; makes and removes cgroups."""
+    """Decides once per Lab how environments are capped."""
 
-    def __init__(self) -> None:
-        self.drop_to_nobody = os.geteuid() == 0 and nobody_can_run_python()
-        self.cgroup_base = None if (os.geteuid() != 0 or self.drop_to_nobody) else _cgroup_base()
+    def __init__(self, plan: SandboxPlan | None = None) -> None:
+        self.cgroups = bool(plan and "pids" in plan.cgroup_bases)
+        self.sandboxed = bool(plan and plan.namespaces)
+        # Root's own processes are exempt from RLIMIT_NPROC: a user namespace made by root
+        # (LAMBDA_LAB_SANDBOX=userns, for tests) has no cap at all.
+        self.enforced = self.cgroups or os.geteuid() != 0 or not self.sandboxed
+        root_alone = os.geteuid() == 0 and not self.sandboxed and not self.cgroups
+        self.drop_to_nobody = root_alone and nobody_can_run_python()
 
     def describe(self) -> str:
+        if self.cgroups:
+            return "pids cgroup per environment"
+        if self.sandboxed:
+            if not self.enforced:
+                return "none (a user namespace made by root: RLIMIT_NPROC does not apply)"
+            return "RLIMIT_NPROC of the sandbox user (shared by the Lab's environments)"
         if os.geteuid() != 0:
             return "RLIMIT_NPROC"
         if self.drop_to_nobody:
             return "RLIMIT_NPROC as user nobody"
-        if self.cgroup_base:
-            return f"pids cgroup under {self.cgroup_base}"
         return "none (root without a writable pids cgroup)"
 
-    def cgroup_for(self, env_id: str) -> str | None:
-        """A fresh cgroup for one environment, or None when cgroups are not the mechanism."""
-        if self.cgroup_base is None:
-            return None
-        path = os.path.join(self.cgroup_base, env_id)
-        try:
-            os.mkdir(path)
-            with open(os.path.join(path, "pids.max"), "w") as handle:
-                handle.write(str(limits.PROCESSES_THREADS_MAX))
-        except OSError:
-            return None
-        return path
-
-    @staticmethod
-    def remove(path: str | None) -> None:
-        if path:
-            try:
-                os.rmdir(path)  # succeeds once the environment's processes are gone
-            except OSError:
-                pass
+    def rlimits(self) -> dict[str, int]:
+        """The limits a worker sets on itself."""
+        found = {"RLIMIT_NOFILE": limits.FILE_DESCRIPTORS_MAX}
+        if not self.cgroups:
+            found["RLIMIT_NPROC"] = limits.PROCESSES_THREADS_MAX
+        return found

@@ -22,6 +22,10 @@ class PeerGone(EOFError):
     """The other end closed the socket (the environment died, or the Lab went away)."""
 
 
+class ProtocolError(PeerGone):
+    """The other end sent something that is not one frame (too large, or more than one)."""
+
+
 def send(sock: socket.socket, header: dict | bytes, body: bytes = b"") -> None:
     """Send one frame; ``header`` may come already encoded (the hot path builds its own)."""
     head = (
@@ -67,10 +71,10 @@ def recv(sock: socket.socket) -> tuple[dict, bytes]:
         first += _recv_exact(sock, PREFIX.size - len(first))
     head_len, body_len = PREFIX.unpack_from(first)
     if head_len > MAX_HEADER or body_len > MAX_BODY:
-        raise PeerGone(f"frame too large ({head_len} + {body_len} bytes)")
+        raise ProtocolError(f"frame too large ({head_len} + {body_len} bytes)")
     total = PREFIX.size + head_len + body_len
     if len(first) > total:
-        raise PeerGone(f"protocol error: {len(first) - total} bytes beyond one frame")
+        raise ProtocolError(f"protocol error: {len(first) - total} bytes beyond one frame")
     if len(first) < total:
         first += _recv_exact(sock, total - len(first))
     return parse(first)

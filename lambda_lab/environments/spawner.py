@@ -10,10 +10,12 @@ import struct
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 from lambda_lab import errors
 from lambda_lab.environments import protocol
-from lambda_lab.environments.template import MESSAGE_MAX
+from lambda_lab.environments.worker_setup import MESSAGE_MAX
 
 REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,10 +30,23 @@ _TEMPLATE_ENV = {
 }
 
 
-class Spawner:
-    """Owns the template process; thread-safe; restarts the template if it died."""
+@dataclass
+class Forked:
+    """A new environment's processes, as the template reports them."""
 
-    def __init__(self) -> None:
+    pid: int  # the runtime process (the handler runs here)
+    sandbox: int  # what to kill to end the whole environment
+    init: int  # what freezes and thaws it (SIGUSR1 / SIGUSR2), or the runtime itself
+    cgroups: dict[str, str] = field(default_factory=dict)
+    oom_base: int = 0  # OOM kills its (reused) memory cgroup counted before it
+
+
+class Spawner:
+    """Owns one template process (one interpreter); thread-safe; restarts it if it died."""
+
+    def __init__(self, plan: dict[str, Any] | None = None, python: str = sys.executable) -> None:
+        self.python = python
+        self.plan = plan or {"isolation": "none", "user_namespace": False}
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
@@ -45,10 +60,12 @@ class Spawner:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         code = (
             f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-            "from lambda_lab.environments.template import main; main(int(sys.argv[1]))"
+            "from lambda_lab.environments.template import main; main(int(sys.argv[1]), sys.argv[2])"
         )
+        # -S: no site-packages and none of their start-up hooks; a handler imports only
+        # what AWS's runtime has (see runtime_layout.py).
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", code, str(theirs.fileno())],
+            [self.python, "-I", "-S", "-c", code, str(theirs.fileno()), json.dumps(self.plan)],
             pass_fds=(theirs.fileno(),),
             env=_TEMPLATE_ENV,
             stdin=subprocess.DEVNULL,
@@ -101,15 +118,38 @@ class Spawner:
         reply, _ = protocol.parse(message)
         return reply
 
-    def fork(self, config: dict, data_fd: int | None) -> int:
-        """Fork a new environment that will talk over ``data_fd`` (None for a custom runtime,
-        which talks HTTP to the Runtime API instead); returns its pid."""
+    def fork(self, config: dict, log_fd: int, data_fd: int | None) -> Forked:
+        """Fork a new environment that writes its output to ``log_fd`` and talks over
+        ``data_fd`` (None for a custom runtime, which talks HTTP to the Runtime API)."""
         with self._lock:
-            fds = [] if data_fd is None else [data_fd]
-            return int(self._request({"op": "fork", **config}, fds)["pid"])
+            fds = [log_fd] if data_fd is None else [log_fd, data_fd]
+            reply = self._request({"op": "fork", **config}, fds)
+        if "error" in reply:
+            raise errors.ServiceException(
+                f"the Lab could not start an execution environment: {reply['error']}"
+            )
+        return Forked(
+            int(reply["pid"]),
+            int(reply.get("sandbox") or reply["pid"]),
+            int(reply.get("init") or reply["pid"]),
+            dict(reply.get("cgroups") or {}),
+            int(reply.get("oom_base") or 0),
+        )
+
+    def refill(self) -> None:
+        """Tell the template a cold start's init is over: time to make spares again."""
+        with self._lock:
+            if self._control is None or self._process is None or self._process.poll() is not None:
+                return
+            head = b'{"op":"refill"}'
+            try:
+                self._control.send(protocol.PREFIX.pack(len(head), 0) + head)
+            except OSError:
+                pass  # the template is gone; the next request starts a new one
 
     def exit_status(self, pid: int) -> str:
-        """How an environment process ended, in AWS's words ("exit status 1", "signal: killed")."""
+        """How an environment ended, in AWS's words ("exit status 1", "signal: killed");
+        ``pid`` is its sandbox pid."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 return "unknown"
@@ -127,7 +167,7 @@ class Spawner:
                 self._control = None
             if self._process is not None:
                 try:
-                    self._process.wait(timeout=2)
+                    self._process.wait(timeout=3)
                 except subprocess.TimeoutExpired:
                     self._process.send_signal(signal.SIGKILL)
                     self._process.wait()

@@ -1,236 +1,286 @@
 """The template process: a clean, single-threaded Python that forks execution environments.
 
-A Jupyter kernel has threads, so it must never fork. The Lab starts this process once;
-it imports the runtime up front and forks a new environment in about 2 ms on request.
-Requests arrive on a Unix SOCK_SEQPACKET socket with the environment's own socket attached
-(SCM_RIGHTS). Each environment gets its own session (so its children die with it), a
-death signal if the template dies, a fresh environment block and a log file on fd 1/2.
+A Jupyter kernel has threads, so it must never fork. The Lab starts this process once per
+interpreter; it imports the runtime up front and forks a new environment in about 2 ms on
+request. Requests arrive on a Unix SOCK_SEQPACKET socket with the environment's log file
+and frame socket attached (SCM_RIGHTS).
+
+Where the host allows namespaces (see :mod:`sandbox`), each environment is a PID namespace
+whose init (:mod:`sandbox_init`) has built AWS's file system and forked the runtime
+process, ahead of need: a "spare". Otherwise a spare is the runtime process itself. Either
+way the request only pays for what is specific to the function (:mod:`worker_setup`).
+This process is a child subreaper: whatever an environment leaves behind comes back to it,
+and when the Lab goes away (its socket closes) it ends every process it started.
 
 Requests (JSON header frames, see protocol.py):
-  {"op": "fork", ...config} + 1 fd  ->  {"pid": N}   (Python runtimes: serve invokes on the fd)
-  {"op": "fork", "exec": path, ...}  ->  {"pid": N}   (custom runtimes: the child becomes `bootstrap`)
-  {"op": "status", "pid": N}        ->  {"status": "exit status 1" | "signal: killed" | ...}
+  {"op": "fork", ...config} + fds  ->  {"pid": runtime, "sandbox": pid to kill, "init": ..,
+                                        "cgroups": {controller: path}}
+  {"op": "status", "pid": sandbox}  ->  {"status": "exit status 1" | "signal: killed" | ...}
+  {"op": "refill"}                  ->  (no reply) make spares up to SPARES
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import resource
 import signal
 import socket
+import struct
 import sys
 import time
+from dataclasses import dataclass, field
 
-from lambda_lab.environments import bootstrap, protocol  # noqa: F401 - imported once, shared by forks
-from lambda_lab.environments.private_tmp import bind_tmp, enter_private_namespace, hide
+from lambda_lab.environments import (  # noqa: F401 - imported once, shared by forks
+    bootstrap,
+    cgroups,
+    mounts,
+    protocol,
+    runtime_layout,
+    sandbox_init,
+    worker_setup,
+)
 
+PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
-_IN_PRIVATE_NAMESPACE = False  # set in each spare: whether it could get its own mounts
-MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent ends (no orphans after a kernel restart)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the control socket's EOF still ends the template
-
-
-def _drop_root() -> None:
-    """Run user code as 'nobody' (when the Lab runs as root and Python is readable by all):
-    the process limit then applies and a handler cannot read root's files."""
-    try:
-        import pwd
-
-        nobody = pwd.getpwnam("nobody")
-    except (KeyError, ImportError):
-        return
-    os.setgroups([])
-    os.setgid(nobody.pw_gid)
-    os.setuid(nobody.pw_uid)
+MESSAGE_MAX = worker_setup.MESSAGE_MAX
+READY_TIMEOUT_S = 10.0
+# Spares kept ready: preparing a sandbox takes milliseconds (moving its init into its cgroups
+# waits for the kernel), so with three, cold starts in a row still find one ready. They are
+# made when the Lab says the cold start that used one has finished its first invoke
+# ({"op": "refill"}, no reply): not during it, when on a small machine they would compete
+# for the same CPUs.
+SPARES = 3
+# How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
+SIGNAL_WORDS = {
+    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
+    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed",
+    10: "user defined signal 1", 11: "segmentation fault", 12: "user defined signal 2",
+    13: "broken pipe", 14: "alarm clock", 15: "terminated", 16: "stack fault",
+    17: "child exited", 18: "continued", 19: "stopped (signal)", 20: "stopped",
+    21: "stopped (tty input)", 22: "stopped (tty output)", 23: "urgent I/O condition",
+    24: "CPU time limit exceeded", 25: "file size limit exceeded", 26: "virtual timer expired",
+    27: "profiling timer expired", 28: "window changed", 29: "I/O possible",
+    30: "power failure", 31: "bad system call",
+}  # fmt: skip
 
 
 def describe_status(status: int) -> str:
     """The words AWS's platform uses for how a runtime process ended."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        names = {9: "killed", 11: "segmentation fault", 6: "aborted", 15: "terminated"}
-        return f"signal: {names.get(number, signal.Signals(number).name.lower())}"
+        core = " (core dumped)" if os.WCOREDUMP(status) else ""
+        return f"signal: {SIGNAL_WORDS.get(number, f'signal {number}')}{core}"
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-def _spare(link: socket.socket, control: socket.socket) -> None:
-    """A child forked before anyone asked for it: it waits on ``link`` for its configuration.
+@dataclass
+class Spare:
+    """An environment forked ahead of need, waiting for its configuration on ``link``."""
 
-    Forking and the first copy-on-write page faults happen here, off the cold start's
-    path; the request then only pays for what is specific to the function.
-    """
-    control.close()
-    os.setsid()
-    _die_with_parent()
-    global _IN_PRIVATE_NAMESPACE
-    _IN_PRIVATE_NAMESPACE = enter_private_namespace()
-    _prefault()
-    try:
-        message, fds, _, _ = socket.recv_fds(link, MESSAGE_MAX, 1)
-    except OSError:
-        os._exit(0)
-    if not message:
-        os._exit(0)  # the template is gone or retired this spare
-    link.close()
-    config, _ = protocol.parse(message)
-    _child(config, socket.socket(fileno=fds[0]) if fds else None)
+    pid: int  # what the Lab kills to end it: the init (root), its holder (user namespace), or the worker
+    link: socket.socket
+    status_r: int = -1  # the init writes the runtime's wait status here
+    init: int = 0
+    cgroups: dict[str, str] = field(default_factory=dict)
+    cgroup_name: str = ""
+    oom_base: int = 0  # OOM kills counted in its (reused) memory cgroup before it
 
 
-def _prefault() -> None:
-    """Touch what every cold start touches (compiler, logging, json, environ) so that the
-    pages they write are copied now, while nobody waits."""
-    bootstrap._setup_logging()
-    exec(
-        compile("def lambda_handler(event, context):\n    return event\n", "<prefault>", "exec"), {}
-    )
-    json.loads(json.dumps({"key": [1, 2.5, "x", None, True]}))
-    os.environ["LAMBDA_LAB_PREFAULT"] = "1"
-    del os.environ["LAMBDA_LAB_PREFAULT"]
+class Template:
+    def __init__(self, control: socket.socket, plan: dict) -> None:
+        self.control = control
+        self.plan = plan
+        self.layout = runtime_layout.python_layout()
+        self.sandboxed = plan["isolation"] == "namespaces"
+        self.userns = self.sandboxed and plan["user_namespace"]
+        self.statuses: dict[int, str] = {}
+        self.status_pipes: dict[int, int] = {}
+        self.cgroups = (
+            cgroups.LabCgroups(plan["cgroup_bases"], plan["lab_folder"])
+            if plan.get("cgroup_bases") and plan.get("lab_folder")
+            else None
+        )
+        self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
+        self.own_pid_namespace = -1
+        if self.userns:
+            from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
+            enter_user_namespace(plan["uid"], plan["gid"])
+        elif self.sandboxed:
+            self.own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        if self.sandboxed:  # AWS's file system, built once; each environment gets a copy
+            mounts.unshare(mounts.CLONE_NEWNS)
+            mounts.build_root({**plan, **self.layout}, os.path.join(plan["sandbox_dir"], "root"))
 
-def _fork_spare(control: socket.socket) -> tuple[int, socket.socket]:
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    pid = os.fork()
-    if pid == 0:
+    # -- spares ---------------------------------------------------------------------------
+    def fork_spare(self) -> Spare:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        if not self.sandboxed:
+            pid = os.fork()
+            if pid == 0:
+                self._in_child(ours)
+                os.setsid()
+                mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                worker_setup.spare(self.plan, self.layout, theirs, in_sandbox=False)
+            theirs.close()
+            return self._with_cgroups(Spare(pid, ours, init=pid))
+        status_r, status_w = os.pipe()
+        name, oom_base = self.recycler.take() if self.recycler and not self.userns else ("", 0)
+        if not self.userns:
+            mounts.unshare(mounts.CLONE_NEWPID)  # the next child is PID 1 of a new namespace
+        pid = os.fork()
+        if pid == 0:
+            self._in_child(ours)
+            os.close(status_r)
+            if self.userns:
+                sandbox_init.hold(self.plan, self.layout, theirs, status_w)
+            sandbox_init.run(self.plan, self.layout, theirs, status_w, self.cgroups, name)
+        if not self.userns:
+            mounts.setns(self.own_pid_namespace, mounts.CLONE_NEWPID)
+        theirs.close()
+        os.close(status_w)
+        spare = Spare(pid, ours, status_r, init=pid, cgroup_name=name, oom_base=oom_base)
+        if self.userns:
+            raw = os.read(status_r, sandbox_init.STATUS.size)
+            spare.init = sandbox_init.STATUS.unpack(raw)[0] if len(raw) == 4 else pid
+        elif self.cgroups is not None and name:  # the init makes (or reuses) and joins them
+            spare.cgroups = self.cgroups.paths(name)
+        self.status_pipes[pid] = status_r
+        return spare
+
+    def _in_child(self, ours: socket.socket) -> None:
+        """In a new child: drop every descriptor of the template's (an environment must
+        reach nothing of the Lab's)."""
+        self.control.close()
         ours.close()
-        _spare(theirs, control)
-    theirs.close()
-    return pid, ours
+        for fd in [*self.status_pipes.values(), self.own_pid_namespace]:
+            if fd >= 0:
+                os.close(fd)
+        self.status_pipes = {}
 
+    def _with_cgroups(self, spare: Spare) -> Spare:
+        """Without a sandbox: the template puts the waiting worker in its cgroups itself."""
+        if self.cgroups is not None and self.recycler is not None:
+            name, spare.oom_base = self.recycler.take()
+            try:
+                spare.cgroups = self.cgroups.create(name, 1024)
+                spare.cgroup_name = name
+                self.cgroups.join(spare.cgroups, spare.pid)
+            except OSError:
+                self.recycler.give_back(name)
+                spare.cgroups = {}
+        return spare
 
-def _child(config: dict, data_sock: socket.socket | None) -> None:
-    log_fd = os.open(config["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    # Unbuffered text streams: a print reaches the log even if the process is killed next.
-    sys.stdout = open(
-        1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
-    )
-    sys.stderr = open(
-        2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False
-    )
-    os.environ.clear()
-    os.environ.update(config["environ"])
-    time.tzset()
-    if config.get("private_tmp") and _IN_PRIVATE_NAMESPACE and bind_tmp(config["private_tmp"]):
-        os.environ["TMPDIR"] = "/tmp"  # the environment's own /tmp, as on AWS
-        hide(os.path.dirname(os.path.dirname(config["private_tmp"])))
-    if config.get("cgroup"):
-        with open(os.path.join(config["cgroup"], "cgroup.procs"), "w") as handle:
-            handle.write(str(os.getpid()))
-    if config.get("drop_to_nobody"):
-        _drop_root()
-    for limit, value in config.get("rlimits", {}).items():
-        kind = getattr(resource, limit)
-        soft, hard = resource.getrlimit(kind)
-        wanted = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(kind, (wanted, wanted))
-    if config.get("exec"):
-        _exec_bootstrap(config)
-    code = 0
-    try:
-        bootstrap.serve(data_sock, config["handler"], config["task_root"])
-    except SystemExit as exc:  # sys.exit() in user code ends the runtime process, as on AWS
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # the runtime itself failed: say so in the log, exit non-zero
-        import traceback
+    def _worker_pid(self, spare: Spare) -> int:
+        """The runtime process's pid as this process sees it, from its "ready" message."""
+        if not self.sandboxed:
+            return spare.pid
+        spare.link.settimeout(READY_TIMEOUT_S)
+        size = socket.CMSG_SPACE(struct.calcsize("iII"))
+        message, ancillary, _, _ = spare.link.recvmsg(16, size)
+        spare.link.settimeout(None)
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and message:
+                return int(struct.unpack("iII", data[:12])[0])
+        raise OSError("the environment ended before it was ready")
 
-        traceback.print_exc()
-        code = 1
-    finally:
-        sys.stdout.flush()
-        os._exit(code)
+    def discard(self, spare: Spare) -> None:
+        spare.link.close()
+        if self.recycler is not None and spare.cgroup_name:
+            self.recycler.give_back(spare.cgroup_name)  # (free again once its processes are gone)
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(spare.pid, signal.SIGKILL)
+            except OSError:
+                pass
 
+    # -- requests ---------------------------------------------------------------------------
+    def handle_fork(
+        self, spares: list[Spare], message: bytes, fds: list[int], request: dict
+    ) -> None:
+        """Hand the oldest spare its configuration; reply; make new spares."""
+        problem, chosen, worker = "", None, 0
+        try:
+            for _ in range(3):  # a spare that died waiting is replaced
+                spare = spares.pop(0) if spares else self.fork_spare()
+                try:
+                    worker = self._worker_pid(spare)
+                    if spare.cgroups and request.get("memory_limit"):
+                        limit = int(request["memory_limit"])
+                        cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
+                    socket.send_fds(spare.link, [message], fds)
+                    chosen = spare
+                    break
+                except OSError as exc:
+                    problem = str(exc)
+                    self.discard(spare)
+        finally:
+            # Before the next fork: no other environment may inherit this one's log or socket.
+            for fd in fds:
+                os.close(fd)
+        if chosen is None:
+            protocol.send(self.control, {"error": f"no environment could start: {problem}"})
+        else:
+            chosen.link.close()
+            reply = {
+                "pid": worker,
+                "sandbox": chosen.pid,
+                "init": chosen.init,
+                "cgroups": chosen.cgroups,
+                "oom_base": chosen.oom_base,
+            }
+            protocol.send(self.control, reply)
 
-def _exec_bootstrap(config: dict) -> None:
-    """Become the function's own runtime (a custom runtime's ``bootstrap``), in its task root."""
-    path = config["exec"]
-    os.chdir(config["task_root"])
-    for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; a shell script must not
-        signal.signal(number, signal.SIG_DFL)
-    try:
-        os.execve(path, [path], dict(os.environ))  # as set up above (TMPDIR may now be /tmp)
-    except OSError as exc:  # AWS's runtime says the same when bootstrap cannot start
-        sys.stdout.write(f"fork/exec {path}: {(exc.strerror or str(exc)).lower()}\n")
-        sys.stdout.flush()
-        os._exit(1)
+    def status(self, pid: int) -> str:
+        deadline = time.monotonic() + 2.0
+        while pid not in self.statuses and time.monotonic() < deadline:
+            self.reap()
+            if pid not in self.statuses:
+                time.sleep(0.002)
+        return self.statuses.pop(pid, "unknown")
 
-
-def main(control_fd: int) -> None:
-    # No death signal here: Linux sends it when the *thread* that started this process ends,
-    # and the Lab may start it from a short-lived thread (an HTTP request). The Lab's end
-    # closes the control socket instead, which ends the loop below.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the Lab's to handle
-    control = socket.socket(fileno=control_fd)
-    statuses: dict[int, str] = {}
-    spare: tuple[int, socket.socket] | None = _fork_spare(control)
-
-    def reap(pid: int = -1, block: bool = False) -> None:
+    def reap(self) -> None:
         while True:
             try:
-                got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+                got, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if got == 0:
                 return
-            statuses[got] = describe_status(status)
-            if len(statuses) > 10_000:
-                statuses.pop(next(iter(statuses)))
-            if pid != -1:
-                return
+            described = describe_status(status)
+            pipe = self.status_pipes.pop(got, -1)
+            if pipe >= 0:  # the runtime's own ending, as its init reported it
+                try:
+                    os.set_blocking(pipe, False)
+                    raw = os.read(pipe, sandbox_init.STATUS.size)
+                    if len(raw) == sandbox_init.STATUS.size:
+                        described = describe_status(sandbox_init.STATUS.unpack(raw)[0])
+                except OSError:
+                    pass
+                os.close(pipe)
+            self.statuses[got] = described
+            if len(self.statuses) > 10_000:
+                self.statuses.pop(next(iter(self.statuses)))
 
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 1)
-        except OSError:
-            break
-        if not message:
-            break  # the Lab closed the control socket: it is gone
-        request, _ = protocol.parse(message)
-        if request["op"] == "fork":
-            pid, link = spare if spare is not None else _fork_spare(control)
-            try:
-                socket.send_fds(link, [message], fds)
-            except OSError:  # that spare died: make one now
-                link.close()
-                pid, link = _fork_spare(control)
-                socket.send_fds(link, [message], fds)
-            link.close()
-            for fd in fds:
-                os.close(fd)
-            protocol.send(control, {"pid": pid})
-            spare = _fork_spare(control)  # ready for the next cold start
-        elif request["op"] == "status":
-            pid = request["pid"]
-            deadline = time.monotonic() + 2.0
-            while pid not in statuses and time.monotonic() < deadline:
-                reap()
-                if pid not in statuses:
-                    time.sleep(0.002)
-            protocol.send(control, {"status": statuses.pop(pid, "unknown")})
-        reap()
-    # The Lab is gone: end every environment this template started.
-    for pid in _children():
-        for kill in (os.killpg, os.kill):  # a spare may not have its own group yet
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    reap()
+    def end_everything(self) -> None:
+        """The Lab is gone: end every process this template started, and what those left."""
+        for _ in range(50):  # an ended parent hands its children to this subreaper: repeat
+            children = _children()
+            if not children:
+                break
+            for pid in children:
+                for kill in (os.killpg, os.kill):  # a spare may not have its own group yet
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            time.sleep(0.005)
+            self.reap()
+        self.reap()
+        if self.cgroups is not None:
+            self.cgroups.remove_all()
 
 
 def _children() -> list[int]:
@@ -241,5 +291,37 @@ def _children() -> list[int]:
         return []
 
 
+def main(control_fd: int, plan_json: str) -> None:
+    # No death signal here: Linux sends it when the *thread* that started this process ends,
+    # and the Lab may start it from a short-lived thread (an HTTP request). The Lab's end
+    # closes the control socket instead, which ends the loop below.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the Lab's to handle
+    mounts.prctl(PR_SET_CHILD_SUBREAPER, 1)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one status pipe per environment
+    control = socket.socket(fileno=control_fd)
+    template = Template(control, json.loads(plan_json))
+    spares = [template.fork_spare()]
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 2)
+        except OSError:
+            break
+        if not message:
+            break  # the Lab closed the control socket: it is gone
+        request, _ = protocol.parse(message)
+        if request["op"] == "fork":
+            template.handle_fork(spares, message, fds, request)
+        elif request["op"] == "status":
+            protocol.send(control, {"status": template.status(request["pid"])})
+        elif request["op"] == "refill":
+            while len(spares) < SPARES:
+                spares.append(template.fork_spare())
+        template.reap()
+    for spare in spares:
+        template.discard(spare)
+    template.end_everything()
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), sys.argv[2])

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import aws_time, errors, limits
+from lambda_lab.control.versions import split_qualifier
 from lambda_lab.monitoring import logs
 from lambda_lab.monitoring.records import InvocationRecord
 
@@ -25,6 +26,7 @@ PLATFORM_ERRORS = (
     "Runtime.ExitError",
     "Runtime.OutOfMemory",
     "Runtime.InvalidEntrypoint",
+    "Runtime.Unknown",
 )
 
 
@@ -123,7 +125,7 @@ def check_payload(
     if payload and parse:
         try:
             json.loads(payload)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested too deep is no JSON AWS accepts
             raise errors.InvalidRequestContentException(
                 f"Could not parse request body into json: {exc}"
             ) from None
@@ -147,6 +149,9 @@ def invoke_sync(
     version, config = lab.versions.resolve(
         config, function_name, qualifier
     )  # a version runs its frozen copy
+    # The context's invoked_function_arn carries the qualifier the caller used (an alias name,
+    # a version, $LATEST), or none when the call named none.
+    named = qualifier or (split_qualifier(function_name)[1] if ":" in function_name else None)
     check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not trusted_json)
     context = _decode_client_context(client_context)
     request_id = request_id or new_request_id()
@@ -165,6 +170,7 @@ def invoke_sync(
             log_type,
             context,
             invocation_type,
+            named,
         )
     finally:
         lab.concurrency.release(config, slot)  # the environment goes back, then the counts drop
@@ -187,11 +193,21 @@ def _decode_client_context(text: str | None) -> Any:
 
 
 def _run(
-    lab, config, version, env, init, payload, request_id, log_type, client_context, invocation_type
+    lab,
+    config,
+    version,
+    env,
+    init,
+    payload,
+    request_id,
+    log_type,
+    client_context,
+    invocation_type,
+    qualifier=None,
 ):
     start = lab.clock.time()
     if init is None or init.outcome == "success":
-        arn = config.arn if version == "$LATEST" else f"{config.arn}:{version}"
+        arn = config.arn if qualifier is None else f"{config.arn}:{qualifier}"
         deadline_ms = int((time.time() + config.timeout_s) * 1000)
         # The frame header, encoded by hand (json.dumps of a dict is a visible share of a warm
         # invoke): ids, ARNs and trace headers hold no character JSON would escape.
@@ -200,7 +216,7 @@ def _run(
             f'"trace":"{trace_header(request_id, start, config.tracing_mode == "Active")}",'
             f'"cc":{json.dumps(client_context)}}}'
         ).encode()
-        outcome = env.invoke(header, payload, config.timeout_s)
+        outcome = env.invoke(header, payload, config.timeout_s, request_id)
     else:
         outcome = init  # the init failed: this invoke reports that error
     response = outcome.payload
@@ -231,8 +247,16 @@ def _run(
         response_bytes=len(response),
         provisioned=env.initialization_type == "provisioned-concurrency",
     )
+    note = getattr(env, "runtime_note", None) if init is not None else None
+    if note:
+        env.runtime_note = None  # said once: in the first cold start's log
     init_lines = (
-        None if init is None else [logs.init_start_line(config.runtime, lab.region), init.log]
+        None
+        if init is None
+        else [
+            logs.init_start_line(config.runtime, lab.region),
+            (note + "\n" if note else "") + init.log,
+        ]
     )
     invoke_output = outcome.log if init is None or init.outcome == "success" else ""
 

@@ -65,7 +65,9 @@ def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            info = zipfile.ZipInfo(name)  # world-readable, as Lambda needs its code files
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text)
     return buffer.getvalue()
 
 

@@ -288,7 +288,13 @@ def test_generated_requests_never_get_a_5xx(server, operation, document, headers
 
 
 # -- a custom runtime's Runtime API -------------------------------------------------------------
-BOOTSTRAP = f"""#!{sys.executable}
+# In a sandbox only the runtime's own Python is reachable (/var/lang); without one, the Lab's.
+_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+BOOTSTRAP = (
+    f'#!/bin/sh\nPY=/var/lang/bin/python{_VERSION}\n[ -x "$PY" ] || PY={sys.executable}\n'
+    'exec "$PY" "$LAMBDA_TASK_ROOT/runtime.py"\n'
+)
+RUNTIME = """
 import http.client, json, os, socket
 HOST, PORT = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 BASE = "/2018-06-01/runtime"
@@ -303,7 +309,7 @@ def raw(data):
     return got.split(b"\\r\\n", 1)[0].decode("latin-1")
 
 def post(conn, path, body, headers=None):
-    conn.request("POST", path, body=body, headers=headers or {{}})
+    conn.request("POST", path, body=body, headers=headers or {})
     answer = conn.getresponse()
     answer.read()
     return answer.status
@@ -317,17 +323,17 @@ while True:
     if event.get("fuzz"):
         wrong = BASE + "/invocation/not-" + rid
         line = lambda text: text.encode()
-        cases = {{
-            "cl-abc": raw(line(f"POST {{wrong}}/response HTTP/1.1\\r\\nContent-Length: abc\\r\\n\\r\\n")),
-            "cl-negative": raw(line(f"POST {{wrong}}/response HTTP/1.1\\r\\nContent-Length: -5\\r\\n\\r\\n")),
-            "cl-huge": raw(line(f"POST {{wrong}}/response HTTP/1.1\\r\\nContent-Length: 99999999999\\r\\n\\r\\n")),
-            "100MB": raw(line(f"POST {{wrong}}/response HTTP/1.1\\r\\nContent-Length: 104857600\\r\\n\\r\\n") + b"x" * 65536),
+        cases = {
+            "cl-abc": raw(line(f"POST {wrong}/response HTTP/1.1\\r\\nContent-Length: abc\\r\\n\\r\\n")),
+            "cl-negative": raw(line(f"POST {wrong}/response HTTP/1.1\\r\\nContent-Length: -5\\r\\n\\r\\n")),
+            "cl-huge": raw(line(f"POST {wrong}/response HTTP/1.1\\r\\nContent-Length: 99999999999\\r\\n\\r\\n")),
+            "100MB": raw(line(f"POST {wrong}/response HTTP/1.1\\r\\nContent-Length: 104857600\\r\\n\\r\\n") + b"x" * 65536),
             "garbage": raw(b"GARBAGE\\r\\n\\r\\n"),
             "unknown-path": raw(b"GET /nope HTTP/1.1\\r\\n\\r\\n"),
             "deep-error": post(conn, wrong + "/error", b"[" * 50000 + b"]" * 50000),
-            "bad-chunk": raw(line(f"POST {{wrong}}/response HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n")),
-            "init-again": post(conn, BASE + "/init/error", b"{{}}"),
-        }}
+            "bad-chunk": raw(line(f"POST {wrong}/response HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n")),
+            "init-again": post(conn, BASE + "/init/error", b"{}"),
+        }
         post(conn, BASE + "/invocation/" + rid + "/response", json.dumps(cases).encode())
     elif event.get("huge"):
         post(conn, BASE + "/invocation/" + rid + "/response", b'"' + b"x" * (7 * 1024 * 1024) + b'"')
@@ -345,6 +351,9 @@ def test_the_runtime_api_refuses_bad_framing_and_keeps_the_environment(lab) -> N
         info = zipfile.ZipInfo("bootstrap")
         info.external_attr = 0o755 << 16
         archive.writestr(info, BOOTSTRAP)
+        runtime = zipfile.ZipInfo("runtime.py")
+        runtime.external_attr = 0o644 << 16
+        archive.writestr(runtime, RUNTIME)
     lab.deploy("custom-fuzz", buffer.getvalue(), handler="x.y", Runtime="provided.al2023",
                Timeout=30, MemorySize=256)  # fmt: skip
     fuzzed = lab.invoke("custom-fuzz", {"fuzz": True})

@@ -138,6 +138,19 @@ def test_every_operation_answers_with_awss_status_members_and_request_id(fast_la
     client.update_event_source_mapping(UUID=mapping["UUID"], BatchSize=5)
     client.list_event_source_mappings(FunctionName="shapes")
     client.delete_event_source_mapping(UUID=mapping["UUID"])
+    layer = client.publish_layer_version(LayerName="shapes-layer", Content={"ZipFile": zipped},
+                                         CompatibleRuntimes=["python3.12"])  # fmt: skip
+    client.get_layer_version(LayerName="shapes-layer", VersionNumber=layer["Version"])
+    client.get_layer_version_by_arn(Arn=layer["LayerVersionArn"])
+    client.list_layers()
+    client.list_layer_versions(LayerName="shapes-layer")
+    client.add_layer_version_permission(LayerName="shapes-layer", VersionNumber=layer["Version"],
+                                        StatementId="all", Action="lambda:GetLayerVersion",
+                                        Principal="*")  # fmt: skip
+    client.get_layer_version_policy(LayerName="shapes-layer", VersionNumber=layer["Version"])
+    client.remove_layer_version_permission(LayerName="shapes-layer",
+                                           VersionNumber=layer["Version"], StatementId="all")  # fmt: skip
+    client.delete_layer_version(LayerName="shapes-layer", VersionNumber=layer["Version"])
     client.invoke(FunctionName="shapes", Payload=b"{}")
     client.invoke(FunctionName="shapes", Payload=b"{}", InvocationType="Event")
     client.invoke(FunctionName="shapes", InvocationType="DryRun")

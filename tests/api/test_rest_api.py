@@ -42,7 +42,7 @@ def test_errors_have_aws_shape(lab: Lab) -> None:
 
 
 def test_unsupported_operations_answer_clearly(lab: Lab) -> None:
-    reply = lab.rest_api().handle("GET", "/2020-04-22/code-signing-configs", {}, {}, b"")
+    reply = lab.rest_api().handle("GET", "/2020-04-22/code-signing-configs/", {}, {}, b"")
     assert reply.status == 501
     assert "ListCodeSigningConfigs" in json.loads(reply.body)["message"]
 

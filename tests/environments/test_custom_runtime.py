@@ -14,6 +14,8 @@ import zipfile
 
 import pytest
 
+from lambda_lab.control.packaging import installed_files
+
 PYTHON_HANDLER = """\
 def handler(event, context):
     if "fail" in event:
@@ -60,7 +62,7 @@ handler () {
 """
 
 
-def zip_files(files: dict[str, tuple[str, int]]) -> bytes:
+def zip_files(files: dict[str, tuple[str | bytes, int]]) -> bytes:
     """A deployment package; each file with its Unix mode (a bootstrap must be executable)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -71,26 +73,36 @@ def zip_files(files: dict[str, tuple[str, int]]) -> bytes:
     return buffer.getvalue()
 
 
-def ric_bootstrap() -> str:
-    return f'#!/bin/sh\nexec {sys.executable} -m awslambdaric "$_HANDLER"\n'
+def ric_bootstrap(python: str) -> str:
+    """AWS's runtime interface client, packaged with the function as a custom runtime must be."""
+    return f'#!/bin/sh\nexport PYTHONPATH="$LAMBDA_TASK_ROOT"\nexec {python} -m awslambdaric "$_HANDLER"\n'
+
+
+def ric_files(lab) -> dict[str, tuple[str | bytes, int]]:
+    # In a sandbox only the runtime's own Python is reachable (/var/lang); without one, the Lab's.
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python = f"/var/lang/bin/python{version}" if lab.sandbox.namespaces else sys.executable
+    files: dict[str, tuple[str | bytes, int]] = {
+        name: (data, 0o644) for name, data in installed_files("awslambdaric").items()
+    }
+    files["bootstrap"] = (ric_bootstrap(python), 0o755)
+    files["function.py"] = (PYTHON_HANDLER, 0o644)
+    return files
 
 
 KINDS = {
-    "python": lambda: ({"function.py": (PYTHON_HANDLER, 0o644)}, "python3.12"),
-    "bash": lambda: (
+    "python": lambda lab: ({"function.py": (PYTHON_HANDLER, 0o644)}, "python3.12"),
+    "bash": lambda lab: (
         {"bootstrap": (BASH_BOOTSTRAP, 0o755), "function.sh": (BASH_HANDLER, 0o644)},
         "provided.al2023",
     ),
-    "awslambdaric": lambda: (
-        {"bootstrap": (ric_bootstrap(), 0o755), "function.py": (PYTHON_HANDLER, 0o644)},
-        "provided.al2",
-    ),
+    "awslambdaric": lambda lab: (ric_files(lab), "provided.al2"),
 }
 
 
 @pytest.fixture(params=list(KINDS))
 def fn(request: pytest.FixtureRequest, lab):
-    files, runtime = KINDS[request.param]()
+    files, runtime = KINDS[request.param](lab)
     lab.deploy(
         "fn",
         zip_files(files),
@@ -184,7 +196,8 @@ sleep 30
     host, port = value["api"].split(":")
     assert host == "127.0.0.1" and int(port) > 0
     assert (value["handler"], value["name"], value["exec_env"]) == ("anything.here", "custom", "")
-    assert value["root"] == lab.functions.get("custom").code_dir
+    expected_root = "/var/task" if lab.sandbox.namespaces else lab.functions.get("custom").code_dir
+    assert value["root"] == expected_root
     assert value["deadline"] > 1e12 and value["trace"].startswith("Root=1-")
     assert value["wrong_id_status"] == 400
 
@@ -245,7 +258,7 @@ def test_a_missing_or_unusable_bootstrap_is_an_invalid_entrypoint(lab, files, me
 
 def test_custom_runtimes_are_accepted_and_unknown_ones_are_not(lab) -> None:
     client = lab.client("lambda")
-    package = zip_files({"bootstrap": (ric_bootstrap(), 0o755)})
+    package = zip_files({"bootstrap": (ric_bootstrap(sys.executable), 0o755)})
     created = client.create_function(
         FunctionName="al2023",
         Runtime="provided.al2023",

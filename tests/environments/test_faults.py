@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from lambda_lab import Lab, limits
+from lambda_lab.environments.processes import descendants
 
 OK = "def lambda_handler(event, context):\n    return 'still here'\n"
 
@@ -56,16 +57,20 @@ def test_process_exits_report_runtime_exit_error(lab: Lab, body: str, ending: st
 def test_children_forked_by_a_handler_end_with_the_environment(lab: Lab) -> None:
     source = "import subprocess\ndef lambda_handler(e, c):\n    return subprocess.Popen(['sleep', '60']).pid\n"
     lab.deploy("forker", source)
-    child = lab.invoke("forker").value
-    assert psutil.pid_exists(child)
+    lab.invoke("forker")
+    env = lab.environments("forker")[0]
+    children = [p for p in descendants(env.sandbox_pid) if p != env.pid]  # host pids
+    assert children and all(_alive(p) for p in children)
     lab.pool.retire("forker")
     deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and _alive(child):
+    while time.monotonic() < deadline and any(_alive(p) for p in children):
         time.sleep(0.02)
-    assert not _alive(child)
+    assert not any(_alive(p) for p in children)
 
 
 def test_fork_bomb_is_capped_by_the_process_limit(lab: Lab) -> None:
+    if not lab.pool.process_cap.enforced:
+        pytest.skip(f"no process cap on this host: {lab.pool.process_cap.describe()}")
     source = """
 import os, time
 def lambda_handler(event, context):
@@ -80,7 +85,8 @@ def lambda_handler(event, context):
         return {"made": made, "error": exc.strerror}
     return {"made": made, "error": None}
 """
-    lab.deploy("bomb", source, Timeout=20)
+    # Memory enough for 1,000 forked Pythons: the process cap, not the memory limit, stops them.
+    lab.deploy("bomb", source, Timeout=20, MemorySize=2048)
     result = lab.invoke("bomb")
     assert result.value["error"] is not None
     assert result.value["made"] < limits.PROCESSES_THREADS_MAX
@@ -162,41 +168,21 @@ def test_init_that_hangs_is_stopped_at_the_init_limit(
     _next_invoke_works(lab, "stuck")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_each_environment_has_its_own_tmp_and_environment(lab: Lab) -> None:
-    secret = (
-        f"secret-{os.getpid()}-{time.monotonic_ns()}.txt"  # unique: /tmp may be shared (fallback)
-    )
-    writer = f"import os\ndef lambda_handler(e, c):\n    open('/tmp/{secret}', 'w').write('mine')\n    return sorted(os.listdir('/tmp'))\n"
-    reader = "import os\ndef lambda_handler(e, c):\n    return [sorted(os.listdir(os.environ['TMPDIR'])), os.environ.get('SECRET')]\n"
+    secret = f"secret-{os.getpid()}-{time.monotonic_ns()}.txt"  # unique: /tmp may be shared
+    writer = f"import os, tempfile\ndef lambda_handler(e, c):\n    open(os.path.join(tempfile.gettempdir(), '{secret}'), 'w').write('mine')\n    return sorted(os.listdir(tempfile.gettempdir()))\n"
+    reader = "import os, tempfile\ndef lambda_handler(e, c):\n    return [sorted(os.listdir(tempfile.gettempdir())), os.environ.get('SECRET')]\n"
     lab.deploy("writer", writer, Environment={"Variables": {"SECRET": "writer-only"}})
     lab.deploy("reader", reader)
-    try:
-        assert secret in lab.invoke("writer").value
-        reader_view = lab.invoke("reader").value
-        assert reader_view[1] is None
-        assert secret not in reader_view[0] or _private_tmp_unavailable(lab)
-    finally:
-        leaked = os.path.exists(f"/tmp/{secret}")
-        if leaked:
-            os.remove(f"/tmp/{secret}")
+    assert secret in lab.invoke("writer").value
+    reader_view = lab.invoke("reader").value
+    assert reader_view[1] is None
+    assert secret not in reader_view[0]
+    assert not os.path.exists(f"/tmp/{secret}")  # never the host's /tmp
     spy = "import os\ndef lambda_handler(e, c):\n    root = e['root']\n    return os.listdir(root) if os.path.isdir(root) else []\n"
     lab.deploy("spy", spy)
     others = os.path.join(lab.root_dir, "environments")
-    assert lab.invoke("spy", {"root": others}).value == [] or _private_tmp_unavailable(lab)
-    assert not leaked or _private_tmp_unavailable(lab)
-
-
-def _private_tmp_unavailable(lab: Lab) -> bool:
-    """On hosts without mount namespaces the Lab falls back to TMPDIR (said in the README)."""
-    lab.deploy("probe", "import os\ndef lambda_handler(e, c):\n    return os.environ['TMPDIR']\n")
-    return lab.invoke("probe").value != "/tmp"
+    assert lab.invoke("spy", {"root": others}).value == [] or not lab.sandbox.namespaces
 
 
 def test_idle_environments_are_frozen_between_invokes(lab: Lab) -> None:
@@ -216,3 +202,10 @@ def lambda_handler(e, c):
     time.sleep(0.5)  # a background thread running freely would count about 500 here
     after = lab.invoke("background").value
     assert after - before < 100
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

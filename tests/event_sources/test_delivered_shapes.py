@@ -82,6 +82,7 @@ def test_kinesis_records(virtual_lab):
     record = delivered["Records"][0]
     assert base64.b64decode(record["kinesis"]["data"]) == b"Hello, this is a test."
     assert record["kinesis"]["sequenceNumber"] == put["SequenceNumber"]
+    assert len(put["SequenceNumber"]) == 56 and put["SequenceNumber"].startswith("49")  # AWS's
     assert record["eventID"] == f"{put['ShardId']}:{put['SequenceNumber']}"
     assert record["invokeIdentityArn"] == lab.functions.get("reader").role
 
@@ -106,6 +107,10 @@ def test_dynamodb_stream_records(virtual_lab):
     assert record["dynamodb"]["NewImage"] == {"Id": {"N": "101"}, "Message": {"S": "New item!"}}
     assert record["dynamodb"]["SizeBytes"] == 26  # as in AWS's own sample for this very item
     assert record["eventSourceARN"] == table["LatestStreamArn"]
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert len(record["dynamodb"]["SequenceNumber"]) >= 21  # AWS: 21+ digit numbers
+    label = table["LatestStreamArn"].rsplit("/", 1)[1]  # AWS: 2015-05-11T21:21:33.291
+    assert len(label) == 23 and label[19] == "."
     ddb.update_item(TableName="TestTable", Key={"Id": {"N": "101"}}, UpdateExpression="SET Message = :m",
                     ExpressionAttributeValues={":m": {"S": "Changed"}})  # fmt: skip
     lab.clock.advance(seconds=1)

@@ -159,6 +159,7 @@ def test_dynamodb_insert_equals_the_documented_one_including_size_bytes() -> Non
         new_image={"Message": {"S": "New item!"}, "Id": {"N": "101"}},
         sequence_number="111",
         event_id="1",
+        created_at=1428537600,
     )
     assert shapes.records_event(built) == documented  # SizeBytes 26 by DynamoDB's size rules
 

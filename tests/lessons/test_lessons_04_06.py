@@ -96,7 +96,9 @@ def test_the_lessons_thumbnail_handler_runs_unchanged(virtual_lab):
         TableName=env["TABLE_NAME"], KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
     )  # fmt: skip
-    function = lab.deploy("thumbnail", handler, MemorySize=256, Timeout=10, Environment={"Variables": env})
+    pillow = lab.layer_from_installed("pillow")["LayerVersionArn"]  # as the lesson adds it
+    function = lab.deploy("thumbnail", handler, MemorySize=256, Timeout=10,
+                          Environment={"Variables": env}, Layers=[pillow])  # fmt: skip
     s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration={
         "LambdaFunctionConfigurations": [{"LambdaFunctionArn": function["FunctionArn"],
                                           "Events": ["s3:ObjectCreated:*"]}]})  # fmt: skip

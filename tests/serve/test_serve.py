@@ -26,7 +26,9 @@ ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 def package(served: Served):
     path = served.tmp / "function.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("lambda_function.py", HANDLER)
+        info = zipfile.ZipInfo("lambda_function.py")  # world-readable, as Lambda needs
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, HANDLER)
     return path
 
 

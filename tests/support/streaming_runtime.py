@@ -77,8 +77,14 @@ def streaming_package() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         bootstrap = zipfile.ZipInfo("bootstrap")
         bootstrap.external_attr = 0o755 << 16
+        # In a sandbox only the runtime's own Python is reachable (/var/lang); without one,
+        # the Lab's.
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
         archive.writestr(
-            bootstrap, f'#!/bin/sh\nexec {sys.executable} "$LAMBDA_TASK_ROOT/runtime.py"\n'
+            bootstrap,
+            f"#!/bin/sh\nPY=/var/lang/bin/python{version}\n"
+            f'[ -x "$PY" ] || PY={sys.executable}\n'
+            'exec "$PY" "$LAMBDA_TASK_ROOT/runtime.py"\n',
         )
         runtime = zipfile.ZipInfo("runtime.py")
         runtime.external_attr = 0o644 << 16

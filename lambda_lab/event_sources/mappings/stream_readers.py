@@ -111,10 +111,17 @@ class ShardReader:
             sequence_number=change["SequenceNumber"], new_image=_json_safe(change.get("NewImage")),
             old_image=_json_safe(change.get("OldImage")),
             stream_view_type=change.get("StreamViewType", "NEW_AND_OLD_IMAGES"),
-            event_id=raw.get("eventID"),
+            event_id=raw.get("eventID"), created_at=_epoch(change.get("ApproximateCreationDateTime")),
         )  # fmt: skip
         key = repr(sorted(event["dynamodb"]["Keys"].items()))
         return StreamRecord(change["SequenceNumber"], key, now, event)
+
+
+def _epoch(value: Any) -> float | None:
+    """ApproximateCreationDateTime as boto3 parses it (a datetime) -> epoch seconds."""
+    if value is None:
+        return None
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
 
 
 def _json_safe(value: Any) -> Any:

@@ -82,7 +82,7 @@ def dynamodb_record(
         images["OldImage"] = _required_image(old_image, "old_image", event_name)
     change: dict[str, Any] = {}
     if created_at is not None:
-        change["ApproximateCreationDateTime"] = float(int(created_at))
+        change["ApproximateCreationDateTime"] = int(created_at)  # whole seconds, as in AWS's events
     change.update(Keys=dict(keys), **images)
     change.update(
         StreamViewType=stream_view_type,

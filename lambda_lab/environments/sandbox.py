@@ -1,0 +1,221 @@
+"""What an execution environment is allowed to see, decided once per Lab: the sandbox plan.
+
+On AWS a function runs as an unprivileged user in a micro-VM that holds its code at
+/var/task, its layers under /opt, a private /tmp and the runtime; nothing of other
+functions or of the host is there. The Lab builds the same view with Linux namespaces
+where the host allows them (see :mod:`mounts`): a PID namespace (its own /proc), a mount
+namespace with a new root, and, for an ordinary user, a user namespace. Where the host
+forbids namespaces (some containers, Binder), environments run as plain processes and
+the Lab says once, at start, which protections are off (``docs/promises.md`` lists them).
+
+``LAMBDA_LAB_SANDBOX`` chooses: ``auto`` (default), ``off`` (plain processes, as on a host
+without namespaces) or ``userns`` (the ordinary user's path, even when running as root).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from lambda_lab.environments import cgroups
+
+SANDBOX_UID = 993  # AWS runs functions as sbx_user1051, uid 993, gid 990
+SANDBOX_GID = 990
+SANDBOX_USER = "sbx_user1051"
+HOST_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc")
+# What AWS's Python runtime bundles besides the standard library (the SDK and what it needs).
+RUNTIME_DISTRIBUTIONS = (
+    "boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "six", "urllib3",
+)  # fmt: skip
+ENV_VARIABLE = "LAMBDA_LAB_SANDBOX"
+NAMESPACES = "namespaces"
+NONE = "none"
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_probed: dict[tuple[str, str], tuple[str, str]] = {}
+_announced: set[str] = set()
+
+
+@dataclass
+class SandboxPlan:
+    """How this Lab's environments are isolated; sent to the template process as JSON."""
+
+    isolation: str  # NAMESPACES or NONE
+    user_namespace: bool  # the template enters its own user namespace first (not root)
+    reason: str  # why namespaces are off, or ""
+    sandbox_dir: str
+    code_dir: str
+    opt_dir: str
+    runtime_packages: list[str]
+    cgroup_bases: dict[str, str] = field(default_factory=dict)
+    lab_folder: str = ""
+
+    @property
+    def namespaces(self) -> bool:
+        return self.isolation == NAMESPACES
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "isolation": self.isolation,
+            "user_namespace": self.user_namespace,
+            "sandbox_dir": self.sandbox_dir,
+            "code_dir": self.code_dir,
+            "opt_dir": self.opt_dir,
+            "runtime_packages": self.runtime_packages,
+            "host_paths": [p for p in HOST_PATHS if os.path.lexists(p)],
+            "etc_files": ["passwd", "group"],
+            "uid": SANDBOX_UID,
+            "gid": SANDBOX_GID,
+            "cgroup_bases": self.cgroup_bases,
+            "lab_folder": self.lab_folder,
+        }
+
+    def protections_off(self) -> list[str]:
+        """What this host cannot give the Lab's environments, in a learner's words."""
+        if self.namespaces:
+            if self.cgroup_bases:
+                return []
+            return [
+                "per-environment cgroups (memory is measured by sampling the environment's "
+                "processes; the 1,024-process cap is shared by the Lab's user)"
+            ]
+        return [
+            "AWS's file system (code at its host path instead of /var/task; other functions' "
+            "code and the Lab's folders stay readable)",
+            "a private /tmp sized by EphemeralStorage (each environment gets its own folder "
+            "as TMPDIR, unlimited)",
+            "a PID namespace (a handler sees and can signal the Lab's processes)",
+            "the unprivileged sandbox user",
+            "processes ending with their environment (a daemonized child lives until the "
+            "Lab closes)",
+        ]
+
+    def notice(self) -> str | None:
+        off = self.protections_off()
+        if not off:
+            return None
+        why = f" ({self.reason})" if self.reason else ""
+        return (
+            f"lambda-lab: this host limits isolation{why}; off: {'; '.join(off)}. "
+            "See docs/promises.md."
+        )
+
+
+def runtime_packages() -> list[str]:
+    """Folders and modules of the SDK distributions AWS bundles, from this installation."""
+    found: list[str] = []
+    for name in RUNTIME_DISTRIBUTIONS:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        top = set()
+        for file in dist.files or ():
+            parts = file.parts
+            if not parts or parts[0] == ".." or parts[0].endswith(".pth"):
+                continue
+            top.add(parts[0])
+        base = str(dist.locate_file(""))
+        for entry in sorted(top):
+            path = os.path.join(base, entry)
+            if entry.endswith(".dist-info") or entry == "__pycache__":
+                if entry.endswith(".dist-info") and os.path.isdir(path):
+                    found.append(path)
+                continue
+            if os.path.exists(path):
+                found.append(path)
+    return sorted(dict.fromkeys(found))
+
+
+def requested() -> str:
+    value = os.environ.get(ENV_VARIABLE, "auto").strip().lower() or "auto"
+    if value not in ("auto", "off", "userns"):
+        raise ValueError(f"{ENV_VARIABLE} must be auto, off or userns (got {value!r})")
+    return value
+
+
+def make_plan(root_dir: str, python: str = sys.executable) -> SandboxPlan:
+    """Decide this Lab's isolation (probing the host once per process) and prepare its folders."""
+    wanted = requested()
+    sandbox_dir = os.path.join(root_dir, "sandbox")
+    for folder in (sandbox_dir, os.path.join(sandbox_dir, "root")):
+        os.makedirs(folder, exist_ok=True)
+    _write_etc(sandbox_dir)
+    plan = SandboxPlan(
+        isolation=NONE,
+        user_namespace=False,
+        reason="",
+        sandbox_dir=sandbox_dir,
+        code_dir=os.path.join(root_dir, "code"),
+        opt_dir=os.path.join(root_dir, "opt"),
+        runtime_packages=runtime_packages(),
+    )
+    for folder in (plan.code_dir, plan.opt_dir):
+        os.makedirs(folder, mode=0o755, exist_ok=True)
+    if wanted == "off":
+        plan.reason = f"{ENV_VARIABLE}=off"
+    else:
+        use_userns = wanted == "userns" or os.geteuid() != 0
+        isolation, reason = probe(python, plan, use_userns)
+        if isolation != NAMESPACES and not use_userns:  # root without the right: as a user
+            if probe(python, plan, True)[0] == NAMESPACES:
+                isolation, use_userns = NAMESPACES, True
+        plan.isolation, plan.reason = isolation, reason if isolation != NAMESPACES else ""
+        plan.user_namespace = use_userns and isolation == NAMESPACES
+    if not plan.user_namespace:  # root on the host: cgroups, with or without namespaces
+        plan.cgroup_bases = cgroups.find_bases()
+        cgroups.remove_stale(plan.cgroup_bases)
+        plan.lab_folder = f"lab-{os.getpid()}-{os.path.basename(root_dir).rsplit('-', 1)[-1]}"
+    return plan
+
+
+def _write_etc(sandbox_dir: str) -> None:
+    """/etc/passwd and /etc/group as the sandbox shows them: the sandbox user exists."""
+    users = (
+        "root:x:0:0:root:/root:/sbin/nologin\n"
+        f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_GID}::/home/{SANDBOX_USER}:/sbin/nologin\n"
+        "nobody:x:65534:65534:Kernel Overflow User:/:/sbin/nologin\n"
+    )
+    groups = f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_GID}:\nnobody:x:65534:\n"
+    for name, text in (("passwd", users), ("group", groups)):
+        path = os.path.join(sandbox_dir, name)
+        with open(path, "w") as handle:
+            handle.write(text)
+        os.chmod(path, 0o644)
+
+
+def probe(python: str, plan: SandboxPlan, use_userns: bool) -> tuple[str, str]:
+    """Try the namespaces an environment needs, in a throwaway process (once per process)."""
+    key = (python, "userns" if use_userns else "root")
+    if key not in _probed:
+        request = {**plan.as_json(), "user_namespace": use_userns}
+        code = (
+            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+            "from lambda_lab.environments.sandbox_probe import main; main()"
+        )
+        try:
+            done = subprocess.run(
+                [python, "-I", "-S", "-c", code, json.dumps(request)],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                env={"PATH": "/usr/bin:/bin"},
+            )
+            answer = json.loads(done.stdout.strip().splitlines()[-1])
+            _probed[key] = (answer["isolation"], answer.get("reason", ""))
+        except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as exc:
+            _probed[key] = (NONE, f"the probe failed: {exc}")
+    return _probed[key]
+
+
+def announce(plan: SandboxPlan) -> None:
+    """Say once per process, in one line, which protections this host turns off."""
+    line = plan.notice()
+    if line and line not in _announced:
+        _announced.add(line)
+        logging.getLogger("lambda_lab").warning(line)
