@@ -57,7 +57,7 @@ class CleanUp:
         )
         self.status = widgets.HTML()
         self.button.on_click(guarded(self.status, self.close))
-        self.widget = widgets.VBox([self.status, self.button])
+        self.widget = widgets.VBox([self.status, widgets.HBox([self.button])])
         self.widget.add_class("ll-clean-up")
         self._show_open()
 
