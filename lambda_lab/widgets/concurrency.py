@@ -17,6 +17,7 @@ clicking the dashboard's buttons; :class:`ConcurrencyDashboard` only draws its s
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
 from dataclasses import dataclass, field
@@ -237,9 +238,9 @@ class ConcurrencyDashboard:
         self.board = ConcurrencyBoard(lab, function_name, work_s=work_s)
         self.buttons = {name: w.Button(description=name, icon="bolt") for name in sources}
         self.status = w.HTML()  # what went wrong with the last click, if anything
-        lab = self.board.lab
         for name, button in self.buttons.items():
-            button.on_click(guarded(self.status, lambda source=name: self.click(source), lab))
+            click = functools.partial(self.click, name)
+            button.on_click(guarded(self.status, click, self.board.lab))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(guarded(self.status, self.refresh))
         self.view = w.HTML()
