@@ -6,16 +6,18 @@
         print(result.value, result.record.cold)
 
 Widgets, the CLI, the boto3-shaped client and the HTTP endpoints are all thin views over
-this object (DESIGN principle 1). Closing it, or the interpreter exiting, ends every
-process it started.
+this object (DESIGN principle 1). Closing it, the interpreter exiting, or (in Jupyter) a
+kernel shutdown or restart ends every process it started.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
 import shutil
+import sys
 import tempfile
 import weakref
 from collections.abc import Callable
@@ -140,6 +142,51 @@ def _answer_codedeploy(lab: Lab, request: Any) -> tuple[int, dict[str, str], byt
     from lambda_lab.control import codedeploy_api
 
     return codedeploy_api.answer_request(lab.deployments, request)
+
+
+def close_open_labs() -> int:
+    """Close every Lab of this process that is still open; how many there were."""
+    labs = [lab for ref in _open_labs if (lab := ref()) is not None and not lab.closed]
+    for lab in labs:
+        lab.close()
+    return len(labs)
+
+
+def _on_exit_now(change: dict[str, Any]) -> None:
+    if change["new"]:
+        try:
+            close_open_labs()
+        except Exception:  # noqa: BLE001 - a failed close must not stop the kernel's shutdown
+            pass  # the template still ends when the kernel's socket to it closes
+
+
+_watching_the_shell = False
+
+
+def _close_labs_with_the_kernel() -> None:
+    """Under IPython (a Jupyter kernel), close the Labs as soon as the shell is told to exit.
+
+    A kernel shutdown or restart sets the shell's ``exit_now`` first; only then does ipykernel
+    SIGTERM the processes it started, the Lab's template among them. A template ended that way
+    leaves what a frozen environment had started (a shell runtime's ``mktemp``, ``curl``)
+    stopped forever; a Lab closed first ends its environments whole. Registered once.
+    """
+    global _watching_the_shell
+    ipython = sys.modules.get("IPython")  # not loaded: not a kernel, nothing to watch
+    shell = ipython.get_ipython() if ipython is not None else None
+    if _watching_the_shell or shell is None or not shell.has_trait("exit_now"):
+        return
+    shell.observe(_on_exit_now, names="exit_now")
+    _watching_the_shell = True
+
+
+def _run_callbacks(callbacks: list[Callable[[], Any]]) -> None:
+    """Run what was registered with ``Lab.on_close``; one failing never stops the rest."""
+    while callbacks:
+        try:
+            callbacks.pop(0)()
+        except Exception:  # noqa: BLE001 - closing must finish whatever one step does
+            pass
 
 
 def _make_clock(clock: str | Clock) -> Clock:
@@ -318,6 +365,7 @@ class Lab:
         self._rest_api: Any = None
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
         self._closed = False
+        self._on_close: list[Callable[[], Any]] = []
         self._finalizer = weakref.finalize(
             self,
             _cleanup,
@@ -325,9 +373,16 @@ class Lab:
             self.pool,
             self.clock,
             self.root_dir,
-            (self.dispatcher.close, self.aws.close, self.concurrency.close, self.xray.close),
+            (
+                functools.partial(_run_callbacks, self._on_close),
+                self.dispatcher.close,
+                self.aws.close,
+                self.concurrency.close,
+                self.xray.close,
+            ),
         )
         _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
+        _close_labs_with_the_kernel()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -340,6 +395,18 @@ class Lab:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def on_close(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback()`` when this Lab closes: ``close()``, the kernel shutting down or
+        restarting, or Python exiting (a lesson's own servers and folders go with its Lab).
+
+        ``callback`` must not hold the Lab itself (it would keep the Lab alive); errors it
+        raises are ignored so that closing always finishes. On a closed Lab it runs at once.
+        """
+        if self._closed:
+            _run_callbacks([callback])
+        else:
+            self._on_close.append(callback)
 
     def __enter__(self) -> Lab:
         return self

@@ -70,6 +70,9 @@ class Spawner:
             env=_TEMPLATE_ENV,
             stdin=subprocess.DEVNULL,
             close_fds=True,
+            # Its own session: a signal to the caller's process group (a kernel killed, Ctrl-C)
+            # does not reach it; it sees its socket close and ends every environment whole.
+            start_new_session=True,
         )
         theirs.close()
         self._control = ours

@@ -8,7 +8,7 @@
     guess.reveal("2; 8 are throttled", "Reserved concurrency is a cap: ...")
 
 The reveal never waits for a click, so Run All (and nbval) pass: without a committed answer
-it says so and shows what the Lab did.
+it says so and shows what the Lab did, and the widget above says how to predict afresh.
 """
 
 from __future__ import annotations
@@ -72,7 +72,14 @@ class Prediction:
         else:
             verdict = f"✘ You predicted <b>{html.escape(self.committed)}</b>."
         self.choices.disabled = self.commit_button.disabled = True
-        self.status.value = f"<small>The Lab: <b>{html.escape(actual)}</b>.</small>"
+        if self.committed is None:  # e.g. Run All ran the demo before any answer was picked
+            self.status.value = (
+                f"<small>Already revealed: the Lab did <b>{html.escape(actual)}</b> before you "
+                "committed (Run All runs the demo too). Run this cell again to predict afresh."
+                "</small>"
+            )
+        else:
+            self.status.value = f"<small>The Lab: <b>{html.escape(actual)}</b>.</small>"
         return HTML(
             "<div style='border-left:4px solid #1565c0;background:#e3f2fd;padding:.4rem .6rem;"
             f"border-radius:4px;overflow-wrap:anywhere'>{verdict} The Lab did: <b>{html.escape(actual)}</b>."

@@ -14,6 +14,7 @@ _LAZY = {
     "ConcurrencyDashboard": "lambda_lab.widgets.concurrency",  # the "cog wheels"
     "LogBrowser": "lambda_lab.widgets.log_views",
     "ReportReader": "lambda_lab.widgets.log_views",
+    "CleanUp": "lambda_lab.widgets.clean_up",  # a lesson's last step: close the Lab when done
 }
 
 __all__ = sorted(_LAZY)

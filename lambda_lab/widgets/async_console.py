@@ -6,7 +6,8 @@
 Buttons: "Send event" (InvocationType=Event), "+1 minute" and "Run until idle" (virtual
 clock only). Below them, the journey of the events as text and as a timeline picture. The
 logic is in plain methods (:meth:`send`, :meth:`advance`, :meth:`refresh`) that tests call
-directly; the buttons only call them.
+directly; the buttons only call them. Once the Lab is closed they raise ``LabClosed`` (an
+event queued then would never run) and the buttons say so in the console.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 from typing import Any
 
 from lambda_lab.errors import LambdaError
+from lambda_lab.widgets.guard import check_open, guarded
 from lambda_lab.widgets.timeline import async_timeline
 
 
@@ -32,9 +34,9 @@ class AsyncConsole:
         send = widgets.Button(description="Send event", icon="paper-plane", button_style="primary")
         minute = widgets.Button(description="+1 minute", icon="clock-o")
         idle = widgets.Button(description="Run until idle", icon="forward")
-        send.on_click(lambda _: self.send())
-        minute.on_click(lambda _: self.advance(1))
-        idle.on_click(lambda _: self.run_until_idle())
+        send.on_click(guarded(self.status, self.send, lab))
+        minute.on_click(guarded(self.status, lambda: self.advance(1), lab))
+        idle.on_click(guarded(self.status, self.run_until_idle, lab))
         if not lab.clock.virtual:  # a real clock cannot be moved: the waits take real minutes
             minute.disabled = idle.disabled = True
         self.buttons = (send, minute, idle)
@@ -45,6 +47,7 @@ class AsyncConsole:
 
     def send(self) -> str | None:
         """Invoke asynchronously, as ``aws lambda invoke --invocation-type Event`` does."""
+        check_open(self.lab)
         try:
             answer = self.lab.invoke_async(self.function_name, self.event)
         except LambdaError as exc:
@@ -55,10 +58,12 @@ class AsyncConsole:
         return answer["RequestId"]
 
     def advance(self, minutes: float = 1) -> None:
+        check_open(self.lab)
         self.lab.clock.advance(minutes=minutes)
         self.refresh(f"the clock moved {minutes:g} minute(s)")
 
     def run_until_idle(self) -> None:
+        check_open(self.lab)
         self.lab.clock.run_until_idle()
         self.refresh("the clock ran until nothing was waiting")
 

@@ -8,7 +8,8 @@ Each click sends one event, invoked on a thread of its own, to a function that w
 click faster than it can finish and Lambda (here, the Lab) starts more environments side
 by side: each wheel is one environment, spinning while it serves, grey while idle, faded
 once ended. Throttles (reserved concurrency, the account limit) and the running cost of
-what ran are shown under the wheels.
+what ran are shown under the wheels. Once the Lab is closed, the dashboard says so above
+the wheels and sends nothing.
 
 The logic is :class:`ConcurrencyBoard`, plain Python a test drives by calling ``fire`` or
 clicking the dashboard's buttons; :class:`ConcurrencyDashboard` only draws its state.
@@ -16,6 +17,7 @@ clicking the dashboard's buttons; :class:`ConcurrencyDashboard` only draws its s
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab.errors import LambdaError
+from lambda_lab.widgets.guard import check_open, closed_html, guarded, is_closed, problem_html
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -60,11 +63,12 @@ class BoardState:
     wheels: tuple[Wheel, ...]
     sent: int  # events sent by clicks
     succeeded: int
-    throttled: dict[str, int]  # Reason -> count
+    throttled: dict[str, int]  # Reason -> count (429 TooManyRequestsException only)
     in_flight: int
     peak: int  # most environments alive at once, as seen by the board
     cost: Decimal  # what ran so far, no free tier
     last_problem: str = ""
+    failed: int = 0  # invocations refused for another reason than a throttle
 
     @property
     def alive(self) -> int:
@@ -80,6 +84,7 @@ class _Tally:
     succeeded: int = 0
     throttled: dict[str, int] = field(default_factory=dict)
     last_problem: str = ""
+    failed: int = 0
 
 
 class ConcurrencyBoard:
@@ -103,6 +108,7 @@ class ConcurrencyBoard:
 
     def fire(self, source: str = "API request") -> threading.Thread:
         """Send one event from ``source``; the invocation runs on its own thread."""
+        check_open(self.lab)  # a closed Lab would refuse every event: not a throttle
         if source not in SOURCES:
             raise ValueError(
                 f"unknown event source {source!r}; expected one of {', '.join(SOURCES)}"
@@ -126,8 +132,12 @@ class ConcurrencyBoard:
         except LambdaError as exc:
             reason = exc.members.get("Reason", exc.code)
             with self._lock:
-                self._tally.throttled[reason] = self._tally.throttled.get(reason, 0) + 1
-                self._tally.last_problem = f"{exc.code} ({reason})"
+                if exc.code == "TooManyRequestsException":
+                    self._tally.throttled[reason] = self._tally.throttled.get(reason, 0) + 1
+                    self._tally.last_problem = f"{exc.code} ({reason})"
+                else:
+                    self._tally.failed += 1
+                    self._tally.last_problem = f"{exc.code}: {exc.message}"
         for callback in list(self.on_change):
             callback()
 
@@ -168,6 +178,7 @@ class ConcurrencyBoard:
                 if self.lab.records.for_function(self.function_name)
                 else Decimal(0),
                 last_problem=tally.last_problem,
+                failed=tally.failed,
             )
 
 
@@ -202,6 +213,11 @@ def render(state: BoardState) -> str:
         f'<span style="color:#d13212">throttled {throttles}{" (" + reasons + ")" if reasons else ""}</span>'
         f" &middot; cost so far <b>{format_usd(state.cost)}</b> (no free tier)"
     )
+    if state.failed:
+        figures += (
+            f'<br><span style="color:#d13212">{state.failed} refused for another reason; '
+            f"last: {html.escape(state.last_problem)}</span>"
+        )
     return f'{_STYLE}<div class="ll-cogs">{cogs}</div><div>{figures}</div>'
 
 
@@ -221,12 +237,16 @@ class ConcurrencyDashboard:
 
         self.board = ConcurrencyBoard(lab, function_name, work_s=work_s)
         self.buttons = {name: w.Button(description=name, icon="bolt") for name in sources}
+        self.status = w.HTML()  # what went wrong with the last click, if anything
         for name, button in self.buttons.items():
-            button.on_click(lambda _button, source=name: self.click(source))
+            click = functools.partial(self.click, name)
+            button.on_click(guarded(self.status, click, self.board.lab))
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(guarded(self.status, self.refresh))
         self.view = w.HTML()
-        self.widget = w.VBox([w.HBox([*self.buttons.values(), self.refresh_button]), self.view])
+        self.widget = w.VBox(
+            [w.HBox([*self.buttons.values(), self.refresh_button]), self.status, self.view]
+        )
         self.board.on_change.append(self.refresh)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -241,20 +261,27 @@ class ConcurrencyDashboard:
         self.refresh()
 
     def click(self, source: str) -> None:
+        self.status.value = ""
         self.board.fire(source)
         self.refresh()
 
     def refresh(self) -> BoardState:
         state = self.board.state()
         self.view.value = render(state)
+        if is_closed(self.board.lab):
+            self.status.value = closed_html()
         return state
 
     def _tick(self, every_s: float) -> None:
-        while not self._stop.wait(every_s) and not self.board.lab.closed:
+        while not self._stop.wait(every_s):
             try:
                 self.refresh()
-            except Exception:  # a redraw racing the Lab's close: nothing left to draw
+            except Exception as error:  # e.g. a redraw racing the Lab's close
+                lab_gone = is_closed(self.board.lab)
+                self.status.value = closed_html() if lab_gone else problem_html(error)
                 return
+            if is_closed(self.board.lab):
+                return  # the last redraw said so: nothing will change any more
 
     def close(self) -> None:
         """Stop redrawing and wait for the events still running."""

@@ -17,6 +17,7 @@ from typing import Any
 from lambda_lab.http import FunctionUrl, HttpApi, LoadBalancer, RestApi, TargetGroup
 from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE
 from lambda_lab.http.common import Exchange, FrontDoor, HttpRequest, HttpResponse, Invoke
+from lambda_lab.widgets.guard import closed_html, guarded, is_closed, lab_of
 
 DOORS = {
     "alb": "Application Load Balancer",
@@ -122,7 +123,7 @@ class HttpRequestBuilder:
         self.send = w.Button(description="Send", button_style="primary")
         self.status = w.HTML()
         self._panes = {name: w.HTML() for name in PANES}
-        self.send.on_click(lambda _button: self.submit())
+        self.send.on_click(guarded(self.status, self.submit))
         columns = [
             w.VBox(
                 [w.HTML(f"<b>{title}</b>"), self._panes[name]],
@@ -185,7 +186,11 @@ class HttpRequestBuilder:
         )
 
     def submit(self) -> Exchange | None:
-        """Send the request; on bad input show why and send nothing."""
+        """Send the request; on bad input, or once the Lab behind ``invoke`` is closed, show
+        why and send nothing."""
+        if is_closed(lab_of(self.invoke)):
+            self.status.value = closed_html()
+            return None
         try:
             request = self.build_request()
         except ValueError as exc:

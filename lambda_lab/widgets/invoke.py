@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_lab.errors import LambdaError
+from lambda_lab.widgets.guard import CLOSED_MESSAGE, closed_html, guarded, is_closed
 
 
 @dataclass
@@ -28,7 +29,10 @@ class ConsoleRun:
 
 
 def run_test(lab: Any, function_name: str, event_text: str) -> ConsoleRun:
-    """Invoke as the console's Test button does; bad JSON or AWS errors become a readable run."""
+    """Invoke as the console's Test button does; bad JSON, AWS errors or a closed Lab become a
+    readable run."""
+    if is_closed(lab):
+        return ConsoleRun(False, CLOSED_MESSAGE, "", "")
     try:
         event = json.loads(event_text) if event_text.strip() else None
     except ValueError as exc:
@@ -73,7 +77,7 @@ class InvokePanel:
         self.result = w.HTML()
         self.log = w.HTML()
         self.last: ConsoleRun | None = None
-        self.test_button.on_click(lambda _: self.test())
+        self.test_button.on_click(guarded(self.summary, self.test))
         title = w.HTML(f"<b>Function</b> <code>{html.escape(function_name)}</code>")
         self.widget = w.VBox(
             [title, self.event_text, self.test_button, self.summary, self.result, self.log]
@@ -84,6 +88,8 @@ class InvokePanel:
         self.last = run
         color = "#1d8102" if run.ok else "#d13212"
         self.summary.value = f'<span style="color:{color}"><b>{html.escape(run.summary)}</b></span>'
+        if run.summary == CLOSED_MESSAGE:
+            self.summary.value = closed_html()
         self.result.value = (
             f"<b>Response</b><pre>{html.escape(run.result)}</pre>" if run.result else ""
         )

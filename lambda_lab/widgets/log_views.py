@@ -16,6 +16,7 @@ from typing import Any
 
 from lambda_lab.monitoring.logs import LogEvent
 from lambda_lab.monitoring.report_line import ReportLineError, observations, parse_report
+from lambda_lab.widgets.guard import guarded, is_closed
 
 ALL_STREAMS = "(all streams)"
 SHOWN_EVENTS = 40
@@ -82,10 +83,12 @@ class LogBrowser:
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.output = w.HTML()
         self._refresh_groups(group)
-        self.group.observe(lambda _: self._refresh_streams(), names="value")
+        self.group.observe(guarded(self.output, self._refresh_streams), names="value")
         for control in (self.stream, self.pattern):
-            control.observe(lambda _: self.show(), names="value")
-        self.refresh_button.on_click(lambda _: self._refresh_groups(self.group.value))
+            control.observe(guarded(self.output, self.show), names="value")
+        self.refresh_button.on_click(
+            guarded(self.output, lambda: self._refresh_groups(self.group.value))
+        )
         self.widget = w.VBox(
             [self.group, self.stream, w.HBox([self.pattern, self.refresh_button]), self.output]
         )
@@ -115,6 +118,11 @@ class LogBrowser:
         self.output.value = (
             render_events(self.events()) if self.group.value else "<i>No log groups yet.</i>"
         )
+        if is_closed(self.lab):  # its logs stay readable; say why nothing new arrives
+            self.output.value = (
+                "<i>This Lab is closed: these are the logs it kept; nothing new will arrive.</i><br>"
+                + self.output.value
+            )
         return self.output.value
 
     def _ipython_display_(self) -> None:
@@ -139,7 +147,7 @@ class ReportReader:
         self.read_button = w.Button(description="Read it", button_style="info", icon="search")
         self.output = w.HTML()
         self.picker.observe(self._picked, names="value")
-        self.read_button.on_click(lambda _: self.read())
+        self.read_button.on_click(guarded(self.output, self.read))
         self.widget = w.VBox([self.picker, self.text, self.read_button, self.output])
         if self.text.value:
             self.read()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_lab import limits
 from lambda_lab.pricing.calculator import Bill, PricingError, estimate
+from lambda_lab.widgets.guard import guarded
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -99,8 +100,8 @@ class PricingCalculator:
             for c in self.controls
         ]
         self.view = widgets.VBox([*rows, widgets.HBox([self.bill_view, self.plot_view])])
-        for control in self.controls:
-            control.observe(self._changed, names="value")
+        for control in self.controls:  # a failure shows in the bill's place, not in a log
+            control.observe(guarded(self.bill_view, self.refresh), names="value")
         self.refresh()
 
     @property
@@ -127,9 +128,6 @@ class PricingCalculator:
         )
         inputs.update(overrides)
         return estimate(**inputs)
-
-    def _changed(self, _change: dict[str, Any]) -> None:
-        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the bill and redraw the curve from the controls' current values."""

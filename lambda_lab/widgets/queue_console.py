@@ -6,7 +6,8 @@
 Buttons send five good messages or one "bad" message (the lesson's handler reports it as a
 failed item) and move a virtual clock by 1 or 30 seconds; below them, the queue's counters
 and the poller's batches as a timeline. The buttons only call :meth:`send`, :meth:`advance`
-and :meth:`refresh`, which tests call directly.
+and :meth:`refresh`, which tests call directly; on a closed Lab they raise ``LabClosed`` and
+the buttons show why in the console.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import itertools
 from typing import Any
 
+from lambda_lab.widgets.guard import check_open, guarded
 from lambda_lab.widgets.timeline import poller_timeline
 
 
@@ -38,7 +40,7 @@ class QueueConsole:
         ]  # fmt: skip
         for button, action in buttons:
             button.layout = widgets.Layout(width="auto")  # the whole label, never "Send 5 messa…"
-            button.on_click(lambda _, act=action: act())
+            button.on_click(guarded(self.status, action, lab))
             if not lab.clock.virtual and "second" in button.description:
                 button.disabled = True  # a real clock moves by itself
         self.buttons = tuple(button for button, _ in buttons)
@@ -46,6 +48,7 @@ class QueueConsole:
         self.refresh()
 
     def send(self, count: int, bad: bool = False) -> None:
+        check_open(self.lab)
         sqs = self.lab.aws.internal("sqs")
         for _ in range(count):
             number = next(self._numbers)
@@ -55,6 +58,7 @@ class QueueConsole:
         self.refresh(f"sent {count} message(s)")
 
     def advance(self, seconds: float) -> None:
+        check_open(self.lab)
         self.lab.clock.advance(seconds=seconds)
         self.refresh(f"the clock moved {seconds:g} s")
 

@@ -4,7 +4,8 @@ run sends the requests through a real REST API door on a virtual clock and plots
 A thin view over :meth:`ThrottleExplorer.run`, which a test calls without a browser: it sets
 the stage's throttle (UpdateStage), sends ``client_rate`` requests a second for ``seconds``
 through the door, advancing the Lab's virtual clock between them, and returns what each
-request got (200 or 429) and the tokens left after it.
+request got (200 or 429) and the tokens left after it. Once the door's Lab is closed, the
+explorer says so instead of counting failed requests as throttled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from typing import Any
+
+from lambda_lab.widgets.guard import LabClosed, guarded
 
 __all__ = ["ThrottleExplorer", "Shot"]
 
@@ -59,13 +62,15 @@ class ThrottleExplorer:
         self.send = widgets.Button(description="Send", button_style="primary")
         self.summary = widgets.HTML()
         self.plot = widgets.Image(format="png")
-        self.send.on_click(lambda _: self.refresh())
+        self.send.on_click(guarded(self.summary, self.refresh))
         self.shots: list[Shot] = []
         controls = widgets.VBox([self.rate, self.burst, self.client_rate, self.seconds, self.send])
         self.widget = widgets.VBox([controls, self.summary, self.plot])
 
     def run(self) -> list[Shot]:
         """Configure the stage, send the traffic, return what every request got."""
+        if getattr(self.door, "closed", False):  # closed with its Lab
+            raise LabClosed()
         limit = {"rateLimit": self.rate.value, "burstLimit": self.burst.value}
         self.door.api.update_stage(self.stage, method_throttle={self.route_key: limit})
         bucket_owner = self.door.api.stages[self.stage]
@@ -88,10 +93,14 @@ class ThrottleExplorer:
     def refresh(self) -> list[Shot]:
         shots = self.run()
         passed = sum(s.status == 200 for s in shots)
+        throttled = sum(s.status == 429 for s in shots)
         self.summary.value = (
             f"<b>{len(shots)}</b> requests: <b>{passed}</b> answered 200, "
-            f"<b>{len(shots) - passed}</b> answered 429 Too Many Requests"
+            f"<b>{throttled}</b> answered 429 Too Many Requests"
         )
+        others = len(shots) - passed - throttled
+        if others:  # e.g. the function failed: not the stage's throttle at work
+            self.summary.value += f", <b>{others}</b> answered something else"
         self.plot.value = self._png(shots)
         return shots
 

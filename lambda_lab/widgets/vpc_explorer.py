@@ -3,7 +3,8 @@ security group; a table says what the function can reach and how.
 
 A thin view over :class:`lambda_lab.simulate.vpc_demo.DemoNetwork` (the VPC built in the
 Lab's EC2) and :func:`lambda_lab.simulate.vpc_reach.reach`. Tests set the checkboxes'
-``.value`` and read :attr:`VpcExplorer.paths`.
+``.value`` and read :attr:`VpcExplorer.paths`. Given its ``lab``, the explorer says so when
+that Lab is closed (its EC2 is gone with it); any other failure is shown under the table.
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ from typing import Any
 
 from lambda_lab.simulate.vpc_demo import DemoNetwork
 from lambda_lab.simulate.vpc_reach import Path
+from lambda_lab.widgets.guard import guarded
 
 __all__ = ["VpcExplorer"]
 
 
 class VpcExplorer:
-    def __init__(self, network: DemoNetwork) -> None:
+    def __init__(self, network: DemoNetwork, lab: Any = None) -> None:
+        """``lab``: the Lab whose EC2 holds ``network`` (so a closed Lab is named as such)."""
         import ipywidgets as widgets
 
         self.network = network
+        self.status = widgets.HTML()  # what went wrong with the last change, if anything
 
         def box(label: str, value: bool = False) -> Any:
             check = widgets.Checkbox(
                 value=value, description=label, indent=False, layout=widgets.Layout(width="36em")
             )
-            check.observe(lambda _: self.refresh(), names="value")
+            check.observe(guarded(self.status, self._changed, lab), names="value")
             return check
 
         self.in_vpc = box("function attached to the VPC (private subnet)", True)
@@ -46,7 +50,11 @@ class VpcExplorer:
             self.secrets_endpoint,
             self.db_rule,
         ]
-        self.widget = widgets.VBox([*switches, self.table])
+        self.widget = widgets.VBox([*switches, self.table, self.status])
+        self.refresh()
+
+    def _changed(self) -> None:
+        self.status.value = ""
         self.refresh()
 
     def refresh(self) -> list[Path]:

@@ -33,6 +33,7 @@ NUMBERED_HEADING = re.compile(r"^## (\d+)\. \S", re.MULTILINE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 QUIZ_CELL = re.compile(r"^from lambda_lab import quiz; quiz\.(show|for_lesson)\((.*)\)$")
 LAB_MADE = re.compile(r"^\s*(\w+)\s*=\s*Lab\(", re.MULTILINE)
+CLEAN_UP_STEP = re.compile(r"^CleanUp\((\w+)(?:,\s*also=\[([\w, ]*)\])?", re.MULTILINE)
 KEEP_OUTPUT_TAGS = {"keep-output", "keep_output"}
 PICTURE_CODE = re.compile(r"plt\.(show|subplots|figure|imshow)\(|\bmatplotlib\b|\bdisplay\(Image\(")
 PICTURE_MARKDOWN = re.compile(r"!\[[^\]]*\]\(|<img\s|<svg\b")
@@ -231,14 +232,28 @@ def test_ends_with_its_quiz(lesson: str) -> None:
 
 
 @pytest.mark.parametrize("lesson", lesson_names())
-def test_every_lab_is_closed(lesson: str) -> None:
+def test_every_lab_has_a_clean_up_step(lesson: str) -> None:
+    """Run All runs every cell: a cell that closed the lesson's Lab would leave the widgets
+    above it with nothing to run against. So a Lab is either closed in the cell that made it
+    (a short-lived one) or left to the clean-up step the learner takes: the code cell just
+    before the quiz, a ``CleanUp(lab, also=[...])`` button that names it."""
     bodies = code(lesson)
-    unclosed = []
-    for index, body in enumerate(bodies):
-        for name in LAB_MADE.findall(body):
-            if not any(f"{name}.close()" in later for later in bodies[index:]):
-                unclosed.append(name)
-    assert not unclosed, f"{lesson}: Labs never closed: {unclosed}"
+    made = [(index, name) for index, body in enumerate(bodies) for name in LAB_MADE.findall(body)]
+    if not made:
+        return
+    found = CLEAN_UP_STEP.search(bodies[-2]) if len(bodies) >= 2 else None
+    assert found, f"{lesson}: the code cell before the quiz must be its clean-up step, CleanUp(lab)"
+    named = {found.group(1), *(n.strip() for n in (found.group(2) or "").split(",") if n.strip())}
+    problems = []
+    for index, name in made:
+        closing = re.compile(rf"^\s*{name}\.close\(\)", re.MULTILINE)  # code, not a comment
+        if name in named:
+            early = [i for i, body in enumerate(bodies[:-2]) if closing.search(body)]
+            if early:
+                problems.append(f"{name} is closed in code cells {early}, before the clean-up step")
+        elif not closing.search(bodies[index]):
+            problems.append(f"{name} is neither closed in its own cell nor named by CleanUp(...)")
+    assert not problems, f"{lesson}: {problems}"
 
 
 @pytest.mark.parametrize("lesson", lesson_names())

@@ -39,7 +39,7 @@ def test_template_parts() -> None:
     assert numbers == list(range(1, len(numbers) + 1))
     joined = "\n".join(markdown)
     assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined
-    assert code[-2].strip() == "lab.close()"
+    assert "\nCleanUp(lab" in code[-2]  # the clean-up step the learner takes, before the quiz
     assert code[-1].strip() == 'from lambda_lab import quiz; quiz.for_lesson("02b_cli_and_custom_runtimes")'
 
 

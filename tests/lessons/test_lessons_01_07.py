@@ -51,7 +51,7 @@ def test_template(lesson: str) -> None:
     assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined
     assert any("ConcurrencyDashboard(" in cell for cell in code), f"{lesson}: no widget"
     assert any("plt.show()" in cell for cell in code), f"{lesson}: no picture"
-    assert code[-2].strip() == "lab.close()"
+    assert "\nCleanUp(lab" in code[-2]  # the clean-up step the learner takes, before the quiz
     assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
 
 

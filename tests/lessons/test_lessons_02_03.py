@@ -79,7 +79,7 @@ def test_boxes_widget_picture_and_clean_end(lesson: str) -> None:
     assert any("widgets" in cell or "InvokePanel" in cell for cell in code), f"{lesson}: no widget"
     assert any("plt.show()" in cell for cell in code), f"{lesson}: no picture"
     assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
-    assert code[-2].strip() == "lab.close()", f"{lesson}: the Lab must be closed before the quiz"
+    assert "\nCleanUp(lab" in code[-2], f"{lesson}: the clean-up step must come before the quiz"
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

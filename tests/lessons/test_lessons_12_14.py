@@ -76,7 +76,7 @@ def test_template_parts(lesson: str) -> None:
     assert "**Predict, then run.**" in joined and any("Prediction(" in c for c in code)
     assert any("Console(" in c for c in code), "no widget"
     assert any("plt.show()" in c for c in code), "no picture"
-    assert code[-2].strip() == "lab.close()"
+    assert "\nCleanUp(lab" in code[-2]  # the clean-up step the learner takes, before the quiz
     assert code[-1].strip() == f'from lambda_lab import quiz; quiz.for_lesson("{lesson}")'
     following = LESSONS[lesson][2]
     assert markdown[-1].startswith('<a id="next"></a>') and f"]({following}.ipynb)" in markdown[-1]

@@ -1,0 +1,348 @@
+"""Run All, then every widget: what many learners do first, in a real browser.
+
+Debian's Chromium, driven by Playwright, against one JupyterLab server holding a copy of the
+lessons. For each lesson: Run All Cells, then at least one interaction with every widget
+(buttons, sliders, boxes, text), and the widget's own output must show that it worked, or
+say why not (a revealed prediction). Then the lesson's clean-up step is pressed, every widget
+over the Lab is tried again and must say in its own view that the Lab is closed. Last, the
+kernel is shut down and no process it started may be left.
+
+A widget the test does not know how to drive fails the test, so a new widget cannot slip by
+unclicked. Screenshots go to test-artifacts/run-all/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+import pytest
+from classroom_envs import REPO, TOKEN, JupyterServer, Venv, free_port, lab_options
+from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage, answer_for
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
+    ),
+]
+LESSONS = sorted((REPO / "lessons").glob("[0-9]*.ipynb"))
+ARTIFACTS = Path(os.environ.get("LAMBDA_LAB_TEST_ARTIFACTS", REPO / "test-artifacts")) / "run-all"
+CLOSED = "Lab closed."  # what every widget over a closed Lab shows (lambda_lab.widgets.guard)
+WAIT_S = 90.0
+# A cell whose output holds one of these is a widget a learner can act on.
+CONTROLS = "button, input, textarea, select, .noUi-handle, .widget-readout"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    pytest.importorskip("jupyterlab", reason="needs the course extra")
+    base = tmp_path_factory.mktemp("run-all")
+    lessons = base / "lessons"
+    shutil.copytree(REPO / "lessons", lessons)
+    venv = Venv(Path(sys.prefix), base / "home")  # this environment, a fresh HOME
+    venv.home.mkdir()
+    port = free_port()
+    command = [
+        venv.bin("jupyter"),
+        "lab",
+        "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.root_dir={lessons}",
+        *lab_options(port),
+    ]
+    environ = venv.environ(LAMBDA_LAB_HOME=str(base / "progress"))
+    running = JupyterServer(
+        venv, command, port=port, cwd=lessons, log=base / "jupyter.log", env=environ
+    )
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+# -- reading a widget's output ---------------------------------------------------------------
+def text_of(cell: Any) -> str:
+    return str(cell.locator(".jp-OutputArea").inner_text())
+
+
+def wait_for(cell: Any, pattern: str, *, unlike: str | None = None, what: str = "") -> str:
+    """Wait until the cell's output matches ``pattern`` (and differs from ``unlike``)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        shown = text_of(cell)
+        if re.search(pattern, shown) and (unlike is None or shown != unlike):
+            return shown
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what or pattern!r} never showed in the widget:\n{shown[-1500:]}"
+            )
+        time.sleep(0.2)
+
+
+def button(cell: Any, name: str) -> Any:
+    """The button labelled ``name`` (its icon, a private-use glyph, may come first)."""
+    label = re.compile(rf"^\W*{re.escape(name)}\s*$")
+    return cell.get_by_role("button", name=label).first
+
+
+def press(cell: Any, name: str, expect: str, *, changed: bool = True) -> str:
+    """Click the button called ``name`` and wait for ``expect`` in the widget's output."""
+    before = text_of(cell) if changed else None
+    button(cell, name).click()
+    return wait_for(cell, expect, unlike=before, what=f"{name} -> {expect}")
+
+
+def nudge_slider(cell: Any, index: int = 0, steps: int = 1) -> None:
+    """Move a slider by ``steps`` with the keyboard, as a learner may (arrow keys on its handle)."""
+    handle = cell.locator(".noUi-handle").nth(index)
+    handle.focus()
+    for _ in range(steps):
+        handle.press("ArrowRight")
+
+
+# -- one function per kind of widget: act, then check its own view ---------------------------
+def invoke_panel(cell: Any) -> None:
+    press(cell, "Test", r"(Succeeded|Failed) \((cold|warm) start\)[\s\S]*REPORT RequestId")
+
+
+def dashboard(cell: Any) -> None:
+    sent = int(re.search(r"events sent (\d+)", text_of(cell)).group(1))
+    press(cell, "API request", rf"events sent {sent + 1}\b")
+
+
+def async_console(cell: Any) -> None:
+    press(cell, "Send event", r"StatusCode 202: the event is queued")
+    press(cell, "Run until idle", r"the clock ran until nothing was waiting")
+
+
+def queue_console(cell: Any) -> None:
+    press(cell, "Send 5 messages", r"sent 5 message\(s\)")
+    press(cell, "+30 seconds", r"the clock moved 30 s")
+
+
+def request_builder(cell: Any) -> None:
+    cell.locator(".widget-text input").first.fill("/from-the-browser")
+    press(cell, "Send", r"HTTP/1\.1 \d{3}[\s\S]*/from-the-browser")
+
+
+def log_browser(cell: Any) -> None:
+    cell.locator(".widget-text input").first.fill("START RequestId")
+    wait_for(cell, r"\d+ events[\s\S]*START RequestId", what="filtered log events")
+
+
+def report_reader(cell: Any) -> None:
+    cell.locator("textarea").first.fill("REPORT RequestId: not really")
+    press(cell, "Read it", r"Cannot read this line")  # its own check, in its own view
+    cell.locator("select").first.select_option(index=1)  # a REPORT line the Lab wrote
+    wait_for(cell, r"what it means[\s\S]*Billed Duration", what="a REPORT line read")
+
+
+def pricing_calculator(cell: Any) -> None:
+    before = text_of(cell)
+    button(cell, "arm64").click()
+    wait_for(cell, r"arm64", unlike=before, what="the bill in arm64")
+    before = text_of(cell)
+    requests = int(cell.locator(".widget-readout").first.inner_text().replace(",", ""))
+    nudge_slider(cell, 0, 3)  # requests a month: 3 steps of 100,000
+    billed = f"{requests + 300_000 - 1_000_000:,}"  # less the free tier's million
+    wait_for(
+        cell,
+        rf"Requests\s+{billed}\s+requests[\s\S]*Total",
+        unlike=before,
+        what=f"a bill of {requests + 300_000:,} requests after the slider moved",
+    )
+
+
+def throttle_explorer(cell: Any) -> None:
+    nudge_slider(cell, 1)  # one more token of burst
+    press(cell, "Send", r"requests: \d+ answered 200, \d+ answered 429")
+
+
+def vpc_explorer(cell: Any) -> None:
+    cell.get_by_text("NAT gateway (in the public subnet)").click()
+    wait_for(cell, r"through the NAT gateway", what="a path through the NAT gateway")
+
+
+def memory_slider(cell: Any) -> None:
+    nudge_slider(cell)
+    press(cell, "Run", r"\d[\d,]* MB: Duration [\d.]+ ms, Billed \d+ ms")
+
+
+def exercise(cell: Any) -> None:
+    press(cell, "Hint", r"Hint \d+/\d+")  # 1, or 2 when a %%exercise cell showed the first
+
+
+def prediction(cell: Any) -> None:
+    """Run All revealed it before any answer: the widget says so and how to predict afresh."""
+    assert cell.locator("input[type=radio]").first.is_disabled()
+    assert "Already revealed" in text_of(cell) and "Run this cell again" in text_of(cell)
+
+
+def progress(cell: Any) -> None:
+    press(cell, "Export", r"Saved [\s\S]*Download it")
+
+
+def quiz(cell: Any) -> None:
+    """Answer the question on screen and read the feedback."""
+    shown = text_of(cell)
+    instructions = re.search(
+        r"Choose one\.|Select \d+\.|True or false\?|Type a number[^.]*\.|Put them in order[^.]*\.",
+        shown,
+    ).group()
+    radios = cell.locator(".widget-radio-box input[type=radio]")
+    boxes = cell.locator(".widget-checkbox input[type=checkbox]")
+    if radios.count():
+        letters = [chr(ord("a") + i) for i in range(radios.count())]
+        radios.nth(letters.index(answer_for(instructions, letters))).check()
+    elif boxes.count():
+        letters = [chr(ord("a") + i) for i in range(boxes.count())]
+        for letter in answer_for(instructions, letters):
+            boxes.nth(letters.index(letter)).check()
+    else:
+        text = cell.locator(".widget-text input").first
+        placeholder = text.get_attribute("placeholder") or ""
+        letters = sorted(placeholder.rsplit(" ", 1)[-1]) if "e.g." in placeholder else []
+        text.fill(answer_for(instructions, letters))
+    press(cell, "Submit", r"✔ Correct|✘ Not quite")
+
+
+def clean_up(cell: Any) -> None:
+    assert "The Lab is still open" in text_of(cell)
+    press(cell, "Close the Lab", r"Closed\. Ended: \d+ execution environment")
+
+
+# What each widget shows once its Lab is closed, after one more try.
+def closed_by_click(button: str) -> Callable[[Any], None]:
+    def act(cell: Any) -> None:
+        press(cell, button, re.escape(CLOSED), changed=False)
+
+    return act
+
+
+def vpc_closed(cell: Any) -> None:
+    cell.get_by_text("S3 gateway endpoint").click()
+    wait_for(cell, re.escape(CLOSED))
+
+
+def logs_closed(cell: Any) -> None:
+    press(cell, "Refresh", r"This Lab is closed: these are the logs it kept", changed=False)
+
+
+# (pattern in the cell's code, how to use the widget, how it says its Lab is closed or None)
+WIDGETS: list[tuple[str, Callable[[Any], None], Callable[[Any], None] | None]] = [
+    (r"InvokePanel\(", invoke_panel, closed_by_click("Test")),
+    (r"ConcurrencyDashboard\(", dashboard, closed_by_click("API request")),
+    (r"AsyncConsole\(", async_console, closed_by_click("Send event")),
+    (r"QueueConsole\(", queue_console, closed_by_click("Send 5 messages")),
+    (r"HttpRequestBuilder\(", request_builder, closed_by_click("Send")),
+    (r"LogBrowser\(", log_browser, logs_closed),
+    (r"ReportReader\(", report_reader, None),  # reads text: no Lab needed
+    (r"PricingCalculator\(", pricing_calculator, None),  # arithmetic: no Lab needed
+    (r"ThrottleExplorer\(", throttle_explorer, closed_by_click("Send")),
+    (r"VpcExplorer\(", vpc_explorer, vpc_closed),
+    (r"run_button = widgets\.Button", memory_slider, closed_by_click("Run")),
+    (r"exercises\.show\(", exercise, None),  # checks run in a fresh Lab of their own
+    (r"Prediction\(", prediction, None),
+    (r"progress_panel\(", progress, None),
+    (r"quiz\.(for_lesson|show)\(", quiz, None),
+]
+CLEAN_UP = r"^CleanUp\("
+
+
+def code_cells(notebook: Any, pattern: str) -> list[int]:
+    return [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and re.search(pattern, cell.source, re.MULTILINE)
+    ]
+
+
+def kernel_tree(server: JupyterServer, page: Any) -> list[psutil.Process]:
+    """The lesson's kernel process and everything it started, found by the kernel's id."""
+    kernel_id = page.evaluate("() => window.lessonPanel.sessionContext.session.kernel.id")
+    for process in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            if any(kernel_id in part for part in process.cmdline()):
+                return [process, *process.children(recursive=True)]
+        except psutil.Error:
+            continue
+    raise AssertionError(f"no kernel process with id {kernel_id}")
+
+
+def still_running(processes: list[psutil.Process]) -> list[str]:
+    left = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{process.pid} {process.name()} ({process.status()})")
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_widget_works_after_run_all(path: Path, server: JupyterServer, browser) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    lesson = LessonPage(context.new_page(), server.url, TOKEN, path.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    tree: list[psutil.Process] = []
+    try:
+        lesson._command("notebook:run-all-cells")  # fails on the first cell that raises
+        ran_s = time.monotonic() - started
+        tree = kernel_tree(server, lesson.page)
+        used: dict[int, Callable[[Any], None] | None] = {}
+        for pattern, use, when_closed in WIDGETS:
+            for index in code_cells(notebook, pattern):
+                use(lesson.cell(index, f"widget-{index}"))
+                used[index] = when_closed
+        unused = [
+            index
+            for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code"
+            and index not in used
+            and not re.search(CLEAN_UP, cell.source, re.MULTILINE)
+            and lesson.cell(index, f"cell-{index}")
+            .locator(f".jp-OutputArea :is({CONTROLS})")
+            .count()
+        ]
+        assert not unused, f"{path.name}: widgets the test does not drive, in cells {unused}"
+        lesson.screenshot(ARTIFACTS, f"{path.stem}-widgets")
+
+        for index in code_cells(notebook, CLEAN_UP):  # the learner is done: close the Lab
+            clean_up(lesson.cell(index, f"clean-up-{index}"))
+            for widget_at, when_closed in used.items():
+                if when_closed is not None:
+                    when_closed(lesson.cell(widget_at, f"closed-{widget_at}"))
+        lesson.screenshot(ARTIFACTS, f"{path.stem}-closed")
+    finally:
+        lesson.shut_down_kernel()
+        context.close()
+    deadline = time.monotonic() + 10
+    while still_running(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not still_running(tree), f"{path.name}: left after shutdown: {still_running(tree)}"
+    with open(ARTIFACTS / "timings.txt", "a") as timings:
+        timings.write(
+            f"{path.stem}: Run All {ran_s:.0f} s, widgets and shutdown "
+            f"{time.monotonic() - started - ran_s:.0f} s, {len(used)} widgets\n"
+        )
