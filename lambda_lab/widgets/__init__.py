@@ -14,6 +14,7 @@ _LAZY = {
     "ConcurrencyDashboard": "lambda_lab.widgets.concurrency",  # the "cog wheels"
     "LogBrowser": "lambda_lab.widgets.log_views",
     "ReportReader": "lambda_lab.widgets.log_views",
+    "LayerConsole": "lambda_lab.widgets.layer_console",  # a function's /var/task and /opt
 }
 
 __all__ = sorted(_LAZY)
