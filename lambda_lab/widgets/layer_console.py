@@ -126,7 +126,7 @@ class LayerConsole:
         self.lab, self.function_name, self.event = lab, function_name, event or {}
         self.client = lab.client("lambda")
         self.contents = w.HTML()
-        self.picture = w.Image(format="png")
+        self.picture = w.Image(format="png", layout=w.Layout(width="720px"))
         self.available = w.Dropdown(description="Layer", layout=w.Layout(width="420px"))
         self.attached = w.Dropdown(description="Attached", layout=w.Layout(width="420px"))
         add = w.Button(description="Add layer", icon="plus")
@@ -207,13 +207,17 @@ class LayerConsole:
             ]:
                 options.append((LayerView(version["LayerVersionArn"], {}).label,
                                 version["LayerVersionArn"]))  # fmt: skip
+        chosen = self.available.value
         self.available.options = options
+        arns = [arn for _, arn in options]
+        if arns:  # keep the learner's choice while it still exists
+            self.available.value = chosen if chosen in arns else arns[0]
         self.attached.options = [(layer.label, layer.arn) for layer in view.layers]
         self.contents.value = _describe(view, note)
         figure, axes = plt.subplots(figsize=(7, 1.4))
         size_picture(view, axes)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+        figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
         plt.close(figure)
         self.picture.value = buffer.getvalue()
         return view
