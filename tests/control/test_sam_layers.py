@@ -211,3 +211,25 @@ def test_a_cloudformation_layer_version_reads_its_content_from_s3(virtual_lab, p
     stack = deploy(lab, project, text)
     assert stack.physical_id("Shared") == f"{ARN}:shared-greetings:1"
     assert lab.invoke(stack.function_name("Greeter"), {"name": "S3"}).value == "Hi, S3!"
+
+
+def test_a_new_layer_version_is_released_through_the_canary(virtual_lab, project) -> None:
+    lab = virtual_lab
+    # the indentation of the template's other Properties lines, before it is dedented
+    canary = "\n              AutoPublishAlias: live\n              DeploymentPreference: {Type: Canary10Percent5Minutes}"
+    text = template(WITH_LAYER + canary)
+    first = deploy(lab, project, text)
+    name = first.function_name("Greeter")
+    library = project / "deps" / "python" / "greetings" / "__init__.py"
+    library.write_text(LIBRARY.replace('"Hello"', '"Welcome"'))
+    second = deploy(lab, project, text)  # only the layer changed: a new function version too
+    (deployment,) = second.deployments
+    assert (second["Greeter"].details["alias_version"], second["Greeter"].details["version"]) == (
+        "1",
+        "2",
+    )
+    version_2 = lab.client("lambda").get_function_configuration(FunctionName=name, Qualifier="2")
+    assert [layer["Arn"] for layer in version_2["Layers"]] == [f"{ARN}:greetings:2"]
+    lab.clock.advance(minutes=6)
+    assert deployment.status == "Succeeded"
+    assert lab.invoke(name, {"name": "Ada"}, qualifier="live").value == "Welcome, Ada!"
