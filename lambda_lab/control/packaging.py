@@ -60,6 +60,11 @@ def _looks_like_path(text: str) -> bool:
     )
 
 
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """A ZIP of ``{path inside the archive: bytes}``, with fixed timestamps and modes."""
+    return _zip(files)
+
+
 def _zip(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -71,14 +76,19 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def _zip_folder(folder: str) -> bytes:
+    return _zip(read_folder(folder))
+
+
+def read_folder(folder: str) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path (caches and checkpoints left out)."""
     files: dict[str, bytes] = {}
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".ipynb_checkpoints"))
         for name in names:
             full = os.path.join(root, name)
             with open(full, "rb") as handle:
-                files[os.path.relpath(full, folder)] = handle.read()
-    return _zip(files)
+                files[os.path.relpath(full, folder).replace(os.sep, "/")] = handle.read()
+    return files
 
 
 def decode_zip_argument(value: Any) -> bytes:

@@ -15,6 +15,7 @@ _LAZY = {
     "LogBrowser": "lambda_lab.widgets.log_views",
     "ReportReader": "lambda_lab.widgets.log_views",
     "CleanUp": "lambda_lab.widgets.clean_up",  # a lesson's last step: close the Lab when done
+    "LayerConsole": "lambda_lab.widgets.layer_console",  # a function's /var/task and /opt
 }
 
 __all__ = sorted(_LAZY)

@@ -71,15 +71,18 @@ def test_the_stack_holds_what_the_template_declares(deployed) -> None:
         == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/Prod/orders"
     )
     assert stack.deployments == []  # a first deployment creates the alias, no traffic shift
+    layer = stack.physical_id("SharedLayer")
+    assert layer == "arn:aws:lambda:us-east-1:123456789012:layer:orders-shared:1"
+    assert api["Layers"] == [{"Arn": layer, "CodeSize": api["Layers"][0]["CodeSize"]}]
+    published = lab.client("lambda").get_layer_version_by_arn(Arn=layer)
+    assert published["CompatibleRuntimes"] == ["python3.12"]
 
 
 def test_what_the_lab_leaves_out_is_one_line_each(deployed) -> None:
     _, stack = deployed
-    assert stack.notes == [
-        "Resources.SharedLayer (AWS::Serverless::LayerVersion): this Lab does not publish layers yet, not deployed",
+    assert stack.notes == [  # the layer and the function's Layers are deployed: no line
         "Resources.AppSecret (AWS::SecretsManager::Secret): not supported by the Lab, not created",
         "Resources.OrdersApiFunction.Policies: IAM is not enforced by the Lab (permissions are assumed granted)",
-        "Resources.OrdersApiFunction.Layers: this Lab does not attach layers yet; the function runs without them",
         "Resources.Auditor.Events.Weekly (ScheduleV2): EventBridge Scheduler runs as an EventBridge schedule rule in the Lab",
         "Resources.Auditor.Events.Chat (Type AlexaSkill): this event source is not part of the Lab, left out",
     ]
@@ -94,6 +97,9 @@ def test_the_api_takes_an_order_and_the_queue_feeds_the_worker(deployed) -> None
     exchange = door.request("POST", "/orders", json={"id": "o-1"})
     assert exchange.response.status == 201
     assert json.loads(exchange.response.body) == {"queued": "o-1", "version": "1"}
+    too_big = door.request("POST", "/orders", json={"id": "o-2", "items": ["sock"] * 21})
+    assert too_big.response.status == 400  # MAX_ITEMS came from the layer's shop_rules
+    assert json.loads(too_big.response.body) == {"message": "at most 20 items"}
     worker = stack.function_name("OrderWorker")
     _wait_for(
         lambda: any('"o-1"' in line for line in _lines(lab, worker, "WORKED")), "the batch", lab
@@ -163,6 +169,8 @@ def test_a_redeploy_of_an_unchanged_template_changes_nothing(deployed) -> None:
         FunctionName=stack.function_name("OrdersApiFunction")
     )["Versions"]
     assert [v["Version"] for v in versions] == ["$LATEST", "1"]
+    layers = lab.client("lambda").list_layer_versions(LayerName="orders-shared")["LayerVersions"]
+    assert [v["Version"] for v in layers] == [1]  # same content: no new layer version
     assert again.deployments == []
     mappings = lab.client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert len(mappings) == 3  # SQS, DynamoDB, Kinesis: updated, not duplicated

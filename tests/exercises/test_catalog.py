@@ -22,6 +22,7 @@ COURSE = [
     "07_concurrency",
     "08_monitoring",
     "09_pricing",
+    "12_packaging_and_layers",
     "13_deploying",
     "14_orchestration",
 ]

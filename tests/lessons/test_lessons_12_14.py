@@ -1,5 +1,4 @@
-"""Lessons 13 and 14 (and 12 once written) and lesson 08's new sections follow the lesson
-template, carry the anchors the team agreed on, and, in a real browser, their consoles work.
+"""Lessons 12, 13 and 14 and lesson 08's new sections follow the lesson template, carry the anchors the team agreed on, and, in a real browser, their consoles work.
 
 nbval runs the notebooks themselves (the slow lane); this file checks what nbval cannot:
 stored without outputs, the template's parts, the section anchors quiz questions link to,
@@ -51,8 +50,8 @@ def of_type(lesson: str, kind: str) -> list[str]:
     return [text(c) for c in cells(lesson) if c["cell_type"] == kind]
 
 
-def test_lessons_13_and_14_are_written() -> None:
-    assert {"13_deploying", "14_orchestration"} <= set(WRITTEN)
+def test_lessons_12_13_and_14_are_written() -> None:
+    assert set(LESSONS) <= set(WRITTEN)
 
 
 @pytest.mark.parametrize("lesson", WRITTEN)
@@ -203,6 +202,33 @@ def index_of(lesson: str, pattern: str) -> int:
     return next(
         i for i, c in enumerate(cells(lesson)) if c["cell_type"] == "code" and pattern in text(c)
     )
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_a_learner_reorders_layers_in_the_browser(jupyter, page) -> None:
+    from lab_page import LessonPage
+
+    lesson = LessonPage(page, jupyter, TOKEN, "12_packaging_and_layers.ipynb")
+    try:
+        at = index_of("12_packaging_and_layers", "LayerConsole(lab")
+        lesson.run_until(at)
+        console = lesson.cell(at, "layer-console")
+        console.locator("text=is hidden by greeting-fr:1").wait_for()
+        console.locator("select").nth(1).select_option(label="greeting-fr:1")
+        console.get_by_role("button", name="Move earlier").click()
+        console.locator("text=is hidden by greeting-en:1").wait_for()
+        console.get_by_role("button", name="Invoke").click()
+        console.locator("text=returned 'Hello, Ada!'").wait_for()
+        console.locator("select").nth(1).select_option(label="greeting-en:1")
+        console.get_by_role("button", name="Remove").click()
+        console.get_by_role("button", name="Invoke").click()
+        console.locator("text=returned 'Bonjour, Ada!'").wait_for()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "12-layer-console.png"))
+    finally:
+        lesson.shut_down_kernel()
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambda_lab.control.sam import apis, functions, resources, state_machines
+from lambda_lab.control.sam import apis, functions, layers, resources, state_machines
 from lambda_lab.control.sam.context import DeployContext, Physical, SamServices
 from lambda_lab.control.sam.intrinsics import Resolver
 from lambda_lab.control.sam.stack import Stack
@@ -33,7 +33,8 @@ Maker = Callable[[DeployContext, Any, dict[str, Any]], Physical | None]
 MAKERS: dict[str, Maker] = {
     **resources.MAKERS,
     "AWS::Serverless::Function": functions.make_function,
-    "AWS::Serverless::LayerVersion": functions.make_layer,
+    "AWS::Serverless::LayerVersion": layers.make_serverless_layer,
+    "AWS::Lambda::LayerVersion": layers.make_plain_layer,
     "AWS::Serverless::Api": apis.make_api,
     "AWS::Serverless::HttpApi": apis.make_api,
     "AWS::Serverless::StateMachine": state_machines.make_state_machine,
@@ -116,7 +117,6 @@ def deploy_document(
     template = parse(document, parameters, pseudo=pseudo)
     ctx = DeployContext(services, stack_name, base_dir, previous)
     ctx.notes.extend(template.notes)
-    ctx.extras["layers_supported"] = _layers_supported(services.lambda_client)
     ctx.resolver = Resolver(template.parameters, pseudo, ctx.lookup, conditions=template.conditions,
                             mappings=template.mappings, region=services.region)  # fmt: skip
     for resource in template.resources:
@@ -163,12 +163,3 @@ def deploy_document(
                 ctx.note(f"Outputs.{key}: {exc}")
     return Stack(stack_name, dict(ctx.made), ctx.endpoints, outputs, ctx.notes, ctx.deployments,
                  template.description)  # fmt: skip
-
-
-def _layers_supported(client: Any) -> bool:
-    """Whether the Lab answers layer operations (they come with the environments work)."""
-    try:
-        client.list_layers()
-    except ClientError as exc:
-        return exc.response["Error"]["Code"] != "UnsupportedOperation"
-    return True

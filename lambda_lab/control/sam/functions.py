@@ -139,12 +139,11 @@ def _settings(
         }
     if "DeadLetterQueue" in props:
         settings["DeadLetterConfig"] = {"TargetArn": props["DeadLetterQueue"].get("TargetArn")}
-    if props.get("Layers"):
-        settings["Layers"] = list(props["Layers"])
-        if not ctx.extras.get("layers_supported", False):
-            ctx.note(
-                f"{where}.Layers: this Lab does not attach layers yet; the function runs without them"
-            )
+    if "Layers" in props:  # version ARNs (a LayerVersion's !Ref), in the order they apply
+        layers = props["Layers"] or []
+        if not isinstance(layers, list):
+            raise TemplateError(f"{where}.Layers: must be a list of layer version ARNs")
+        settings["Layers"] = [str(arn) for arn in layers]
     return settings
 
 
@@ -275,36 +274,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def make_layer(ctx: DeployContext, resource: Resource, props: dict[str, Any]) -> Physical:
-    """AWS::Serverless::LayerVersion: PublishLayerVersion with the ZIP of ContentUri."""
-    where = f"Resources.{resource.logical_id}"
-    ctx.unsupported(where, props, ["ContentUri", "LayerName", "Description", "CompatibleRuntimes",
-                                   "CompatibleArchitectures", "LicenseInfo", "RetentionPolicy"])  # fmt: skip
-    name = str(props.get("LayerName") or resource.logical_id)
-    uri = props.get("ContentUri")
-    if not isinstance(uri, str) or uri.startswith("s3://"):
-        raise TemplateError(
-            f"{where}.ContentUri: needs a folder next to the template (got {uri!r})"
-        )
-    path = ctx.path(uri)
-    if not os.path.exists(path):
-        raise TemplateError(f"{where}.ContentUri: no folder or file {path!r}")
-    if path.endswith(".zip") and os.path.isfile(path):
-        with open(path, "rb") as handle:
-            content = handle.read()
-    else:
-        content = packaging.package(path)
-    params: dict[str, Any] = {"LayerName": name, "Content": {"ZipFile": content}}
-    for key in ("Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
-        if key in props:
-            params[key] = props[key]
-    if not ctx.extras.get("layers_supported", False):
-        ctx.note(f"{where} (AWS::Serverless::LayerVersion): this Lab does not publish layers yet, "
-                 "not deployed")  # fmt: skip
-        arn = ctx.arn("lambda", f"layer:{name}:1")
-        return Physical(resource.logical_id, resource.type, arn, {"LayerVersionArn": arn})
-    published = ctx.services.lambda_client.publish_layer_version(**params)
-    arn = str(published["LayerVersionArn"])
-    return Physical(resource.logical_id, resource.type, arn, {"LayerVersionArn": arn})

@@ -39,6 +39,9 @@ class Resource:
     properties: dict[str, Any]
     depends_on: set[str] = field(default_factory=set)
     condition: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)  # the resource's Metadata (BuildMethod)
+    # DeletionPolicy / UpdateReplacePolicy, as written
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,7 +218,10 @@ def _resource(logical_id: str, body: Any, globals_doc: dict[str, Any]) -> Resour
             properties = merge_globals(globals_doc[section], properties)
     depends = body.get("DependsOn") or []
     depends = [depends] if isinstance(depends, str) else list(depends)
-    return Resource(logical_id, kind, properties, set(depends), body.get("Condition"))
+    metadata = body["Metadata"] if isinstance(body.get("Metadata"), dict) else {}
+    attributes = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy") if k in body}
+    return Resource(logical_id, kind, properties, set(depends), body.get("Condition"), metadata,
+                    attributes)  # fmt: skip
 
 
 def merge_globals(global_value: Any, local_value: Any) -> Any:

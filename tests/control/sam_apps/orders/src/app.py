@@ -1,4 +1,5 @@
-"""The orders app's handlers (run unchanged on AWS: boto3 only, no extra packages)."""
+"""The orders app's handlers (run unchanged on AWS: boto3, and shop_rules from the stack's
+layer, which only the API function lists)."""
 
 import json
 import os
@@ -12,7 +13,11 @@ def take_order(event, context):
     """POST /orders (REST API, payload 1.0) or GET /health (HTTP API, payload 2.0)."""
     if event.get("version") == "2.0":
         return {"statusCode": 200, "body": json.dumps({"ok": True, "stage": os.environ["STAGE"]})}
+    from shop_rules import MAX_ITEMS  # /opt/python/shop_rules.py, from SharedLayer
+
     order = json.loads(event["body"] or "{}")
+    if len(order.get("items", [])) > MAX_ITEMS:
+        return {"statusCode": 400, "body": json.dumps({"message": f"at most {MAX_ITEMS} items"})}
     sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=json.dumps(order))
     return {
         "statusCode": 201,
