@@ -1,0 +1,163 @@
+"""``lab.client("lambda").invoke`` without botocore's request pipeline, where nobody could tell.
+
+A call through the full client builds an HTTP request, signs it, hands it to the Lab's REST
+layer, serialises the answer and parses it back: about three quarters of the call, for bytes
+that never leave the process. For Invoke, the call notebooks make most, this shortcut does
+what that round trip amounts to and nothing else:
+
+* the parameters are checked by botocore's own validator (the same ParamValidationError);
+* they reach the Lab's Invoke operation exactly as the REST layer would pass them on;
+* a success is parsed by botocore's own parser from the same status, headers and body, so the
+  dict is boto3's (``Payload`` a StreamingBody, ``ResponseMetadata`` with its four keys);
+* an error answer goes back through the full client as the reply to its first attempt, so
+  botocore raises its modeled exception (``client.exceptions.TooManyRequestsException``...)
+  and retries it exactly as it would have, the later attempts reaching the Lab as usual.
+
+Whenever the shortcut might differ it steps aside for the full client: a handler registered
+on the client's events (botocore's Stubber, a recorder...), parameter validation turned off,
+adaptive retries (which pace every request), or a file-like Payload (botocore re-reads the
+stream on a retry).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from lambda_lab import errors
+from lambda_lab.api.operation import REQUEST_ID_KEY, run
+from lambda_lab.api.rest import HttpReply, LambdaRestApi, error_reply
+from lambda_lab.invocation.sync import new_request_id
+
+_HOOK_METHODS = ("register", "register_first", "register_last", "unregister")
+
+
+class RawBody(io.BytesIO):
+    """The file-like body botocore expects from urllib3 (``stream`` and ``read``)."""
+
+    def stream(self, amt: int | None = None, decode_content: bool = True) -> Any:
+        while chunk := self.read(amt or 65536):
+            yield chunk
+
+
+class FirstReplies(threading.local):
+    """Per thread: the answer the full client's next request gets instead of asking the Lab
+    (the shortcut already asked it, and the call must not run twice)."""
+
+    reply: HttpReply | None = None
+
+    def take(self) -> HttpReply | None:
+        reply, self.reply = self.reply, None
+        return reply
+
+
+def watch_for_hooks(client: Any) -> Callable[[], bool]:
+    """Whether anyone has (un)registered a handler on the client's events since now."""
+    events = client.meta.events
+    changed = [False]
+    for name in _HOOK_METHODS:
+        original = getattr(events, name)
+
+        def noting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            changed[0] = True
+            return _original(*args, **kwargs)
+
+        setattr(events, name, noting)
+    return lambda: changed[0]
+
+
+def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
+    """Replace ``client.invoke`` (on this client only) by the shortcut."""
+    from botocore.exceptions import ParamValidationError
+    from botocore.response import StreamingBody
+    from botocore.validate import ParamValidator
+
+    full = type(client).invoke  # botocore's generated method: the full client
+    model = client.meta.service_model.operation_model("Invoke")
+    input_members = tuple(model.input_shape.members)
+    payload_member = model.input_shape.serialization["payload"]
+    config = client.meta.config
+    # Adaptive retries pace every request (a token bucket on before-send): the full client.
+    plain = config.parameter_validation and (config.retries or {}).get("mode") != "adaptive"
+    validate = ParamValidator().validate if plain else None
+    endpoint = client._endpoint  # noqa: SLF001 - its parser factory, and what retry handlers see
+    parsers = endpoint._response_parser_factory  # noqa: SLF001
+    protocol = client.meta.service_model.metadata["protocol"]
+    hooked = watch_for_hooks(client)
+    emit = client.meta.events.emit
+    url = f"{client.meta.endpoint_url}/2015-03-31/functions/invocations"
+
+    def through_full_client(kwargs: dict[str, Any], first: HttpReply | None = None) -> Any:
+        first_replies.reply = first
+        try:
+            return full(client, **kwargs)
+        finally:
+            first_replies.reply = None
+
+    @functools.wraps(full)
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        if args:
+            raise TypeError("invoke() only accepts keyword arguments.")
+        payload = kwargs.get(payload_member, b"")
+        if validate is None or hooked() or not isinstance(payload, (bytes, bytearray, str)):
+            return through_full_client(kwargs)
+        report = validate(kwargs, model.input_shape)
+        if report.has_errors():
+            raise ParamValidationError(report=report.generate_report())
+        # What the REST layer hands the operation: the members sent, in the model's order,
+        # and the body as bytes (botocore sends a str Payload as UTF-8).
+        params = {name: kwargs[name] for name in input_members if name in kwargs}
+        params[payload_member] = payload.encode() if isinstance(payload, str) else bytes(payload)
+        reply = _answer(lab, model, params)
+        if reply.status >= 300:
+            return through_full_client(kwargs, first=reply)
+        return _parsed(reply)
+
+    def _parsed(reply: HttpReply) -> Any:
+        """botocore's parse of this reply, as its endpoint would make it (one attempt)."""
+        from botocore.awsrequest import AWSResponse
+
+        headers = dict(reply.headers)
+        headers["Content-Length"] = str(len(reply.body))
+        http = AWSResponse(url, reply.status, headers, RawBody(reply.body))
+        response = {
+            "headers": http.headers,
+            "status_code": http.status_code,
+            "context": {"operation_name": model.name},
+            "body": StreamingBody(http.raw, http.headers.get("content-length")),
+        }
+        parsed = parsers.create_parser(protocol).parse(response, model.output_shape)
+        # What botocore's endpoint and client tell their own handlers after one attempt: the
+        # retry handler may note MaxAttemptsReached (a client allowed a single attempt), and
+        # the retry quota refills on a success.
+        context: dict[str, Any] = {"retries": {"attempt": 1}}
+        emit(f"needs-retry.lambda.{model.name}", response=(http, parsed), endpoint=endpoint,
+             operation=model, attempts=1, caught_exception=None, request_dict={"context": context})  # fmt: skip
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        emit(f"after-call.lambda.{model.name}", http_response=http, parsed=parsed, model=model,
+             context=context)  # fmt: skip
+        return parsed
+
+    client.invoke = invoke
+
+
+def _answer(lab: Any, model: Any, params: dict[str, Any]) -> HttpReply:
+    """What ``LambdaRestApi.handle`` answers for these parameters, without the HTTP."""
+    request_id = new_request_id()
+    try:
+        result = run(lab, model.name, params)
+        request_id = result.pop(REQUEST_ID_KEY, None) or request_id  # the invocation's own id
+        reply = LambdaRestApi._serialize(model, result)  # noqa: SLF001 - the REST layer's own
+    except errors.LambdaError as exc:
+        reply = error_reply(exc)
+    except Exception as exc:  # a bug of ours: a 500 as AWS would answer, never a traceback
+        logging.getLogger("lambda_lab").exception("Invoke failed")
+        reply = error_reply(
+            errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")
+        )
+    reply.headers["x-amzn-RequestId"] = request_id
+    return reply
