@@ -19,7 +19,7 @@ import sys
 import zlib
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lambda_lab.quiz.model import Choice, Question
 
@@ -28,6 +28,7 @@ VERSION = 1
 _QUIZ_CODE = Path(__file__).resolve().parent  # lint rules, kinds, schema, checks, model
 _LIMITS = _QUIZ_CODE.parent / "limits.py"  # what `check: {limit: ...}` keys are checked against
 _SEQUENCES = ("references", "hints", "items")  # tuples in a Question, lists in JSON
+_Value = TypeVar("_Value")
 
 
 def cache_path(directory: Path) -> Path:
@@ -77,13 +78,27 @@ def _encode(question: Question) -> dict[str, Any]:
     return data
 
 
+_QUESTION_FIELDS = frozenset(f.name for f in fields(Question))
+_CHOICE_FIELDS = frozenset(f.name for f in fields(Choice))
+
+
+def _frozen(cls: type[_Value], values: dict[str, Any], names: frozenset[str]) -> _Value:
+    """An instance of a frozen dataclass with exactly these field values, made without its
+    ``__init__`` (which sets each field through ``object.__setattr__``: most of the load)."""
+    if values.keys() != names:
+        raise ValueError(f"not a saved {cls.__name__}")
+    made = object.__new__(cls)
+    made.__dict__.update(values)
+    return made
+
+
 def _decode(data: dict[str, Any], shown: dict[str, str]) -> Question:
     values = dict(data)
     for name in _SEQUENCES:
         values[name] = tuple(values[name])
-    values["choices"] = tuple(Choice(**c) for c in values["choices"])
+    values["choices"] = tuple(_frozen(Choice, c, _CHOICE_FIELDS) for c in values["choices"])
     values["source"] = f"{shown[values['topic']]}:{values['source']}"
-    return Question(**values)
+    return _frozen(Question, values, _QUESTION_FIELDS)
 
 
 def _shown_paths(directory: Path, topics: list[str]) -> dict[str, str]:

@@ -140,11 +140,15 @@ def test_a_damaged_cache_is_rebuilt_silently(folder, lint_calls, damage: bytes):
     assert sorted(saved["banks"]) == ["alpha", "beta"]  # rewritten whole
 
 
-def test_a_cache_with_the_right_key_but_a_bad_question_is_rebuilt(folder, lint_calls):
+@pytest.mark.parametrize("damage", ["a question without fields", "a choice with an extra field"])
+def test_a_cache_with_the_right_key_but_a_bad_question_is_rebuilt(folder, lint_calls, damage):
     expected = load_bank(directory=folder)
     path = bank_cache.cache_path(folder)
     saved = json.loads(path.read_text())
-    saved["banks"]["alpha"][0] = {"id": "only-an-id"}
+    if damage == "a question without fields":
+        saved["banks"]["alpha"][0] = {"id": "only-an-id"}
+    else:
+        saved["banks"]["beta"][0]["choices"][1]["colour"] = "red"
     path.write_text(json.dumps(saved))
     assert load_bank(directory=folder) == expected
     assert len(lint_calls) == 2
