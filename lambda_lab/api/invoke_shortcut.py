@@ -72,6 +72,7 @@ def watch_for_hooks(client: Any) -> Callable[[], bool]:
 
 def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
     """Replace ``client.invoke`` (on this client only) by the shortcut."""
+    from botocore.awsrequest import AWSResponse
     from botocore.exceptions import ParamValidationError
     from botocore.response import StreamingBody
     from botocore.validate import ParamValidator
@@ -84,9 +85,11 @@ def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
     # Adaptive retries pace every request (a token bucket on before-send): the full client.
     plain = config.parameter_validation and (config.retries or {}).get("mode") != "adaptive"
     validate = ParamValidator().validate if plain else None
-    endpoint = client._endpoint  # noqa: SLF001 - its parser factory, and what retry handlers see
-    parsers = endpoint._response_parser_factory  # noqa: SLF001
-    protocol = client.meta.service_model.metadata["protocol"]
+    endpoint = client._endpoint  # noqa: SLF001 - what botocore's retry handlers are given
+    attributes = _output_attributes(model.output_shape)
+    if attributes is None:
+        return  # an output shape this shortcut does not know how to parse: the full client
+    payload_output = model.output_shape.serialization["payload"]
     hooked = watch_for_hooks(client)
     emit = client.meta.events.emit
     url = f"{client.meta.endpoint_url}/2015-03-31/functions/invocations"
@@ -118,31 +121,56 @@ def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
         return _parsed(reply)
 
     def _parsed(reply: HttpReply) -> Any:
-        """botocore's parse of this reply, as its endpoint would make it (one attempt)."""
-        from botocore.awsrequest import AWSResponse
-
+        """What botocore's endpoint makes of this reply after one attempt (its rest-json
+        parse of Invoke's output: ResponseMetadata, the status and header members in the
+        model's order, then the payload as a StreamingBody)."""
         headers = dict(reply.headers)
         headers["Content-Length"] = str(len(reply.body))
         http = AWSResponse(url, reply.status, headers, RawBody(reply.body))
-        response = {
-            "headers": http.headers,
-            "status_code": http.status_code,
-            "context": {"operation_name": model.name},
-            "body": StreamingBody(http.raw, http.headers.get("content-length")),
-        }
-        parsed = parsers.create_parser(protocol).parse(response, model.output_shape)
+        lowered = {name.lower(): value for name, value in headers.items()}
+        metadata: dict[str, Any] = {"RequestId": lowered["x-amzn-requestid"]}
+        parsed: dict[str, Any] = {"ResponseMetadata": metadata}
+        for name, wire in attributes:
+            if wire is None:
+                parsed[name] = reply.status
+            elif wire in lowered:
+                parsed[name] = lowered[wire]
+        parsed[payload_output] = StreamingBody(http.raw, lowered["content-length"])
+        metadata["HTTPStatusCode"] = reply.status
+        metadata["HTTPHeaders"] = lowered
         # What botocore's endpoint and client tell their own handlers after one attempt: the
         # retry handler may note MaxAttemptsReached (a client allowed a single attempt), and
         # the retry quota refills on a success.
         context: dict[str, Any] = {"retries": {"attempt": 1}}
         emit(f"needs-retry.lambda.{model.name}", response=(http, parsed), endpoint=endpoint,
              operation=model, attempts=1, caught_exception=None, request_dict={"context": context})  # fmt: skip
-        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        metadata["RetryAttempts"] = 0
         emit(f"after-call.lambda.{model.name}", http_response=http, parsed=parsed, model=model,
              context=context)  # fmt: skip
         return parsed
 
     client.invoke = invoke
+
+
+def _output_attributes(shape: Any) -> list[tuple[str, str | None]] | None:
+    """Invoke's output members outside the body, in the model's order, as (name, lower-case
+    header name) or (name, None) for the status code; None if any is not one of those (a
+    newer botocore model would then need a newer shortcut)."""
+    attributes: list[tuple[str, str | None]] = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location == "statusCode" and member.type_name == "integer":
+            attributes.append((name, None))
+        elif location == "header" and member.type_name == "string" and not _json_header(member):
+            attributes.append((name, member.serialization.get("name", name).lower()))
+        elif location is not None or name != shape.serialization.get("payload"):
+            return None
+    return attributes
+
+
+def _json_header(member: Any) -> bool:
+    """A header botocore decodes as base64 JSON (the ``jsonvalue`` trait), not plain text."""
+    return bool(member.serialization.get("jsonvalue"))
 
 
 def _answer(lab: Any, model: Any, params: dict[str, Any]) -> HttpReply:

@@ -309,3 +309,15 @@ def test_exception_classes_exist_before_the_first_error(lab: Lab) -> None:
     for thread in threads:
         thread.join()
     assert caught == [expected] * 8
+
+
+def test_an_output_shape_the_shortcut_does_not_know_keeps_the_full_client(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_lab.api import invoke_shortcut
+
+    monkeypatch.setattr(invoke_shortcut, "_output_attributes", lambda shape: None)
+    client = lab.client("lambda")
+    pipeline = botocore_pipeline_calls(client)
+    assert client.invoke(FunctionName="echo")["StatusCode"] == 200
+    assert pipeline == ["Invoke"]
