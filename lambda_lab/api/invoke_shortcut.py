@@ -7,8 +7,10 @@ what that round trip amounts to and nothing else:
 
 * the parameters are checked by botocore's own validator (the same ParamValidationError);
 * they reach the Lab's Invoke operation exactly as the REST layer would pass them on;
-* a success is parsed by botocore's own parser from the same status, headers and body, so the
-  dict is boto3's (``Payload`` a StreamingBody, ``ResponseMetadata`` with its four keys);
+* a success is parsed by botocore's rules for Invoke's output from the same status, headers
+  and body, so the dict is boto3's (``Payload`` a StreamingBody, ``ResponseMetadata`` with its
+  four keys, and what the client's retry handler notes on a first-attempt success, asked once
+  when the client is made);
 * an error answer goes back through the full client as the reply to its first attempt, so
   botocore raises its modeled exception (``client.exceptions.TooManyRequestsException``...)
   and retries it exactly as it would have, the later attempts reaching the Lab as usual.
@@ -90,9 +92,13 @@ def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
     if attributes is None:
         return  # an output shape this shortcut does not know how to parse: the full client
     payload_output = model.output_shape.serialization["payload"]
-    hooked = watch_for_hooks(client)
     emit = client.meta.events.emit
     url = f"{client.meta.endpoint_url}/2015-03-31/functions/invocations"
+    after_call = f"after-call.lambda.{model.name}"
+    notes = _first_attempt_notes(emit, endpoint, model, AWSResponse(url, 200, {}, RawBody()))
+    if notes is None:
+        return  # a retry handler that would retry a success: only the full client can
+    hooked = watch_for_hooks(client)
 
     def through_full_client(kwargs: dict[str, Any], first: HttpReply | None = None) -> Any:
         first_replies.reply = first
@@ -138,18 +144,37 @@ def install(client: Any, lab: Any, first_replies: FirstReplies) -> None:
         parsed[payload_output] = StreamingBody(http.raw, lowered["content-length"])
         metadata["HTTPStatusCode"] = reply.status
         metadata["HTTPHeaders"] = lowered
-        # What botocore's endpoint and client tell their own handlers after one attempt: the
-        # retry handler may note MaxAttemptsReached (a client allowed a single attempt), and
-        # the retry quota refills on a success.
-        context: dict[str, Any] = {"retries": {"attempt": 1}}
-        emit(f"needs-retry.lambda.{model.name}", response=(http, parsed), endpoint=endpoint,
-             operation=model, attempts=1, caught_exception=None, request_dict={"context": context})  # fmt: skip
+        metadata.update(notes)  # what the retry handler notes on a first-attempt success
         metadata["RetryAttempts"] = 0
-        emit(f"after-call.lambda.{model.name}", http_response=http, parsed=parsed, model=model,
-             context=context)  # fmt: skip
+        # What botocore's client tells its own handlers after a call (its retry quota refills
+        # on a success).
+        emit(after_call, http_response=http, parsed=parsed, model=model,
+             context={"retries": {"attempt": 1}})  # fmt: skip
         return parsed
 
     client.invoke = invoke
+
+
+def _first_attempt_notes(
+    emit: Callable[..., Any], endpoint: Any, model: Any, success: Any
+) -> dict[str, Any] | None:
+    """What the client's retry handler adds to ResponseMetadata when a call succeeds on its
+    first attempt (MaxAttemptsReached, for a client allowed a single attempt), or None if it
+    would retry a success. That depends only on the client's retry settings, so it is asked
+    once, here, as botocore's endpoint asks after every attempt."""
+    parsed: dict[str, Any] = {"ResponseMetadata": {}}
+    delays = emit(
+        f"needs-retry.lambda.{model.name}",
+        response=(success, parsed),
+        endpoint=endpoint,
+        operation=model,
+        attempts=1,
+        caught_exception=None,
+        request_dict={"context": {"retries": {"attempt": 1}}},
+    )
+    if any(delay is not None for _, delay in delays):
+        return None
+    return dict(parsed["ResponseMetadata"])
 
 
 def _output_attributes(shape: Any) -> list[tuple[str, str | None]] | None:
