@@ -206,12 +206,13 @@ def test_the_packaged_banks_round_trip_through_the_cache():
     )
 
 
-def test_a_quiz_started_from_the_cache_never_imports_the_linter_or_yaml(quiz_home: Path):
+def test_a_practice_quiz_started_from_the_cache_loads_only_what_asking_needs(quiz_home: Path):
     load_bank()  # fills the cache in quiz_home
     code = (
         "import json, sys; from lambda_lab.quiz.start import start; start(new=True); "
         "print(json.dumps(sorted(m for m in ('yaml', 'lambda_lab.quiz.lint', "
-        "'lambda_lab.quiz.loader', 'lambda_lab.quiz.validate', 'lambda_lab.quiz.style') "
+        "'lambda_lab.quiz.loader', 'lambda_lab.quiz.validate', 'lambda_lab.quiz.style', "
+        "'lambda_lab.quiz.scoring', 'lambda_lab.quiz.profiles', 'lambda_lab.quiz.evidence') "
         "if m in sys.modules)))"
     )
     env = {**os.environ, "LAMBDA_LAB_HOME": str(quiz_home)}
