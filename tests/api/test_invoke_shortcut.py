@@ -321,3 +321,15 @@ def test_an_output_shape_the_shortcut_does_not_know_keeps_the_full_client(
     pipeline = botocore_pipeline_calls(client)
     assert client.invoke(FunctionName="echo")["StatusCode"] == 200
     assert pipeline == ["Invoke"]
+
+
+def test_errors_other_operations_waiters_and_paginators_keep_the_shortcut(lab: Lab) -> None:
+    client = lab.client("lambda", config=Config(retries={"total_max_attempts": 1}))
+    pipeline = botocore_pipeline_calls(client)
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName="missing")
+    client.get_function(FunctionName="echo")
+    client.get_waiter("function_active_v2")
+    list(client.get_paginator("list_functions").paginate())
+    client.invoke(FunctionName="echo", Payload=b"{}")
+    assert pipeline == ["Invoke", "GetFunction", "ListFunctions"]  # the last Invoke: shortcut
