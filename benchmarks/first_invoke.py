@@ -9,11 +9,17 @@ environment's Python) and the time is taken when the result line arrives on its
 standard output; the floor, `python -c pass`, runs alternately with it. Also printed:
 `python -c "from lambda_lab import Lab"` (the import's weight), the whole process until
 it exits (closing the Lab included), and the Init Duration the first cold start reports.
-Target (issue 22): first result <= 3 x `python -c pass`.
+Then where the time goes (each phase timed in its own runs, the first uses that load
+something made explicit: botocore's model of Lambda, which `lab.deploy` validates with, and
+the loopback AWS endpoint every environment is given), and what starting the template
+process when the Lab starts would give (the same first cell with
+`lab._spawner.ensure_started()` after `Lab()`). Target (issue 22): first result <= 3 x
+`python -c pass`.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 
@@ -31,11 +37,46 @@ lab.close()
 """
 
 
-def first_result() -> tuple[float, float, float]:
+# The same work, each phase timed; the first use of botocore's model and of the endpoint
+# are made explicit (they otherwise happen inside deploy and inside the first cold start).
+PHASES_CELL = """
+import json, time
+marks = [time.perf_counter()]
+from lambda_lab import Lab
+marks.append(time.perf_counter())
+lab = Lab()
+marks.append(time.perf_counter())
+lab.rest_api()
+marks.append(time.perf_counter())
+lab.deploy("hello", "def lambda_handler(event, context):\\n    return {'hi': event['name']}\\n")
+marks.append(time.perf_counter())
+lab.aws.url
+marks.append(time.perf_counter())
+result = lab.invoke("hello", {"name": "learner"})
+marks.append(time.perf_counter())
+lab.close()
+marks.append(time.perf_counter())
+print(json.dumps([b - a for a, b in zip(marks, marks[1:])] + [result.record.init_duration_ms]))
+"""
+PHASES = (
+    "import the Lab",
+    "Lab()",
+    "botocore's model of Lambda (first rest_api())",
+    "deploy (the rest)",
+    "start the loopback AWS endpoint (werkzeug)",
+    "invoke (cold start)",
+    "close",
+)
+TEMPLATE_EARLY_CELL = FIRST_CELL.replace(
+    "lab = Lab()\n", "lab = Lab()\nlab._spawner.ensure_started()\n"
+)
+
+
+def first_result(cell: str = FIRST_CELL) -> tuple[float, float, float]:
     """(seconds to the result line, seconds to exit, reported Init Duration in ms)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [PYTHON, "-c", FIRST_CELL], stdout=subprocess.PIPE, text=True, cwd=NEUTRAL_DIR
+        [PYTHON, "-c", cell], stdout=subprocess.PIPE, text=True, cwd=NEUTRAL_DIR
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -64,6 +105,36 @@ def main() -> None:
     ratio("python to the first invoke result", median([r[0] for r in results]) * 1000, floor,
           "ms", "<= 3", paired)  # fmt: skip
     ratio("python to exit (the Lab closed)", median([r[1] for r in results]) * 1000, floor, "ms")
+    row("Init Duration of that first cold start", median([r[2] for r in results]), "ms")
+    where_the_time_goes(runs)
+    template_early(runs)
+
+
+def where_the_time_goes(runs: int) -> None:
+    timings = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [PYTHON, "-c", PHASES_CELL], capture_output=True, text=True, cwd=NEUTRAL_DIR
+        )
+        timings.append(json.loads(done.stdout))
+    heading(f"where the time goes, inside the process (medians of {runs} runs)")
+    for index, label in enumerate(PHASES):
+        row(label, median([t[index] for t in timings]) * 1000, "ms")
+    row("  (Init Duration of the cold start)", median([t[-1] for t in timings]), "ms")
+
+
+def template_early(runs: int) -> None:
+    """What starting the template process in Lab() would give (environments/spawner.py)."""
+    floors, results = [], []
+    for _ in range(runs):
+        floors.append(process_seconds([PYTHON, "-c", "pass"]))
+        results.append(first_result(TEMPLATE_EARLY_CELL))
+    floor = median(floors) * 1000
+    heading(f"the same, with the template process started by Lab() (medians of {runs} runs)")
+    ratio("python -c pass (floor)", floor, floor, "ms")
+    paired = median([r[0] / f for r, f in zip(results, floors)])
+    ratio("python to the first invoke result", median([r[0] for r in results]) * 1000, floor,
+          "ms", "<= 3", paired)  # fmt: skip
     row("Init Duration of that first cold start", median([r[2] for r in results]), "ms")
 
 

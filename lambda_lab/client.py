@@ -3,7 +3,10 @@
 ``lab.client("lambda")`` is a genuine boto3 client. botocore serialises each call exactly
 as it would for AWS; a ``before-send`` hook hands the request to the Lab's REST layer
 instead of the network and returns its reply, which botocore parses into the usual dicts
-and ``client.exceptions.*``. What a learner types here is what works on AWS.
+and ``client.exceptions.*``. What a learner types here is what works on AWS. Requests are
+not signed (nothing checks a signature in process), and ``invoke`` takes a shortcut past
+botocore's request pipeline that gives the same answers and errors
+(:mod:`lambda_lab.api.invoke_shortcut`).
 
 The clients never read the user's real credentials or configuration: they are built
 from a private botocore session with fake keys and no config files.
@@ -11,7 +14,6 @@ from a private botocore session with fake keys and no config files.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import urllib.parse
@@ -49,14 +51,6 @@ def botocore_session() -> Any:
         return _session
 
 
-class _RawBody(io.BytesIO):
-    """The file-like body botocore expects from urllib3 (``stream`` and ``read``)."""
-
-    def stream(self, amt: int | None = None, decode_content: bool = True) -> Any:
-        while chunk := self.read(amt or 65536):
-            yield chunk
-
-
 def _request_body(request: Any) -> bytes:
     body = request.body
     if body is None:
@@ -68,8 +62,20 @@ def _request_body(request: Any) -> bytes:
     return body.read()
 
 
+def _unsigned(signature_version: str = "", **_: Any) -> Any:
+    """choose-signer: no signature on requests answered in process (presigned URLs, which a
+    learner may hand to another program, are still signed)."""
+    import botocore
+
+    if signature_version.endswith(("-query", "-presign-post")):
+        return None
+    return botocore.UNSIGNED
+
+
 def make_client(lab: Lab, service: str = "lambda", **kwargs: Any) -> Any:
     from botocore.awsrequest import AWSResponse
+
+    from lambda_lab.api import invoke_shortcut
 
     if service != "lambda":
         return lab.service_client(service, **kwargs)
@@ -82,15 +88,26 @@ def make_client(lab: Lab, service: str = "lambda", **kwargs: Any) -> Any:
         aws_secret_access_key=FAKE_SECRET,
         **kwargs,  # e.g. config=botocore.config.Config(retries={"max_attempts": 1})
     )
+    # botocore makes a client's exception classes on first use, without a lock: threads whose
+    # first calls fail together could each make their own, and `except
+    # client.exceptions.X` would miss another thread's X. Make them now.
+    client.exceptions  # noqa: B018
+    first_replies = invoke_shortcut.FirstReplies()
 
     def answer(request: Any, **_: Any) -> Any:
-        url = urllib.parse.urlsplit(request.url)
-        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        reply = api.handle(request.method, url.path, query, headers, _request_body(request))
+        reply = first_replies.take()  # an Invoke the shortcut already ran (an error answer)
+        if reply is None:
+            url = urllib.parse.urlsplit(request.url)
+            query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            headers = {
+                k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
+            }
+            reply = api.handle(request.method, url.path, query, headers, _request_body(request))
         headers = dict(reply.headers)
         headers["Content-Length"] = str(len(reply.body))
-        return AWSResponse(request.url, reply.status, headers, _RawBody(reply.body))
+        return AWSResponse(request.url, reply.status, headers, invoke_shortcut.RawBody(reply.body))
 
     client.meta.events.register_first("before-send.lambda", answer)
+    client.meta.events.register_first("choose-signer.lambda", _unsigned)
+    invoke_shortcut.install(client, lab, first_replies)
     return client

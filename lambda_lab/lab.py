@@ -19,20 +19,18 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from lambda_lab import limits
-from lambda_lab.api import logs_api
-from lambda_lab.aws.delivery import Deliverer
 from lambda_lab.aws.endpoint import LabEndpoint
 from lambda_lab.aws.middleware import LabSide
 from lambda_lab.clock import Clock, RealClock, VirtualClock
 from lambda_lab.concurrency.controller import Concurrency
 from lambda_lab.concurrency.memory_budget import DEFAULT_BUDGET_MB
 from lambda_lab.control import packaging
-from lambda_lab.control.deployments import Deployments
 from lambda_lab.control.functions import Registry, check_settings
 from lambda_lab.control.layers import LayerStore
 from lambda_lab.control.lifecycle import DEFAULT_TRANSITION_S, Lifecycle
@@ -42,18 +40,21 @@ from lambda_lab.control.versions import Versions
 from lambda_lab.environments import sandbox
 from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
-from lambda_lab.event_sources.hub import EventSources
-from lambda_lab.event_sources.mappings.poller import PollerTools
-from lambda_lab.invocation.asynchronous import AsyncQueue
 from lambda_lab.invocation.dispatch import Dispatcher
 from lambda_lab.invocation.sync import InvokeResult, invoke_sync
-from lambda_lab.monitoring.alarms import Alarms
 from lambda_lab.monitoring.emf import EmfMetrics
 from lambda_lab.monitoring.logs import LogStore
 from lambda_lab.monitoring.metrics import Metrics
 from lambda_lab.monitoring.records import RecordStore
 from lambda_lab.monitoring.xray_daemon import XRayDaemon
 from lambda_lab.orchestration import step_functions
+
+if TYPE_CHECKING:  # parts made on first use (Lab._part): their modules load with them
+    from lambda_lab.aws.delivery import Deliverer
+    from lambda_lab.control.deployments import Deployments
+    from lambda_lab.event_sources.hub import EventSources
+    from lambda_lab.invocation.asynchronous import AsyncQueue
+    from lambda_lab.monitoring.alarms import Alarms
 
 
 def run_base_dir() -> str:
@@ -134,7 +135,17 @@ def _still_open(owner: Lab) -> Callable[[], bool]:
 
 
 def _event_sources(lab: Lab) -> EventSources | None:
-    return getattr(lab, "event_sources", None)  # None while the Lab is still being built
+    """The triggers and pollers the endpoint's hooks reach (made by the first request)."""
+    if not hasattr(lab, "_parts"):
+        return None  # the Lab is still being built
+    return lab.event_sources
+
+
+def _read_logs(lab: Lab, request: Any) -> Any:
+    """CloudWatch Logs reads of the Lab's log groups, through the endpoint."""
+    from lambda_lab.api import logs_api
+
+    return logs_api.answer(lab, request)
 
 
 def _answer_codedeploy(lab: Lab, request: Any) -> tuple[int, dict[str, str], bytes] | None:
@@ -142,6 +153,58 @@ def _answer_codedeploy(lab: Lab, request: Any) -> tuple[int, dict[str, str], byt
     from lambda_lab.control import codedeploy_api
 
     return codedeploy_api.answer_request(lab.deployments, request)
+
+
+def _make_deliverer(lab: Lab) -> Deliverer:
+    from lambda_lab.aws.delivery import Deliverer
+
+    return Deliverer(lab.aws.internal, lab.clock, _weakly(lab, Lab.invoke_async))
+
+
+def _make_async_queue(lab: Lab) -> AsyncQueue:
+    from lambda_lab.invocation.asynchronous import AsyncQueue
+
+    return AsyncQueue(
+        functions=lab.functions,
+        versions=lab.versions,
+        clock=lab.clock,
+        dispatcher=lab.dispatcher,
+        invoke=_weakly(lab, invoke_sync),
+        reserved=lab.concurrency.reserved,
+        metrics=lab.metrics,
+        deliverer=lab.deliverer,
+        region=lab.region,
+    )
+
+
+def _make_event_sources(lab: Lab) -> EventSources:
+    from lambda_lab.event_sources.hub import EventSources
+    from lambda_lab.event_sources.mappings.poller import PollerTools
+
+    tools = PollerTools(
+        lab.functions,
+        lab.clock,
+        lab.dispatcher,
+        lab.aws.internal,
+        _weakly(lab, invoke_sync),
+        lab.metrics,
+        lab.deliverer,
+    )
+    return EventSources(
+        tools, versions=lab.versions, queue=lab.async_queue.invoke, region=lab.region
+    )
+
+
+def _make_alarms(lab: Lab) -> Alarms:
+    from lambda_lab.monitoring.alarms import Alarms
+
+    return Alarms(lab.clock.time, lab.records.for_function, lab.emf, lab.region)
+
+
+def _make_deployments(lab: Lab) -> Deployments:
+    from lambda_lab.control.deployments import Deployments
+
+    return Deployments(lab.clock, _weak_call(lab, "client"), _weakly(lab, Lab.invoke), lab.alarms)
 
 
 def close_open_labs() -> int:
@@ -305,7 +368,7 @@ class Lab:
             LabSide(
                 is_open=_still_open(self),
                 lambda_api=_weakly(self, Lab.rest_api),
-                logs_reads=_weakly(self, logs_api.answer),
+                logs_reads=_weakly(self, _read_logs),
                 hooks=_weakly(self, _event_sources),
                 codedeploy=_weakly(self, _answer_codedeploy),
             ),
@@ -325,42 +388,16 @@ class Lab:
             layer_store=self.layers,
         )
         self.layers.s3_client = lambda: endpoint.internal("s3")
-        self.deliverer = Deliverer(self.aws.internal, self.clock, _weakly(self, Lab.invoke_async))
-        invoke = _weakly(self, invoke_sync)
-        self.async_queue = AsyncQueue(
-            functions=self.functions,
-            versions=self.versions,
-            clock=self.clock,
-            dispatcher=self.dispatcher,
-            invoke=invoke,
-            reserved=self.concurrency.reserved,
-            metrics=self.metrics,
-            deliverer=self.deliverer,
-            region=region,
-        )
-        self.event_sources = EventSources(
-            PollerTools(
-                self.functions,
-                self.clock,
-                self.dispatcher,
-                self.aws.internal,
-                invoke,
-                self.metrics,
-                self.deliverer,
-            ),
-            versions=self.versions,
-            queue=self.async_queue.invoke,
-            region=region,
-        )
         # Deploying and watching: EMF metrics, alarms on them, CodeDeploy traffic shifting,
         # Step Functions (moto executes; its Lambda tasks come here), SAM stacks.
         self.emf = EmfMetrics(self.clock.time)
         self.xray = XRayDaemon()  # segments handlers send (annotations, subsegments)
-        self.alarms = Alarms(self.clock.time, self.records.for_function, self.emf, region)
-        self.deployments = Deployments(
-            self.clock, _weak_call(self, "client"), _weakly(self, Lab.invoke), self.alarms
-        )
         step_functions.register(self.aws)
+        # The async queue and its deliveries, triggers and pollers, alarms and deployments are
+        # made on first use (see the properties below): a Lab that only deploys and invokes
+        # never imports them, and none of them acts before it is asked to.
+        self._parts: dict[str, Any] = {}
+        self._parts_lock = threading.RLock()  # the event sources make the queue they feed
         self._stacks: Any = None
         self._rest_api: Any = None
         self._front_doors: Any = None  # ALB / API Gateway / function URL listeners, once one exists
@@ -383,6 +420,42 @@ class Lab:
         )
         _open_labs[:] = [ref for ref in _open_labs if ref() is not None] + [weakref.ref(self)]
         _close_labs_with_the_kernel()
+
+    # -- parts made on first use ------------------------------------------------------------------
+    def _part(self, name: str, make: Callable[[Lab], _Result]) -> _Result:
+        found = self._parts.get(name)
+        if found is None:
+            with self._parts_lock:
+                found = self._parts.get(name)
+                if found is None:
+                    found = self._parts[name] = make(self)
+        return found
+
+    @property
+    def deliverer(self) -> Deliverer:
+        """Sends async results to destinations and dead-letter queues (SQS, SNS, EventBridge,
+        Lambda)."""
+        return self._part("deliverer", _make_deliverer)
+
+    @property
+    def async_queue(self) -> AsyncQueue:
+        """Asynchronous invocations (InvocationType=Event): queue, retries, destinations."""
+        return self._part("async_queue", _make_async_queue)
+
+    @property
+    def event_sources(self) -> EventSources:
+        """Triggers (S3, SNS, EventBridge) and event source mappings (SQS, Kinesis, DynamoDB)."""
+        return self._part("event_sources", _make_event_sources)
+
+    @property
+    def alarms(self) -> Alarms:
+        """CloudWatch alarms on the Lab's metrics and EMF metrics."""
+        return self._part("alarms", _make_alarms)
+
+    @property
+    def deployments(self) -> Deployments:
+        """CodeDeploy deployments: traffic shifting between alias versions, hooks, rollbacks."""
+        return self._part("deployments", _make_deployments)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:

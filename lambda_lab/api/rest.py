@@ -93,7 +93,7 @@ class LambdaRestApi:
         try:
             route, path_params = self._match(method, raw_path, query)
             params = self._parse_input(route.operation, path_params, query, lowered, body)
-            _check_framing(route.operation, params)
+            check_framing(route.operation, params)
             result = run(self.lab, route.operation.name, params)
             if self.after_change is not None and _changes_state(route):
                 try:
@@ -202,7 +202,7 @@ def _changes_state(route: _Route) -> bool:
     return route.method != "GET" and route.operation.name not in _NOT_CHANGES
 
 
-def _check_framing(operation: Any, params: dict[str, Any]) -> None:
+def check_framing(operation: Any, params: dict[str, Any]) -> None:
     """Checks of the request as sent, before the operation does any work."""
     framing.check_header_enums(operation, params)
     if operation.name in _NOT_CHANGES:

@@ -1,7 +1,9 @@
 """Finding the banks and loading the questions a front end asks for.
 
 Front ends load through the linter (:func:`lambda_lab.quiz.lint.lint`), so a broken
-question is reported and left out, never shown half-valid.
+question is reported and left out, never shown half-valid. Banks that lint clean are saved
+(:mod:`lambda_lab.quiz.bank_cache`) and read back from that copy until a file changes, so
+the linter and the YAML parser are imported only when something changed.
 """
 
 from __future__ import annotations
@@ -9,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lambda_lab.quiz.lint import BANKS_DIR, lint
+from lambda_lab.quiz import bank_cache
 from lambda_lab.quiz.model import Question
-from lambda_lab.quiz.schema import LESSON_TOPICS, lesson_of_topic
-from lambda_lab.quiz.validate import Problem
+from lambda_lab.quiz.schema import BANKS_DIR, LESSON_TOPICS, lesson_of_topic
+
+if TYPE_CHECKING:
+    from lambda_lab.quiz.lint import LintResult
+    from lambda_lab.quiz.validate import Problem
 
 
 class UnknownTopic(ValueError):
@@ -62,8 +68,30 @@ def resolve_topics(names: Sequence[str], directory: Path = BANKS_DIR) -> list[st
     return sorted(chosen, key=_lesson_order)
 
 
+def _lint(paths: list[Path]) -> LintResult:
+    from lambda_lab.quiz.lint import lint  # the linter and the YAML parser: only on a change
+
+    return lint(paths, style=False)
+
+
 def load_bank(topics: Sequence[str] | None = None, directory: Path = BANKS_DIR) -> Bank:
     """The valid questions of the given topics (all topics when None), in lesson order."""
-    chosen = list(topics) if topics else available_topics(directory)
-    result = lint([directory / f"{topic}.yaml" for topic in chosen])
-    return Bank(tuple(chosen), tuple(result.questions), tuple(result.problems))
+    every = available_topics(directory)
+    chosen = list(topics) if topics else every
+    paths = [directory / f"{topic}.yaml" for topic in chosen]
+    if len(set(chosen)) != len(chosen) or not set(chosen) <= set(every):
+        result = _lint(paths)  # reported as the linter sees it
+        return Bank(tuple(chosen), tuple(result.questions), tuple(result.problems))
+    saved = bank_cache.load(directory, chosen)
+    if saved is not None:
+        return Bank(tuple(chosen), tuple(saved), ())
+    # The cache holds the whole folder, so lint all of it; when it is clean, the chosen
+    # banks' questions are exactly theirs in that result, bank by bank.
+    result = _lint([directory / f"{topic}.yaml" for topic in every])
+    if result.problems:
+        if chosen != every:  # report exactly what the chosen banks have
+            result = _lint(paths)
+        return Bank(tuple(chosen), tuple(result.questions), tuple(result.problems))
+    bank_cache.save(directory, every, result.questions)
+    questions = [q for topic in chosen for q in result.questions if q.topic == topic]
+    return Bank(tuple(chosen), tuple(questions), ())

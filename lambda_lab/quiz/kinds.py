@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab.quiz.model import Item, Option, Question
 from lambda_lab.quiz.schema import (
@@ -22,7 +22,9 @@ from lambda_lab.quiz.schema import (
     SELECT_IN_PROMPT,
     SELECT_WORDS,
 )
-from lambda_lab.quiz.validate import Scope
+
+if TYPE_CHECKING:
+    from lambda_lab.quiz.validate import Scope  # validating needs it; asking questions does not
 
 CHOICE_FIELDS = ("text", "correct", "feedback", "value")
 

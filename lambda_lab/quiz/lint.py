@@ -16,7 +16,6 @@ from lambda_lab.quiz.kinds import KINDS, Kind
 from lambda_lab.quiz.loader import read
 from lambda_lab.quiz.model import Question, build_question
 from lambda_lab.quiz.profiles import (
-    PROFILES_DIR,
     Domain,
     ExamProfile,
     exam_domains,
@@ -26,17 +25,18 @@ from lambda_lab.quiz.profiles import (
 )
 from lambda_lab.quiz.schema import (
     BANK_FIELDS,
+    BANKS_DIR,
     COMMON_FIELDS,
     ID_PATTERN,
     LESSON_PATTERN,
     LINKABLE_LESSONS,
     REFERENCE_PATTERN,
     SLUG_PATTERN,
+    shown_path,
 )
 from lambda_lab.quiz.style import StyleIssue, bank_issues
 from lambda_lab.quiz.validate import Problem, Reporter, Scope, describe
 
-BANKS_DIR = PROFILES_DIR.parent
 ALL_KIND_FIELDS = tuple(sorted({f for kind in KINDS.values() for f in kind.fields}))
 
 
@@ -55,14 +55,6 @@ class LintResult:
         return not self.problems and not self.style
 
 
-def shown_path(path: Path) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def split_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Problem]]:
     """Bank files and profile files named by ``paths`` (directories are searched)."""
     banks: list[Path] = []
@@ -79,8 +71,13 @@ def split_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Pro
     return banks, profiles, missing
 
 
-def lint(paths: Sequence[Path] | None = None, *, run_experiments: bool = False) -> LintResult:
-    """Lint banks and profiles (the packaged ones when ``paths`` is None)."""
+def lint(
+    paths: Sequence[Path] | None = None, *, run_experiments: bool = False, style: bool = True
+) -> LintResult:
+    """Lint banks and profiles (the packaged ones when ``paths`` is None).
+
+    ``style=False`` skips the style rules (give-aways, outdated facts, near-duplicates): they
+    never leave a question out, so a front end loading questions does not need them."""
     banks, profile_paths, problems = split_paths([BANKS_DIR] if paths is None else paths)
     result = LintResult(problems=problems, files=len(banks) + len(profile_paths))
     profile_problems, linted = read_profiles(profile_paths, shown_path)
@@ -98,7 +95,8 @@ def lint(paths: Sequence[Path] | None = None, *, run_experiments: bool = False) 
     if banks and linted:
         result.problems.extend(_profile_shortfalls(linted.values(), result.questions))
     result.problems.sort(key=lambda p: (p.path, p.line, p.column))
-    result.style = bank_issues(result.questions)
+    if style:
+        result.style = bank_issues(result.questions)
     return result
 
 

@@ -12,14 +12,15 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lambda_lab.quiz.loader import Document, read
 from lambda_lab.quiz.model import Question
-from lambda_lab.quiz.schema import SLUG_PATTERN
-from lambda_lab.quiz.style import exam_eligible, is_scenario
-from lambda_lab.quiz.validate import Problem, Reporter, Scope, describe
+from lambda_lab.quiz.schema import PROFILES_DIR, SLUG_PATTERN
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "quizzes" / "profiles"
+if TYPE_CHECKING:  # reading and checking profile files; a quiz started from the cache needs neither
+    from lambda_lab.quiz.loader import Document
+    from lambda_lab.quiz.validate import Problem, Scope
+
 PROFILE_FIELDS = ("exam", "title", "questions", "time_limit_minutes", "pass_mark", "domains")
 DOMAIN_FIELDS = ("title", "weight")
 # Most exam items describe a situation and a requirement ("...with the LEAST operational
@@ -58,6 +59,8 @@ class ExamProfile:
 
 def validate_profile(document: Document) -> tuple[list[Problem], ExamProfile | None]:
     """Every problem in one profile document, and the profile when there are none."""
+    from lambda_lab.quiz.validate import Problem, Reporter, describe
+
     reporter = Reporter(document)
     if document.syntax_error:
         (line, column), message = document.syntax_error
@@ -114,6 +117,8 @@ def _validate_domains(domains: Scope) -> None:
 def read_profiles(
     paths: Iterable[Path], shown: Callable[[Path], str] = str
 ) -> tuple[list[Problem], dict[str, ExamProfile]]:
+    from lambda_lab.quiz.loader import read
+
     problems: list[Problem] = []
     profiles: dict[str, ExamProfile] = {}
     for path in paths:
@@ -152,6 +157,8 @@ def allocate(total: int, weights: dict[str, int]) -> dict[str, int]:
 def exam_pools(profile: ExamProfile, questions: Iterable[Question]) -> dict[str, list[Question]]:
     """Per domain, the questions an exam of this profile may draw: exam format, tagged for
     this exam, and not kept for lesson practice."""
+    from lambda_lab.quiz.style import exam_eligible  # style rules: not needed to start a quiz
+
     pools: dict[str, list[Question]] = {d.key: [] for d in profile.domains}
     for question in questions:
         key = question.domains.get(profile.exam)
@@ -189,6 +196,8 @@ def draw(
     share as few questions as the pools allow. A domain with too few questions gives what
     it has; the rest is filled from the other domains.
     """
+    from lambda_lab.quiz.style import is_scenario
+
     pools = exam_pools(profile, questions)
     wanted = allocate(profile.questions, {d.key: d.weight for d in profile.domains})
     chosen: list[Question] = []

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from lambda_lab.quiz.evidence import Demonstration
 from lambda_lab.quiz.model import Item
-from lambda_lab.quiz.scoring import Feedback, Report, clock_text
 from lambda_lab.quiz.session import Session
+
+if TYPE_CHECKING:  # loaded by the first answer, "show me" or the end, not to ask a question
+    from lambda_lab.quiz.evidence import Demonstration
+    from lambda_lab.quiz.scoring import Feedback, Report
 
 
 def key_help(session: Session, interactive: bool) -> str:
@@ -68,6 +71,8 @@ def header(session: Session) -> Text:
         text.append("  ⚑ flagged", style="yellow")
     left = session.time_left()
     if left is not None:
+        from lambda_lab.quiz.scoring import clock_text
+
         text.append(f"  ·  time left {clock_text(left)}", style="bold cyan")
     return text
 
@@ -165,6 +170,8 @@ def end_view(report: Report, title: str) -> RenderableType:
         style = "bold green" if report.passed else "bold red"
         parts.append(Text(f"{verdict} (pass mark {report.pass_mark}%)", style=style))
     if report.time_limit_s is not None:
+        from lambda_lab.quiz.scoring import clock_text
+
         used = f"Time used {clock_text(report.elapsed_s)} of {clock_text(report.time_limit_s)}"
         parts.append(Text(used, style="dim"))
     if report.domains:

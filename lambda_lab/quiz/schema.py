@@ -7,6 +7,12 @@ The per-type fields (choices, answer, items...) belong to the question kinds in
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+# Where the packaged banks and exam profiles live (kept here, in the lightest quiz module,
+# so that starting a quiz from the cache never imports the linter).
+BANKS_DIR = Path(__file__).resolve().parent.parent / "quizzes"
+PROFILES_DIR = BANKS_DIR / "profiles"
 
 # The lessons with a bank of their own, in course order, and the bank (topic) of each:
 # the topic is the lesson name without its number, except where the bank name is shorter.
@@ -72,3 +78,11 @@ def topic_of_lesson(lesson: str) -> str | None:
         if wanted in (name, name.split("_", 1)[0], topic):
             return topic
     return None
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user should read it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

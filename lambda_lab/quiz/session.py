@@ -14,14 +14,16 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambda_lab.quiz.evidence import Demonstration
 from lambda_lab.quiz.kinds import AnswerError
 from lambda_lab.quiz.model import Item, Question
-from lambda_lab.quiz.profiles import ExamProfile, draw
 from lambda_lab.quiz.progress import ProgressStore
-from lambda_lab.quiz.scoring import Feedback, Report, feedback, report
+
+if TYPE_CHECKING:  # grading, exams and "show me" load these when first needed, not at start
+    from lambda_lab.quiz.evidence import Demonstration
+    from lambda_lab.quiz.profiles import ExamProfile
+    from lambda_lab.quiz.scoring import Feedback, Report
 
 MODES = ("practice", "exam", "review", "drill")
 
@@ -69,6 +71,8 @@ class Session:
         self.clock = clock
         rng = random.Random(self.seed)
         if mode == "exam" and profile is not None:
+            from lambda_lab.quiz.profiles import draw
+
             chosen = draw(profile, questions, rng, avoid=frozenset(avoid))
         else:
             chosen = list(questions)
@@ -193,7 +197,11 @@ class Session:
         if not self.holds_feedback:
             self._grade(item)
         self._persist()  # every answer is on disk at once: nothing lost if the terminal dies
-        return None if self.holds_feedback else feedback(item)
+        if self.holds_feedback:
+            return None
+        from lambda_lab.quiz.scoring import feedback
+
+        return feedback(item)
 
     def _grade(self, item: Item) -> None:
         item.correct = item.answered and item.question.kind.grade(item.question, item.response)
@@ -217,6 +225,8 @@ class Session:
         return self.report()
 
     def report(self) -> Report:
+        from lambda_lab.quiz.scoring import report
+
         graded = [i for i in self.items if self.finished or i.correct is not None]
         return report(graded, self.mode, self.profile, self.elapsed())
 

@@ -7,13 +7,16 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lambda_lab.quiz.bank import load_bank, resolve_topics
 from lambda_lab.quiz.model import Question
-from lambda_lab.quiz.profiles import ExamProfile, packaged_profiles
 from lambda_lab.quiz.progress import ProgressStore
 from lambda_lab.quiz.schema import LESSON_TOPICS
 from lambda_lab.quiz.session import MODES, Session, SessionError, choose_questions
+
+if TYPE_CHECKING:
+    from lambda_lab.quiz.profiles import ExamProfile  # exams only: loaded by find_profile
 
 
 class StartError(ValueError):
@@ -29,6 +32,8 @@ class Start:
 
 
 def find_profile(name: str) -> ExamProfile:
+    from lambda_lab.quiz.profiles import packaged_profiles
+
     wanted = name.lower()
     profiles = packaged_profiles()
     for profile in profiles.values():

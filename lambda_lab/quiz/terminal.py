@@ -7,6 +7,7 @@ presses into session calls and session state into rich output.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -15,8 +16,10 @@ from lambda_lab.quiz import render
 from lambda_lab.quiz.keys import KeyReader, LineReader
 from lambda_lab.quiz.kinds import AnswerError
 from lambda_lab.quiz.model import Item
-from lambda_lab.quiz.scoring import Feedback
 from lambda_lab.quiz.session import Session
+
+if TYPE_CHECKING:
+    from lambda_lab.quiz.scoring import Feedback
 
 SAVED = "Saved. Run the same command again to resume where you left off."
 RUNNING = "Running the Lab experiment behind this question..."
