@@ -114,6 +114,9 @@ def serve_soak(
             lam.create_function(FunctionName="soak", Runtime="python3.12", Role=ROLE,
                                 Handler="lambda_function.lambda_handler",
                                 Code={"ZipFile": package(HANDLER)})  # fmt: skip
+            lam.get_waiter("function_active_v2").wait(
+                FunctionName="soak", WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+            )
             lam.invoke(FunctionName="soak", Payload=b'{"n": 0}')
             done = 0
             while done < invocations:

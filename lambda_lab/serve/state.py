@@ -270,7 +270,8 @@ class StateKeeper:
     def _flat_plane(self) -> dict[str, Any]:
         """The control plane now, flattened; code packages are stored first, so no key ever
         names a package that is not on disk. Reads no other service (see _refresh_sources)."""
-        functions = self.lab.functions.all()
+        # An update in progress is already acknowledged: keep the configuration reads show.
+        functions = [self.lab.lifecycle.view(c) for c in self.lab.functions.all()]
         versions = self.lab.versions.export()
         published = [f for vs in versions["published"].values() for f in vs.values()]
         for fields in [c.__dict__ for c in functions] + published:

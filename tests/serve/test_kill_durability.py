@@ -22,6 +22,7 @@ from serve_helpers import Served
 
 from lambda_lab import package
 
+FAST = {"Delay": 0.05, "MaxAttempts": 200}  # waiters polling at the Lab's pace
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 CYCLES = 10
 MAIN = "kept-main"
@@ -93,6 +94,11 @@ def _change_until_killed(lam, acked: Acknowledged, cycle: int, stop: threading.E
             return
         acked.in_flight = None
         acked.calls += 1
+        if kind in (1, 3):  # as a deploy script would: the next update waits for this one
+            try:
+                lam.get_waiter("function_updated_v2").wait(FunctionName=MAIN, WaiterConfig=FAST)
+            except Exception:  # noqa: BLE001 - killed while waiting
+                return
 
 
 def _check(lam, acked: Acknowledged) -> None:
@@ -136,6 +142,7 @@ def test_every_acknowledged_change_survives_sigkill_at_random_moments(tmp_path: 
                                     Handler="lambda_function.lambda_handler",
                                     Code={"ZipFile": package("def lambda_handler(e, c):\n    return 0\n")})  # fmt: skip
                 acked.functions.add(MAIN)
+                lam.get_waiter("function_active_v2").wait(FunctionName=MAIN, WaiterConfig=FAST)
             else:
                 _check(lam, acked)  # what the last kill left: everything acknowledged is back
             stop = threading.Event()

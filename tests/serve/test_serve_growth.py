@@ -58,6 +58,9 @@ def test_logs_and_records_are_appended_and_come_back_after_a_kill(tmp_path) -> N
         lam.create_function(FunctionName="logged", Runtime="python3.12", Role=ROLE,
                             Handler="lambda_function.lambda_handler",
                             Code={"ZipFile": package(HANDLER)})  # fmt: skip
+        lam.get_waiter("function_active_v2").wait(
+            FunctionName="logged", WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+        )
         for n in range(30):
             lam.invoke(FunctionName="logged", Payload=b'{"n": %d}' % n)
         segment = state / "logs" / "000001.jsonl"
