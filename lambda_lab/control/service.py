@@ -257,14 +257,7 @@ class LambdaService:
         AWS shows the ARN as the caller qualified it: plain, ``:$LATEST``, ``:3`` or ``:alias``.
         """
         wanted = arns.qualifier_of(name, qualifier)
-        ref = arns.parse(name)
-        arns.check_reachable(ref, self.region, limits.ACCOUNT_ID)
-        try:
-            live = self.functions.get(name)
-        except errors.ResourceNotFoundException:
-            raise errors.function_not_found(
-                arns.function_arn(self.region, limits.ACCOUNT_ID, ref.name, wanted)
-            ) from None
+        live = self.functions.get(name, wanted)
         if wanted is None:
             return LATEST, self.lifecycle.view(live), live.arn
         if (
@@ -285,14 +278,8 @@ class LambdaService:
             if missing_qualified:
                 self.functions.get(name)
             raise errors.InvalidParameterValueException(QUALIFIED_NOT_ALLOWED)
-        try:
-            return self.functions.get(name)
-        except errors.ResourceNotFoundException:
-            if missing_qualified:  # PutFunctionConcurrency names $LATEST in its not-found
-                raise errors.function_not_found(
-                    arns.function_arn(self.region, limits.ACCOUNT_ID, ref.name, LATEST)
-                ) from None
-            raise
+        # PutFunctionConcurrency names $LATEST in its not-found
+        return self.functions.get(name, LATEST if missing_qualified else None)
 
     def _stage(
         self, live: FunctionConfig, new: FunctionConfig, publish: bool = False
