@@ -25,7 +25,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 def _lab_dirs() -> set[str]:
     # Only this process's Labs: other test runs on the same machine may be working too.
-    from lambda_lab.lab import run_base_dir
+    from lambda_lab.wiring.lifetime import run_base_dir
 
     return set(glob.glob(os.path.join(run_base_dir(), f"lambda-lab-{os.getpid()}-*")))
 

@@ -14,8 +14,14 @@ def _utc(epoch: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
 
 
+def utc_date(epoch: float) -> datetime.date:
+    """The UTC calendar day of ``epoch``: what runtime deprecation dates are compared with."""
+    return _utc(epoch).date()
+
+
 def function_timestamp(epoch: float) -> str:
-    """``2024-01-01T12:00:00.000+0000``: FunctionConfiguration.LastModified."""
+    """``2024-01-01T12:00:00.000+0000``: FunctionConfiguration.LastModified, a layer version's
+    CreatedDate."""
     moment = _utc(epoch)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 

@@ -48,7 +48,9 @@ PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "pyth
 # "Building Lambda functions with Python", runtime table, as read in Dec 2026). After the
 # deprecation date AWS stops patching; after "block create" CreateFunction refuses the
 # runtime; after "block update" updating a function that uses it is refused. Invocations
-# are never blocked.
+# are never blocked. The Lab judges them on its clock's date; the quiz linter reads them
+# against FACTS_AS_OF (a runtime past its first date may only be named as deprecated). Add a
+# row when AWS announces dates for another runtime.
 PYTHON_RUNTIME_DATES = {
     "python3.14": ("2029-06-30", "2029-07-31", "2029-08-31"),
     "python3.13": ("2029-06-30", "2029-07-31", "2029-08-31"),
@@ -58,17 +60,6 @@ PYTHON_RUNTIME_DATES = {
 }
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
 DEPRECATED_PYTHON_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9")
-# AWS's deprecation dates per runtime (lambda-runtimes.html): (deprecated, blocks create,
-# blocks update), ISO dates; invokes never stop. The quiz linter reads them against
-# FACTS_AS_OF: a runtime past its first date may only be named as deprecated. Add a row
-# when AWS announces dates for another runtime.
-RUNTIME_DEPRECATION_DATES = {
-    "python3.10": ("2026-10-31", "2026-11-30", "2027-01-15"),
-    "python3.11": ("2027-06-30", "2027-07-31", "2027-08-31"),
-    "python3.12": ("2028-10-31", "2028-11-30", "2029-01-10"),
-    "python3.13": ("2029-06-30", "2029-07-31", "2029-08-31"),
-    "python3.14": ("2029-06-30", "2029-07-31", "2029-08-31"),
-}
 FACTS_AS_OF = "2026-12-01"  # the day the course's facts were last checked against AWS
 
 # -- deployment packages ------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The package's shape (issue 14): few modules at the root, and components that take only the
-collaborators they use, so that only front ends and the Lab's own wiring hold a Lab.
+"""The package's shape (issue 14): few modules at the root, modules of at most 400 lines, and
+components that take only the collaborators they use, so that only front ends and the Lab's
+own wiring hold a Lab.
 
 A module "refers to a Lab" when its code (not its prose) names ``Lab`` (an import, an annotation,
 a call), or names a variable, parameter or attribute ``lab``/``_lab`` (``lab.functions``,
@@ -20,6 +21,7 @@ PACKAGE = Path(lambda_lab.__file__).parent
 # the package; a folder covers every module beneath it.
 FRONT_ENDS = (
     "lab.py",  # the Lab's own wiring
+    "wiring/",  # its assembly helpers: weak callbacks, parts made on first use, open Labs
     "__init__.py",  # the public surface: `from lambda_lab import Lab`
     "client.py",
     "widgets/",
@@ -36,6 +38,9 @@ FRONT_ENDS = (
 )
 MAX_COMPONENTS_HOLDING_A_LAB = 10
 MAX_ROOT_MODULES = 8
+MAX_MODULE_LINES = 400  # the team's standard: a module a reader can hold in mind
+# Data shipped as files, not code to read: the exercises' starters and solutions.
+NOT_MODULES = ("exercises/data/",)
 
 LAB_VARIABLES = {"lab", "_lab"}
 LAB_NAMES = {"Lab", *LAB_VARIABLES}
@@ -110,3 +115,27 @@ def test_only_front_ends_and_the_wiring_hold_a_lab() -> None:
 def test_the_root_holds_few_modules() -> None:
     root_modules = sorted(path.name for path in PACKAGE.glob("*.py"))
     assert len(root_modules) <= MAX_ROOT_MODULES, root_modules
+
+
+def modules_over(limit: int) -> list[str]:
+    """Package modules (data files aside) longer than ``limit`` lines, with their length."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith(NOT_MODULES):
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > limit:
+            found.append(f"{relative} ({lines} lines)")
+    return found
+
+
+def test_no_module_is_longer_than_400_lines() -> None:
+    too_long = modules_over(MAX_MODULE_LINES)
+    assert not too_long, (
+        f"split these along their concerns (at most {MAX_MODULE_LINES} lines a module): {too_long}"
+    )
+
+
+def test_the_length_check_sees_long_modules() -> None:
+    assert modules_over(1) and not modules_over(100_000)

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-import sys
-
-SOAK = pathlib.Path(__file__).parent.parent / "benchmarks" / "soak.py"
-
-
-def _soak_module():
-    spec = importlib.util.spec_from_file_location("lambda_lab_soak", SOAK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
+from benchmark_scripts import load_benchmark
 
 
 def test_thousands_of_sync_and_async_invocations_leak_nothing_and_lose_nothing() -> None:
-    result = _soak_module().soak(sync_calls=2000, async_events=1000)
+    result = load_benchmark("soak").soak(sync_calls=2000, async_events=1000)
     growth = result.growth()
     # After the warm-up the pools are at their working size: nothing may grow with the count.
     # (On a loaded machine the async part may reach the dispatcher's full width of

@@ -109,6 +109,22 @@ class LabEndpoint:
                     f"port {port} on 127.0.0.1 is already in use: choose another one"
                 ) from None
 
+    def serve(self, port: int = 0) -> LabEndpoint:
+        """Listen for boto3 and the AWS CLI (``lab.serve``): on ``port``, or a clear error when
+        that port is taken or this endpoint already listens on another one."""
+        try:
+            self.start(port)
+        except SystemExit:  # werkzeug's server exits the process when the port is taken
+            raise OSError(
+                f"port {port} on 127.0.0.1 is already in use: choose another one"
+            ) from None
+        running = int(self.url.rsplit(":", 1)[1])
+        if port and running != port:
+            raise OSError(
+                f"the Lab's endpoint already listens on {self.url}; it cannot move to port {port}"
+            )
+        return self
+
     def _moto_app(self) -> Any:
         with self._lock:
             if not self._using_moto:

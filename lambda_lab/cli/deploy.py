@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 
+from lambda_lab.cli.invoke import read_event
+
 DEFAULT_PORT = 8900
 
 
@@ -66,13 +68,6 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
     return found
 
 
-def _event(text: str) -> bytes:
-    if text.startswith("@"):
-        with open(text[1:], "rb") as handle:
-            return handle.read()
-    return text.encode()
-
-
 def run(args: argparse.Namespace) -> int:
     import os
 
@@ -84,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         overrides = parse_overrides(args.parameter_overrides)
-        payload = _event(args.event) if args.invoke else b""
+        payload = read_event(args.event) if args.invoke else b""
     except (ValueError, OSError) as exc:
         print(f"lambda-lab deploy: {exc}", file=sys.stderr)
         return 2

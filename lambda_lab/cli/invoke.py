@@ -32,7 +32,8 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
-def _event(text: str) -> bytes:
+def read_event(text: str) -> bytes:
+    """What ``--event`` names: JSON text as given, or the bytes of ``@file.json``."""
     if text.startswith("@"):
         with open(text[1:], "rb") as handle:
             return handle.read()
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         )
         handler = f"{stem}.lambda_handler"
     try:
-        payload = _event(args.event)
+        payload = read_event(args.event)
     except OSError as exc:
         print(f"lambda-lab invoke: cannot read the event file: {exc}", file=sys.stderr)
         return 2

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from lambda_lab.environments.pool import EnvironmentPool
 
 
+def valid_account_limit(value: Any) -> bool:
+    """Whether ``value`` can be an account's concurrency limit: a whole number >= 1."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= 1
+
+
 class Slot:
     """An admitted invocation: the environment it runs in and how that was obtained."""
 
@@ -73,11 +78,7 @@ class Concurrency:
         memory_budget_mb: float = DEFAULT_BUDGET_MB,
         template: Any = None,
     ) -> None:
-        if (
-            isinstance(account_limit, bool)
-            or not isinstance(account_limit, int)
-            or account_limit < 1
-        ):
+        if not valid_account_limit(account_limit):
             raise errors.InvalidParameterValueException(
                 f"account concurrency limit must be a whole number >= 1 (got {account_limit!r})"
             )

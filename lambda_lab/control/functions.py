@@ -325,12 +325,16 @@ class Registry:
                 raise errors.ResourceConflictException(f"Function already exist: {config.name}")
             self._functions[config.name] = config
 
-    def get(self, function_name: str) -> FunctionConfig:
+    def get(self, function_name: str, shown_qualifier: str | None = None) -> FunctionConfig:
+        """The function a name or ARN names. Not found: AWS's error, whose ARN carries
+        ``shown_qualifier`` when the operation names one (``$LATEST``, a version, an alias)."""
         name, _ = self.resolve_name(function_name)
         with self._lock:
             found = self._functions.get(name)
         if found is None:
-            raise errors.function_not_found(arns.function_arn(self.region, limits.ACCOUNT_ID, name))
+            raise errors.function_not_found(
+                arns.function_arn(self.region, limits.ACCOUNT_ID, name, shown_qualifier)
+            )
         return found
 
     def remove(self, function_name: str) -> FunctionConfig:

@@ -14,7 +14,6 @@ ARNs; the execution environment binds that folder at /opt (see environments/moun
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 import re
@@ -25,17 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_lab import errors, limits
+from lambda_lab import aws_time, errors, limits
 from lambda_lab.control import layer_policies, packaging
 
 _NAME = re.compile(r"[a-zA-Z0-9-_]{1,140}\Z")
 _VERSION_ARN = re.compile(r"arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)\Z")
 NOT_FOUND = "The resource you requested does not exist."
-
-
-def _timestamp() -> str:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
 
 
 @dataclass
@@ -51,7 +45,7 @@ class LayerVersion:
     compatible_runtimes: list[str] = field(default_factory=list)
     compatible_architectures: list[str] = field(default_factory=list)
     license_info: str | None = None
-    created: str = field(default_factory=_timestamp)
+    created: str = ""  # CreatedDate, from the Lab's clock (aws_time.function_timestamp)
     statements: list[dict[str, Any]] = field(default_factory=list)
     policy_revision: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -88,8 +82,9 @@ class LayerVersion:
 class LayerStore:
     """The account's layers in one Region; thread-safe."""
 
-    def __init__(self, root_dir: str, region: str) -> None:
+    def __init__(self, root_dir: str, region: str, now: Callable[[], float]) -> None:
         self.region = region
+        self._now = now  # the Lab's clock: CreatedDate and the date runtimes are judged on
         self._root = root_dir
         self._versions: dict[str, dict[int, LayerVersion]] = {}  # live versions
         self._all: dict[str, LayerVersion] = {}  # by version ARN, deleted ones too
@@ -162,11 +157,27 @@ class LayerStore:
                 compatible_runtimes=runtimes,
                 compatible_architectures=architectures,
                 license_info=params.get("LicenseInfo"),
+                created=aws_time.function_timestamp(self._now()),
             )
             self._last[name] = number
             self._versions.setdefault(name, {})[number] = layer
             self._all[layer.version_arn] = layer
         return layer.as_aws()
+
+    def publish_installed(
+        self, distributions: tuple[str, ...], layer_name: str | None, dependencies: bool
+    ) -> dict[str, Any]:
+        """``lab.layer_from_installed``: packages installed on this machine, zipped under
+        ``python/`` as a learner would, for the Python runtimes AWS supports on the Lab's date."""
+        zip_bytes = packaging.layer_from_installed(*distributions, dependencies=dependencies)
+        return self.publish(
+            {
+                "LayerName": layer_name or "-".join(d.lower() for d in distributions),
+                "Description": f"{', '.join(distributions)} from this machine's Python",
+                "Content": {"ZipFile": zip_bytes},
+                "CompatibleRuntimes": limits.runtimes_supported(aws_time.utc_date(self._now())),
+            }
+        )
 
     def version(self, layer_name: Any, number: Any) -> LayerVersion:
         name = self._name(layer_name)

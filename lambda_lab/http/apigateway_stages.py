@@ -131,6 +131,47 @@ class Stage:
     def method_limit(self, route_key: str) -> ThrottleSettings | None:
         return self.method_throttle.get(route_key, self.throttle)
 
+    # -- settings that need no redeployment ------------------------------------------------
+    def update(
+        self,
+        *,
+        variables: dict[str, str] | None = None,
+        cache: CacheSettings | dict[str, Any] | None = None,
+        throttle: ThrottleSettings | dict[str, float] | None = None,
+        method_throttle: dict[str, Any] | None = None,
+        method_cache: dict[str, dict[str, Any]] | None = None,
+    ) -> Stage:
+        """UpdateStage (``RestApi.update_stage`` says what each setting takes)."""
+        if variables is not None:
+            self.set_variables(variables)
+        if cache is not None:
+            self.cache_settings = (
+                cache if isinstance(cache, CacheSettings) else CacheSettings(**cache)
+            )
+        if throttle is not None:
+            self.throttle = ThrottleSettings.parse(throttle)
+        for route_key, value in (method_throttle or {}).items():
+            self.method_throttle[route_key] = ThrottleSettings.parse(value)  # type: ignore[assignment]
+        for route_key, value in (method_cache or {}).items():
+            self.method_cache[route_key] = MethodCacheSetting(**value)
+        return self
+
+    def start_canary(
+        self, percent: float, deployment: Deployment, variables: dict[str, str] | None
+    ) -> None:
+        """Send ``percent`` of the requests to ``deployment``, with its own variable overrides."""
+        if not 0 <= percent <= 100:
+            raise ValueError(f"canary_percent must be 0-100 (got {percent!r})")
+        self.canary = Canary(percent, deployment, dict(variables or {}))
+
+    def promote_canary(self) -> None:
+        """The canary's deployment and variable overrides become the stage's own."""
+        if self.canary is None:
+            raise ValueError(f"stage {self.name!r} has no canary")
+        self.deployment = self.canary.deployment
+        self.set_variables(self.canary.stage_variable_overrides)
+        self.canary = None
+
 
 def check_stage_name(name: Any) -> None:
     if not isinstance(name, str) or not _STAGE_NAME.match(name):

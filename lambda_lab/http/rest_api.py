@@ -25,13 +25,7 @@ from typing import Any
 from lambda_lab import limits
 from lambda_lab.aws.iam_identities import Caller
 from lambda_lab.http import gateway_responses
-from lambda_lab.http.apigateway_stages import (
-    Canary,
-    Definition,
-    Deployment,
-    MethodCacheSetting,
-    Stage,
-)
+from lambda_lab.http.apigateway_stages import Definition, Deployment, Stage
 from lambda_lab.http.authorizers import Authorizer, new_authorizer
 from lambda_lab.http.cache import CacheSettings
 from lambda_lab.http.common import Exchange, HttpRequest, Invoke, stable_id
@@ -307,11 +301,7 @@ class RestApi:
         if name not in self.stages:
             self.stages[name] = Stage(name, deployment, self.now, seed=self._seed)
         elif canary_percent is not None:
-            if not 0 <= canary_percent <= 100:
-                raise ValueError(f"canary_percent must be 0-100 (got {canary_percent!r})")
-            self.stages[name].canary = Canary(
-                canary_percent, deployment, dict(canary_variables or {})
-            )
+            self.stages[name].start_canary(canary_percent, deployment, canary_variables)
         else:
             self.stages[name].deployment = deployment
         return deployment
@@ -342,32 +332,20 @@ class RestApi:
         """UpdateStage: variables, the cache (``enabled``, ``ttl_s``, ``methods``,
         ``require_authorization``, ``unauthorized_strategy``), the default method throttle,
         and per-method throttles and caching keyed by route (``"GET /items"``)."""
-        stage = self.stages[name]
-        if variables is not None:
-            stage.set_variables(variables)
-        if cache is not None:
-            stage.cache_settings = (
-                cache if isinstance(cache, CacheSettings) else CacheSettings(**cache)
-            )
-        if throttle is not None:
-            stage.throttle = ThrottleSettings.parse(throttle)
-        for route_key, value in (method_throttle or {}).items():
-            stage.method_throttle[route_key] = ThrottleSettings.parse(value)  # type: ignore[assignment]
-        for route_key, value in (method_cache or {}).items():
-            stage.method_cache[route_key] = MethodCacheSetting(**value)
-        return stage
+        return self.stages[name].update(
+            variables=variables,
+            cache=cache,
+            throttle=throttle,
+            method_throttle=method_throttle,
+            method_cache=method_cache,
+        )
 
     def flush_stage_cache(self, name: str) -> None:
         self.stages[name].cache.flush()
 
     def promote_canary(self, name: str) -> None:
         """The canary's deployment and variable overrides become the stage's own."""
-        stage = self.stages[name]
-        if stage.canary is None:
-            raise ValueError(f"stage {name!r} has no canary")
-        stage.deployment = stage.canary.deployment
-        stage.set_variables(stage.canary.stage_variable_overrides)
-        stage.canary = None
+        self.stages[name].promote_canary()
 
     # -- the data plane -------------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> Exchange:

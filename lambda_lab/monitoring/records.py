@@ -148,6 +148,11 @@ class RecordStore:
                     return record
         return None
 
+    def last_start(self, name: str) -> float | None:
+        """When function ``name`` was last invoked (the Lab clock's epoch seconds), if ever."""
+        last = self.last(name)
+        return None if last is None else last.start
+
     def usage(self, name: str | None = None) -> Any:
         """What the invocations since the last :meth:`clear` bill (a ``pricing.Usage``),
         dropped records included; throttled ones bill nothing."""

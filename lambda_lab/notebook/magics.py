@@ -7,16 +7,27 @@
         return event["key1"]
 
 The cell creates the function, or updates it if it exists, in the Lab the notebook uses:
-the one most recently created and still open (``lab = Lab()``), or a new one.
+the one most recently created and still open (``lab = Lab()``), or a new one when the
+notebook has none yet. Once the notebook's Lab is closed (its clean-up step, ``lab.close()``)
+the cell says so and deploys nothing: a function in a Lab the notebook cannot reach would
+only look lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
+
+if TYPE_CHECKING:
+    from lambda_lab.lab import Lab
+
+CLOSED_LAB = (
+    "%%lambda: this notebook's Lab is closed (its clean-up step or lab.close() ran), so nothing "
+    "was deployed. Run `lab = Lab()` to open a new one, then run this cell again."
+)
 
 
 def cell_parser() -> argparse.ArgumentParser:
@@ -54,14 +65,26 @@ def deploy_cell(lab: Any, line: str, cell: str) -> dict[str, Any]:
     return lab.deploy(args.name, cell, handler=args.handler, **settings)
 
 
+def notebook_lab() -> Lab | None:
+    """The Lab a ``%%lambda`` cell deploys into: the latest one still open, a new one when the
+    notebook has none yet, or None when the notebook's Lab was closed."""
+    from lambda_lab.lab import current_lab
+    from lambda_lab.wiring import lifetime
+
+    if lifetime.latest_open() is None and lifetime.closed_labs_alive():
+        return None
+    return current_lab()
+
+
 def load_ipython_extension(ipython: Any) -> None:
     from IPython.core.magic import register_cell_magic
 
     @register_cell_magic("lambda")  # type: ignore[arg-type]  # IPython types the decorator loosely
     def lambda_cell(line: str, cell: str) -> None:
-        from lambda_lab.lab import current_lab
-
-        lab = current_lab()
+        lab = notebook_lab()
+        if lab is None:
+            print(CLOSED_LAB)
+            return
         try:
             config = deploy_cell(lab, line, cell)
         except errors.LambdaError as exc:

@@ -41,7 +41,7 @@ from lambda_lab.pricing.usage import (
 )
 
 if TYPE_CHECKING:
-    from lambda_lab.monitoring.records import InvocationRecord
+    from lambda_lab.monitoring.records import InvocationRecord, RecordStore
 
 __all__ = [
     "Bill",
@@ -51,6 +51,7 @@ __all__ = [
     "Usage",
     "async_request_units",
     "bill_from_records",
+    "bill_from_store",
     "bill_from_usage",
     "estimate",
     "gb_seconds",
@@ -228,6 +229,28 @@ def bill_from_records(
         provisioned_concurrency=provisioned_concurrency,
         table=table,
     )
+
+
+def bill_from_store(
+    store: RecordStore,
+    function: str | None = None,
+    *,
+    month_scale: MonthScale | int | None = None,
+    free_tier: bool = True,
+) -> Bill:
+    """A Lab's bill (``lab.bill()``): its record store's running totals, exact and as fast at any
+    count, for every function or one; it says how many records the store no longer keeps."""
+    usage = store.usage(function)
+    dropped = store.dropped if function is None else store.dropped_for(function)
+    notes = (
+        (
+            f"{dropped:,} of these invocations are no longer in lab.records (it keeps the "
+            f"newest {store.max_records:,}); their usage is still counted here.",
+        )
+        if dropped
+        else ()
+    )
+    return bill_from_usage(usage, month_scale=month_scale, free_tier=free_tier, notes=notes)
 
 
 def bill_from_usage(

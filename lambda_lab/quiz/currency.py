@@ -69,7 +69,7 @@ def asserted_texts(question: Question) -> list[str]:
 def deprecated_runtimes(as_of: str = limits.FACTS_AS_OF) -> dict[str, str]:
     """runtime -> the date it was deprecated, for every Python runtime deprecated by then."""
     found = {name: "before 2026" for name in limits.DEPRECATED_PYTHON_RUNTIMES}
-    for name, (deprecated, _create, _update) in limits.RUNTIME_DEPRECATION_DATES.items():
+    for name, (deprecated, _create, _update) in limits.PYTHON_RUNTIME_DATES.items():
         if deprecated <= as_of:
             found[name] = deprecated
     return found
@@ -96,7 +96,7 @@ def outdated_statements(question: Question, as_of: str = limits.FACTS_AS_OF) -> 
                     since = deprecated[runtime]
                     found.append(
                         f"states {runtime} without saying it is deprecated "
-                        f"(since {since}, limits.RUNTIME_DEPRECATION_DATES)"
+                        f"(since {since}, limits.PYTHON_RUNTIME_DATES)"
                     )
             found.extend(_superseded(sentence, history))
             found.extend(_relaxed_rules(sentence, history))

@@ -9,10 +9,8 @@ and returns the one value the question's key must equal. They register into
 from __future__ import annotations
 
 import calendar
-import io
 import json
 import threading
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -61,16 +59,6 @@ def _lab(**options: Any) -> Iterator[Any]:
         yield lab
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)  # world-readable, as Lambda needs its code files
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, text)
-    return buffer.getvalue()
-
-
 def _error_code(call: Any) -> str | None:
     """The AWS error code a client call fails with, or None when it succeeds."""
     from botocore.exceptions import ClientError
@@ -112,7 +100,9 @@ def cold_start_after_handler_exception() -> bool:
 
 @experiment("the errorType of a provided.al2023 function whose ZIP has no bootstrap")
 def custom_runtime_without_bootstrap_error() -> str:
-    package = _zip({"function.sh": 'handler () {\n  echo "{}"\n}\n'})
+    from lambda_lab.control.packaging import zip_files
+
+    package = zip_files({"function.sh": b'handler () {\n  echo "{}"\n}\n'})
     with _lab() as lab:
         lab.deploy(
             "quiz-no-bootstrap", package, handler="function.handler", Runtime="provided.al2023"
@@ -123,7 +113,9 @@ def custom_runtime_without_bootstrap_error() -> str:
 # -- configuration ----------------------------------------------------------------------------
 @experiment("the handler setting, among the question's choices, that runs main() in app.py")
 def handler_for_main_in_app_py() -> str:
-    package = _zip({"app.py": "def main(event, context):\n    return 'ok'\n"})
+    from lambda_lab.control.packaging import zip_files
+
+    package = zip_files({"app.py": b"def main(event, context):\n    return 'ok'\n"})
     working = []
     with _lab() as lab:
         tried = {}
@@ -299,26 +291,3 @@ def throttled_request_counted_in_invocations() -> bool:
             raise AssertionError(f"expected one throttle, the Lab counted {total(THROTTLES)}")
         exhibit("Metric totals", {"Invocations": total(INVOCATIONS), "Throttles": total(THROTTLES)})
         return total(INVOCATIONS) > before
-
-
-@experiment("Billed Duration of a cold start with Duration 38.21 ms and Init Duration 211.40 ms")
-def billed_ms_of_cold_start_report() -> int:
-    from lambda_lab.monitoring.records import InvocationRecord
-
-    record = InvocationRecord(
-        request_id="quiz",
-        function_name="quiz",
-        version="$LATEST",
-        invocation_type="RequestResponse",
-        outcome="success",
-        start=0.0,
-        duration_ms=38.21,
-        memory_mb=512,
-        max_memory_used_mb=71,
-        cold=True,
-        init_duration_ms=211.40,
-    )
-    from lambda_lab.monitoring.logs import report_line
-
-    exhibit("The REPORT line the Lab writes for this record", report_line(record))
-    return record.billed_duration_ms

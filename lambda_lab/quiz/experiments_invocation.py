@@ -325,18 +325,19 @@ def reserved_zero_throttle_reason() -> str:
         lab.deploy("quiz-off", _ECHO)
         client = _client_without_retries(lab)
         client.put_function_concurrency(FunctionName="quiz-off", ReservedConcurrentExecutions=0)
-        try:
-            client.invoke(FunctionName="quiz-off", Payload=b"{}")
-        except client.exceptions.TooManyRequestsException as exc:
-            _show_throttle(exc)
-            return str(exc.response["Reason"])
-        return "not throttled"
+        return _throttle_reason(client, "quiz-off")
 
 
-def _show_throttle(exc: Any) -> None:
-    response = {k: v for k, v in exc.response.items() if k != "ResponseMetadata"}
-    response["HTTPStatusCode"] = exc.response["ResponseMetadata"]["HTTPStatusCode"]
-    exhibit("The throttled Invoke's error response", response)
+def _throttle_reason(client: Any, name: str) -> str:
+    """Invoke ``name`` once: the Reason of its 429, shown as an exhibit, or "not throttled"."""
+    try:
+        client.invoke(FunctionName=name, Payload=b"{}")
+    except client.exceptions.TooManyRequestsException as exc:
+        response = {k: v for k, v in exc.response.items() if k != "ResponseMetadata"}
+        response["HTTPStatusCode"] = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+        exhibit("The throttled Invoke's error response", response)
+        return str(exc.response["Reason"])
+    return "not throttled"
 
 
 @experiment("the throttle Reason when the account's unreserved concurrency is all in use")
@@ -344,13 +345,7 @@ def account_limit_throttle_reason() -> str:
     with _lab(account_concurrency=1) as lab:
         lab.deploy("quiz-busy", _ECHO)
         lab.concurrency.admit(lab.functions.get("quiz-busy"), "$LATEST")  # the only slot is taken
-        client = _client_without_retries(lab)
-        try:
-            client.invoke(FunctionName="quiz-busy", Payload=b"{}")
-        except client.exceptions.TooManyRequestsException as exc:
-            _show_throttle(exc)
-            return str(exc.response["Reason"])
-        return "not throttled"
+        return _throttle_reason(_client_without_retries(lab), "quiz-busy")
 
 
 def _published_with_alias(lab: Any, reserved: int | None = None) -> Any:

@@ -8,8 +8,6 @@ return what the Lab answered; the logs the Lab wrote become exhibits by themselv
 from __future__ import annotations
 
 import base64
-import io
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,14 +56,6 @@ def _lab(**options: Any) -> Iterator[Any]:
         yield lab
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 # -- defaults, errors and logs -----------------------------------------------------------------
 @experiment("the MemorySize of a function created without one, in MB")
 def default_memory_of_a_new_function() -> int:
@@ -103,7 +93,9 @@ def handler_not_found_error_type() -> str:
 
 @experiment("the errorType when the ZIP holds build/app.py and the handler is app.handler")
 def handler_module_in_a_subfolder_error() -> str:
-    package = _zip({"build/app.py": "def handler(event, context):\n    return 1\n"})
+    from lambda_lab.control.packaging import zip_files
+
+    package = zip_files({"build/app.py": b"def handler(event, context):\n    return 1\n"})
     with _lab() as lab:
         lab.deploy("quiz-layout", package, handler="app.handler")
         result = lab.invoke("quiz-layout", {})
@@ -255,8 +247,10 @@ def power_tuning_an_io_bound_function() -> int:
         return tuning.cheapest.memory_mb
 
 
-@experiment("Billed Duration of a warm invocation that ran 100.2 ms")
-def billed_ms_of_a_warm_100_2_ms_run() -> int:
+def _billed_ms_of_report(
+    duration_ms: float, memory_mb: int, max_memory_used_mb: int, init_ms: float | None = None
+) -> int:
+    """Billed Duration of the REPORT line the Lab writes for a run with these figures."""
     from lambda_lab.monitoring.logs import report_line
     from lambda_lab.monitoring.records import InvocationRecord
 
@@ -267,10 +261,21 @@ def billed_ms_of_a_warm_100_2_ms_run() -> int:
         invocation_type="RequestResponse",
         outcome="success",
         start=0.0,
-        duration_ms=100.2,
-        memory_mb=128,
-        max_memory_used_mb=40,
-        cold=False,
+        duration_ms=duration_ms,
+        memory_mb=memory_mb,
+        max_memory_used_mb=max_memory_used_mb,
+        cold=init_ms is not None,
+        init_duration_ms=init_ms,
     )
     exhibit("The REPORT line the Lab writes for this record", report_line(record))
     return record.billed_duration_ms
+
+
+@experiment("Billed Duration of a warm invocation that ran 100.2 ms")
+def billed_ms_of_a_warm_100_2_ms_run() -> int:
+    return _billed_ms_of_report(100.2, memory_mb=128, max_memory_used_mb=40)
+
+
+@experiment("Billed Duration of a cold start with Duration 38.21 ms and Init Duration 211.40 ms")
+def billed_ms_of_cold_start_report() -> int:
+    return _billed_ms_of_report(38.21, memory_mb=512, max_memory_used_mb=71, init_ms=211.40)

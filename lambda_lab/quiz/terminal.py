@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from lambda_lab.quiz.scoring import Feedback
 
 SAVED = "Saved. Run the same command again to resume where you left off."
+NOT_SAVED = (
+    "Not saved: progress cannot be kept here (the note says why), so the same command will "
+    "start afresh."
+)
 RUNNING = "Running the Lab experiment behind this question..."
 SHOW_OFFER = "Type s to see this in the Lab, or answer the next question."
 TYPED_CHARACTERS = set("0123456789.,-")
@@ -113,7 +117,9 @@ class TerminalQuiz:
 
     def _quit(self) -> int:
         self.session.save()
-        self.console.print(Text(SAVED, style="bold"))
+        progress = self.session.progress
+        kept = progress is not None and progress.saving  # a store that gave up says so itself
+        self.console.print(Text(SAVED if kept else NOT_SAVED, style="bold"))
         return 0
 
     def _exam_wrap_up_text(self) -> str:

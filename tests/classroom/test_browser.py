@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from classroom_envs import TOKEN, repository_lessons
-from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage, answer_for, source_index
+from lab_page import CHROMIUM, LessonPage, answer_for, chromium, source_index
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,13 +36,8 @@ FEEDBACK = re.compile("✔ Correct|✘ Not quite")
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="needs playwright (pip install -e '.[test]' brings it)"
-    )
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -155,3 +155,24 @@ def test_bad_layer_input_gets_aws_errors(client) -> None:
         client.publish_layer_version(LayerName="broken", Content={"ZipFile": b"not a zip"})
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_layer_version_policy(LayerName="nothing", VersionNumber=1)
+
+
+def test_created_date_and_runtimes_come_from_the_labs_clock() -> None:
+    """CreatedDate is the Lab clock's time, not the wall clock's; a layer from installed
+    packages lists the runtimes AWS supports on the Lab's date (python3.10 is deprecated
+    since Oct 2026; python3.11 since June 2027)."""
+    from lambda_lab import aws_time
+    from lambda_lab.clock import VirtualClock
+
+    start = 1_796_428_800.0  # 2026-12-05T00:00:00Z
+    with Lab(clock=VirtualClock(start=start)) as lab:
+        client = lab.client("lambda")
+        assert publish(client)["CreatedDate"] == "2026-12-05T00:00:00.000+0000"
+        first = lab.layer_from_installed("jmespath")
+        assert first["CreatedDate"] == aws_time.function_timestamp(start)
+        supported = ["python3.14", "python3.13", "python3.12", "python3.11"]
+        assert first["CompatibleRuntimes"] == supported
+        lab.clock.advance(days=365)
+        later = lab.layer_from_installed("jmespath")
+        assert later["CreatedDate"] == "2027-12-05T00:00:00.000+0000"
+        assert later["CompatibleRuntimes"] == supported[:3]

@@ -51,3 +51,20 @@ def test_updates_are_refused_only_after_the_block_update_date() -> None:
         runtimes.check_update("python3.10", DAY(2027, 1, 15))
     with pytest.raises(LambdaError, match="no longer supported"):
         runtimes.check_create("python3.11", DAY(2027, 7, 31))
+
+
+def test_runtime_dates_are_judged_on_the_labs_clock() -> None:
+    """A virtual clock set before python3.10's "block create" date lets a function be
+    created; moved past "block update", the same Lab refuses to update it."""
+    from lambda_lab.clock import VirtualClock
+
+    before = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc).timestamp()
+    code = __import__("lambda_lab").package("def lambda_handler(e, c):\n    return 1\n")
+    with Lab(clock=VirtualClock(start=before), state_transition_s=0) as lab:
+        lab.deploy("old", code, Runtime="python3.10")
+        lab.clock.advance(days=80)  # 2027-01-20: updates blocked since 2027-01-15
+        with pytest.raises(LambdaError) as caught:
+            lab.deploy("old", code, Runtime="python3.10", MemorySize=256)
+        assert caught.value.code == "InvalidParameterValueException"
+        assert "no longer supported" in caught.value.message
+        assert "(python3.14)" in caught.value.message  # the newest on the Lab's date

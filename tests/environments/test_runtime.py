@@ -487,7 +487,7 @@ def test_invoking_a_closed_lab_is_a_clear_error() -> None:
 
 
 def test_folders_of_labs_whose_process_died_are_removed(tmp_path) -> None:
-    from lambda_lab.lab import remove_stale_labs
+    from lambda_lab.wiring.lifetime import remove_stale_labs
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

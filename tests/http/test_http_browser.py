@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from lab_page import CHROMIUM, chromium
 from url_helpers import public_url
 
 from lambda_lab import Lab
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "http"
 pytestmark = [
     pytest.mark.browser,
@@ -48,14 +48,8 @@ def lambda_handler(event, context):
 
 @pytest.fixture(scope="module")
 def browser():
-    api = pytest.importorskip(
-        "playwright.sync_api",
-        reason="browser test: needs playwright (pip install 'lambda-lab[browser]')",
-    )
-    with api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium() as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

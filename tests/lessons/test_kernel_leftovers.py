@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from memory_probe import still_running
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 BASH_LESSON = LESSONS / "02b_cli_and_custom_runtimes.ipynb"
@@ -57,17 +58,6 @@ def _run_lesson(kernel_client, notebook) -> None:
         assert reply["content"]["status"] == "ok", (cell.source[:200], reply["content"])
 
 
-def _alive(processes: list[psutil.Process]) -> list[str]:
-    left = []
-    for process in processes:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                left.append(f"{process.pid} {process.name()} ({process.status()})")
-        except psutil.NoSuchProcess:
-            pass
-    return left
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("ending", ["shutdown", "restart"])
@@ -98,9 +88,9 @@ def test_lesson_02b_leaves_nothing_behind(ending: str, tmp_path: Path) -> None:
         else:
             kernel.restart_kernel()
         deadline = time.monotonic() + 5  # SIGKILLed processes take a moment to be reaped
-        while _alive(started) and time.monotonic() < deadline:
+        while still_running(started) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(started), f"left after a kernel {ending}: {_alive(started)}"
+        assert not still_running(started), f"left after a kernel {ending}: {still_running(started)}"
     finally:
         client.stop_channels()
         if kernel.has_kernel:

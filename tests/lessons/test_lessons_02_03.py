@@ -84,12 +84,5 @@ def test_boxes_widget_picture_and_clean_end(lesson: str) -> None:
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_quiz_links_land_on_an_anchor(lesson: str) -> None:
-    anchors = {a for text in _markdown(lesson) for a in ANCHOR.findall(text)}
-    bank_dir = ROOT / "lambda_lab" / "quizzes"
-    missing = []
-    for bank in sorted(bank_dir.glob("*.yaml")):
-        for question in yaml.safe_load(bank.read_text(encoding="utf-8")).get("questions", []):
-            target, _, anchor = str(question.get("lesson", "")).partition("#")
-            if target == lesson and anchor and anchor not in anchors:
-                missing.append(f"{bank.name}:{question.get('id')} -> #{anchor}")
+    missing = quiz_links_missing(lesson, anchors_in(_markdown(lesson)))
     assert not missing, f"{lesson}: quiz links to missing sections: {missing}"

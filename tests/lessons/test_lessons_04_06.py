@@ -66,14 +66,7 @@ def test_sections_are_numbered_and_anchored_and_quiz_links_land(lesson):
             numbers.append(int(heading.group(1)))
             assert ANCHOR.search(text[: heading.start()]), f"{heading.group(0)!r} has no anchor above it"
     assert numbers == list(range(1, len(numbers) + 1))
-    anchors = {a for text in markdown for a in ANCHOR.findall(text)}
-    missing = []
-    for bank in sorted((ROOT / "lambda_lab" / "quizzes").glob("*.yaml")):
-        for question in yaml.safe_load(bank.read_text(encoding="utf-8")).get("questions", []):
-            target, _, anchor = str(question.get("lesson", "")).partition("#")
-            if target == lesson and anchor and anchor not in anchors:
-                missing.append(f"{bank.name}:{question.get('id')} -> #{anchor}")
-    assert not missing
+    assert not quiz_links_missing(lesson, anchors_in(markdown))
 
 
 def _thumbnail_cell() -> tuple[str, dict[str, str]]:

@@ -101,14 +101,7 @@ def test_exercises_of_the_lesson_exist_and_sit_in_its_sections(lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_quiz_links_land_on_an_anchor(lesson):
-    anchors = {a for text in _texts(lesson, "markdown") for a in ANCHOR.findall(text)}
-    missing = []
-    for bank in sorted((ROOT / "lambda_lab" / "quizzes").glob("*.yaml")):
-        for question in yaml.safe_load(bank.read_text(encoding="utf-8")).get("questions", []):
-            target, _, anchor = str(question.get("lesson", "")).partition("#")
-            if target == lesson and anchor and anchor not in anchors:
-                missing.append(f"{bank.name}:{question.get('id')} -> #{anchor}")
-    assert not missing
+    assert not quiz_links_missing(lesson, anchors_in(_texts(lesson, "markdown")))
 
 
 # -- what the lessons print is what the Lab did ----------------------------------------------------

@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-
-from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage
+from classroom_envs import TOKEN, lab_server, lessons_copy
+from lab_page import CHROMIUM, LessonPage, chromium, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,7 +26,6 @@ pytestmark = [
         not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
     ),
 ]
-TOKEN = "lessons-10-11-browser-test"
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lessons"
 
@@ -41,55 +34,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lessons"
 def server(tmp_path_factory):
     pytest.importorskip("jupyterlab", reason="needs the course extra")
     base = tmp_path_factory.mktemp("lessons-browser")
-    lessons = base / "lessons"
-    shutil.copytree(LESSONS, lessons)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    (base / "home").mkdir()
-    env = {
-        **os.environ,
-        "HOME": str(base / "home"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "LAMBDA_LAB_HOME": str(base / "progress"),
-        "JUPYTER_TOKEN": TOKEN,
-    }
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}", f"--ServerApp.root_dir={lessons}", "--LabApp.expose_app_in_browser=True",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    with open(base / "jupyter.log", "wb") as log:
-        process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}api/status?token={TOKEN}", timeout=5).close()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, (
-                base / "jupyter.log"
-            ).read_text()
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=60)
+    running = lab_server(base, lessons_copy(base))
+    yield running.url
+    running.close()
 
 
 @pytest.fixture
 def page(server):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(120_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with chromium() as browser, new_page(browser, timeout_ms=120_000) as opened:
+        yield opened
 
 
 def index_of(lesson: str, cell_id: str) -> int:

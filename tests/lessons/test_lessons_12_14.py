@@ -8,18 +8,13 @@ exercises in place, and (with Chromium and JupyterLab) a learner's clicks on the
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+from classroom_envs import TOKEN, lab_server, lessons_copy
+from lab_page import LessonPage, chromium, new_page
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
@@ -130,19 +125,10 @@ def test_lesson_08_has_the_new_monitoring_sections() -> None:
 
 @pytest.mark.parametrize("lesson", [*WRITTEN, "08_monitoring"])
 def test_quiz_links_land_on_an_anchor(lesson: str) -> None:
-    anchors = {a for s in of_type(lesson, "markdown") for a in ANCHOR.findall(s)}
-    missing = []
-    for bank in sorted((ROOT / "lambda_lab" / "quizzes").glob("*.yaml")):
-        for question in yaml.safe_load(bank.read_text(encoding="utf-8")).get("questions", []):
-            target, _, anchor = str(question.get("lesson", "")).partition("#")
-            if target == lesson and anchor and anchor not in anchors:
-                missing.append(f"{bank.name}:{question.get('id')} -> #{anchor}")
-    assert not missing
+    assert not quiz_links_missing(lesson, anchors_in(of_type(lesson, "markdown")))
 
 
 # -- in a real browser ---------------------------------------------------------------------------
-sys.path.insert(0, str(ROOT / "tests" / "classroom"))
-TOKEN = "deploying-browser-test"
 ARTIFACTS = ROOT / "test-artifacts" / "lessons"
 
 
@@ -150,52 +136,15 @@ ARTIFACTS = ROOT / "test-artifacts" / "lessons"
 def jupyter(tmp_path_factory):
     pytest.importorskip("jupyterlab", reason="needs the course extra")
     base = tmp_path_factory.mktemp("lessons-browser")
-    lessons = base / "lessons"
-    shutil.copytree(LESSONS_DIR, lessons)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    (base / "home").mkdir()
-    env = {**os.environ, "HOME": str(base / "home"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-           "LAMBDA_LAB_HOME": str(base / "progress"), "JUPYTER_TOKEN": TOKEN}  # fmt: skip
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--ServerApp.root_dir={lessons}",
-               "--LabApp.expose_app_in_browser=True"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    with open(base / "jupyter.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}api/status?token={TOKEN}", timeout=5).close()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, (
-                base / "jupyter.log"
-            ).read_text()
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=60)
+    running = lab_server(base, lessons_copy(base))
+    yield running.url
+    running.close()
 
 
 @pytest.fixture
 def page(jupyter):
-    from lab_page import CHROMIUM, CHROMIUM_FLAGS
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(120_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with chromium() as browser, new_page(browser, timeout_ms=120_000) as opened:
+        yield opened
 
 
 def index_of(lesson: str, pattern: str) -> int:
@@ -208,8 +157,6 @@ def index_of(lesson: str, pattern: str) -> int:
 @pytest.mark.browser
 @pytest.mark.timeout(900)
 def test_a_learner_reorders_layers_in_the_browser(jupyter, page) -> None:
-    from lab_page import LessonPage
-
     lesson = LessonPage(page, jupyter, TOKEN, "12_packaging_and_layers.ipynb")
     try:
         at = index_of("12_packaging_and_layers", "LayerConsole(lab")
@@ -235,8 +182,6 @@ def test_a_learner_reorders_layers_in_the_browser(jupyter, page) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(900)
 def test_a_learner_watches_a_canary_roll_back_in_the_browser(jupyter, page) -> None:
-    from lab_page import LessonPage
-
     lesson = LessonPage(page, jupyter, TOKEN, "13_deploying.ipynb")
     try:
         at = index_of("13_deploying", "DeploymentConsole(lab")
@@ -258,8 +203,6 @@ def test_a_learner_watches_a_canary_roll_back_in_the_browser(jupyter, page) -> N
 @pytest.mark.browser
 @pytest.mark.timeout(900)
 def test_a_learner_starts_an_execution_in_the_browser(jupyter, page) -> None:
-    from lab_page import LessonPage
-
     lesson = LessonPage(page, jupyter, TOKEN, "14_orchestration.ipynb")
     try:
         at = index_of("14_orchestration", "ExecutionConsole(sfn")

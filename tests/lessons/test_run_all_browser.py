@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,8 +23,9 @@ from typing import Any
 import nbformat
 import psutil
 import pytest
-from classroom_envs import REPO, TOKEN, JupyterServer, Venv, free_port, lab_options
-from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage, answer_for
+from classroom_envs import REPO, TOKEN, JupyterServer, lab_server, lessons_copy
+from lab_page import CHROMIUM, LessonPage, answer_for, chromium
+from memory_probe import still_running
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,33 +47,15 @@ CONTROLS = "button, input, textarea, select, .noUi-handle, .widget-readout"
 def server(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("jupyterlab", reason="needs the course extra")
     base = tmp_path_factory.mktemp("run-all")
-    lessons = base / "lessons"
-    shutil.copytree(REPO / "lessons", lessons)
-    venv = Venv(Path(sys.prefix), base / "home")  # this environment, a fresh HOME
-    venv.home.mkdir()
-    port = free_port()
-    command = [
-        venv.bin("jupyter"),
-        "lab",
-        "--LabApp.expose_app_in_browser=True",
-        f"--ServerApp.root_dir={lessons}",
-        *lab_options(port),
-    ]
-    environ = venv.environ(LAMBDA_LAB_HOME=str(base / "progress"))
-    running = JupyterServer(
-        venv, command, port=port, cwd=lessons, log=base / "jupyter.log", env=environ
-    )
+    running = lab_server(base, lessons_copy(base))
     yield running
     running.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as opened:
+        yield opened
 
 
 # -- reading a widget's output ---------------------------------------------------------------
@@ -284,17 +265,6 @@ def kernel_tree(server: JupyterServer, page: Any) -> list[psutil.Process]:
         except psutil.Error:
             continue
     raise AssertionError(f"no kernel process with id {kernel_id}")
-
-
-def still_running(processes: list[psutil.Process]) -> list[str]:
-    left = []
-    for process in processes:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                left.append(f"{process.pid} {process.name()} ({process.status()})")
-        except psutil.NoSuchProcess:
-            pass
-    return left
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])

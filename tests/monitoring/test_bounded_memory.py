@@ -4,12 +4,10 @@ benchmarks/soak_mixed.py proving nothing grows with the number of invocations.""
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-import sys
 from decimal import Decimal
 
 import pytest
+from benchmark_scripts import load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +15,6 @@ from lambda_lab.monitoring.logs import LogStore
 from lambda_lab.monitoring.records import InvocationRecord, RecordStore
 from lambda_lab.pricing.calculator import bill_from_records, bill_from_usage
 from lambda_lab.pricing.usage import meter_records
-
-SOAK = pathlib.Path(__file__).parents[2] / "benchmarks" / "soak_mixed.py"
 
 
 def _record(n: int, name: str = "f", **fields) -> InvocationRecord:
@@ -158,22 +154,10 @@ def test_lab_bill_counts_dropped_invocations_and_says_so(lab) -> None:
 # -- the short soak -----------------------------------------------------------------------------
 
 
-def _soak_module():
-    spec = importlib.util.spec_from_file_location("lambda_lab_soak_mixed", SOAK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
-
-
 @pytest.mark.slow
 def test_mixed_invocations_past_the_caps_grow_nothing_and_bill_everything() -> None:
     keep = 300
-    result = _soak_module().mixed_soak(3000, keep=keep, slices=3)
+    result = load_benchmark("soak_mixed").mixed_soak(3000, keep=keep, slices=3)
     # Past the warm-up every store is at its cap, whatever the number of invocations.
     assert result.records_kept == keep and result.log_invocations_kept == keep
     assert result.journeys_kept <= keep + keep // 10 + 1

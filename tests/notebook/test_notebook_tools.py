@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
 from lambda_lab import Lab
-from lambda_lab.notebook.magics import deploy_cell
+from lambda_lab.notebook.magics import CLOSED_LAB, deploy_cell
 from lambda_lab.widgets import InvokePanel
 
 
@@ -62,3 +65,37 @@ def test_cell_magic_rejects_bad_lines(lab: Lab) -> None:
         deploy_cell(lab, "--memory 256", "def lambda_handler(e, c):\n    pass\n")
     with pytest.raises(ValueError, match="KEY=VALUE"):
         deploy_cell(lab, "f --env NOEQUALS", "def lambda_handler(e, c):\n    pass\n")
+
+
+def test_cell_magic_refuses_a_closed_notebook_lab_then_uses_the_new_one() -> None:
+    """In a real IPython shell (its own process, so no other test's Lab is open): after the
+    lesson's Lab is closed, %%lambda says so in one line and makes no Lab; after
+    ``lab = Lab()`` it deploys into that Lab."""
+    code = textwrap.dedent(
+        """
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        shell.run_line_magic("load_ext", "lambda_lab.notebook.magics")
+        from lambda_lab import Lab
+        from lambda_lab.wiring import lifetime
+        lab = Lab()
+        lab.close()
+        handler = "def lambda_handler(event, context):\\n    return 'hi'\\n"
+        shell.run_cell_magic("lambda", "hello", handler)
+        print("OPEN AFTER REFUSAL:", lifetime.latest_open())
+        lab = Lab()
+        shell.run_cell_magic("lambda", "hello --memory 256", handler)
+        print("INVOKED:", lab.invoke("hello").value)
+        lab.close()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == CLOSED_LAB
+    assert "lab = Lab()" in lines[0] and "closed" in lines[0]
+    assert lines[1] == "OPEN AFTER REFUSAL: None"
+    assert lines[2].startswith("Deployed hello (") and "256 MB" in lines[2]
+    assert lines[3] == "INVOKED: hi"

@@ -8,20 +8,12 @@ REPORT line the Lab printed, beside the explanation. Screenshot in test-artifact
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from classroom_envs import (
-    REPO,
-    TOKEN,
-    JupyterServer,
-    Venv,
-    free_port,
-    lab_options,
-)
-from lab_page import CHROMIUM, CHROMIUM_FLAGS, LessonPage
+from classroom_envs import REPO, TOKEN, lab_server
+from lab_page import CHROMIUM, LessonPage, chromium, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,8 +40,6 @@ quiz
 @pytest.fixture
 def server(tmp_path: Path):
     """JupyterLab in this test run's own environment, serving a folder with one notebook."""
-    venv = Venv(Path(sys.prefix), tmp_path / "home")
-    venv.home.mkdir()
     folder = tmp_path / "notebooks"
     folder.mkdir()
     notebook = nbformat.v4.new_notebook()
@@ -61,17 +51,7 @@ def server(tmp_path: Path):
         "language": "python",
     }
     nbformat.write(notebook, folder / "show_me.ipynb")
-    port = free_port()
-    command = [venv.bin("jupyter"), "lab", "--LabApp.expose_app_in_browser=True"]
-    env = venv.environ(LAMBDA_LAB_HOME=str(tmp_path / "lambda-lab-home"))
-    running = JupyterServer(
-        venv,
-        [*command, *lab_options(port)],
-        port=port,
-        cwd=folder,
-        log=tmp_path / "jupyterlab.log",
-        env=env,
-    )
+    running = lab_server(tmp_path, folder)
     yield running
     running.close()
 
@@ -81,36 +61,29 @@ def test_show_me_in_the_browser_lays_the_labs_evidence_beside_the_answer(server,
 
     question = next(q for q in load_bank().questions if q.id == QUESTION)
     right = next(c.text for c in question.choices if c.correct)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
     artifacts = Path(os.environ.get("LAMBDA_LAB_TEST_ARTIFACTS", REPO / "test-artifacts"))
     (artifacts / "quiz").mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as browser, new_page(browser) as opened:
+        page = LessonPage(opened, server.url, TOKEN, "show_me.ipynb")
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(60_000)
-            page = LessonPage(context.new_page(), server.url, TOKEN, "show_me.ipynb")
-            try:
-                page.run_until(1)
-                quiz = page.cell(1, "quiz")
-                quiz.get_by_role("button", name="Submit").wait_for()
-                show = quiz.locator("button", has_text="Show me in the Lab")
-                assert show.count() == 1 and not show.is_visible()  # not before answering
-                quiz.get_by_role("radio", name=right, exact=False).check()
-                quiz.get_by_role("button", name="Submit").click()
-                quiz.locator("b", has_text="✔ Correct").wait_for()
-                show.click()
-                evidence = quiz.locator("pre", has_text="REPORT RequestId")
-                evidence.wait_for()
-                assert "Billed Duration: 101 ms" in evidence.inner_text()
-                assert "In the Lab:" in quiz.inner_text()
-                assert "The experiment failed" not in quiz.inner_text()
-                # Side by side: the evidence starts to the right of the explanation.
-                answer = quiz.locator("b", has_text="Answer:").bounding_box()
-                lab = quiz.locator("b", has_text="In the Lab:").bounding_box()
-                assert answer is not None and lab is not None and lab["x"] > answer["x"] + 200
-                page.screenshot(artifacts / "quiz", "show-me")
-            finally:
-                page.shut_down_kernel()
+            page.run_until(1)
+            quiz = page.cell(1, "quiz")
+            quiz.get_by_role("button", name="Submit").wait_for()
+            show = quiz.locator("button", has_text="Show me in the Lab")
+            assert show.count() == 1 and not show.is_visible()  # not before answering
+            quiz.get_by_role("radio", name=right, exact=False).check()
+            quiz.get_by_role("button", name="Submit").click()
+            quiz.locator("b", has_text="✔ Correct").wait_for()
+            show.click()
+            evidence = quiz.locator("pre", has_text="REPORT RequestId")
+            evidence.wait_for()
+            assert "Billed Duration: 101 ms" in evidence.inner_text()
+            assert "In the Lab:" in quiz.inner_text()
+            assert "The experiment failed" not in quiz.inner_text()
+            # Side by side: the evidence starts to the right of the explanation.
+            answer = quiz.locator("b", has_text="Answer:").bounding_box()
+            lab = quiz.locator("b", has_text="In the Lab:").bounding_box()
+            assert answer is not None and lab is not None and lab["x"] > answer["x"] + 200
+            page.screenshot(artifacts / "quiz", "show-me")
         finally:
-            browser.close()
+            page.shut_down_kernel()

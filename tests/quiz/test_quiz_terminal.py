@@ -14,6 +14,7 @@ import pytest
 from lambda_lab.quiz.bank import load_bank
 from lambda_lab.quiz.profiles import packaged_profiles
 from lambda_lab.quiz.session import Session
+from lambda_lab.quiz.terminal import NOT_SAVED
 
 DOWN = "\x1b[B"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")
@@ -210,4 +211,15 @@ def test_end_of_input_saves_the_session(quiz_home):
     count = len(load_bank(["alb_integration"]).questions)
     assert f"Question 1/{count}" in out and "Saved." in out
     out = run_lines(quiz_home, "alb_integration", "--seed", "1", "--new", answers="q\n")
+    assert "Resuming" not in out
+
+
+def test_quitting_says_not_saved_when_progress_cannot_be_kept(quiz_home):
+    """The progress file's place is taken by a folder: the store gives up (one note), and
+    quitting must not claim the session was saved."""
+    (quiz_home / "quiz" / "default.json").mkdir(parents=True)
+    out = run_lines(quiz_home, "alb_integration", "--seed", "1", answers="q\n")
+    assert "progress is kept for this session only" in out
+    assert NOT_SAVED.split(",")[0] in out and "Saved." not in out
+    out = run_lines(quiz_home, "alb_integration", "--seed", "1", answers="q\n")
     assert "Resuming" not in out

@@ -7,36 +7,21 @@ resident memory once the caps are full, and that the files on disk only ever gro
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 import signal
-import sys
 
 import pytest
+from benchmark_scripts import load_benchmark
 from serve_helpers import Served
 
 from lambda_lab import package
 
-SOAK = pathlib.Path(__file__).parents[2] / "benchmarks" / "serve_soak.py"
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 HANDLER = "def lambda_handler(event, context):\n    print('request', event['n'])\n    return 1\n"
 
 
-def _soak_module():
-    spec = importlib.util.spec_from_file_location("lambda_lab_serve_soak", SOAK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
-
-
 @pytest.mark.slow
 def test_cost_per_window_of_invokes_does_not_grow_with_their_number() -> None:
-    result = _soak_module().serve_soak(2400, 400, keep=150)
+    result = load_benchmark("serve_soak").serve_soak(2400, 400, keep=150)
     windows = result.windows
     assert len(windows) == 6
     # Appends only: each window writes about what the first did (a whole-file rewrite of the

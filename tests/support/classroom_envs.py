@@ -182,6 +182,31 @@ def lab_options(port: int) -> list[str]:
     return options
 
 
+def lab_server(base: Path, root: Path) -> JupyterServer:
+    """JupyterLab from this test run's own environment, serving ``root`` on 127.0.0.1 with the
+    test token: a fresh HOME and progress folder under ``base``, and ``window.jupyterapp``
+    exposed for :class:`lab_page.LessonPage`."""
+    venv = Venv(Path(sys.prefix), base / "home")
+    venv.home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    command = [
+        venv.bin("jupyter"),
+        "lab",
+        "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.root_dir={root}",
+        *lab_options(port),
+    ]
+    environ = venv.environ(LAMBDA_LAB_HOME=str(base / "progress"))
+    return JupyterServer(venv, command, port=port, cwd=root, log=base / "jupyter.log", env=environ)
+
+
+def lessons_copy(base: Path) -> Path:
+    """A copy of the repository's lessons under ``base`` (what a server may change freely)."""
+    lessons = base / "lessons"
+    shutil.copytree(REPO / "lessons", lessons)
+    return lessons
+
+
 class JupyterServer:
     """A Jupyter server process started by ``command`` in ``venv``, running until close().
 

@@ -8,9 +8,14 @@ text boxes) is done with real clicks and key presses.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless on a closed network: no sandbox as root, no GPU, no calls home.
@@ -24,7 +29,33 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 RUN_TIMEOUT_MS = 300_000
+VIEWPORT = {"width": 1400, "height": 1000}
 _NOTEBOOK = "window.lessonPanel"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (the test is skipped without them)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def new_page(browser: Any, timeout_ms: int = 60_000) -> Iterator[Any]:
+    """A page in a fresh browser context, every wait allowed ``timeout_ms``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(timeout_ms)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 class LessonPage:

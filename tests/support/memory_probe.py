@@ -17,6 +17,19 @@ import psutil
 MB = 1024 * 1024
 
 
+def still_running(processes: list[psutil.Process]) -> list[str]:
+    """Which of ``processes`` are still alive (zombies aside), one line each: what a kernel
+    shutdown must leave empty."""
+    left = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{process.pid} {process.name()} ({process.status()})")
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
 @dataclass
 class TreePeak:
     rss_bytes: int = 0  # the largest summed RSS seen in one sample

@@ -23,15 +23,7 @@ if TYPE_CHECKING:
 
 def _invocable(lab: Lab, name: str, qualifier: str | None) -> None:
     """AWS's not-found (qualified, ``:$LATEST`` when none was given) and state errors."""
-    wanted = arns.qualifier_of(name, qualifier) or LATEST
-    ref = arns.parse(name)
-    arns.check_reachable(ref, lab.region, lab.account_id)
-    try:
-        config = lab.functions.get(name)
-    except errors.ResourceNotFoundException:
-        raise errors.function_not_found(
-            arns.function_arn(lab.region, lab.account_id, ref.name, wanted)
-        ) from None
+    config = lab.functions.get(name, arns.qualifier_of(name, qualifier) or LATEST)
     version, _ = lab.versions.resolve(config, name, qualifier, route=False)
     lab.lifecycle.check_invoke(config.name, version)
 

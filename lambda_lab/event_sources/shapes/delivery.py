@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lambda_lab import limits
-from lambda_lab.event_sources.shapes.events import arn_part, eventbridge_event, iso_ms
+from lambda_lab import aws_time, limits
+from lambda_lab.event_sources.shapes.events import arn_part, eventbridge_event
 
 # "EventAgeExceeded" is what emulators send for expired events; AWS's text does not show it
 # (facts section 5, UNCONFIRMED), so the Lab uses it only for that case.
@@ -58,7 +58,7 @@ def destination_record(
     response_context = _response_context(status_code, executed_version, function_error)
     record: dict[str, Any] = {
         "version": "1.0",
-        "timestamp": iso_ms(at),
+        "timestamp": aws_time.iso_millis(at),
         "requestContext": {
             "requestId": request_id,
             "functionArn": function_arn,
@@ -129,13 +129,13 @@ def stream_failure_record(
         },
         "responseContext": _response_context(status_code, executed_version, function_error),
         "version": "1.0",
-        "timestamp": iso_ms(at),
+        "timestamp": aws_time.iso_millis(at),
         STREAM_BATCH_INFO_KEYS[source]: {
             "shardId": shard_id,
             "startSequenceNumber": start_sequence_number,
             "endSequenceNumber": end_sequence_number,
-            "approximateArrivalOfFirstRecord": iso_ms(first_arrival),
-            "approximateArrivalOfLastRecord": iso_ms(last_arrival),
+            "approximateArrivalOfFirstRecord": aws_time.iso_millis(first_arrival),
+            "approximateArrivalOfLastRecord": aws_time.iso_millis(last_arrival),
             "batchSize": batch_size,
             "streamArn": stream_arn,
         },

@@ -17,27 +17,15 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote_plus
 
-from lambda_lab import limits
+from lambda_lab import aws_time, limits
 
 _NAMESPACE = uuid.UUID("6f1c2b1e-0d4c-4f7e-9a53-1a2b3c4d5e6f")
 
 
 # -- small helpers shared with stream_shapes and delivery_shapes ---------------------------
-def iso_ms(at: float) -> str:
-    """``2019-11-24T23:08:25.651Z``: UTC with milliseconds, as S3, SNS and Lambda write it."""
-    moment = datetime.fromtimestamp(at, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def iso_seconds(at: float) -> str:
-    """``2019-03-01T01:23:45Z``: UTC to the second, as EventBridge writes ``time``."""
-    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def stable_uuid(*parts: Any) -> str:
     """A UUID derived from the parts: the same inputs always give the same id."""
     return str(uuid.uuid5(_NAMESPACE, "\x1f".join(map(str, parts))))
@@ -114,7 +102,7 @@ def s3_record(
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": region,
-        "eventTime": iso_ms(at),
+        "eventTime": aws_time.iso_millis(at),
         "eventName": name,
         "userIdentity": {"principalId": principal},
         "requestParameters": {"sourceIPAddress": source_ip},
@@ -237,7 +225,7 @@ def sns_record(
         "EventSource": "aws:sns",
         "Sns": {
             "SignatureVersion": "1",
-            "Timestamp": iso_ms(at),
+            "Timestamp": aws_time.iso_millis(at),
             "Signature": signature,
             "SigningCertUrl": f"{endpoint}/{certificate}",
             "MessageId": message_id,
@@ -270,7 +258,7 @@ def eventbridge_event(
         "detail-type": detail_type,
         "source": source,
         "account": account,
-        "time": iso_seconds(at),
+        "time": aws_time.iso_seconds(at),
         "region": region,
         "resources": list(resources),
         "detail": dict(detail),
