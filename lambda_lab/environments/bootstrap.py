@@ -172,7 +172,9 @@ def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, bytes]:
+def run_invoke(
+    handler: Any, header: dict, body: bytes | bytearray
+) -> tuple[dict | bytes, bytes]:
     """One invoke: returns the reply header and the result (or error document) bytes."""
     request_id = header["id"]
     _request_filter.request_id = request_id
@@ -313,7 +315,7 @@ def serve(
     protocol.send(sock, {"id": "init", "ok": True, "rss_kb": _peak_rss_kb(), "base_kb": base})
     while True:
         try:
-            header, body = protocol.recv(sock)
+            header, body = protocol.recv_frame(sock)  # a large body stays the bytearray it came in
         except protocol.PeerGone:
             return
         _fresh_log()

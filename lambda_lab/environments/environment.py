@@ -36,6 +36,7 @@ from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
 
 SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll()
+SPIN_BACKOFF = 16  # invokes that sleep at once after a look that found nothing
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
 LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
 PROTOCOL_ERROR = "Runtime.Unknown"  # AWS's catch-all for a runtime that broke the protocol
@@ -110,6 +111,7 @@ class Environment:
         self._peak_kb = 0  # the most memory the function added (KB), over the environment's life
         self._base_kb = 0  # the runtime process's own resident memory when it started
         self._request_id = "init"
+        self._spin_skip = 0  # while > 0, _wait sleeps in poll() without looking first
 
     # -- transitions -------------------------------------------------------------------
     def _move(self, expected: State, new: State) -> None:
@@ -256,12 +258,22 @@ class Environment:
         deadline = started + limit_s
         governor: CpuGovernor | None = None
         # A short handler answers within tens of microseconds. Sleeping in poll() and being
-        # woken costs about as much again, so look for the answer briefly before sleeping.
-        spin_until = time.perf_counter() + SPIN_S
-        while time.perf_counter() < spin_until:
-            if poller.poll(0):
-                break
-        while True:
+        # woken costs about as much again, so look for the answer briefly before sleeping;
+        # but a look that finds nothing took the CPU the worker may have needed (caller and
+        # worker on one CPU) or was wasted (a slow handler), so the next few invokes skip it.
+        answered = False
+        if phase != "invoke":
+            pass
+        elif self._spin_skip:
+            self._spin_skip -= 1
+        else:
+            clock = time.perf_counter
+            spin_until = clock() + SPIN_S
+            while not (answered := bool(poller.poll(0))):
+                if clock() >= spin_until:
+                    self._spin_skip = SPIN_BACKOFF
+                    break
+        while not answered:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return self._timed_out(limit_s, phase)

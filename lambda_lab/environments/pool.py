@@ -108,6 +108,11 @@ class EnvironmentPool:
                 self._forget(env)
         return None
 
+    def has_idle(self, function_name: str, version: str) -> bool:
+        """Is an environment of this function version idle now? A hint read without the lock:
+        by the time the caller asks for one, another caller may have taken it."""
+        return bool(self._idle.get((function_name, version)))
+
     def start(
         self, config: FunctionConfig, version: str, init_type: str = "on-demand"
     ) -> tuple[Environment, Outcome]:
