@@ -168,6 +168,10 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+# json.dumps(result, default=_to_json) would build this encoder on every invoke.
+_ENCODER = json.JSONEncoder(default=_to_json)
+
+
 def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -201,7 +205,7 @@ def run_invoke(
         payload = (
             bytes(result)
             if isinstance(result, (bytes, bytearray))
-            else json.dumps(result, default=_to_json).encode()
+            else _ENCODER.encode(result).encode()
         )
     except (TypeError, ValueError, RecursionError) as exc:  # too deep: AWS's MarshalError too
         doc = error_document(
