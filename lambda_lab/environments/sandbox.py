@@ -14,6 +14,7 @@ without namespaces) or ``userns`` (the ordinary user's path, even when running a
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from lambda_lab.environments import cgroups
+from lambda_lab.environments import cgroups, probe_cache
 
 SANDBOX_UID = 993  # AWS runs functions as sbx_user1051, uid 993, gid 990
 SANDBOX_GID = 990
@@ -114,14 +115,8 @@ def runtime_packages() -> list[str]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        top = set()
-        for file in dist.files or ():
-            parts = file.parts
-            if not parts or parts[0] == ".." or parts[0].endswith(".pth"):
-                continue
-            top.add(parts[0])
         base = str(dist.locate_file(""))
-        for entry in sorted(top):
+        for entry in sorted(_top_level(dist)):
             path = os.path.join(base, entry)
             if entry.endswith(".dist-info") or entry == "__pycache__":
                 if entry.endswith(".dist-info") and os.path.isdir(path):
@@ -130,6 +125,25 @@ def runtime_packages() -> list[str]:
             if os.path.exists(path):
                 found.append(path)
     return sorted(dict.fromkeys(found))
+
+
+def _top_level(dist: metadata.Distribution) -> set[str]:
+    """The first part of every file path a distribution installed, ``..`` (scripts) and
+    ``.pth`` files left out. Read straight from its RECORD (``dist.files`` makes a path
+    object per file: botocore alone lists thousands), else from ``dist.files``."""
+    record = dist.read_text("RECORD")
+    if record:
+        names = [row[0] for row in csv.reader(record.splitlines()) if row]
+        heads = {name.split("/", 1)[0] for name in names}
+        if not heads & {"", "."}:  # (a rare form: an absolute or ./ path: pathlib says)
+            return {head for head in heads if head != ".." and not head.endswith(".pth")}
+    top = set()
+    for file in dist.files or ():
+        parts = file.parts
+        if not parts or parts[0] == ".." or parts[0].endswith(".pth"):
+            continue
+        top.add(parts[0])
+    return top
 
 
 def requested() -> str:
@@ -190,27 +204,47 @@ def _write_etc(sandbox_dir: str) -> None:
 
 
 def probe(python: str, plan: SandboxPlan, use_userns: bool) -> tuple[str, str]:
-    """Try the namespaces an environment needs, in a throwaway process (once per process)."""
+    """Try the namespaces an environment needs, in a throwaway process (once per process,
+    and once a day per machine: see :mod:`probe_cache`)."""
     key = (python, "userns" if use_userns else "root")
     if key not in _probed:
         request = {**plan.as_json(), "user_namespace": use_userns}
-        code = (
-            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-            "from lambda_lab.environments.sandbox_probe import main; main()"
+        base = os.path.dirname(os.path.dirname(plan.sandbox_dir))  # where Labs keep folders
+        digest = probe_cache.key(python, _lasting(request, base))
+        _probed[key] = probe_cache.recall(base, digest) or _run_probe(
+            python, request, base, digest
         )
-        try:
-            done = subprocess.run(
-                [python, "-I", "-S", "-c", code, json.dumps(request)],
-                capture_output=True,
-                text=True,
-                timeout=20,
-                env={"PATH": "/usr/bin:/bin"},
-            )
-            answer = json.loads(done.stdout.strip().splitlines()[-1])
-            _probed[key] = (answer["isolation"], answer.get("reason", ""))
-        except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as exc:
-            _probed[key] = (NONE, f"the probe failed: {exc}")
     return _probed[key]
+
+
+def _lasting(request: dict[str, Any], base: str) -> dict[str, Any]:
+    """What of a probe request outlives this Lab: not its own folders (but where they are),
+    nor the isolation this Lab ends up with."""
+    per_lab = ("sandbox_dir", "code_dir", "opt_dir", "lab_folder", "cgroup_bases", "isolation")
+    lasting = {name: value for name, value in request.items() if name not in per_lab}
+    lasting["run_base"] = [base, os.stat(base).st_dev if os.path.isdir(base) else 0]
+    return lasting
+
+
+def _run_probe(python: str, request: dict[str, Any], base: str, digest: str) -> tuple[str, str]:
+    code = (
+        f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+        "from lambda_lab.environments.sandbox_probe import main; main()"
+    )
+    try:
+        done = subprocess.run(
+            [python, "-I", "-S", "-c", code, json.dumps(request)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        found = (answer["isolation"], answer.get("reason", ""))
+    except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as exc:
+        return NONE, f"the probe failed: {exc}"  # (not kept: the next process tries again)
+    probe_cache.remember(base, digest, found)
+    return found
 
 
 def announce(plan: SandboxPlan) -> None:
