@@ -33,7 +33,7 @@ from lambda_lab.monitoring.logs import stream_name
 
 DEFAULT_KEEP_ALIVE_S = 600.0
 # What lab.deploy runs when no Runtime is given: its template is started with the pool.
-LIKELY_RUNTIME: str = next(f.default for f in fields(FunctionConfig) if f.name == "runtime")
+LIKELY_RUNTIME = str(next(f.default for f in fields(FunctionConfig) if f.name == "runtime"))
 MEMORY_BACKSTOP_EXTRA_MB = 64  # the kernel's own limit sits above the Lab's (see _config)
 
 
