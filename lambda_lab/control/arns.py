@@ -23,8 +23,23 @@ class FunctionRef(NamedTuple):
     account: str | None
 
 
+_PARSED: dict[str, FunctionRef] = {}  # every invoke names its function several times
+_PARSED_MAX = 4096
+
+
 def parse(function_name: str) -> FunctionRef:
     """Split any accepted form of a function name into its parts."""
+    found = _PARSED.get(function_name) if type(function_name) is str else None
+    if found is None:
+        found = _split(function_name)
+        if type(function_name) is str:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[function_name] = found
+    return found
+
+
+def _split(function_name: str) -> FunctionRef:
     parts = str(function_name).split(":")
     if parts[0] == "arn" and len(parts) >= 7:
         return FunctionRef(parts[6], _qualifier(parts[7:]), parts[3] or None, parts[4] or None)

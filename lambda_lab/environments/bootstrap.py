@@ -168,11 +168,17 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+# json.dumps(result, default=_to_json) would build this encoder on every invoke.
+_ENCODER = json.JSONEncoder(default=_to_json)
+
+
 def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, bytes]:
+def run_invoke(
+    handler: Any, header: dict, body: bytes | bytearray
+) -> tuple[dict | bytes, bytes]:
     """One invoke: returns the reply header and the result (or error document) bytes."""
     request_id = header["id"]
     _request_filter.request_id = request_id
@@ -199,7 +205,7 @@ def run_invoke(handler: Any, header: dict, body: bytes) -> tuple[dict | bytes, b
         payload = (
             bytes(result)
             if isinstance(result, (bytes, bytearray))
-            else json.dumps(result, default=_to_json).encode()
+            else _ENCODER.encode(result).encode()
         )
     except (TypeError, ValueError, RecursionError) as exc:  # too deep: AWS's MarshalError too
         doc = error_document(
@@ -313,7 +319,7 @@ def serve(
     protocol.send(sock, {"id": "init", "ok": True, "rss_kb": _peak_rss_kb(), "base_kb": base})
     while True:
         try:
-            header, body = protocol.recv(sock)
+            header, body = protocol.recv_frame(sock)  # a large body stays the bytearray it came in
         except protocol.PeerGone:
             return
         _fresh_log()

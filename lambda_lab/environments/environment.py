@@ -36,6 +36,7 @@ from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
 
 SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll()
+SPIN_BACKOFF = (16, 256)  # invokes that sleep at once after looks that found nothing
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
 LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
 PROTOCOL_ERROR = "Runtime.Unknown"  # AWS's catch-all for a runtime that broke the protocol
@@ -52,7 +53,7 @@ class StateError(RuntimeError):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What one phase (init or invoke) of an environment produced."""
 
@@ -110,6 +111,8 @@ class Environment:
         self._peak_kb = 0  # the most memory the function added (KB), over the environment's life
         self._base_kb = 0  # the runtime process's own resident memory when it started
         self._request_id = "init"
+        self._spin_skip = 0  # while > 0, _wait sleeps in poll() without looking first
+        self._spin_misses = 0  # looks in a row that found nothing: each one doubles the skip
 
     # -- transitions -------------------------------------------------------------------
     def _move(self, expected: State, new: State) -> None:
@@ -256,12 +259,28 @@ class Environment:
         deadline = started + limit_s
         governor: CpuGovernor | None = None
         # A short handler answers within tens of microseconds. Sleeping in poll() and being
-        # woken costs about as much again, so look for the answer briefly before sleeping.
-        spin_until = time.perf_counter() + SPIN_S
-        while time.perf_counter() < spin_until:
-            if poller.poll(0):
-                break
-        while True:
+        # woken costs about as much again when the worker runs on another CPU, so look for
+        # the answer briefly before sleeping. A look that finds nothing was wasted (a slow
+        # handler) or, worse, held the very CPU the worker waits for (unpinned, the scheduler
+        # often puts both on one CPU): the next invokes sleep at once, more of them after
+        # each look that fails, until one finds its answer again.
+        answered = False
+        if phase != "invoke":
+            pass
+        elif self._spin_skip:
+            self._spin_skip -= 1
+        else:
+            clock = time.perf_counter
+            spin_until = clock() + SPIN_S
+            while not (answered := bool(poller.poll(0))):
+                if clock() >= spin_until:
+                    first, most = SPIN_BACKOFF
+                    self._spin_skip = min(most, first << self._spin_misses)
+                    self._spin_misses = min(self._spin_misses + 1, 16)
+                    break
+            else:
+                self._spin_misses = 0
+        while not answered:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return self._timed_out(limit_s, phase)
@@ -288,7 +307,7 @@ class Environment:
         except (protocol.PeerGone, OSError):
             return self._crashed(started)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        if not isinstance(reply, dict) or reply.get("id") != wanted:
+        if type(reply) is not dict or reply.get("id") != wanted:
             return self._protocol_broken(started, reply, wanted)
         if phase == "init":
             self._base_kb = int(reply.get("base_kb", 0))
@@ -297,13 +316,14 @@ class Environment:
         self._peak_kb = max(self._peak_kb, int(reply.get("rss_kb", 0)) - self._base_kb)
         if self._over_limit(self._peak_kb):  # a spike between two samples still counts
             return self._out_of_memory(started)
+        ok = reply["ok"]
         return Outcome(
-            outcome="success" if reply["ok"] else "error",
-            payload=body,
-            duration_ms=elapsed_ms,
-            max_memory_mb=self.max_memory_used_mb,
-            log=self.read_log(),
-            error_type=None if reply["ok"] else json.loads(body).get("errorType"),
+            "success" if ok else "error",
+            body,
+            elapsed_ms,
+            self.max_memory_used_mb,
+            self.read_log(),
+            None if ok else json.loads(body).get("errorType"),
         )
 
     @property
@@ -316,7 +336,7 @@ class Environment:
         if self._log_fd < 0:
             return ""
         start = self._log_start
-        size = os.fstat(self._log_fd).st_size - start
+        size = os.lseek(self._log_fd, 0, os.SEEK_END) - start  # (cheaper than fstat; reads use pread)
         if size <= 0:
             return ""
         if size <= 2 * LOG_KEEP_BYTES:

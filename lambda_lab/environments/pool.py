@@ -12,6 +12,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import fields
 
 from lambda_lab import errors, limits
 from lambda_lab.clock import Clock
@@ -31,6 +32,8 @@ from lambda_lab.environments.spawner import Spawner
 from lambda_lab.monitoring.logs import stream_name
 
 DEFAULT_KEEP_ALIVE_S = 600.0
+# What lab.deploy runs when no Runtime is given: its template is started with the pool.
+LIKELY_RUNTIME = str(next(f.default for f in fields(FunctionConfig) if f.name == "runtime"))
 MEMORY_BACKSTOP_EXTRA_MB = 64  # the kernel's own limit sits above the Lab's (see _config)
 
 
@@ -81,6 +84,20 @@ class EnvironmentPool:
         self._closed = False
         self.freeze_idle = True  # stop idle workers (SIGSTOP) as Lambda freezes its sandboxes
         self._freezer = Freezer(self._lock, self._is_idle)
+        self.start_template(LIKELY_RUNTIME)
+
+    def start_template(self, runtime: str) -> None:
+        """Start, in the background, the template process a function of ``runtime`` is forked
+        from, so that it has booted by the first cold start (whose Init Duration never counts
+        that wait: see Spawner.ensure_started). Finding the interpreter may itself run one."""
+
+        def start() -> None:
+            try:
+                self._interpreters.start(runtime)
+            except Exception:  # noqa: BLE001 - a closed Lab, a broken interpreter: the cold start says
+                pass
+
+        threading.Thread(target=start, name="lambda-lab-template-start", daemon=True).start()
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency.controller) decides between the two under its own lock: a
@@ -107,6 +124,11 @@ class EnvironmentPool:
                 env.kill()  # dead, outdated, or idle past the keep-alive (the reaper may be late)
                 self._forget(env)
         return None
+
+    def has_idle(self, function_name: str, version: str) -> bool:
+        """Is an environment of this function version idle now? A hint read without the lock:
+        by the time the caller asks for one, another caller may have taken it."""
+        return bool(self._idle.get((function_name, version)))
 
     def start(
         self, config: FunctionConfig, version: str, init_type: str = "on-demand"

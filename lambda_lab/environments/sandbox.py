@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_lab.environments import cgroups
+from lambda_lab.environments import cgroups, probe_cache
 
 SANDBOX_UID = 993  # AWS runs functions as sbx_user1051, uid 993, gid 990
 SANDBOX_GID = 990
@@ -211,27 +211,47 @@ def _write_etc(sandbox_dir: str) -> None:
 
 
 def probe(python: str, plan: SandboxPlan, use_userns: bool) -> tuple[str, str]:
-    """Try the namespaces an environment needs, in a throwaway process (once per process)."""
+    """Try the namespaces an environment needs, in a throwaway process (once per process,
+    and once a day per machine: see :mod:`probe_cache`)."""
     key = (python, "userns" if use_userns else "root")
     if key not in _probed:
         request = {**plan.as_json(), "user_namespace": use_userns}
-        code = (
-            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-            "from lambda_lab.environments.sandbox_probe import main; main()"
+        base = os.path.dirname(os.path.dirname(plan.sandbox_dir))  # where Labs keep folders
+        digest = probe_cache.key(python, _lasting(request, base))
+        _probed[key] = probe_cache.recall(base, digest) or _run_probe(
+            python, request, base, digest
         )
-        try:
-            done = subprocess.run(
-                [python, "-I", "-S", "-c", code, json.dumps(request)],
-                capture_output=True,
-                text=True,
-                timeout=20,
-                env={"PATH": "/usr/bin:/bin"},
-            )
-            answer = json.loads(done.stdout.strip().splitlines()[-1])
-            _probed[key] = (answer["isolation"], answer.get("reason", ""))
-        except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as exc:
-            _probed[key] = (NONE, f"the probe failed: {exc}")
     return _probed[key]
+
+
+def _lasting(request: dict[str, Any], base: str) -> dict[str, Any]:
+    """What of a probe request outlives this Lab: not its own folders (but where they are),
+    nor the isolation this Lab ends up with."""
+    per_lab = ("sandbox_dir", "code_dir", "opt_dir", "lab_folder", "cgroup_bases", "isolation")
+    lasting = {name: value for name, value in request.items() if name not in per_lab}
+    lasting["run_base"] = [base, os.stat(base).st_dev if os.path.isdir(base) else 0]
+    return lasting
+
+
+def _run_probe(python: str, request: dict[str, Any], base: str, digest: str) -> tuple[str, str]:
+    code = (
+        f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+        "from lambda_lab.environments.sandbox_probe import main; main()"
+    )
+    try:
+        done = subprocess.run(
+            [python, "-I", "-S", "-c", code, json.dumps(request)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        found = (answer["isolation"], answer.get("reason", ""))
+    except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as exc:
+        return NONE, f"the probe failed: {exc}"  # (not kept: the next process tries again)
+    probe_cache.remember(base, digest, found)
+    return found
 
 
 def announce(plan: SandboxPlan) -> None:

@@ -18,6 +18,7 @@ from lambda_lab.environments import protocol
 from lambda_lab.environments.worker_setup import MESSAGE_MAX
 
 REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
+READY_TIMEOUT_S = 30.0  # its boot (imports, AWS's file system, a first spare): well under a second
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The template starts with nothing from the user's environment (no AWS credentials, no
@@ -50,6 +51,7 @@ class Spawner:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        self._ready = False  # the template said it can fork (its first spare is waiting)
         self._closed = False
 
     def _start(self) -> None:
@@ -76,12 +78,39 @@ class Spawner:
         )
         theirs.close()
         self._control = ours
+        self._ready = False
 
-    def ensure_started(self) -> None:
-        """Start the template now (it takes tens of ms, once), outside any measured phase."""
+    def start(self) -> None:
+        """Start the template without waiting for it: it boots while the Lab does other work
+        (a Lab starts the one its functions most likely need as it starts)."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._start()
+
+    def ensure_started(self) -> None:
+        """Start the template if needed and wait until it is ready to fork, outside any
+        measured phase (a cold start's Init Duration never includes the template's boot)."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            try:
+                self._await_ready()
+            except (OSError, ValueError, struct.error):
+                pass  # it died booting: the fork request starts another and says why
+
+    def _await_ready(self) -> None:
+        """Read the template's one "ready" message (sent once its first spare waits)."""
+        if self._ready:
+            return
+        assert self._control is not None
+        self._control.settimeout(READY_TIMEOUT_S)
+        message = self._control.recv(MESSAGE_MAX)
+        if not message:
+            raise OSError("the template process closed its socket")
+        said, _ = protocol.parse(message)
+        if said.get("ready") is not True:
+            raise ValueError(f"the template said {said!r} before it was ready")
+        self._ready = True
 
     def _request(self, header: dict, fds: list[int] | None = None) -> dict:
         if self._process is None or self._process.poll() is not None:
@@ -109,6 +138,7 @@ class Spawner:
 
     def _exchange(self, header: dict, fds: list[int] | None) -> dict:
         assert self._control is not None
+        self._await_ready()
         head = json.dumps(header, separators=(",", ":")).encode()
         frame = protocol.PREFIX.pack(len(head), 0) + head
         if len(frame) > MESSAGE_MAX:

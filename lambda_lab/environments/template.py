@@ -82,6 +82,7 @@ class Spare:
     link: socket.socket
     status_r: int = -1  # the init writes the runtime's wait status here
     init: int = 0
+    worker: int = 0  # the runtime process's pid, once its "ready" message was read
     cgroups: dict[str, str] = field(default_factory=dict)
     cgroup_name: str = ""
     oom_base: int = 0  # OOM kills counted in its (reused) memory cgroup before it
@@ -175,15 +176,19 @@ class Template:
 
     def _worker_pid(self, spare: Spare) -> int:
         """The runtime process's pid as this process sees it, from its "ready" message."""
-        if not self.sandboxed:
-            return spare.pid
+        if spare.worker:
+            return spare.worker
         spare.link.settimeout(READY_TIMEOUT_S)
         size = socket.CMSG_SPACE(struct.calcsize("iII"))
         message, ancillary, _, _ = spare.link.recvmsg(16, size)
         spare.link.settimeout(None)
+        if not self.sandboxed and message:  # (its pid is the one this process forked)
+            spare.worker = spare.pid
+            return spare.worker
         for level, kind, data in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and message:
-                return int(struct.unpack("iII", data[:12])[0])
+                spare.worker = int(struct.unpack("iII", data[:12])[0])
+                return spare.worker
         raise OSError("the environment ended before it was ready")
 
     def discard(self, spare: Spare) -> None:
@@ -302,6 +307,14 @@ def main(control_fd: int, plan_json: str) -> None:
     control = socket.socket(fileno=control_fd)
     template = Template(control, json.loads(plan_json))
     spares = [template.fork_spare()]
+    try:  # ready once the first spare waits: the Lab's first cold start pays none of this
+        template._worker_pid(spares[0])
+    except OSError:
+        template.discard(spares.pop())
+    try:
+        protocol.send(control, {"ready": True})
+    except OSError:
+        pass  # the Lab is already gone: the loop below sees it and ends everything
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 2)

@@ -41,11 +41,10 @@ def spare(plan: dict, layout: dict, link: socket.socket, in_sandbox: bool) -> No
     """Wait on ``link`` for a configuration, then become that environment. Never returns."""
     prefault()
     bootstrap.prepare_imports()
-    if in_sandbox:
-        try:
-            link.send(b"ready")  # the template learns this process's pid from the message
-        except OSError:
-            os._exit(0)
+    try:  # (in a sandbox the template also learns this process's pid from the message)
+        link.send(b"ready")
+    except OSError:
+        os._exit(0)
     try:
         message, fds, _, _ = socket.recv_fds(link, MESSAGE_MAX, 2)
     except OSError:

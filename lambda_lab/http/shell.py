@@ -4,7 +4,9 @@
 URLs) and each custom runtime's Runtime API hand a *handler* to :class:`ServerShell`; the
 shell does the sockets and the framing, the same way for all of them:
 
-* a fixed pool of worker threads, however many clients connect; a selector thread watches
+* a fixed most of worker threads, however many clients connect, each started when work
+  first finds every started one busy (a Lab starts servers it may never use); a selector
+  thread watches
   idle keep-alive connections, so an idle connection holds no thread, and closes them after
   ``idle_timeout_s``;
 * HTTP/1.1 keep-alive (no ``Connection: close`` unless the client asked for it or the
@@ -105,13 +107,10 @@ class ServerShell:
         self._lock = threading.Lock()
         self._closed = False
         self.served = 0  # requests answered, refusals included
+        self._most_workers = max(1, workers)
+        self._waiting = 0  # workers started and waiting for work
         self._threads = [threading.Thread(target=self._watch, name=f"{name}-selector", daemon=True)]
-        self._threads += [
-            threading.Thread(target=self._work_loop, name=f"{name}-worker-{i}", daemon=True)
-            for i in range(max(1, workers))
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._threads[0].start()
 
     @property
     def port(self) -> int:
@@ -119,6 +118,7 @@ class ServerShell:
 
     @property
     def workers(self) -> int:
+        """Worker threads started so far (at most ``workers`` as given)."""
         return len(self._threads) - 1
 
     @property
@@ -145,7 +145,7 @@ class ServerShell:
                     connection = self._idle.pop(key.fileobj, None)  # type: ignore[call-overload]
                     self._selector.unregister(key.fileobj)
                     if connection is not None:
-                        self._work.put(connection)
+                        self._dispatch(connection)
             while not self._returned.empty():
                 connection = self._returned.get()
                 connection.last_active = time.monotonic()
@@ -172,12 +172,33 @@ class ServerShell:
             self._send_refusal(connection, None, Refusal(503, "Too many open connections", True))
             self._end(connection)
             return
-        self._work.put(connection)
+        self._dispatch(connection)
 
     # -- the workers: one request at a time per connection ------------------------------------
+    def _dispatch(self, connection: Connection) -> None:
+        """Queue a connection for a worker; start another worker if every one is busy."""
+        self._work.put(connection)
+        with self._lock:
+            start = (
+                not self._closed
+                and self._work.qsize() > self._waiting
+                and len(self._threads) - 1 < self._most_workers
+            )
+            if start:
+                number = len(self._threads) - 1
+                thread = threading.Thread(
+                    target=self._work_loop, name=f"{self.name}-worker-{number}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+
     def _work_loop(self) -> None:
         while True:
+            with self._lock:
+                self._waiting += 1
             connection = self._work.get()
+            with self._lock:
+                self._waiting -= 1
             if connection is None:
                 return
             try:
@@ -312,9 +333,10 @@ class ServerShell:
 
     def close(self) -> None:
         """Stop accepting, end every connection, join every thread, release the port."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True  # (under the lock: no worker starts after this)
         self._wake()
         with self._lock:
             for connection in list(self._open):

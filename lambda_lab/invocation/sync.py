@@ -28,6 +28,7 @@ PLATFORM_ERRORS = (
     "Runtime.InvalidEntrypoint",
     "Runtime.Unknown",
 )
+UNMARSHAL_ERROR = "Runtime.UnmarshalError"  # what the Python runtime answers an event it cannot decode
 
 
 class InvokeResult:
@@ -152,13 +153,33 @@ def invoke_sync(
     # The context's invoked_function_arn carries the qualifier the caller used (an alias name,
     # a version, $LATEST), or none when the call named none.
     named = qualifier or (split_qualifier(function_name)[1] if ":" in function_name else None)
-    check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not trusted_json)
-    context = _decode_client_context(client_context)
-    request_id = request_id or new_request_id()
-    slot = lab.concurrency.admit(
-        config, version
-    )  # a provisioned, warm or cold environment, or a 429
+    # AWS refuses a body that is not JSON before anything runs. A Python runtime decodes the
+    # event anyway, so when a warm environment is there to take the invoke the check is left
+    # to it (a 6 MB event is decoded once, not twice); its answer is checked in _run.
+    deferred = (
+        bool(payload)
+        and not trusted_json
+        and config.runtime not in limits.CUSTOM_RUNTIMES  # (a bootstrap decodes nothing)
+        and lab.pool.has_idle(config.name, version)
+    )
+    check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES, parse=not (trusted_json or deferred))
     try:
+        context = _decode_client_context(client_context)
+    except errors.InvalidRequestContentException:
+        if deferred:  # the body's own error comes first, as it would have
+            check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES)
+        raise
+    request_id = request_id or new_request_id()
+    try:
+        slot = lab.concurrency.admit(config, version)  # provisioned, warm or cold, or a 429
+    except errors.LambdaError:
+        if deferred:  # (a throttle racing another caller): a bad body is still a 400 first
+            check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES)
+        raise
+    try:
+        if deferred and slot.init is not None:  # another caller took the warm one meanwhile
+            check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES)
+            deferred = False
         return _run(
             lab,
             config,
@@ -171,6 +192,7 @@ def invoke_sync(
             context,
             invocation_type,
             named,
+            deferred,
         )
     finally:
         lab.concurrency.release(config, slot)  # the environment goes back, then the counts drop
@@ -204,7 +226,9 @@ def _run(
     client_context,
     invocation_type,
     qualifier=None,
+    unchecked=False,
 ):
+    """``unchecked``: the payload's JSON was left to the runtime (see invoke_sync)."""
     start = lab.clock.time()
     if init is None or init.outcome == "success":
         arn = config.arn if qualifier is None else f"{config.arn}:{qualifier}"
@@ -214,13 +238,17 @@ def _run(
         header = (
             f'{{"id":"{request_id}","deadline":{deadline_ms},"arn":"{arn}",'
             f'"trace":"{trace_header(request_id, start, config.tracing_mode == "Active")}",'
-            f'"cc":{json.dumps(client_context)}}}'
+            f'"cc":{"null" if client_context is None else json.dumps(client_context)}}}'
         ).encode()
         outcome = env.invoke(header, payload, config.timeout_s, request_id)
     else:
         outcome = init  # the init failed: this invoke reports that error
     response = outcome.payload
     error_type = outcome.error_type
+    if unchecked and error_type == UNMARSHAL_ERROR:
+        # The runtime could not decode the event: AWS's 400 if the Lab cannot either (nothing
+        # is recorded or logged, as for a body AWS refuses); else the runtime's own error.
+        check_payload(payload, limits.SYNC_PAYLOAD_MAX_BYTES)
     if error_type in PLATFORM_ERRORS:  # AWS prefixes platform errors with the request id
         doc = json.loads(response)
         doc["errorMessage"] = f"RequestId: {request_id} Error: {doc['errorMessage']}"

@@ -121,7 +121,18 @@ def _when(chunk: _Lines) -> float:
     return chunk.when
 
 
+def _insert(chunks: list[_Lines], chunk: _Lines) -> None:
+    """In time order; ties keep their order. Puts nearly always come in order: append."""
+    if not chunks or chunks[-1].when <= chunk.when:
+        chunks.append(chunk)
+    else:
+        bisect.insort_right(chunks, chunk, key=_when)
+
+
 def _remove(chunks: list[_Lines], chunk: _Lines) -> None:
+    if chunks[0] is chunk:  # the cap and retention drop the oldest
+        del chunks[0]
+        return
     index = bisect.bisect_left(chunks, chunk.when, key=_when)
     while chunks[index] is not chunk:
         index += 1
@@ -176,8 +187,8 @@ class LogStore:
             found = self._groups.get(group)
             if found is None:
                 found = self._groups[group] = _Group()
-            bisect.insort_right(found.chunks, chunk, key=_when)  # stable: ties keep their order
-            bisect.insort_right(found.streams.setdefault(stream, []), chunk, key=_when)
+            _insert(found.chunks, chunk)
+            _insert(found.streams.setdefault(stream, []), chunk)
             self._arrivals.append((found, chunk))
             self._live += 1
             self._enforce_cap()

@@ -224,3 +224,33 @@ def test_close_ends_every_thread_and_releases_the_port() -> None:
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
     server.close()  # twice is harmless
+
+
+def test_workers_start_only_when_work_finds_every_started_one_busy(serve) -> None:
+    def names() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith("test-shell-worker")]
+
+    release = threading.Event()
+
+    def waits(request: Request) -> HttpResponse:
+        release.wait(10)
+        return HttpResponse(200, [], b"done")
+
+    server = serve(waits, workers=3)
+    assert names() == [] and server.workers == 0  # a server nobody calls holds no worker
+    answers: list[bytes] = []
+    clients = [
+        threading.Thread(target=lambda: answers.append(_talk(server.port, b"GET / HTTP/1.0\r\n\r\n")))
+        for _ in range(5)
+    ]
+    for thread in clients:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while len(names()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(names()) == 3  # busy ones: more start, up to the most given
+    release.set()
+    for thread in clients:
+        thread.join()
+    assert [a.endswith(b"done") for a in answers] == [True] * 5
+    assert server.workers == 3
