@@ -176,9 +176,7 @@ def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_invoke(
-    handler: Any, header: dict, body: bytes | bytearray
-) -> tuple[dict | bytes, bytes]:
+def run_invoke(handler: Any, header: dict, body: bytes | bytearray) -> tuple[dict | bytes, bytes]:
     """One invoke: returns the reply header and the result (or error document) bytes."""
     request_id = header["id"]
     _request_filter.request_id = request_id

@@ -336,7 +336,8 @@ class Environment:
         if self._log_fd < 0:
             return ""
         start = self._log_start
-        size = os.lseek(self._log_fd, 0, os.SEEK_END) - start  # (cheaper than fstat; reads use pread)
+        # lseek is cheaper than fstat; reads use pread, so the offset moving is harmless
+        size = os.lseek(self._log_fd, 0, os.SEEK_END) - start
         if size <= 0:
             return ""
         if size <= 2 * LOG_KEEP_BYTES:

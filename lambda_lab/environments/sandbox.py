@@ -218,9 +218,7 @@ def probe(python: str, plan: SandboxPlan, use_userns: bool) -> tuple[str, str]:
         request = {**plan.as_json(), "user_namespace": use_userns}
         base = os.path.dirname(os.path.dirname(plan.sandbox_dir))  # where Labs keep folders
         digest = probe_cache.key(python, _lasting(request, base))
-        _probed[key] = probe_cache.recall(base, digest) or _run_probe(
-            python, request, base, digest
-        )
+        _probed[key] = probe_cache.recall(base, digest) or _run_probe(python, request, base, digest)
     return _probed[key]
 
 

@@ -28,7 +28,8 @@ PLATFORM_ERRORS = (
     "Runtime.InvalidEntrypoint",
     "Runtime.Unknown",
 )
-UNMARSHAL_ERROR = "Runtime.UnmarshalError"  # what the Python runtime answers an event it cannot decode
+# What the Python runtime answers an event it cannot decode
+UNMARSHAL_ERROR = "Runtime.UnmarshalError"
 
 
 class InvokeResult:

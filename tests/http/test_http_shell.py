@@ -240,7 +240,9 @@ def test_workers_start_only_when_work_finds_every_started_one_busy(serve) -> Non
     assert names() == [] and server.workers == 0  # a server nobody calls holds no worker
     answers: list[bytes] = []
     clients = [
-        threading.Thread(target=lambda: answers.append(_talk(server.port, b"GET / HTTP/1.0\r\n\r\n")))
+        threading.Thread(
+            target=lambda: answers.append(_talk(server.port, b"GET / HTTP/1.0\r\n\r\n"))
+        )
         for _ in range(5)
     ]
     for thread in clients:
