@@ -31,7 +31,8 @@ from lambda_lab.control.functions import FunctionConfig, Registry
 
 if TYPE_CHECKING:
     from lambda_lab.control.versions import Versions
-    from lambda_lab.environments.environment import Environment, Outcome
+    from lambda_lab.environments.environment import Environment
+    from lambda_lab.environments.outcome import Outcome
     from lambda_lab.environments.pool import EnvironmentPool
 
 

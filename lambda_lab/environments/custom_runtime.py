@@ -15,7 +15,8 @@ import os
 import socket
 
 from lambda_lab import limits
-from lambda_lab.environments.environment import Environment, Outcome, State, _open_log
+from lambda_lab.environments.environment import Environment
+from lambda_lab.environments.outcome import Outcome, State, open_log
 from lambda_lab.environments.processes import descendants, statm_rss_kb
 
 BOOTSTRAP = "bootstrap"
@@ -59,7 +60,7 @@ class CustomRuntimeEnvironment(Environment):
             "environ": environ,
             "exec": os.path.join(self.config["task_root"], BOOTSTRAP),
         }
-        log_fd = _open_log(log_path)
+        log_fd = open_log(log_path)
         try:
             self._adopt(self._spawner.fork(config, log_fd, None))
         finally:

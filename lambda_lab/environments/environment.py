@@ -19,7 +19,6 @@ socket can never answer another caller.
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import os
@@ -27,11 +26,18 @@ import select
 import signal
 import socket
 import time
-from dataclasses import dataclass
 
 from lambda_lab import limits
 from lambda_lab.environments import cgroups, protocol
 from lambda_lab.environments.cpu import CpuGovernor
+from lambda_lab.environments.outcome import (
+    PROTOCOL_ERROR,
+    Outcome,
+    State,
+    StateError,
+    error_payload,
+    open_log,
+)
 from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
 
@@ -39,34 +45,6 @@ SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll(
 SPIN_BACKOFF = (16, 256)  # invokes that sleep at once after looks that found nothing
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
 LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
-PROTOCOL_ERROR = "Runtime.Unknown"  # AWS's catch-all for a runtime that broke the protocol
-
-
-class State(enum.Enum):
-    STARTING = "starting"
-    READY = "ready"
-    BUSY = "busy"
-    DEAD = "dead"
-
-
-class StateError(RuntimeError):
-    pass
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What one phase (init or invoke) of an environment produced."""
-
-    outcome: str  # success | error | timeout | out_of_memory | crash
-    payload: bytes  # the result, or AWS's error document
-    duration_ms: float
-    max_memory_mb: int
-    log: str
-    error_type: str | None = None
-
-
-def _error_payload(error_type: str, message: str) -> bytes:
-    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
 
 
 class Environment:
@@ -143,7 +121,7 @@ class Environment:
     def _launch(self, log_path: str) -> socket.socket:
         """Start the worker process; returns the Lab's end of the frame socket it answers on."""
         ours, theirs = socket.socketpair()
-        log_fd = _open_log(log_path)
+        log_fd = open_log(log_path)
         try:
             self._adopt(self._spawner.fork(self.config, log_fd, theirs.fileno()))
         finally:
@@ -363,7 +341,7 @@ class Environment:
         message = f"Task timed out after {limit_s:.2f} seconds"
         return self._finish_dead(
             "timeout",
-            _error_payload("Sandbox.Timedout", message),
+            error_payload("Sandbox.Timedout", message),
             limit_s * 1000,
             "Sandbox.Timedout",
         )
@@ -372,7 +350,7 @@ class Environment:
         self.exit_reason = "out_of_memory"
         self._peak_kb = max(self._peak_kb, (self.memory_mb - self.baseline_mb) * 1024)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        payload = _error_payload("Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
+        payload = error_payload("Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
         return self._finish_dead("out_of_memory", payload, elapsed_ms, "Runtime.OutOfMemory")
 
     def _protocol_broken(self, started: float, reply: object, wanted: str) -> Outcome:
@@ -386,7 +364,7 @@ class Environment:
             else "more than one response"
         )
         message = f"Runtime sent {what}; the execution environment was reset"
-        payload = _error_payload(PROTOCOL_ERROR, message)
+        payload = error_payload(PROTOCOL_ERROR, message)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._finish_dead("crash", payload, elapsed_ms, PROTOCOL_ERROR)
 
@@ -399,21 +377,15 @@ class Environment:
         if cgroups.oom_kills(self.cgroups.get("memory")) > self.oom_base:  # the kernel's backstop
             self._peak_kb = max(self._peak_kb, (self.memory_mb - self.baseline_mb) * 1024)
             self.exit_reason = "out_of_memory"
-            payload = _error_payload(
+            payload = error_payload(
                 "Runtime.OutOfMemory", "Runtime exited with error: signal: killed"
             )
             used = self.max_memory_used_mb
             return Outcome("out_of_memory", payload, elapsed_ms, used, log, "Runtime.OutOfMemory")
         self.exit_reason = status
-        payload = _error_payload(
+        payload = error_payload(
             "Runtime.ExitError", f"Runtime exited with error: {self.exit_reason}"
         )
         return Outcome(
             "crash", payload, elapsed_ms, self.max_memory_used_mb, log, "Runtime.ExitError"
         )
-
-
-def _open_log(path: str) -> int:
-    """The file the environment's stdout and stderr go to (opened here: the environment itself
-    cannot reach the Lab's folders)."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)

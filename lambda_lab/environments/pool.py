@@ -22,9 +22,10 @@ from lambda_lab.environments import aws_environ
 from lambda_lab.environments.aws_environ import FAKE_CREDENTIALS  # noqa: F401 - tests read it
 from lambda_lab.environments.cpu import cpu_share
 from lambda_lab.environments.custom_runtime import CustomRuntimeEnvironment, is_custom_runtime
-from lambda_lab.environments.environment import Environment, Outcome, State
+from lambda_lab.environments.environment import Environment
 from lambda_lab.environments.freezer import Freezer
 from lambda_lab.environments.interpreters import Interpreters
+from lambda_lab.environments.outcome import Outcome, State
 from lambda_lab.environments.process_cap import ProcessCap
 from lambda_lab.environments.runtime_layout import link_runtime_packages
 from lambda_lab.environments.sandbox import SandboxPlan
