@@ -80,7 +80,8 @@ def exam_format(question: Question) -> bool:
 
 
 def has_qualifier(question: Question) -> bool:
-    return bool(QUALIFIER.search(question.prompt))
+    # Prompts are wrapped YAML blocks: "meets this\nrequirement" must still count.
+    return bool(QUALIFIER.search(" ".join(question.prompt.split())))
 
 
 def is_scenario(question: Question) -> bool:

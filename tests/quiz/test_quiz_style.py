@@ -51,6 +51,17 @@ def test_a_balanced_exam_question_passes_and_counts_as_an_exam_scenario(write_ba
     assert longest_pick_score(built) == 0.0
 
 
+def test_a_qualifier_split_by_a_line_wrap_still_makes_a_scenario(write_bank):
+    asked = "Which solution meets these requirements with the LEAST operational overhead?"
+    wrapped = BALANCED.replace(
+        asked, "The team has a day to fix it. What should the\n  developer do?"
+    )
+    result = lint([write(write_bank, question("s-wrapped", wrapped))])
+    (built,) = result.questions
+    assert built.prompt.endswith("What should the\ndeveloper do?")
+    assert is_scenario(built)
+
+
 def test_each_give_away_is_named_with_its_rule(write_bank):
     long_key = """
     type: single
