@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = {"02_first_function": "first_function", "03_configuration": "configuration"}

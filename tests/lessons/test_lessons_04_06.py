@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = {"04_invocation_models": "invocation_models", "06_event_sources": "event_sources"}
