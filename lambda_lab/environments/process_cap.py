@@ -5,8 +5,9 @@ In order of preference:
 - a ``pids`` cgroup per environment with ``pids.max`` (root, cgroups writable): exact;
 - ``RLIMIT_NPROC`` 1,024 in the worker: Linux counts all processes of the worker's user, so
   environments (and, for an ordinary user, the Lab itself) share it;
-- as root without a sandbox or cgroups, the worker first drops to 'nobody' so that the
-  limit applies at all (root ignores it);
+- as root without a sandbox, the worker first drops to 'nobody' (where 'nobody' can start
+  Python): handlers never run as root, and without cgroups the limit applies at all (root
+  ignores it);
 - none of these: no cap, and :meth:`ProcessCap.describe` says so.
 """
 
@@ -47,8 +48,10 @@ class ProcessCap:
         # Root's own processes are exempt from RLIMIT_NPROC: a user namespace made by root
         # (LAMBDA_LAB_SANDBOX=userns, for tests) has no cap at all.
         self.enforced = self.cgroups or os.geteuid() != 0 or not self.sandboxed
-        root_alone = os.geteuid() == 0 and not self.sandboxed and not self.cgroups
-        self.drop_to_nobody = root_alone and nobody_can_run_python()
+        # Without a sandbox user, a Lab run as root runs handlers as 'nobody' (never as root,
+        # as on AWS), whether or not a pids cgroup caps their processes.
+        root_unsandboxed = os.geteuid() == 0 and not self.sandboxed
+        self.drop_to_nobody = root_unsandboxed and nobody_can_run_python()
 
     def describe(self) -> str:
         if self.cgroups:
