@@ -66,14 +66,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The lessons under nbval and the classroom builds belong to the full suite only:
     ``pytest -m "not slow"`` is the fast lane a developer runs on every change.
 
-    Under pytest-xdist (``--dist loadgroup``), a file's tests stay on one worker (a notebook's
-    cells run in order in one kernel; a module's server is started once), and the classroom
-    tests share one worker because they share the Binder environment they build."""
+    The suite runs on every core with pytest-xdist's ``--dist loadfile``: a file's tests stay on
+    one worker, so a notebook's cells run in order in one kernel and a module's server starts
+    once (the Binder environment is built by one module, tests/classroom/test_binder.py)."""
     slow = pytest.mark.slow
     for item in items:
         path = str(item.path)
-        classroom = f"{os.sep}classroom{os.sep}" in path
-        if path.endswith(".ipynb") or classroom:
+        if path.endswith(".ipynb") or f"{os.sep}classroom{os.sep}" in path:
             item.add_marker(slow)
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("classroom" if classroom else path))

@@ -1,6 +1,6 @@
 """The learner's path: follow every link from the start page, lesson to lesson, to the last one.
 
-JupyterLab 4 (checked in a real browser: tests/exercises/test_browser.py) lands a link to a
+JupyterLab 4 (checked in a real browser: tests/exercises/test_exercises_browser.py) lands a link to a
 section of *another* notebook only in the form ``NN_name.ipynb#cell-id=ID``, where ID is the
 id of the section's markdown cell; ``#anchor`` alone works inside the same notebook. So every
 section cell carries its anchor as its cell id, and links between lessons use ``cell-id=``.
