@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = {"02_first_function": "first_function", "03_configuration": "configuration"}
@@ -45,7 +45,9 @@ def test_stored_without_outputs(lesson: str) -> None:
         for i, cell in enumerate(_cells(lesson))
         if cell["cell_type"] == "code" and (cell["outputs"] or cell["execution_count"])
     ]
-    assert not dirty, f"{lesson}: cells {dirty} keep outputs; clear them with nbconvert --clear-output"
+    assert not dirty, (
+        f"{lesson}: cells {dirty} keep outputs; clear them with nbconvert --clear-output"
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -65,7 +67,9 @@ def test_numbered_sections_each_have_an_anchor(lesson: str) -> None:
         if heading:
             numbers.append(int(heading.group(1)))
             above = text[: heading.start()]
-            assert ANCHOR.search(above), f"{lesson}: section {heading.group(0)!r} has no anchor above it"
+            assert ANCHOR.search(above), (
+                f"{lesson}: section {heading.group(0)!r} has no anchor above it"
+            )
     assert numbers == list(range(1, len(numbers) + 1)), f"{lesson}: sections numbered {numbers}"
     anchors = [a for text in _markdown(lesson) for a in ANCHOR.findall(text)]
     assert len(anchors) == len(set(anchors)), f"{lesson}: duplicate anchors in {anchors}"

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = {"04_invocation_models": "invocation_models", "06_event_sources": "event_sources"}
@@ -37,7 +37,11 @@ def _of_type(lesson: str, kind: str) -> list[str]:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_stored_without_outputs(lesson):
     cells = _cells(lesson)
-    dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+    dirty = [
+        i
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])
+    ]
     assert not dirty, f"{lesson}: cells {dirty} keep outputs"
 
 
@@ -64,14 +68,18 @@ def test_sections_are_numbered_and_anchored_and_quiz_links_land(lesson):
         heading = NUMBERED_HEADING.search(text)
         if heading:
             numbers.append(int(heading.group(1)))
-            assert ANCHOR.search(text[: heading.start()]), f"{heading.group(0)!r} has no anchor above it"
+            assert ANCHOR.search(text[: heading.start()]), (
+                f"{heading.group(0)!r} has no anchor above it"
+            )
     assert numbers == list(range(1, len(numbers) + 1))
     assert not quiz_links_missing(lesson, anchors_in(markdown))
 
 
 def _thumbnail_cell() -> tuple[str, dict[str, str]]:
     """The lesson's ``%%lambda thumbnail ...`` cell: its handler code and its --env settings."""
-    cell = next(c for c in _of_type("06_event_sources", "code") if c.startswith("%%lambda thumbnail"))
+    cell = next(
+        c for c in _of_type("06_event_sources", "code") if c.startswith("%%lambda thumbnail")
+    )
     line, _, handler = cell.partition("\n")
     env = dict(pair.split("=", 1) for pair in re.findall(r"--env (\S+)", line))
     return handler, env
@@ -104,8 +112,12 @@ def test_the_lessons_thumbnail_handler_runs_unchanged(virtual_lab):
     (record,) = lab.records.for_function("thumbnail")
     assert record.outcome == "success", record.error_message
     assert record.invocation_type == "Event"  # S3 invokes asynchronously
-    item = dynamodb.get_item(TableName=env["TABLE_NAME"], Key={"key": {"S": "my trip/beach.jpg"}})["Item"]
+    item = dynamodb.get_item(TableName=env["TABLE_NAME"], Key={"key": {"S": "my trip/beach.jpg"}})[
+        "Item"
+    ]
     assert (item["width"], item["height"]) == ({"N": "640"}, {"N": "480"})
     assert item["bytes"] == {"N": str(len(photo.getvalue()))}
-    thumbnail = s3.get_object(Bucket=env["THUMBNAIL_BUCKET"], Key=item["thumbnail"]["S"])["Body"].read()
+    thumbnail = s3.get_object(Bucket=env["THUMBNAIL_BUCKET"], Key=item["thumbnail"]["S"])[
+        "Body"
+    ].read()
     assert Image.open(io.BytesIO(thumbnail)).size == (128, 96)

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = {"10_api_gateway": "api_gateway", "11_security_and_networking": "security_networking"}
