@@ -15,6 +15,8 @@ import html
 import io
 from typing import Any
 
+from lambda_lab.widgets.guard import guarded
+
 
 def deployment_picture(deployment: Any, records: list[Any], axes: Any = None) -> Any:
     """Percent of traffic on the new version (a step line) and errors per minute (bars)."""
@@ -62,8 +64,8 @@ class DeploymentConsole:
         send = widgets.Button(description=f"Send {requests} requests", icon="paper-plane",
                               button_style="primary")  # fmt: skip
         minute = widgets.Button(description="+1 minute", icon="clock-o")
-        send.on_click(lambda _: self.send())
-        minute.on_click(lambda _: self.advance(1))
+        send.on_click(guarded(self.status, self.send, lab))  # a closed Lab is said in the view
+        minute.on_click(guarded(self.status, lambda: self.advance(1), lab))
         minute.disabled = not lab.clock.virtual
         self.buttons = (send, minute)
         self.widget = widgets.VBox([widgets.HBox(list(self.buttons)), self.status, self.story,

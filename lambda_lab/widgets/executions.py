@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from lambda_lab.orchestration.step_functions import history, history_lines, wait_for
+from lambda_lab.widgets.guard import guarded
 
 _ENDED_OK = ("TaskStateExited", "PassStateExited", "ChoiceStateExited", "WaitStateExited",
              "ParallelStateExited", "MapStateExited", "SucceedStateExited")  # fmt: skip
@@ -96,7 +97,11 @@ def draw_state_machine(definition: dict[str, Any], events: list[dict[str, Any]] 
 
 
 class ExecutionConsole:
-    def __init__(self, sfn: Any, state_machine_arn: str, execution_input: Any = None) -> None:
+    def __init__(
+        self, sfn: Any, state_machine_arn: str, execution_input: Any = None, lab: Any = None
+    ) -> None:
+        """``lab``: the Lab whose functions the tasks run; once it is closed, the console says
+        so instead of starting executions whose tasks cannot run."""
         import ipywidgets as widgets
 
         self.sfn, self.arn = sfn, state_machine_arn
@@ -106,8 +111,8 @@ class ExecutionConsole:
         self.input = widgets.Textarea(value=json.dumps({} if execution_input is None else execution_input),
                                       description="input", layout=widgets.Layout(width="60%"))  # fmt: skip
         start = widgets.Button(description="Start execution", icon="play", button_style="primary")
-        start.on_click(lambda _: self.start())
         self.status = widgets.HTML("<i>no execution yet</i>")
+        start.on_click(guarded(self.status, self.start, lab))
         self.events = widgets.HTML()
         self.picture = widgets.Image(format="png")
         self.executions: list[str] = []

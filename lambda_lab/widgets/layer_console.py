@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import limits
+from lambda_lab.widgets.guard import guarded
 
 MB = 1024 * 1024
 
@@ -133,11 +134,15 @@ class LayerConsole:
         remove = w.Button(description="Remove", icon="minus")
         earlier = w.Button(description="Move earlier", icon="arrow-up")
         run = w.Button(description="Invoke", icon="play", button_style="warning")
-        add.on_click(lambda _: self.available.value and self.attach(self.available.value))
-        remove.on_click(lambda _: self.attached.value and self.detach(self.attached.value))
-        earlier.on_click(lambda _: self.attached.value and self.move_earlier(self.attached.value))
-        run.on_click(lambda _: self.invoke())
         self.result = w.HTML()
+        # Through guarded: a closed Lab or a failure is said in the console, not in a log.
+        add.on_click(guarded(self.result, lambda: self.available.value
+                             and self.attach(self.available.value), lab))  # fmt: skip
+        remove.on_click(guarded(self.result, lambda: self.attached.value
+                                and self.detach(self.attached.value), lab))  # fmt: skip
+        earlier.on_click(guarded(self.result, lambda: self.attached.value
+                                 and self.move_earlier(self.attached.value), lab))  # fmt: skip
+        run.on_click(guarded(self.result, self.invoke, lab))
         self.widget = w.VBox([
             self.contents, self.picture, w.HBox([self.available, add]),
             w.HBox([self.attached, remove, earlier]), run, self.result,

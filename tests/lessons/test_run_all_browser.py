@@ -166,6 +166,23 @@ def memory_slider(cell: Any) -> None:
     press(cell, "Run", r"\d[\d,]* MB: Duration [\d.]+ ms, Billed \d+ ms")
 
 
+def layer_console(cell: Any) -> None:
+    """After Run All the function has english then french (french, applied later, wins)."""
+    cell.locator("select").nth(1).select_option(label="greeting-fr:1")
+    press(cell, "Move earlier", r"is hidden by greeting-en:1")
+    press(cell, "Invoke", r"returned 'Hello, Ada!'")
+
+
+def deployment_console(cell: Any) -> None:
+    press(cell, "Send 20 requests", r"sent: version \d")
+    press(cell, "+1 minute", r"the clock moved 1 minute")
+
+
+def execution_console(cell: Any) -> None:
+    """Run All left the refused order as the last execution; the input box holds a good one."""
+    press(cell, "Start execution", r"SUCCEEDED")
+
+
 def exercise(cell: Any) -> None:
     press(cell, "Hint", r"Hint \d+/\d+")  # 1, or 2 when a %%exercise cell showed the first
 
@@ -239,6 +256,9 @@ WIDGETS: list[tuple[str, Callable[[Any], None], Callable[[Any], None] | None]] =
     (r"ThrottleExplorer\(", throttle_explorer, closed_by_click("Send")),
     (r"VpcExplorer\(", vpc_explorer, vpc_closed),
     (r"run_button = widgets\.Button", memory_slider, closed_by_click("Run")),
+    (r"LayerConsole\(", layer_console, closed_by_click("Invoke")),
+    (r"DeploymentConsole\(", deployment_console, closed_by_click("Send 20 requests")),
+    (r"ExecutionConsole\(", execution_console, closed_by_click("Start execution")),
     (r"exercises\.show\(", exercise, None),  # checks run in a fresh Lab of their own
     (r"Prediction\(", prediction, None),
     (r"progress_panel\(", progress, None),
