@@ -27,10 +27,12 @@ ISSUE_19 = {
         "10_api_gateway#integrations", ["proxy", "mapping template"],
         ["apigw-mapping-template", "apigw-status-override", "apigw-malformed-proxy-response",
          "apigw-mock-integration", "apigw-proxy-event"]),
-    "request validation and status-code overrides": (
+    "request validation": (
         "10_api_gateway#validation", ["request validator", "model", "400"],
-        ["apigw-request-validation", "apigw-validator-not-set", "apigw-throttle-order",
-         "apigw-status-override"]),
+        ["apigw-request-validation", "apigw-validator-not-set", "apigw-throttle-order"]),
+    "status-code overrides": (
+        "10_api_gateway#integrations", ["selection pattern", "responseOverride", "502"],
+        ["apigw-status-override", "apigw-status-body-override", "apigw-malformed-proxy-response"]),
     "stages and stage variables pointing at Lambda aliases": (
         "10_api_gateway#stages", ["stage variable", "alias"],
         ["apigw-stage-variables", "apigw-stage-variable-permission", "apigw-missing-auth-token",
