@@ -135,10 +135,13 @@ class LayerConsole:
         earlier = w.Button(description="Move earlier", icon="arrow-up")
         run = w.Button(description="Invoke", icon="play", button_style="warning")
         self.result = w.HTML()
-        # A closed Lab or a failed call is said in the console's own result line.
-        add.on_click(guarded(self.result, lambda: self.available.value and self.attach(self.available.value), lab))  # fmt: skip
-        remove.on_click(guarded(self.result, lambda: self.attached.value and self.detach(self.attached.value), lab))  # fmt: skip
-        earlier.on_click(guarded(self.result, lambda: self.attached.value and self.move_earlier(self.attached.value), lab))  # fmt: skip
+        # Through guarded: a closed Lab or a failure is said in the console, not in a log.
+        add.on_click(guarded(self.result, lambda: self.available.value
+                             and self.attach(self.available.value), lab))  # fmt: skip
+        remove.on_click(guarded(self.result, lambda: self.attached.value
+                                and self.detach(self.attached.value), lab))  # fmt: skip
+        earlier.on_click(guarded(self.result, lambda: self.attached.value
+                                 and self.move_earlier(self.attached.value), lab))  # fmt: skip
         run.on_click(guarded(self.result, self.invoke, lab))
         self.widget = w.VBox([
             self.contents, self.picture, w.HBox([self.available, add]),

@@ -137,6 +137,10 @@ def lesson_11(tmp_path_factory):
 
 
 LESSON_10_CLAIMS = {
+    "shop-api": ["200 {'products': ['socks', 'hat', 'scarf']", "'version': '$LATEST'"],
+    "custom-integration": ["(200, {'order': '42', 'asked_from': '127.0.0.1', 'stage': 'prod'})",
+                           "the function received: {'id': '42', 'caller': '127.0.0.1', 'stage': 'prod'}"],
+    "aliases": ["stages: {'prod': {'alias': 'live'}, 'beta': {'alias': 'beta'}}"],
     "custom-errors": ["GET /orders/0: 404 {'error': 'Not found: order 0'}", "GET /orders/bad: 200"],
     "stage-call": ["500 {'message': 'Internal server error'}", "Invalid permissions on Lambda function", "runs of catalog caused: 0"],
     "add-permissions": ["prod  -> 200 version 1", "beta  -> 200 version 2"],
@@ -238,3 +242,14 @@ def test_lesson_11_proxy_table_keeps_the_proxy_under_the_limit(lesson_11):
     table = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
     assert table[400][1] > 0 and table[400][2] <= 100  # refused without, capped with
     assert all(without >= level for level, (without, _, _) in table.items())
+
+
+@pytest.mark.slow
+def test_lesson_11_environment_variable_holds_ciphertext_not_the_password(lesson_11):
+    import base64
+
+    held = lesson_11["kms-encrypt"].split("what the environment variable holds: ")[1].strip()
+    assert held.endswith("...") and len(held) > 20
+    password = b"correct-horse-battery-staple"
+    assert "correct-horse" not in held
+    assert not base64.b64encode(password).decode().startswith(held[:20])

@@ -167,19 +167,20 @@ def memory_slider(cell: Any) -> None:
 
 
 def layer_console(cell: Any) -> None:
-    """Lesson 12's console ends Run All with the French layer last (it wins): move it earlier."""
-    cell.locator("select").nth(1).select_option(label="greeting-fr:1")  # the attached layers
+    """After Run All the function has english then french (french, applied later, wins)."""
+    cell.locator("select").nth(1).select_option(label="greeting-fr:1")
     press(cell, "Move earlier", r"is hidden by greeting-en:1")
-    press(cell, "Invoke", r"Succeeded returned 'Hello, Ada!'")
+    press(cell, "Invoke", r"returned 'Hello, Ada!'")
 
 
 def deployment_console(cell: Any) -> None:
-    press(cell, "Send 20 requests", r"sent: version \d+")
+    press(cell, "Send 20 requests", r"sent: version \d")
+    press(cell, "+1 minute", r"the clock moved 1 minute")
 
 
 def execution_console(cell: Any) -> None:
-    # Run All's last execution was the refused order; the box still holds the good one.
-    press(cell, "Start execution", r"\bSUCCEEDED\b")
+    """Run All left the refused order as the last execution; the input box holds a good one."""
+    press(cell, "Start execution", r"SUCCEEDED")
 
 
 def exercise(cell: Any) -> None:

@@ -220,3 +220,80 @@ def test_shown_in_puts_the_answer_or_the_problem_in_the_view() -> None:
         assert "KeyError" in view.value and "missing" in view.value
     shown_in(view, lab, lambda: "never runs")()
     assert SAYS_CLOSED in view.value and "Run All" in CLOSED_MESSAGE
+
+
+def _buttons(widget) -> dict:
+    """The buttons inside a widget tree, by their label."""
+    import ipywidgets
+
+    found, todo = {}, [widget]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ipywidgets.Button):
+            found[node.description] = node
+        todo.extend(getattr(node, "children", ()))
+    return found
+
+
+def test_layer_console(kernel_log: pytest.LogCaptureFixture) -> None:
+    from lambda_lab.widgets.layer_console import LayerConsole
+
+    lab = Lab()
+    lab.deploy("hello", "def lambda_handler(event, context):\n    return 'hi'\n")
+    console = LayerConsole(lab, "hello")
+    buttons = _buttons(console.widget)
+    buttons["Invoke"].click()
+    assert "Succeeded" in console.result.value
+    lab.close()
+    for label in ("Invoke", "Add layer", "Remove", "Move earlier"):
+        console.result.value = ""
+        buttons[label].click()
+        assert SAYS_CLOSED in console.result.value, label
+    assert nothing_logged(kernel_log)
+
+
+def test_deployment_console(kernel_log: pytest.LogCaptureFixture) -> None:
+    from lambda_lab.widgets.deployment_console import DeploymentConsole
+
+    lab = Lab(clock="virtual")
+    lab.deploy("shop", HTTP_OK)
+    client = lab.client("lambda")
+    client.create_alias(
+        FunctionName="shop", Name="live",
+        FunctionVersion=client.publish_version(FunctionName="shop")["Version"],
+    )  # fmt: skip
+    console = DeploymentConsole(lab, "shop", "live", requests=2)
+    send, minute = console.buttons
+    send.click()
+    assert "sent: version 1: 2" in console.status.value
+    lab.close()
+    for button in (send, minute):
+        console.status.value = ""
+        button.click()
+        assert SAYS_CLOSED in console.status.value, button.description
+    assert nothing_logged(kernel_log)
+
+
+@pytest.mark.slow  # the first execution imports moto's ASL interpreter
+def test_execution_console(kernel_log: pytest.LogCaptureFixture) -> None:
+    import json
+
+    from lambda_lab.widgets.executions import ExecutionConsole
+
+    lab = Lab()
+    lab.deploy("double", "def lambda_handler(event, context):\n    return event * 2\n")
+    sfn = lab.client("stepfunctions")
+    definition = {"StartAt": "Double", "States": {"Double": {
+        "Type": "Task", "Resource": lab.functions.get("double").arn, "End": True}}}  # fmt: skip
+    machine = sfn.create_state_machine(
+        name="doubler", definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/service-role/StepFunctions-doubler",
+    )  # fmt: skip
+    console = ExecutionConsole(sfn, machine["stateMachineArn"], 21, lab=lab)
+    start = _buttons(console.widget)["Start execution"]
+    start.click()
+    assert "SUCCEEDED" in console.status.value and "42" in console.status.value
+    lab.close()
+    start.click()
+    assert SAYS_CLOSED in console.status.value and len(console.executions) == 1
+    assert nothing_logged(kernel_log)
