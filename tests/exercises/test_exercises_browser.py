@@ -52,6 +52,8 @@ def cell_index(lesson: str, text: str) -> int:
 
 
 def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
+    from playwright.sync_api import expect  # (the page fixture has made sure it is installed)
+
     lesson = LessonPage(page, server, TOKEN, "00_start_here.ipynb")
     index = cell_index("00_start_here.ipynb", 'exercises.show("00-hello-name")')
     lesson._select(index)
@@ -71,7 +73,8 @@ def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
     page.screenshot(path=str(ARTIFACTS / "exercise-pass.png"))
 
     widget.get_by_role("button", name="Reset to starter").click()
-    assert code.input_value() == get("00-hello-name").starter
+    # The box is refilled by the kernel's answer to the click: wait for it, do not race it.
+    expect(code).to_have_value(get("00-hello-name").starter, timeout=60_000)
     widget.get_by_role("button", name="Check").click()
     widget.locator(".ll-fail").wait_for(timeout=120_000)
     text = widget.inner_text()
