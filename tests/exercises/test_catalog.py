@@ -22,6 +22,8 @@ COURSE = [
     "07_concurrency",
     "08_monitoring",
     "09_pricing",
+    "10_api_gateway",
+    "11_security_and_networking",
     "12_packaging_and_layers",
     "13_deploying",
     "14_orchestration",
