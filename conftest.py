@@ -62,6 +62,27 @@ def nothing_left_behind():
     assert not problems, "; ".join(problems)
 
 
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The classroom tests' figures (build times, startup, memory), from whichever process ran
+    them (tests/classroom/conftest.py writes them; under pytest-xdist that is a worker)."""
+    from classroom_envs import figures_folder  # (tests/support is on pytest's pythonpath)
+
+    folder = figures_folder()
+    lines: list[str] = []
+    for path in sorted(folder.glob("figures-*.txt")) if folder.is_dir() else []:
+        if path.stat().st_mtime >= _STARTED:
+            lines += path.read_text().splitlines()
+        else:
+            path.unlink(missing_ok=True)  # an earlier run's
+    if lines:
+        terminalreporter.section("classroom figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The lessons under nbval and the classroom builds belong to the full suite only:
     ``pytest -m "not slow"`` is the fast lane a developer runs on every change.

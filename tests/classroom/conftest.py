@@ -3,7 +3,7 @@ built from binder/ alone, and a JupyterLab server running in it.
 
 The Binder environment and its server are built once per test session and shared by the
 Binder and browser tests. Each test records what it measured in ``figures``; the list is
-printed at the end of the run.
+printed at the end of the run (by the root conftest.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from pathlib import Path
 
 import psutil
 import pytest
-from classroom_envs import REPO, JupyterServer, Venv, clean_copy, free_port, lab_options
+from classroom_envs import (
+    REPO,
+    JupyterServer,
+    Venv,
+    clean_copy,
+    figures_folder,
+    free_port,
+    lab_options,
+)
 from memory_probe import MB
 
 FIGURES: list[str] = []
@@ -26,11 +34,13 @@ def figures() -> list[str]:
     return FIGURES
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Leave the figures for the root conftest's summary: under pytest-xdist these tests run
+    in a worker, whose terminal nobody sees."""
     if FIGURES:
-        terminalreporter.section("classroom figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
+        folder = figures_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"figures-{os.getpid()}.txt").write_text("\n".join(FIGURES) + "\n")
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,14 @@ REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 TOKEN = "classroom-test-token"
 # Variables of the test run that a fresh shell would not have.
+
+
+def figures_folder() -> Path:
+    """Where the classroom tests leave their figures for the run's summary (gitignored)."""
+    artifacts = Path(os.environ.get("LAMBDA_LAB_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    return artifacts / "classroom" / "figures"
+
+
 _NOT_INHERITED = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "MPLBACKEND")
 _NOT_INHERITED_PREFIXES = ("LAMBDA_LAB_", "JUPYTER", "JPY_", "IPYTHON", "PYTEST", "COV_")
 
