@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lesson_browser import lessons_server, page  # noqa: F401 - the browser tests' fixtures
 
 
 @pytest.fixture(autouse=True)

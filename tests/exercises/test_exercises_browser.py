@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-from classroom_envs import TOKEN, lab_server, lessons_copy
-from lab_page import CHROMIUM, LessonPage, chromium, new_page
+from classroom_envs import TOKEN
+from lab_page import CHROMIUM, LessonPage
 
 from lambda_lab.exercises.catalog import get
 
@@ -29,21 +29,6 @@ LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "exercises"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    pytest.importorskip("jupyterlab", reason="needs the course extra")
-    base = tmp_path_factory.mktemp("browser")
-    running = lab_server(base, lessons_copy(base))
-    yield running.url
-    running.close()
-
-
-@pytest.fixture
-def page(server):
-    with chromium() as browser, new_page(browser) as opened:
-        yield opened
-
-
 def cell_index(lesson: str, text: str) -> int:
     import json
 
@@ -51,10 +36,10 @@ def cell_index(lesson: str, text: str) -> int:
     return next(i for i, c in enumerate(cells) if text in "".join(c["source"]))
 
 
-def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
+def test_edit_check_pass_then_starter_fails_with_a_hint(lessons_server, page) -> None:
     from playwright.sync_api import expect  # (the page fixture has made sure it is installed)
 
-    lesson = LessonPage(page, server, TOKEN, "00_start_here.ipynb")
+    lesson = LessonPage(page, lessons_server, TOKEN, "00_start_here.ipynb")
     index = cell_index("00_start_here.ipynb", 'exercises.show("00-hello-name")')
     lesson._select(index)
     lesson._command("notebook:run-cell")
@@ -82,8 +67,8 @@ def test_edit_check_pass_then_starter_fails_with_a_hint(server, page) -> None:
     page.screenshot(path=str(ARTIFACTS / "exercise-fail-hint.png"))
 
 
-def test_a_link_to_a_section_of_another_lesson_lands_on_it(server, page) -> None:
-    LessonPage(page, server, TOKEN, "08_monitoring.ipynb")
+def test_a_link_to_a_section_of_another_lesson_lands_on_it(lessons_server, page) -> None:
+    LessonPage(page, lessons_server, TOKEN, "08_monitoring.ipynb")
     link = page.locator("a[href*='02b_cli_and_custom_runtimes.ipynb']").first
     link.scroll_into_view_if_needed()
     link.click()

@@ -30,21 +30,6 @@ LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lessons"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    pytest.importorskip("jupyterlab", reason="needs the course extra")
-    base = tmp_path_factory.mktemp("lessons-browser")
-    running = lab_server(base, lessons_copy(base))
-    yield running.url
-    running.close()
-
-
-@pytest.fixture
-def page(server):
-    with chromium() as browser, new_page(browser, timeout_ms=120_000) as opened:
-        yield opened
-
-
 def index_of(lesson: str, cell_id: str) -> int:
     cells = json.loads((LESSONS / lesson).read_text(encoding="utf-8"))["cells"]
     return next(i for i, c in enumerate(cells) if c.get("id") == cell_id)
@@ -57,10 +42,10 @@ def run_range(lesson: LessonPage, first: int, last: int) -> None:
         lesson._command("notebook:run-cell")
 
 
-def test_lesson_10_runs_and_the_throttling_explorer_answers_a_click(server, page):
+def test_lesson_10_runs_and_the_throttling_explorer_answers_a_click(lessons_server, page):
     name = "10_api_gateway.ipynb"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    lesson = LessonPage(page, server, TOKEN, name)
+    lesson = LessonPage(page, lessons_server, TOKEN, name)
     try:
         explorer_at = index_of(name, "throttle-explorer")
         lesson.run_until(explorer_at)
@@ -77,10 +62,10 @@ def test_lesson_10_runs_and_the_throttling_explorer_answers_a_click(server, page
         lesson.shut_down_kernel()
 
 
-def test_lesson_11_runs_and_the_vpc_explorer_follows_the_boxes(server, page):
+def test_lesson_11_runs_and_the_vpc_explorer_follows_the_boxes(lessons_server, page):
     name = "11_security_and_networking.ipynb"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    lesson = LessonPage(page, server, TOKEN, name)
+    lesson = LessonPage(page, lessons_server, TOKEN, name)
     try:
         explorer_at = index_of(name, "vpc-explorer")
         lesson.run_until(explorer_at)

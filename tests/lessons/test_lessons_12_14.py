@@ -132,21 +132,6 @@ def test_quiz_links_land_on_an_anchor(lesson: str) -> None:
 ARTIFACTS = ROOT / "test-artifacts" / "lessons"
 
 
-@pytest.fixture(scope="module")
-def jupyter(tmp_path_factory):
-    pytest.importorskip("jupyterlab", reason="needs the course extra")
-    base = tmp_path_factory.mktemp("lessons-browser")
-    running = lab_server(base, lessons_copy(base))
-    yield running.url
-    running.close()
-
-
-@pytest.fixture
-def page(jupyter):
-    with chromium() as browser, new_page(browser, timeout_ms=120_000) as opened:
-        yield opened
-
-
 def index_of(lesson: str, pattern: str) -> int:
     return next(
         i for i, c in enumerate(cells(lesson)) if c["cell_type"] == "code" and pattern in text(c)
@@ -156,8 +141,8 @@ def index_of(lesson: str, pattern: str) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.timeout(900)
-def test_a_learner_reorders_layers_in_the_browser(jupyter, page) -> None:
-    lesson = LessonPage(page, jupyter, TOKEN, "12_packaging_and_layers.ipynb")
+def test_a_learner_reorders_layers_in_the_browser(lessons_server, page) -> None:
+    lesson = LessonPage(page, lessons_server, TOKEN, "12_packaging_and_layers.ipynb")
     try:
         at = index_of("12_packaging_and_layers", "LayerConsole(lab")
         lesson.run_until(at)
@@ -181,8 +166,8 @@ def test_a_learner_reorders_layers_in_the_browser(jupyter, page) -> None:
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.timeout(900)
-def test_a_learner_watches_a_canary_roll_back_in_the_browser(jupyter, page) -> None:
-    lesson = LessonPage(page, jupyter, TOKEN, "13_deploying.ipynb")
+def test_a_learner_watches_a_canary_roll_back_in_the_browser(lessons_server, page) -> None:
+    lesson = LessonPage(page, lessons_server, TOKEN, "13_deploying.ipynb")
     try:
         at = index_of("13_deploying", "DeploymentConsole(lab")
         lesson.run_until(at)
@@ -202,8 +187,8 @@ def test_a_learner_watches_a_canary_roll_back_in_the_browser(jupyter, page) -> N
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.timeout(900)
-def test_a_learner_starts_an_execution_in_the_browser(jupyter, page) -> None:
-    lesson = LessonPage(page, jupyter, TOKEN, "14_orchestration.ipynb")
+def test_a_learner_starts_an_execution_in_the_browser(lessons_server, page) -> None:
+    lesson = LessonPage(page, lessons_server, TOKEN, "14_orchestration.ipynb")
     try:
         at = index_of("14_orchestration", "ExecutionConsole(sfn")
         lesson.run_until(at)

@@ -24,7 +24,7 @@ from typing import Any
 
 from lambda_lab.control.sam import apis
 from lambda_lab.control.sam.context import DeployContext
-from lambda_lab.control.sam.resources import put_rule
+from lambda_lab.control.sam.resources import add_permission, put_rule
 from lambda_lab.control.sam.yaml_loader import TemplateError
 
 _MAPPING_KEYS = ("BatchSize", "Enabled", "MaximumBatchingWindowInSeconds", "FilterCriteria",
@@ -242,13 +242,9 @@ def _rule(
 def _permission(
     ctx: DeployContext, target: FunctionTarget, principal: str, source_arn: str, sid: str
 ) -> None:
-    client = ctx.services.lambda_client
     params: dict[str, Any] = {"FunctionName": target.name, "StatementId": f"{target.logical_id}{sid}"[:100],
                               "Action": "lambda:InvokeFunction", "Principal": principal,
                               "SourceArn": source_arn}  # fmt: skip
     if target.alias:
         params["Qualifier"] = target.alias
-    try:
-        client.add_permission(**params)
-    except client.exceptions.ResourceConflictException:
-        pass  # the same statement from an earlier deployment of this stack
+    add_permission(ctx, params)

@@ -219,12 +219,17 @@ def make_permission(ctx: DeployContext, resource: Resource, props: dict[str, Any
     params: dict[str, Any] = {k: props[k] for k in ("FunctionName", "Action", "Principal", "SourceArn",
                                     "SourceAccount", "FunctionUrlAuthType") if k in props}  # fmt: skip
     params["StatementId"] = resource.logical_id
+    add_permission(ctx, params)
+    return Physical(resource.logical_id, resource.type, resource.logical_id)
+
+
+def add_permission(ctx: DeployContext, params: dict[str, Any]) -> None:
+    """AddPermission, keeping the statement an earlier deployment of this stack added."""
     client = ctx.services.lambda_client
     try:
         client.add_permission(**params)
     except client.exceptions.ResourceConflictException:
-        pass  # the same statement from an earlier deployment of this stack
-    return Physical(resource.logical_id, resource.type, resource.logical_id)
+        pass  # the same statement id: this stack added it before
 
 
 def make_mapping(ctx: DeployContext, resource: Resource, props: dict[str, Any]) -> Physical:
