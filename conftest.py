@@ -11,6 +11,8 @@ import glob
 import os
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -83,15 +85,56 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(line)
 
 
+# The work units that take longest start first, so that the run never ends with one worker
+# still building an environment while the other waits (longest-first scheduling). Rank by
+# path prefix, relative to the repository; everything else keeps its collection order.
+LONGEST_FIRST = (
+    "tests/classroom/test_binder.py",  # builds the Binder environment (~1 min of pip)
+    "tests/classroom/test_first_five_minutes.py",  # builds a wheel and a fresh environment
+    "tests/classroom/test_readme_quick_start.py",  # the README's setup in a clean clone
+    "tests/lessons/test_run_all_browser.py",  # every lesson in a browser, a unit per lesson
+    "lessons/",  # every lesson under nbval, a unit per notebook
+    "tests/lessons/",
+    "tests/exercises/",
+    "tests/serve/",
+)
+# Files whose tests are independent work units (they share only per-worker fixtures).
+ONE_UNIT_PER_TEST = ("tests/lessons/test_run_all_browser.py",)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = Path(item.path).relative_to(item.config.rootpath).as_posix()
+    return next(
+        (rank for rank, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)),
+        len(LONGEST_FIRST),
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The lessons under nbval and the classroom builds belong to the full suite only:
     ``pytest -m "not slow"`` is the fast lane a developer runs on every change.
 
-    The suite runs on every core with pytest-xdist's ``--dist loadfile``: a file's tests stay on
-    one worker, so a notebook's cells run in order in one kernel and a module's server starts
-    once (the Binder environment is built by one module, tests/classroom/test_binder.py)."""
+    Then the longest work first (a stable sort: a notebook's cells keep their order)."""
     slow = pytest.mark.slow
     for item in items:
         path = str(item.path)
         if path.endswith(".ipynb") or f"{os.sep}classroom{os.sep}" in path:
             item.add_marker(slow)
+    items.sort(key=_rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """The suite runs on every core with pytest-xdist. A work unit is a file, so that a
+    notebook's cells run in order in one kernel and a module's fixtures (a server, the Binder
+    environment) are made once; the files in ONE_UNIT_PER_TEST give a unit per test. Units go
+    out in collection order, which pytest_collection_modifyitems made longest first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in ONE_UNIT_PER_TEST else path
+
+    config.option.loadscopereorder = False  # keep the longest-first order
+    return FileScheduling(config, log)

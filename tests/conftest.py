@@ -4,7 +4,28 @@ lessons run by nbval too.)"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures() -> list[str]:
+    """What a test measured (build times, startup, memory), printed at the end of the run."""
+    return FIGURES
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Leave the figures for the root conftest's summary: under pytest-xdist these tests run
+    in a worker, whose terminal nobody sees."""
+    from classroom_envs import figures_folder  # (tests/support is on pytest's pythonpath)
+
+    if FIGURES:
+        folder = figures_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"figures-{os.getpid()}.txt").write_text("\n".join(FIGURES) + "\n")
 
 
 @pytest.fixture

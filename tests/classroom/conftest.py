@@ -2,8 +2,8 @@
 built from binder/ alone, and a JupyterLab server running in it.
 
 The Binder environment and its server are built once per test session and shared by the
-Binder and browser tests. Each test records what it measured in ``figures``; the list is
-printed at the end of the run (by the root conftest.py).
+Binder and browser tests. What they measure goes into ``figures``
+(tests/conftest.py), printed at the end of the run.
 """
 
 from __future__ import annotations
@@ -20,27 +20,10 @@ from classroom_envs import (
     JupyterServer,
     Venv,
     clean_copy,
-    figures_folder,
     free_port,
     lab_options,
 )
 from memory_probe import MB
-
-FIGURES: list[str] = []
-
-
-@pytest.fixture(scope="session")
-def figures() -> list[str]:
-    return FIGURES
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Leave the figures for the root conftest's summary: under pytest-xdist these tests run
-    in a worker, whose terminal nobody sees."""
-    if FIGURES:
-        folder = figures_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"figures-{os.getpid()}.txt").write_text("\n".join(FIGURES) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +37,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def binder_env(checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
+def binder_env(
+    checkout: Path, tmp_path_factory: pytest.TempPathFactory, figures: list[str]
+) -> Iterator[Venv]:
     """What Binder builds: binder/requirements.txt into a fresh environment, then postBuild
     run from the repository root with the variables repo2docker sets."""
     base = tmp_path_factory.mktemp("binder")
@@ -70,13 +55,13 @@ def binder_env(checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "binder/postBuild", ["binder/postBuild"], cwd=checkout, env=venv.environ(**binder_variables)
     )
     for step in venv.timings:
-        FIGURES.append(f"binder build: {step.what}: {step.seconds:.0f} s")
+        figures.append(f"binder build: {step.what}: {step.seconds:.0f} s")
     yield venv
     venv.remove()
 
 
 @pytest.fixture(scope="session")
-def binder_server(binder_env: Venv, checkout: Path) -> Iterator[JupyterServer]:
+def binder_server(binder_env: Venv, checkout: Path, figures: list[str]) -> Iterator[JupyterServer]:
     """JupyterLab as Binder starts it: from the repository root, in the built environment."""
     # expose_app_in_browser gives the browser tests window.jupyterapp (to move between cells);
     # it changes nothing else.
@@ -93,10 +78,10 @@ def binder_server(binder_env: Venv, checkout: Path) -> Iterator[JupyterServer]:
         cwd=checkout,
         log=binder_env.home / "jupyterlab.log",
     )
-    FIGURES.append(f"binder JupyterLab: answering {server.startup_s:.1f} s after start")
+    figures.append(f"binder JupyterLab: answering {server.startup_s:.1f} s after start")
     yield server
     resident = psutil.Process(server.process.pid).memory_info().rss / MB
-    FIGURES.append(
+    figures.append(
         f"binder JupyterLab: the server itself holds {resident:.0f} MB resident at the end"
     )
     server.close()

@@ -1,7 +1,7 @@
-"""The first five minutes of a new user, tried for real: the README's command in a clean
-clone, and a wheel built from the repository installed into a fresh environment; then
-``lambda-lab --help``, the terminal quiz, and the course opening in JupyterLab with every
-lesson there."""
+"""The first five minutes of a new user, tried for real: a wheel built from the repository
+installed into a fresh environment; then ``lambda-lab --help``, the terminal quiz, and the
+course opening in JupyterLab with every lesson there. (The README's own command in a clean
+clone: test_readme_quick_start.py, a work unit of its own.)"""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ import pexpect
 import pytest
 import tomllib
 from classroom_envs import (
+    NO_COMPILE,
     REPO,
-    JupyterServer,
     Venv,
+    assert_serves_the_course,
     clean_copy,
-    free_port,
-    get,
+    course_server,
     repository_lessons,
     tracked_files,
 )
@@ -32,7 +32,6 @@ from lab_page import answer_for
 from packaging.requirements import Requirement
 
 from lambda_lab.cli.app import COMMANDS
-from lambda_lab.cli.course import START_PAGE
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")
 INSTRUCTIONS = re.compile(
@@ -40,8 +39,6 @@ INSTRUCTIONS = re.compile(
 )
 # Fresh environments: minutes each on a cold pip cache.
 pytestmark = pytest.mark.timeout(1200)
-# pip's bytecode compilation is a third of an install here and changes nothing we check.
-NO_COMPILE = {"PIP_NO_COMPILE": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -68,37 +65,6 @@ def wheel(clone: Path, tmp_path_factory: pytest.TempPathFactory, figures) -> Pat
 
 def console(venv: Venv, *args: str) -> str:
     return venv.check([venv.bin("lambda-lab"), *args]).stdout
-
-
-def course_server(venv: Venv, folder: Path, *args: str) -> JupyterServer:
-    """``lambda-lab course`` as a learner starts it, with a known token and port.
-
-    As root (CI) JupyterLab refuses to start without allow_root; a root user puts it in
-    their Jupyter config, and so does this."""
-    config = venv.home / ".jupyter"
-    config.mkdir(exist_ok=True)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"allow_root": True}})
-    )
-    port = free_port()
-    return JupyterServer(
-        venv,
-        [venv.bin("lambda-lab"), "course", "--no-browser", "--port", str(port), *args],
-        port=port,
-        cwd=folder,
-        log=venv.home / "course.log",
-        env=venv.environ(JUPYTER_TOKEN="classroom-test-token"),
-    )
-
-
-def assert_serves_the_course(server: JupyterServer, lessons_path: str, expected: list[str]) -> None:
-    status, _, listing = get(server.url + "api/contents/" + lessons_path)
-    assert status == 200, listing
-    served = sorted(i["name"] for i in json.loads(listing)["content"] if i["type"] == "notebook")
-    assert served == expected
-    first = START_PAGE if START_PAGE in served else served[0]
-    status, _, body = get(server.url + "api/contents/" + (lessons_path + "/" + first).lstrip("/"))
-    assert status == 200 and json.loads(body)["content"]["cells"]
 
 
 # -- the wheel ------------------------------------------------------------------------------------
@@ -216,43 +182,6 @@ def test_course_from_the_wheel_opens_in_jupyterlab(wheel_env, wheel, clone, figu
             f"first five minutes: lambda-lab course (wheel) answered in {server.startup_s:.1f} s"
         )
         assert server.info["root_dir"] == str(learner / "lambda-lab-course")
-        assert_serves_the_course(server, "", [p.name for p in repository_lessons(clone)])
-    finally:
-        server.close()
-
-
-# -- the README, in a clean clone -----------------------------------------------------------------
-def readme_course_command() -> str:
-    readme = (REPO / "README.md").read_text()
-    commands = re.findall(r"```bash\n(.*?)\n```", readme, re.DOTALL)
-    course = [c for c in commands if c.rstrip().endswith("lambda-lab course")]
-    assert course, "the README's quick start must end in `lambda-lab course`"
-    return course[0].strip()
-
-
-@pytest.mark.slow
-def test_readme_quick_start_in_a_clean_clone(tmp_path, figures):
-    command = readme_course_command()
-    setup = command.removesuffix("lambda-lab course").rstrip().removesuffix("&&").strip()
-    clone = clean_copy(tmp_path / "lambda-lab")
-    home = tmp_path / "home"
-    venv = Venv(clone / ".venv", home)
-    home.mkdir()
-    started = time.monotonic()
-    venv.check(["bash", "-c", setup], cwd=clone, timeout=900, env=venv.environ(**NO_COMPILE))
-    figures.append(
-        f"README quick start: setup in a clean clone took {time.monotonic() - started:.0f} s"
-    )
-    assert (clone / ".venv" / "bin" / "lambda-lab").exists()
-
-    printed = venv.check([venv.bin("lambda-lab"), "course", "--print-only"], cwd=clone).stdout
-    assert f"--ServerApp.root_dir={clone / 'lessons'}" in printed  # in place, nothing copied
-    server = course_server(venv, clone)
-    try:
-        figures.append(
-            f"first five minutes: lambda-lab course (clone) answered in {server.startup_s:.1f} s"
-        )
-        assert server.info["root_dir"] == str(clone / "lessons")
         assert_serves_the_course(server, "", [p.name for p in repository_lessons(clone)])
     finally:
         server.close()

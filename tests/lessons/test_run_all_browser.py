@@ -1,11 +1,17 @@
 """Run All, then every widget: what many learners do first, in a real browser.
 
-Debian's Chromium, driven by Playwright, against one JupyterLab server holding a copy of the
-lessons. For each lesson: Run All Cells, then at least one interaction with every widget
-(buttons, sliders, boxes, text), and the widget's own output must show that it worked, or
-say why not (a revealed prediction). Then the lesson's clean-up step is pressed, every widget
-over the Lab is tried again and must say in its own view that the Lab is closed. Last, the
-kernel is shut down and no process it started may be left.
+Debian's Chromium, driven by Playwright, against a JupyterLab server holding a copy of the
+lessons (one per test worker: each lesson is a work unit of its own, see conftest.py). For
+each lesson: Run All Cells, then at least one interaction with every widget (buttons,
+sliders, boxes, text), and the widget's own output must show that it worked, or say why not
+(a revealed prediction). Then the lesson's clean-up step is pressed, every widget over the
+Lab is tried again and must say in its own view that the Lab is closed. Last, the kernel is
+shut down and no process it started may be left.
+
+All the while a thread samples the resident memory of the kernel's whole process tree (the
+Lab's template, worker environments, helper servers): every lesson, run and used, must stay
+under 1 GB, so that thirty learners fit in 1-2 GB Binder sessions. The figures are printed
+at the end of the run.
 
 A widget the test does not know how to drive fails the test, so a new widget cannot slip by
 unclicked. Screenshots go to test-artifacts/run-all/.
@@ -25,7 +31,7 @@ import psutil
 import pytest
 from classroom_envs import REPO, TOKEN, JupyterServer, lab_server, lessons_copy
 from lab_page import CHROMIUM, LessonPage, answer_for, chromium
-from memory_probe import still_running
+from memory_probe import MB, TreeSampler, still_running
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,9 +47,10 @@ CLOSED = "Lab closed."  # what every widget over a closed Lab shows (lambda_lab.
 WAIT_S = 90.0
 # A cell whose output holds one of these is a widget a learner can act on.
 CONTROLS = "button, input, textarea, select, .noUi-handle, .widget-readout"
+MEMORY_BUDGET_BYTES = 1024 * MB  # a Binder session's: the kernel and all it starts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("jupyterlab", reason="needs the course extra")
     base = tmp_path_factory.mktemp("run-all")
@@ -52,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     running.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     with chromium() as opened:
         yield opened
@@ -288,12 +295,16 @@ def kernel_tree(server: JupyterServer, page: Any) -> list[psutil.Process]:
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_every_widget_works_after_run_all(path: Path, server: JupyterServer, browser) -> None:
+def test_every_widget_works_after_run_all(
+    path: Path, server: JupyterServer, browser, figures: list[str]
+) -> None:
     notebook = nbformat.read(path, as_version=4)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(60_000)
     lesson = LessonPage(context.new_page(), server.url, TOKEN, path.name)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    memory = TreeSampler(kernel_tree(server, lesson.page)[0].pid)
+    memory.start()
     started = time.monotonic()
     tree: list[psutil.Process] = []
     try:
@@ -325,8 +336,17 @@ def test_every_widget_works_after_run_all(path: Path, server: JupyterServer, bro
                     when_closed(lesson.cell(widget_at, f"closed-{widget_at}"))
         lesson.screenshot(ARTIFACTS, f"{path.stem}-closed")
     finally:
+        memory.stop()
         lesson.shut_down_kernel()
         context.close()
+    peak = memory.peak
+    figures.append(f"memory: {peak.line(path.stem)}, Run All and every widget")
+    assert peak.samples > 0
+    assert peak.rss_bytes < MEMORY_BUDGET_BYTES, (
+        f"{path.name} peaked at {peak.rss_bytes / MB:.0f} MB resident (budget "
+        f"{MEMORY_BUDGET_BYTES / MB:.0f} MB); the largest processes then:\n"
+        + "\n".join(peak.biggest)
+    )
     deadline = time.monotonic() + 10
     while still_running(tree) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -22,6 +22,8 @@ from typing import Any
 
 import psutil
 
+from lambda_lab.cli.course import START_PAGE
+
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 TOKEN = "classroom-test-token"
@@ -296,3 +298,39 @@ class JupyterServer:
                 survivor.wait(5)
             except psutil.Error:
                 pass  # ended with the server, as it should
+
+
+# -- the course as a learner opens it -------------------------------------------------------
+# pip's bytecode compilation is a third of an install here and changes nothing we check.
+NO_COMPILE = {"PIP_NO_COMPILE": "1"}
+
+
+def course_server(venv: Venv, folder: Path, *args: str) -> JupyterServer:
+    """``lambda-lab course`` as a learner starts it, with a known token and port.
+
+    As root (CI) JupyterLab refuses to start without allow_root; a root user puts it in
+    their Jupyter config, and so does this."""
+    config = venv.home / ".jupyter"
+    config.mkdir(exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"allow_root": True}})
+    )
+    port = free_port()
+    return JupyterServer(
+        venv,
+        [venv.bin("lambda-lab"), "course", "--no-browser", "--port", str(port), *args],
+        port=port,
+        cwd=folder,
+        log=venv.home / "course.log",
+        env=venv.environ(JUPYTER_TOKEN="classroom-test-token"),
+    )
+
+
+def assert_serves_the_course(server: JupyterServer, lessons_path: str, expected: list[str]) -> None:
+    status, _, listing = get(server.url + "api/contents/" + lessons_path)
+    assert status == 200, listing
+    served = sorted(i["name"] for i in json.loads(listing)["content"] if i["type"] == "notebook")
+    assert served == expected
+    first = START_PAGE if START_PAGE in served else served[0]
+    status, _, body = get(server.url + "api/contents/" + (lessons_path + "/" + first).lstrip("/"))
+    assert status == 200 and json.loads(body)["content"]["cells"]
