@@ -1,10 +1,10 @@
 """Run All, then every widget: what many learners do first, in a real browser.
 
 Debian's Chromium, driven by Playwright, against a JupyterLab server holding a copy of the
-lessons (one per test worker: each lesson is a work unit of its own, see conftest.py). For
-each lesson: Run All Cells, then at least one interaction with every widget (buttons,
-sliders, boxes, text), and the widget's own output must show that it worked, or say why not
-(a revealed prediction). Then the lesson's clean-up step is pressed, every widget over the
+lessons (one per test worker that runs these: each lesson is a work unit of its own, see
+conftest.py). For each lesson: Run All Cells, then at least one interaction with every
+widget (buttons, sliders, boxes, text), and the widget's own output must show that it
+worked, or say why not (a revealed prediction). Then the lesson's clean-up step is pressed, every widget over the
 Lab is tried again and must say in its own view that the Lab is closed. Last, the kernel is
 shut down and no process it started may be left.
 
@@ -50,7 +50,9 @@ CONTROLS = "button, input, textarea, select, .noUi-handle, .widget-readout"
 MEMORY_BUDGET_BYTES = 1024 * MB  # a Binder session's: the kernel and all it starts
 
 
-@pytest.fixture(scope="session")
+# Module scope: a worker runs its share of these units back to back (they are queued
+# together), and Playwright's sync API must be closed before another test opens its own.
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("jupyterlab", reason="needs the course extra")
     base = tmp_path_factory.mktemp("run-all")
@@ -59,7 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     running.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with chromium() as opened:
         yield opened
