@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -49,8 +50,13 @@ READY_TIMEOUT_S = 10.0
 # waits for the kernel), so with three, cold starts in a row still find one ready. They are
 # made when the Lab says the cold start that used one has finished its first invoke
 # ({"op": "refill"}, no reply): not during it, when on a small machine they would compete
-# for the same CPUs.
+# for the same CPUs. Cold starts come in runs (a loop, a burst, a redeploy), so the template
+# first waits a moment for the next request and serves it before making the spare, and a
+# spare is prepared at a low CPU priority (raised again when a cold start takes it) where the
+# template may raise it: preparing one costs about twice the CPU of the cold start it serves.
 SPARES = 3
+REFILL_WAIT_MS = 2
+SPARE_NICE = 10
 # How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
 SIGNAL_WORDS = {
     1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
@@ -104,6 +110,7 @@ class Template:
         )
         self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
+        self.renice = not self.userns and _may_raise_priority()
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
@@ -115,13 +122,15 @@ class Template:
             mounts.build_root({**plan, **self.layout}, os.path.join(plan["sandbox_dir"], "root"))
 
     # -- spares ---------------------------------------------------------------------------
-    def fork_spare(self) -> Spare:
+    def fork_spare(self, background: bool = False) -> Spare:
+        """A new spare; ``background``: made ahead of need, at a low priority where allowed."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         if not self.sandboxed:
             pid = os.fork()
             if pid == 0:
                 self._in_child(ours)
+                self._lower_priority(background)
                 os.setsid()
                 mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 worker_setup.spare(self.plan, self.layout, theirs, in_sandbox=False)
@@ -134,6 +143,7 @@ class Template:
         pid = os.fork()
         if pid == 0:
             self._in_child(ours)
+            self._lower_priority(background)
             os.close(status_r)
             if self.userns:
                 sandbox_init.hold(self.plan, self.layout, theirs, status_w)
@@ -160,6 +170,24 @@ class Template:
             if fd >= 0:
                 os.close(fd)
         self.status_pipes = {}
+
+    def _lower_priority(self, background: bool) -> None:
+        """In a new spare made ahead of need: prepare at a low priority, so that a cold start
+        in flight goes first."""
+        if background and self.renice:
+            os.setpriority(os.PRIO_PROCESS, 0, SPARE_NICE)
+
+    def _normal_priority(self, spare: Spare) -> None:
+        """A cold start takes this spare: its processes run at the normal priority again
+        (a worker it forks from now on inherits it)."""
+        if not self.renice:
+            return
+        for pid in dict.fromkeys((spare.init, spare.worker)):
+            if pid:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, pid, 0)
+                except OSError:
+                    pass  # it has ended: the cold start reports how
 
     def _with_cgroups(self, spare: Spare) -> Spare:
         """Without a sandbox: the template puts the waiting worker in its cgroups itself."""
@@ -211,7 +239,9 @@ class Template:
             for _ in range(3):  # a spare that died waiting is replaced
                 spare = spares.pop(0) if spares else self.fork_spare()
                 try:
+                    self._normal_priority(spare)  # (before waiting for a spare still preparing)
                     worker = self._worker_pid(spare)
+                    self._normal_priority(spare)  # its worker, known now
                     if spare.cgroups and request.get("memory_limit"):
                         limit = int(request["memory_limit"])
                         cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
@@ -288,6 +318,17 @@ class Template:
             self.cgroups.remove_all()
 
 
+def _may_raise_priority() -> bool:
+    """Can this process give a process its normal priority back (root outside a user
+    namespace)? Only then are spares prepared at a low one."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, -1)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    except OSError:
+        return False
+    return True
+
+
 def _children() -> list[int]:
     try:
         with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
@@ -315,7 +356,18 @@ def main(control_fd: int, plan_json: str) -> None:
         protocol.send(control, {"ready": True})
     except OSError:
         pass  # the Lab is already gone: the loop below sees it and ends everything
+    waiting = select.poll()
+    waiting.register(control, select.POLLIN)
+    owed = patient = False  # spares to make; whether to wait for a following request first
     while True:
+        if owed:
+            if waiting.poll(REFILL_WAIT_MS if patient else 0):
+                patient = False  # a request is there: it goes first, the spare right after
+            else:
+                spares.append(template.fork_spare(background=True))
+                template.reap()
+                owed, patient = len(spares) < SPARES, False
+                continue
         try:
             message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 2)
         except OSError:
@@ -328,8 +380,7 @@ def main(control_fd: int, plan_json: str) -> None:
         elif request["op"] == "status":
             protocol.send(control, {"status": template.status(request["pid"])})
         elif request["op"] == "refill":
-            while len(spares) < SPARES:
-                spares.append(template.fork_spare())
+            owed = patient = len(spares) < SPARES
         template.reap()
     for spare in spares:
         template.discard(spare)
