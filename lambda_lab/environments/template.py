@@ -177,17 +177,20 @@ class Template:
         if background and self.renice:
             os.setpriority(os.PRIO_PROCESS, 0, SPARE_NICE)
 
-    def _normal_priority(self, spare: Spare) -> None:
-        """A cold start takes this spare: its processes run at the normal priority again
-        (a worker it forks from now on inherits it)."""
-        if not self.renice:
-            return
-        for pid in dict.fromkeys((spare.init, spare.worker)):
-            if pid:
-                try:
+    def _as_if_forked_now(self, *pids: int) -> None:
+        """A cold start takes this spare: its processes run at the normal priority again, on
+        the CPUs this process may use now (as a fork made now would: a spare made before
+        someone pinned the template would otherwise run anywhere). A worker its init forks
+        from now on inherits both."""
+        cpus = os.sched_getaffinity(0)
+        for pid in pids:
+            try:
+                if self.renice:
                     os.setpriority(os.PRIO_PROCESS, pid, 0)
-                except OSError:
-                    pass  # it has ended: the cold start reports how
+                if cpus != os.sched_getaffinity(pid):
+                    os.sched_setaffinity(pid, cpus)
+            except OSError:
+                pass  # it has ended: the cold start reports how
 
     def _with_cgroups(self, spare: Spare) -> Spare:
         """Without a sandbox: the template puts the waiting worker in its cgroups itself."""
@@ -239,9 +242,10 @@ class Template:
             for _ in range(3):  # a spare that died waiting is replaced
                 spare = spares.pop(0) if spares else self.fork_spare()
                 try:
-                    self._normal_priority(spare)  # (before waiting for a spare still preparing)
+                    self._as_if_forked_now(spare.init)  # (before waiting for it to be ready)
                     worker = self._worker_pid(spare)
-                    self._normal_priority(spare)  # its worker, known now
+                    if worker != spare.init:
+                        self._as_if_forked_now(worker)
                     if spare.cgroups and request.get("memory_limit"):
                         limit = int(request["memory_limit"])
                         cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
