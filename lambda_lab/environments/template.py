@@ -110,7 +110,8 @@ class Template:
         )
         self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
-        self.renice = not self.userns and _may_raise_priority()
+        self.nice = os.getpriority(os.PRIO_PROCESS, 0)  # what every environment runs at
+        self.renice = not self.userns and _may_raise_priority(self.nice)
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
@@ -175,7 +176,7 @@ class Template:
         """In a new spare made ahead of need: prepare at a low priority, so that a cold start
         in flight goes first."""
         if background and self.renice:
-            os.setpriority(os.PRIO_PROCESS, 0, SPARE_NICE)
+            os.setpriority(os.PRIO_PROCESS, 0, min(19, self.nice + SPARE_NICE))
 
     def _as_if_forked_now(self, *pids: int) -> None:
         """A cold start takes this spare: its processes run at the normal priority again, on
@@ -186,7 +187,7 @@ class Template:
         for pid in pids:
             try:
                 if self.renice:
-                    os.setpriority(os.PRIO_PROCESS, pid, 0)
+                    os.setpriority(os.PRIO_PROCESS, pid, self.nice)
                 if cpus != os.sched_getaffinity(pid):
                     os.sched_setaffinity(pid, cpus)
             except OSError:
@@ -322,12 +323,12 @@ class Template:
             self.cgroups.remove_all()
 
 
-def _may_raise_priority() -> bool:
-    """Can this process give a process its normal priority back (root outside a user
+def _may_raise_priority(nice: int) -> bool:
+    """Can this process give a process its priority back once lowered (root outside a user
     namespace)? Only then are spares prepared at a low one."""
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, -1)
-        os.setpriority(os.PRIO_PROCESS, 0, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, nice - 1)
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
     except OSError:
         return False
     return True
