@@ -11,6 +11,9 @@ Runs in the template's forked children: standard library and the runtime modules
 from __future__ import annotations
 
 import fcntl
+import importlib
+import importlib.machinery
+import importlib.util
 import json
 import os
 import resource
@@ -23,16 +26,27 @@ from lambda_lab.environments import bootstrap, mounts, protocol, runtime_layout
 
 MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
 SAVED_FD_MIN = 100  # where the runtime keeps its own copy of the log (see bootstrap)
+PREFAULT_MODULE = "_lambda_lab_prefault"  # never a file anywhere: its import fails
 PREFAULT_VARIABLES = 48  # a little more than AWS sets with a few of the function's own
 
 
 def prefault() -> None:
-    """Touch what every cold start touches (compiler, logging, json, environ) so that the
-    pages they write are copied now, while nobody waits."""
+    """Touch what every cold start touches (compiler, imports, logging, json, environ) so that
+    the pages they write are copied now, while nobody waits."""
     bootstrap._setup_logging()
-    exec(
-        compile("def lambda_handler(event, context):\n    return event\n", "<prefault>", "exec"), {}
-    )
+    # The import system as the handler's import walks it: a finder for a folder on the path
+    # (here a miss), then a module made and run from source (halves that import's page copies).
+    saved_path = sys.path[:]
+    sys.path[:] = ["/"]
+    try:
+        importlib.import_module(PREFAULT_MODULE)
+    except ImportError:
+        pass
+    sys.path[:] = saved_path
+    sys.path_importer_cache.pop("/", None)
+    module = importlib.util.module_from_spec(importlib.machinery.ModuleSpec(PREFAULT_MODULE, None))
+    source = "def lambda_handler(event, context):\n    return event\n"
+    exec(compile(source, "<prefault>", "exec"), module.__dict__)
     json.loads(json.dumps({"key": [1, 2.5, "x", None, True]}))
     # The cold start replaces the whole environment (about 40 variables): growing the
     # environment's tables and allocating its strings once here copies their pages now.
