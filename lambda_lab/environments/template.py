@@ -50,13 +50,13 @@ READY_TIMEOUT_S = 10.0
 # waits for the kernel), so with three, cold starts in a row still find one ready. They are
 # made when the Lab says the cold start that used one has finished its first invoke
 # ({"op": "refill"}, no reply): not during it, when on a small machine they would compete
-# for the same CPUs. Cold starts come in runs (a loop, a burst, a redeploy), so the template
-# first waits a moment for the next request and serves it before making the spare, and a
-# spare is prepared at a low CPU priority (raised again when a cold start takes it) where the
-# template may raise it: preparing one costs about twice the CPU of the cold start it serves.
+# for the same CPUs. Cold starts come in runs (a loop, a burst), so a request already waiting
+# when the refill comes is served first: forking a spare holds this process for a millisecond
+# or more. (Not longer: a spare takes several milliseconds to prepare, more when the kernel
+# makes its cgroup move wait, and one prepared late is one a cold start waits for. For the
+# same reason spares prepare at the normal priority: at a lower one, on a busy machine, they
+# were not ready in time.)
 SPARES = 3
-REFILL_WAIT_MS = 2
-SPARE_NICE = 10
 # How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
 SIGNAL_WORDS = {
     1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
@@ -110,8 +110,6 @@ class Template:
         )
         self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
-        self.nice = os.getpriority(os.PRIO_PROCESS, 0)  # what every environment runs at
-        self.renice = not self.userns and _may_raise_priority(self.nice)
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
@@ -123,15 +121,13 @@ class Template:
             mounts.build_root({**plan, **self.layout}, os.path.join(plan["sandbox_dir"], "root"))
 
     # -- spares ---------------------------------------------------------------------------
-    def fork_spare(self, background: bool = False) -> Spare:
-        """A new spare; ``background``: made ahead of need, at a low priority where allowed."""
+    def fork_spare(self) -> Spare:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         if not self.sandboxed:
             pid = os.fork()
             if pid == 0:
                 self._in_child(ours)
-                self._lower_priority(background)
                 os.setsid()
                 mounts.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
                 worker_setup.spare(self.plan, self.layout, theirs, in_sandbox=False)
@@ -144,7 +140,6 @@ class Template:
         pid = os.fork()
         if pid == 0:
             self._in_child(ours)
-            self._lower_priority(background)
             os.close(status_r)
             if self.userns:
                 sandbox_init.hold(self.plan, self.layout, theirs, status_w)
@@ -172,22 +167,13 @@ class Template:
                 os.close(fd)
         self.status_pipes = {}
 
-    def _lower_priority(self, background: bool) -> None:
-        """In a new spare made ahead of need: prepare at a low priority, so that a cold start
-        in flight goes first."""
-        if background and self.renice:
-            os.setpriority(os.PRIO_PROCESS, 0, min(19, self.nice + SPARE_NICE))
-
     def _as_if_forked_now(self, *pids: int) -> None:
-        """A cold start takes this spare: its processes run at the normal priority again, on
-        the CPUs this process may use now (as a fork made now would: a spare made before
-        someone pinned the template would otherwise run anywhere). A worker its init forks
-        from now on inherits both."""
+        """A cold start takes this spare: its processes run on the CPUs this process may use
+        now, as a fork made now would (a spare made before someone pinned the template would
+        otherwise run anywhere). A worker its init forks from now on inherits them."""
         cpus = os.sched_getaffinity(0)
         for pid in pids:
             try:
-                if self.renice:
-                    os.setpriority(os.PRIO_PROCESS, pid, self.nice)
                 if cpus != os.sched_getaffinity(pid):
                     os.sched_setaffinity(pid, cpus)
             except OSError:
@@ -323,17 +309,6 @@ class Template:
             self.cgroups.remove_all()
 
 
-def _may_raise_priority(nice: int) -> bool:
-    """Can this process give a process its priority back once lowered (root outside a user
-    namespace)? Only then are spares prepared at a low one."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, nice - 1)
-        os.setpriority(os.PRIO_PROCESS, 0, nice)
-    except OSError:
-        return False
-    return True
-
-
 def _children() -> list[int]:
     try:
         with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as handle:
@@ -363,16 +338,13 @@ def main(control_fd: int, plan_json: str) -> None:
         pass  # the Lab is already gone: the loop below sees it and ends everything
     waiting = select.poll()
     waiting.register(control, select.POLLIN)
-    owed = patient = False  # spares to make; whether to wait for a following request first
+    owed = False  # spares to make, once no request waits
     while True:
-        if owed:
-            if waiting.poll(REFILL_WAIT_MS if patient else 0):
-                patient = False  # a request is there: it goes first, the spare right after
-            else:
-                spares.append(template.fork_spare(background=True))
-                template.reap()
-                owed, patient = len(spares) < SPARES, False
-                continue
+        if owed and not waiting.poll(0):
+            spares.append(template.fork_spare())
+            template.reap()
+            owed = len(spares) < SPARES
+            continue
         try:
             message, fds, _, _ = socket.recv_fds(control, MESSAGE_MAX, 2)
         except OSError:
@@ -385,7 +357,7 @@ def main(control_fd: int, plan_json: str) -> None:
         elif request["op"] == "status":
             protocol.send(control, {"status": template.status(request["pid"])})
         elif request["op"] == "refill":
-            owed = patient = len(spares) < SPARES
+            owed = len(spares) < SPARES
         template.reap()
     for spare in spares:
         template.discard(spare)

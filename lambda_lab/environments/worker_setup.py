@@ -11,9 +11,6 @@ Runs in the template's forked children: standard library and the runtime modules
 from __future__ import annotations
 
 import fcntl
-import importlib
-import importlib.machinery
-import importlib.util
 import os
 import resource
 import signal
@@ -25,30 +22,21 @@ from lambda_lab.environments import bootstrap, mounts, protocol, runtime_layout
 
 MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
 SAVED_FD_MIN = 100  # where the runtime keeps its own copy of the log (see bootstrap)
-PREFAULT_MODULE = "_lambda_lab_prefault"  # never a file anywhere: its import fails
 PREFAULT_VARIABLES = 48  # a little more than AWS sets with a few of the function's own
 
 
 def prefault() -> None:
-    """Touch what every cold start touches (compiler, imports, logging, json, environ) so that
-    the pages they write are copied now, while nobody waits."""
+    """Touch what every cold start touches (compiler, logging, json, environ, one invoke's own
+    work) so that the pages they write are copied now, while nobody waits. Only what costs the
+    spare less than it saves the cold start: a spare prepared late is one a cold start waits for.
+    (Walking the import system once here cost the spare more than it saved the handler's import.)"""
     bootstrap._setup_logging()
-    # The import system as the handler's import walks it: a finder for a folder on the path
-    # (here a miss), then a module made and run from source (halves that import's page copies).
-    saved_path = sys.path[:]
-    sys.path[:] = ["/"]
-    try:
-        importlib.import_module(PREFAULT_MODULE)
-    except ImportError:
-        pass
-    sys.path[:] = saved_path
-    sys.path_importer_cache.pop("/", None)
-    module = importlib.util.module_from_spec(importlib.machinery.ModuleSpec(PREFAULT_MODULE, None))
+    namespace: dict = {}
     source = "def lambda_handler(event, context):\n    return event\n"
-    exec(compile(source, "<prefault>", "exec"), module.__dict__)
+    exec(compile(source, "<prefault>", "exec"), namespace)
     # One invoke's own work (decode, context, encode, reply header), as the first one does it.
     header = {"id": "prefault", "deadline": 0, "arn": "", "trace": ""}
-    bootstrap.run_invoke(module.lambda_handler, header, b'{"key": [1, 2.5, "x", null, true]}')
+    bootstrap.run_invoke(namespace["lambda_handler"], header, b'{"key": [1, 2.5, "x", null, true]}')
     del bootstrap._request_filter.request_id  # (back to the class's "": no request yet)
     # The cold start replaces the whole environment (about 40 variables): growing the
     # environment's tables and allocating its strings once here copies their pages now.
