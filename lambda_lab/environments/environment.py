@@ -247,7 +247,7 @@ class Environment:
         # often puts both on one CPU): after two such looks in a row the next invokes sleep
         # at once, more of them after each look that fails, until one finds its answer again.
         answered = False
-        if phase != "invoke":
+        if phase != "invoke" or self.invocations == 1:  # (a first invoke is never that quick)
             pass
         elif self._spin_skip:
             self._spin_skip -= 1
