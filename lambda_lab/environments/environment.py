@@ -41,8 +41,12 @@ from lambda_lab.environments.outcome import (
 from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
 
-SPIN_S = 0.00008  # how long to look for a quick answer before sleeping in poll()
-SPIN_BACKOFF = (16, 256)  # invokes that sleep at once after looks that found nothing
+# How long to look for a quick answer before sleeping in poll(). A trivial handler's reply
+# comes 50-190 us after the request (10th-90th percentile, worker on another CPU of a small
+# VM: waking it is most of that); with 80 us, 4 looks in 10 missed and each miss sent the
+# next 16 or more invokes to sleep, paying a wake-up each.
+SPIN_S = 0.0002
+SPIN_BACKOFF = (16, 256)  # invokes that sleep at once after looks in a row that found nothing
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
 LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
 
@@ -236,14 +240,14 @@ class Environment:
         poller = self._poller
         deadline = started + limit_s
         governor: CpuGovernor | None = None
-        # A short handler answers within tens of microseconds. Sleeping in poll() and being
+        # A short handler answers within a hundred microseconds or so. Sleeping in poll() and being
         # woken costs about as much again when the worker runs on another CPU, so look for
         # the answer briefly before sleeping. A look that finds nothing was wasted (a slow
         # handler) or, worse, held the very CPU the worker waits for (unpinned, the scheduler
-        # often puts both on one CPU): the next invokes sleep at once, more of them after
-        # each look that fails, until one finds its answer again.
+        # often puts both on one CPU): after two such looks in a row the next invokes sleep
+        # at once, more of them after each look that fails, until one finds its answer again.
         answered = False
-        if phase != "invoke":
+        if phase != "invoke" or self.invocations == 1:  # (a first invoke is never that quick)
             pass
         elif self._spin_skip:
             self._spin_skip -= 1
@@ -252,9 +256,12 @@ class Environment:
             spin_until = clock() + SPIN_S
             while not (answered := bool(poller.poll(0))):
                 if clock() >= spin_until:
-                    first, most = SPIN_BACKOFF
-                    self._spin_skip = min(most, first << self._spin_misses)
+                    # One miss is noise (another process held a CPU for a moment); two in a
+                    # row mean a slow handler or a shared CPU.
                     self._spin_misses = min(self._spin_misses + 1, 16)
+                    if self._spin_misses > 1:
+                        first, most = SPIN_BACKOFF
+                        self._spin_skip = min(most, first << (self._spin_misses - 2))
                     break
             else:
                 self._spin_misses = 0

@@ -49,7 +49,11 @@ READY_TIMEOUT_S = 10.0
 # waits for the kernel), so with three, cold starts in a row still find one ready. They are
 # made when the Lab says the cold start that used one has finished its first invoke
 # ({"op": "refill"}, no reply): not during it, when on a small machine they would compete
-# for the same CPUs.
+# for the same CPUs. They are made at once, at the normal priority: a spare takes several
+# milliseconds to prepare, more when the kernel makes its cgroup move wait, and one prepared
+# late is one a cold start waits for. (Measured on a busy 2-core machine, in a loop of cold
+# starts: serving a fork request already queued before the refill, or preparing spares at a
+# lower priority, left two to three times as many cold starts waiting for their spare.)
 SPARES = 3
 # How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
 SIGNAL_WORDS = {
@@ -161,6 +165,18 @@ class Template:
                 os.close(fd)
         self.status_pipes = {}
 
+    def _as_if_forked_now(self, *pids: int) -> None:
+        """A cold start takes this spare: its processes run on the CPUs this process may use
+        now, as a fork made now would (a spare made before someone pinned the template would
+        otherwise run anywhere). A worker its init forks from now on inherits them."""
+        cpus = os.sched_getaffinity(0)
+        for pid in pids:
+            try:
+                if cpus != os.sched_getaffinity(pid):
+                    os.sched_setaffinity(pid, cpus)
+            except OSError:
+                pass  # it has ended: the cold start reports how
+
     def _with_cgroups(self, spare: Spare) -> Spare:
         """Without a sandbox: the template puts the waiting worker in its cgroups itself."""
         if self.cgroups is not None and self.recycler is not None:
@@ -211,7 +227,10 @@ class Template:
             for _ in range(3):  # a spare that died waiting is replaced
                 spare = spares.pop(0) if spares else self.fork_spare()
                 try:
+                    self._as_if_forked_now(spare.init)  # (before waiting for it to be ready)
                     worker = self._worker_pid(spare)
+                    if worker != spare.init:
+                        self._as_if_forked_now(worker)
                     if spare.cgroups and request.get("memory_limit"):
                         limit = int(request["memory_limit"])
                         cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
