@@ -390,4 +390,6 @@ def _date_header() -> str:
 
 def _one_line(text: str) -> str:
     """A header can never end early: a function cannot smuggle lines into the answer."""
-    return text.replace("\r", " ").replace("\n", " ")
+    if "\r" in text or "\n" in text:
+        return text.replace("\r", " ").replace("\n", " ")
+    return text
