@@ -12,9 +12,8 @@ import base64
 import hashlib
 import http
 import json
-import secrets
+import random
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -96,7 +95,8 @@ class HttpRequest:
 
     def header_values(self, name: str) -> list[str]:
         wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
+        size = len(wanted)  # (only a name of the same length can match: lower only those)
+        return [value for key, value in self.headers if len(key) == size and key.lower() == wanted]
 
     @property
     def target(self) -> str:
@@ -263,10 +263,15 @@ def forwarded_headers(request: HttpRequest, trace_id: str) -> list[tuple[str, st
 # -- ids and times ------------------------------------------------------------------------
 
 
+# Ids need to be unique, not secret: drawn from a generator of their own (seeded from the
+# system once), without a system call per request and without touching ``random``'s stream.
+_ids = random.Random()
+
+
 def new_trace_id(now: float | None = None) -> str:
     """An X-Ray trace id: ``Root=1-<8 hex seconds>-<24 hex random>``."""
     seconds = int(time.time() if now is None else now)
-    return f"Root=1-{seconds:08x}-{secrets.token_hex(12)}"
+    return f"Root=1-{seconds:08x}-{_ids.getrandbits(96):024x}"
 
 
 def continue_trace(request: HttpRequest, now: float | None = None) -> str:
@@ -278,7 +283,9 @@ def continue_trace(request: HttpRequest, now: float | None = None) -> str:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID string, as str(uuid.uuid4()) spells it."""
+    h = f"{_ids.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def stable_id(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> str:
@@ -291,16 +298,26 @@ def stable_id(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> s
     return "".join(chars)
 
 
+_clf_cache: tuple[int, str] = (-1, "")
+
+
 def clf_time(epoch: float) -> str:
-    """``12/Mar/2020:19:03:58 +0000``: the time format API Gateway puts in requestContext."""
-    return aws_time.access_log_time(epoch)
+    """``12/Mar/2020:19:03:58 +0000``: the time format API Gateway puts in requestContext
+    (whole seconds: formatted once a second)."""
+    global _clf_cache
+    second = int(epoch)
+    if epoch < 0:
+        return aws_time.access_log_time(epoch)
+    if _clf_cache[0] != second:
+        _clf_cache = (second, aws_time.access_log_time(second))
+    return _clf_cache[1]
+
+
+_PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
 
 
 def reason_phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _PHRASES.get(status, "Unknown")
 
 
 def json_response(
