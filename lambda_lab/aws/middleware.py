@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import urllib.parse
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -102,6 +103,7 @@ class Middleware:
     def __init__(self, own: LabSide, moto: Callable[[], Any]) -> None:
         self._own = own
         self._moto = moto
+        self._api_seen: weakref.ref[LambdaApi] | None = None
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -209,9 +211,14 @@ class Middleware:
     def _answer_lambda(self, request: AwsRequest, raw_path: str) -> Reply:
         if not self._own.is_open():
             return json_error("ServiceUnavailable", "this Lab is closed", 503)
-        got = self._own.lambda_api().handle(
-            request.method, raw_path, request.query, request.headers, request.body
-        )
+        api = self._api_seen() if self._api_seen is not None else None
+        if api is None:  # the Lab makes its REST API once: remembered without keeping it alive
+            api = self._own.lambda_api()
+            try:
+                self._api_seen = weakref.ref(api)
+            except TypeError:  # an object that cannot be referred to weakly: asked each time
+                pass
+        got = api.handle(request.method, raw_path, request.query, request.headers, request.body)
         return Reply(got.status, list(got.headers.items()), got.body)
 
     def _call_moto(self, environ: dict[str, Any]) -> Reply:
