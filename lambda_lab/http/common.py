@@ -9,6 +9,7 @@ the widget only move :class:`HttpRequest` and :class:`Exchange` objects around.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http
 import json
@@ -90,8 +91,12 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), or None."""
-        values = self.header_values(name)
-        return values[-1] if values else None
+        return self._last_values.get(name.lower())
+
+    @functools.cached_property
+    def _last_values(self) -> dict[str, str]:
+        """Each header's last value by lower-case name (a door asks for several headers)."""
+        return {key.lower(): value for key, value in self.headers}
 
     def header_values(self, name: str) -> list[str]:
         wanted = name.lower()
@@ -244,15 +249,19 @@ def encode_body(body: bytes, as_text: bool) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
+_REPLACED_BY_PROXY = frozenset(
+    {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
+)
+
+
 def forwarded_headers(request: HttpRequest, trace_id: str) -> list[tuple[str, str]]:
     """The request's headers plus the X-Forwarded-* and X-Amzn-Trace-Id a proxy adds.
 
     A client's X-Forwarded-For is kept and the client address appended, as proxies do.
     """
-    replaced = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
     earlier = request.header("X-Forwarded-For")
     chain = f"{earlier}, {request.client_ip}" if earlier else request.client_ip
-    return [(k, v) for k, v in request.headers if k.lower() not in replaced] + [
+    return [(k, v) for k, v in request.headers if k.lower() not in _REPLACED_BY_PROXY] + [
         ("X-Amzn-Trace-Id", trace_id),
         ("X-Forwarded-For", chain),
         ("X-Forwarded-Port", str(request.server_port)),
