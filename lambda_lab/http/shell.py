@@ -258,6 +258,11 @@ class ServerShell:
         poller.register(connection.sock, select.POLLIN)
         deadline = time.monotonic() + LINGER_S
         while self._work.empty() and not self._closed:
+            if len(self._threads) - 1 < self._most_workers:
+                # Work queued meanwhile starts a worker of its own: nobody waits for this
+                # one, so it waits out the moment in one call rather than waking every 1 ms.
+                remaining = deadline - time.monotonic()
+                return remaining > 0 and bool(poller.poll(remaining * 1000))
             if poller.poll(1):
                 return True
             if time.monotonic() > deadline:
