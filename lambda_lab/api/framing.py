@@ -145,10 +145,8 @@ def check_header_enums(operation: Any, params: dict[str, Any]) -> None:
     shape = operation.input_shape
     if shape is None:
         return
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        allowed = getattr(member, "enum", None)  # only string shapes have one
-        if location in ("header", "querystring") and allowed and name in params:
+    for name, allowed in _enum_members(shape):
+        if name in params:
             value = params[name]
             if isinstance(value, str) and value not in allowed:
                 field = name[0].lower() + name[1:]
@@ -156,6 +154,25 @@ def check_header_enums(operation: Any, params: dict[str, Any]) -> None:
                     f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
                     f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
                 )
+
+
+_ENUMS: dict[int, tuple[Any, list[tuple[str, list[str]]]]] = {}
+
+
+def _enum_members(shape: Any) -> list[tuple[str, list[str]]]:
+    """(name, allowed values) of the header and query members that have an enum, read from
+    the model once per shape."""
+    known = _ENUMS.get(id(shape))
+    if known is not None and known[0] is shape:
+        return known[1]
+    found = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        allowed = getattr(member, "enum", None)  # only string shapes have one
+        if location in ("header", "querystring") and allowed:
+            found.append((name, allowed))
+    _ENUMS[id(shape)] = (shape, found)  # (the shape kept: its id is never reused meanwhile)
+    return found
 
 
 def check_client_context(text: str) -> None:

@@ -41,7 +41,8 @@ _CODES = {
 
 def _service(head: RequestHead) -> str:
     path, _, query = head.target.partition("?")
-    return aws_request.parse(head.method, path, query, dict(head.headers), b"").service
+    lowered = {k.lower(): v for k, v in dict(head.headers).items()}  # as parse() reads them
+    return aws_request.service_of(lowered, path, query)
 
 
 def endpoint_body_limit(head: RequestHead) -> int:

@@ -27,6 +27,7 @@ from lambda_lab.api.operation import REQUEST_ID_KEY, run, service_model
 from lambda_lab.invocation.sync import new_request_id
 
 _NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream")
+_MATCHES_KEPT = 1024  # routes remembered by (method, path, query): cleared when full
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -69,6 +70,7 @@ class LambdaRestApi:
             self._routes.append(_Route(operation, operation.http["method"], pattern, static))
         # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
         self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+        self._matched: dict[tuple[Any, ...], tuple[_Route, dict[str, str]]] = {}
         # Called after an operation that may change state succeeded, before its answer goes
         # out (``lambda-lab serve --state`` journals the change there).
         self.after_change: Callable[[str], None] | None = None
@@ -89,7 +91,7 @@ class LambdaRestApi:
         body: bytes,
     ) -> HttpReply:
         lowered = {k.lower(): v for k, v in headers.items()}
-        request_id = new_request_id()
+        request_id = None  # Invoke answers with its invocation's id; made here only if needed
         try:
             route, path_params = self._match(method, raw_path, query)
             params = self._parse_input(route.operation, path_params, query, lowered, body)
@@ -102,7 +104,7 @@ class LambdaRestApi:
                     raise errors.ServiceException(
                         f"{route.operation.name} was applied but could not be saved: {exc}"
                     ) from None
-            request_id = result.pop(REQUEST_ID_KEY, None) or request_id  # Invoke: its own id
+            request_id = result.pop(REQUEST_ID_KEY, None)  # Invoke: its own id
             reply = self._serialize(route.operation, result)
         except errors.LambdaError as exc:
             reply = error_reply(exc)
@@ -111,10 +113,24 @@ class LambdaRestApi:
             reply = error_reply(
                 errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")
             )
-        reply.headers["x-amzn-RequestId"] = request_id
+        reply.headers["x-amzn-RequestId"] = request_id or new_request_id()
         return reply
 
     def _match(
+        self, method: str, raw_path: str, query: dict[str, list[str]]
+    ) -> tuple[_Route, dict[str, str]]:
+        # A client calls the same few paths again and again (one Invoke URL per function):
+        # the match depends only on the method, the path and the query's first values.
+        key = (method, raw_path, tuple((k, v[0] if v else None) for k, v in query.items()))
+        found = self._matched.get(key)
+        if found is None:
+            found = self._match_anew(method, raw_path, query)
+            if len(self._matched) >= _MATCHES_KEPT:
+                self._matched.clear()
+            self._matched[key] = found
+        return found[0], dict(found[1])
+
+    def _match_anew(
         self, method: str, raw_path: str, query: dict[str, list[str]]
     ) -> tuple[_Route, dict[str, str]]:
         for route in self._routes:
@@ -143,17 +159,18 @@ class LambdaRestApi:
         if shape is None:
             return {}
         params: dict[str, Any] = {}
-        payload_member = shape.serialization.get("payload")
-        for name, member in shape.members.items():
-            location = member.serialization.get("location")
-            wire = member.serialization.get("name", name)
-            if location == "uri" and wire in path_params:
-                params[name] = _coerce(member, path_params[wire])
-            elif location == "querystring" and wire in query:
-                values = query[wire]
-                params[name] = values if member.type_name == "list" else _coerce(member, values[0])
-            elif location == "header" and wire.lower() in headers:
-                params[name] = _coerce(member, headers[wire.lower()])
+        payload_member, located = _input_plan(shape)
+        for name, location, wire, member in located:
+            if location == "uri":
+                if wire in path_params:
+                    params[name] = _coerce(member, path_params[wire])
+            elif location == "querystring":
+                if wire in query:
+                    values = query[wire]
+                    listed = member.type_name == "list"
+                    params[name] = values if listed else _coerce(member, values[0])
+            elif wire in headers:  # a header (its wire name lower-cased in the plan)
+                params[name] = _coerce(member, headers[wire])
         if payload_member:
             params[payload_member] = body
         elif body:
@@ -174,18 +191,18 @@ class LambdaRestApi:
         if shape is None:
             return HttpReply(status, headers, b"")
         body_fields: dict[str, Any] = {}
-        payload_member = shape.serialization.get("payload")
+        payload_member, members = _output_plan(shape)
         raw_body: bytes | None = None
         for name, value in result.items():
-            member = shape.members.get(name)
-            if member is None or value is None:
+            found = members.get(name)
+            if found is None or value is None:
                 continue
-            location = member.serialization.get("location")
+            location, wire, kind = found
             if location == "statusCode":
                 status = int(value)
             elif location == "header":
-                headers[member.serialization.get("name", name)] = str(value)
-            elif name == payload_member and member.type_name == "structure":  # an event stream
+                headers[wire] = str(value)
+            elif name == payload_member and kind == "structure":  # an event stream
                 raw_body = eventstream.encode(value)
                 headers["Content-Type"] = eventstream.CONTENT_TYPE
             elif name == payload_member:
@@ -196,6 +213,49 @@ class LambdaRestApi:
             empty = payload_member is not None or (status == 204 and not body_fields)
             raw_body = b"" if empty else json.dumps(body_fields).encode()
         return HttpReply(status, headers, raw_body)
+
+
+_PLANS: dict[int, tuple[Any, tuple[str | None, list[tuple[str, str, str, Any]]]]] = {}
+
+
+def _input_plan(shape: Any) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
+    """An input shape's payload member and its members read from the URI, the query or the
+    headers, as (name, location, wire name, member): read from the model once per shape."""
+    known = _PLANS.get(id(shape))
+    if known is not None and known[0] is shape:
+        return known[1]
+    located = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if location in ("uri", "querystring"):
+            located.append((name, location, wire, member))
+        elif location == "header":
+            located.append((name, location, wire.lower(), member))
+    plan = (shape.serialization.get("payload"), located)
+    _PLANS[id(shape)] = (shape, plan)  # (the shape kept: its id is never reused meanwhile)
+    return plan
+
+
+_OUTPUT_PLANS: dict[int, tuple[Any, tuple[str | None, dict[str, tuple[str, str, str]]]]] = {}
+
+
+def _output_plan(shape: Any) -> tuple[str | None, dict[str, tuple[str, str, str]]]:
+    """An output shape's payload member and, by member name, (location, wire name, type)."""
+    known = _OUTPUT_PLANS.get(id(shape))
+    if known is not None and known[0] is shape:
+        return known[1]
+    members = {
+        name: (
+            member.serialization.get("location"),
+            member.serialization.get("name", name),
+            member.type_name,
+        )
+        for name, member in shape.members.items()
+    }
+    plan = (shape.serialization.get("payload"), members)
+    _OUTPUT_PLANS[id(shape)] = (shape, plan)
+    return plan
 
 
 def _changes_state(route: _Route) -> bool:

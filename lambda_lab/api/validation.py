@@ -132,7 +132,7 @@ def _scalar_rules(shape: Any, value: Any, enum: bool = True) -> list[str]:
     if not isinstance(value, str):
         return []
     rules = _length_rules(shape, len(value))
-    if "pattern" in limits and not _pattern(limits["pattern"]).fullmatch(value):
+    if "pattern" in limits and not _fits(limits["pattern"], value):
         rules.append(f"Member must satisfy regular expression pattern: {limits['pattern']}")
     if enum and shape.enum and value not in shape.enum:
         rules.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
@@ -157,6 +157,19 @@ def _all_rules(shape: Any) -> list[str]:
     if shape.enum:
         rules.append(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
     return rules
+
+
+def _fits(pattern: str, value: str) -> bool:
+    """Does ``value`` match the model's ``pattern`` whole? Short values (names, ARNs) come
+    back again and again: their answers are remembered."""
+    if len(value) > 256:
+        return _pattern(pattern).fullmatch(value) is not None
+    return _fits_short(pattern, value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fits_short(pattern: str, value: str) -> bool:
+    return _pattern(pattern).fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,18 +77,34 @@ def parse(
 
 
 def _service(request: AwsRequest) -> str:
-    target = request.headers.get("x-amz-target", "")
+    return _service_from(request.headers, lambda: request.query, request.path)
+
+
+def service_of(headers: dict[str, str], raw_path: str, query_string: str) -> str:
+    """The service a request is for, from its lower-case headers, its path as sent and its
+    query string: what :func:`parse` finds, without parsing what the answer does not need."""
+    return _service_from(
+        headers,
+        lambda: urllib.parse.parse_qs(query_string, keep_blank_values=True),
+        urllib.parse.unquote(raw_path) if "%" in raw_path else raw_path,
+    )
+
+
+def _service_from(
+    headers: dict[str, str], query: Callable[[], dict[str, list[str]]], path: str
+) -> str:
+    target = headers.get("x-amz-target", "")
     prefix = target.split(".", 1)[0].split("_", 1)[0]
     if prefix in _TARGET_SERVICES:
         return _TARGET_SERVICES[prefix]
-    found = _SCOPE.search(request.headers.get("authorization", ""))
+    found = _SCOPE.search(headers.get("authorization", ""))
     if found:
         return found.group(1)
-    credential = request.query.get("X-Amz-Credential", [""])[0]
+    credential = query().get("X-Amz-Credential", [""])[0]
     found = _QUERY_SCOPE.match(credential)
     if found:
         return found.group(1)
-    if _LAMBDA_PATH.match(request.path):
+    if _LAMBDA_PATH.match(path):
         return "lambda"
     return ""
 

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import urllib.parse
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -102,6 +103,7 @@ class Middleware:
     def __init__(self, own: LabSide, moto: Callable[[], Any]) -> None:
         self._own = own
         self._moto = moto
+        self._api_seen: weakref.ref[LambdaApi] | None = None
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -118,30 +120,72 @@ class Middleware:
         request = aws_request.parse(
             environ["REQUEST_METHOD"], raw_path, environ.get("QUERY_STRING", ""), headers, body
         )
+        reply = self._guarded(request, lambda: self._answer(request, raw_path, environ))
+        status, sent = self.framed(reply, request.method)
+        start_response(status, sent)
+        return [reply.body]
+
+    def answer_lambda(
+        self, method: str, target: str, header_pairs: Iterable[tuple[str, str]], body: bytes
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """The answer to a request signed for Lambda, straight from the HTTP request (no WSGI
+        environ, nothing for moto): what ``__call__`` would answer, as (status line, headers,
+        body). None when the request is not plainly Lambda's: the WSGI path then decides."""
+        if "://" in target:
+            return None  # absolute-form: the WSGI path decodes it
+        raw_path, _, query_string = target.partition("?")
+        # The headers as the WSGI path sees them: names as environ keys give them back
+        # (upper-case, "_" read as "-"), repeats joined with commas, Content-Type's last
+        # value, no Content-Length or Transfer-Encoding; then lower-cased, as parse() does.
+        headers: dict[str, str] = {}
+        content_type = None
+        for name, value in header_pairs:
+            key = name.lower().replace("_", "-")
+            if key == "content-type":
+                content_type = value
+            elif key not in ("content-length", "transfer-encoding"):
+                headers[key] = f"{headers[key]},{value}" if key in headers else value
+        if content_type:
+            headers["content-type"] = content_type
+        if aws_request.service_of(headers, raw_path, query_string) != "lambda":
+            return None
+        request = AwsRequest(
+            method,
+            urllib.parse.unquote(raw_path),
+            urllib.parse.parse_qs(query_string, keep_blank_values=True) if query_string else {},
+            headers,
+            body,
+            service="lambda",
+        )
+        reply = self._guarded(request, lambda: self._answer_lambda(request, raw_path))
+        status, sent = self.framed(reply, method)
+        return status, sent, reply.body
+
+    def _guarded(self, request: AwsRequest, answer: Callable[[], Reply]) -> Reply:
         try:
-            reply = self._answer(request, raw_path, environ)
+            return answer()
         except (
             Exception
         ) as exc:  # a bug in the Lab must come back as a 500, not a dropped connection
             _log.exception("lambda-lab endpoint failed on %s %s", request.method, request.path)
-            reply = json_error(
+            return json_error(
                 "InternalFailure", f"lambda-lab endpoint error: {type(exc).__name__}: {exc}", 500
             )
+
+    @staticmethod
+    def framed(reply: Reply, method: str) -> tuple[str, list[tuple[str, str]]]:
+        """The status line and headers that go out with ``reply``."""
         sent = reply.headers
-        if request.method != "HEAD":  # a HEAD keeps the length of the body it did not send
+        if method != "HEAD":  # a HEAD keeps the length of the body it did not send
             sent = [(k, v) for k, v in sent if k.lower() != "content-length"]
             sent.append(("Content-Length", str(len(reply.body))))
-        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", sent)
-        return [reply.body]
+        return f"{reply.status} {_REASONS.get(reply.status, 'Status')}", sent
 
     def _answer(self, request: AwsRequest, raw_path: str, environ: dict[str, Any]) -> Reply:
+        if request.service == "lambda":
+            return self._answer_lambda(request, raw_path)
         if not self._own.is_open():
             return json_error("ServiceUnavailable", "this Lab is closed", 503)
-        if request.service == "lambda":
-            got = self._own.lambda_api().handle(
-                request.method, raw_path, request.query, request.headers, request.body
-            )
-            return Reply(got.status, list(got.headers.items()), got.body)
         if request.service == "logs":  # reads of the Lab's own log groups come from its LogStore
             answered = self._own.logs_reads(environ)
             if answered is not None:
@@ -163,6 +207,19 @@ class Middleware:
                     "lambda-lab hook failed after %s %s", request.service, request.operation
                 )
         return reply
+
+    def _answer_lambda(self, request: AwsRequest, raw_path: str) -> Reply:
+        if not self._own.is_open():
+            return json_error("ServiceUnavailable", "this Lab is closed", 503)
+        api = self._api_seen() if self._api_seen is not None else None
+        if api is None:  # the Lab makes its REST API once: remembered without keeping it alive
+            api = self._own.lambda_api()
+            try:
+                self._api_seen = weakref.ref(api)
+            except TypeError:  # an object that cannot be referred to weakly: asked each time
+                pass
+        got = api.handle(request.method, raw_path, request.query, request.headers, request.body)
+        return Reply(got.status, list(got.headers.items()), got.body)
 
     def _call_moto(self, environ: dict[str, Any]) -> Reply:
         captured: dict[str, Any] = {}

@@ -9,12 +9,12 @@ the widget only move :class:`HttpRequest` and :class:`Exchange` objects around.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http
 import json
-import secrets
+import random
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -91,12 +91,17 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         """The last value of a header (case-insensitive), or None."""
-        values = self.header_values(name)
-        return values[-1] if values else None
+        return self._last_values.get(name.lower())
+
+    @functools.cached_property
+    def _last_values(self) -> dict[str, str]:
+        """Each header's last value by lower-case name (a door asks for several headers)."""
+        return {key.lower(): value for key, value in self.headers}
 
     def header_values(self, name: str) -> list[str]:
         wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
+        size = len(wanted)  # (only a name of the same length can match: lower only those)
+        return [value for key, value in self.headers if len(key) == size and key.lower() == wanted]
 
     @property
     def target(self) -> str:
@@ -244,15 +249,19 @@ def encode_body(body: bytes, as_text: bool) -> tuple[str, bool]:
     return base64.b64encode(body).decode("ascii"), True
 
 
+_REPLACED_BY_PROXY = frozenset(
+    {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
+)
+
+
 def forwarded_headers(request: HttpRequest, trace_id: str) -> list[tuple[str, str]]:
     """The request's headers plus the X-Forwarded-* and X-Amzn-Trace-Id a proxy adds.
 
     A client's X-Forwarded-For is kept and the client address appended, as proxies do.
     """
-    replaced = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
     earlier = request.header("X-Forwarded-For")
     chain = f"{earlier}, {request.client_ip}" if earlier else request.client_ip
-    return [(k, v) for k, v in request.headers if k.lower() not in replaced] + [
+    return [(k, v) for k, v in request.headers if k.lower() not in _REPLACED_BY_PROXY] + [
         ("X-Amzn-Trace-Id", trace_id),
         ("X-Forwarded-For", chain),
         ("X-Forwarded-Port", str(request.server_port)),
@@ -263,10 +272,15 @@ def forwarded_headers(request: HttpRequest, trace_id: str) -> list[tuple[str, st
 # -- ids and times ------------------------------------------------------------------------
 
 
+# Ids need to be unique, not secret: drawn from a generator of their own (seeded from the
+# system once), without a system call per request and without touching ``random``'s stream.
+_ids = random.Random()
+
+
 def new_trace_id(now: float | None = None) -> str:
     """An X-Ray trace id: ``Root=1-<8 hex seconds>-<24 hex random>``."""
     seconds = int(time.time() if now is None else now)
-    return f"Root=1-{seconds:08x}-{secrets.token_hex(12)}"
+    return f"Root=1-{seconds:08x}-{_ids.getrandbits(96):024x}"
 
 
 def continue_trace(request: HttpRequest, now: float | None = None) -> str:
@@ -278,7 +292,9 @@ def continue_trace(request: HttpRequest, now: float | None = None) -> str:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID string, as str(uuid.uuid4()) spells it."""
+    h = f"{_ids.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def stable_id(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> str:
@@ -291,16 +307,26 @@ def stable_id(*parts: str, length: int, alphabet: str = "0123456789abcdef") -> s
     return "".join(chars)
 
 
+_clf_cache: tuple[int, str] = (-1, "")
+
+
 def clf_time(epoch: float) -> str:
-    """``12/Mar/2020:19:03:58 +0000``: the time format API Gateway puts in requestContext."""
-    return aws_time.access_log_time(epoch)
+    """``12/Mar/2020:19:03:58 +0000``: the time format API Gateway puts in requestContext
+    (whole seconds: formatted once a second)."""
+    global _clf_cache
+    second = int(epoch)
+    if epoch < 0:
+        return aws_time.access_log_time(epoch)
+    if _clf_cache[0] != second:
+        _clf_cache = (second, aws_time.access_log_time(second))
+    return _clf_cache[1]
+
+
+_PHRASES = {status.value: status.phrase for status in http.HTTPStatus}
 
 
 def reason_phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _PHRASES.get(status, "Unknown")
 
 
 def json_response(

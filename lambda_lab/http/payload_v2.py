@@ -26,6 +26,8 @@ from lambda_lab.http.common import (
     split_query,
 )
 
+_NOT_PASSED_BACK = HOP_BY_HOP | {"content-length"}  # the listener frames the answer itself
+
 
 def v2_event(
     request: HttpRequest,
@@ -124,6 +126,6 @@ def v2_response(payload: bytes) -> HttpResponse | None:
         if decoded is None:
             return None
         body = decoded
-    pairs = [(k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP | {"content-length"}]
+    pairs = [(k, v) for k, v in headers.items() if k.lower() not in _NOT_PASSED_BACK]
     pairs.extend(("Set-Cookie", cookie) for cookie in cookies)
     return HttpResponse(status, pairs, body)

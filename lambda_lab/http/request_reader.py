@@ -31,9 +31,13 @@ class RequestHead:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
+        """The last value of a header (names compared case-insensitively), or None."""
         wanted = name.lower()
-        found = [v for k, v in self.headers if k.lower() == wanted]
-        return found[-1] if found else None
+        size = len(wanted)
+        for key, value in reversed(self.headers):
+            if len(key) == size and key.lower() == wanted:  # (lower only what could match)
+                return value
+        return None
 
 
 @dataclass
@@ -122,8 +126,13 @@ def read_head(connection: Connection) -> tuple[RequestHead, bool] | None:
 
 def read_body(connection: Connection, head: RequestHead, limit: int) -> Body:
     """The body the head announces, read whole; a :class:`Refusal` when it is not to be read."""
-    transfer = [v.strip().lower() for k, v in head.headers if k.lower() == "transfer-encoding"]
-    lengths = {v.strip() for k, v in head.headers if k.lower() == "content-length"}
+    transfer: list[str] = []
+    lengths: set[str] = set()
+    for k, v in head.headers:
+        if len(k) == 14 and k.lower() == "content-length":
+            lengths.add(v.strip())
+        elif len(k) == 17 and k.lower() == "transfer-encoding":
+            transfer.append(v.strip().lower())
     if transfer:
         if lengths:
             raise Refusal(400, "Both Transfer-Encoding and Content-Length", close=True)

@@ -52,6 +52,7 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_WORKERS = 8
 DEFAULT_IDLE_TIMEOUT_S = 30.0
 LINGER_S = 0.02  # how long a worker waits for a connection's next request before handing it back
+LINGER_SLICE_SPARE_MS = 5  # how often it looks for queued work while more workers could start
 LINGER_CLOSE_S = 0.5  # after a refusal that ends the connection, input is drained this long
 LINGER_CLOSE_BYTES = 4 * 1024 * 1024  # ... or up to this much
 CONNECTIONS_MAX = 256  # beyond this many open connections a new one is answered 503 and closed
@@ -258,7 +259,10 @@ class ServerShell:
         poller.register(connection.sock, select.POLLIN)
         deadline = time.monotonic() + LINGER_S
         while self._work.empty() and not self._closed:
-            if poller.poll(1):
+            # While work queued meanwhile would start a worker of its own, nobody waits for
+            # this one: it looks less often (every 1 ms cost a wake-up or two per request).
+            spare = len(self._threads) - 1 < self._most_workers
+            if poller.poll(LINGER_SLICE_SPARE_MS if spare else 1):
                 return True
             if time.monotonic() > deadline:
                 break
@@ -390,4 +394,6 @@ def _date_header() -> str:
 
 def _one_line(text: str) -> str:
     """A header can never end early: a function cannot smuggle lines into the answer."""
-    return text.replace("\r", " ").replace("\n", " ")
+    if "\r" in text or "\n" in text:
+        return text.replace("\r", " ").replace("\n", " ")
+    return text
