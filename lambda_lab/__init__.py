@@ -11,7 +11,9 @@ terminal quiz starts without loading the runtime.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's (every template process imports this package)
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -29,7 +29,6 @@ import socket
 import struct
 import sys
 import time
-from dataclasses import dataclass, field
 
 from lambda_lab.environments import (  # noqa: F401 - imported once, shared by forks
     bootstrap,
@@ -74,18 +73,31 @@ def describe_status(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-@dataclass
 class Spare:
-    """An environment forked ahead of need, waiting for its configuration on ``link``."""
+    """An environment forked ahead of need, waiting for its configuration on ``link``.
 
-    pid: int  # what the Lab kills to end it: the init (root), its holder (user namespace), or the worker
-    link: socket.socket
-    status_r: int = -1  # the init writes the runtime's wait status here
-    init: int = 0
-    worker: int = 0  # the runtime process's pid, once its "ready" message was read
-    cgroups: dict[str, str] = field(default_factory=dict)
-    cgroup_name: str = ""
-    oom_base: int = 0  # OOM kills counted in its (reused) memory cgroup before it
+    (A plain class: dataclasses would cost this process, and every runtime forked from
+    it, an import of ``inspect`` and ``ast`` that AWS's runtime does not make.)"""
+
+    def __init__(
+        self,
+        pid: int,
+        link: socket.socket,
+        status_r: int = -1,
+        *,
+        init: int = 0,
+        cgroup_name: str = "",
+        oom_base: int = 0,
+    ) -> None:
+        # What the Lab kills to end it: the init (root), its holder (user namespace), or the worker.
+        self.pid = pid
+        self.link = link
+        self.status_r = status_r  # the init writes the runtime's wait status here
+        self.init = init
+        self.worker = 0  # the runtime process's pid, once its "ready" message was read
+        self.cgroups: dict[str, str] = {}
+        self.cgroup_name = cgroup_name
+        self.oom_base = oom_base  # OOM kills counted in its (reused) memory cgroup before it
 
 
 class Template:
