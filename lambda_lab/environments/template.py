@@ -40,6 +40,7 @@ from lambda_lab.environments import (  # noqa: F401 - imported once, shared by f
     worker_setup,
 )
 
+PLAN_LATER = "-"  # template_launch.PLAN_LATER (not imported: this process loads little)
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = worker_setup.MESSAGE_MAX
@@ -317,7 +318,17 @@ def main(control_fd: int, plan_json: str) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one status pipe per environment
     control = socket.socket(fileno=control_fd)
-    template = Template(control, json.loads(plan_json))
+    if plan_json == PLAN_LATER:  # started ahead of its Lab (template_launch): the plan comes
+        try:
+            message = control.recv(MESSAGE_MAX)
+        except OSError:
+            message = b""
+        if not message:
+            return  # no Lab adopted it: this process is ending
+        plan, _ = protocol.parse(message)
+    else:
+        plan = json.loads(plan_json)
+    template = Template(control, plan)
     spares = [template.fork_spare()]
     try:  # ready once the first spare waits: the Lab's first cold start pays none of this
         template._worker_pid(spares[0])
