@@ -14,7 +14,7 @@ from typing import Any
 
 from lambda_lab import errors
 from lambda_lab.environments import protocol, template_launch
-from lambda_lab.environments.worker_setup import MESSAGE_MAX
+from lambda_lab.environments.protocol import MESSAGE_MAX  # (not worker_setup's: the runtime's)
 
 REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
 READY_TIMEOUT_S = 30.0  # its boot (imports, AWS's file system, a first spare): well under a second
