@@ -17,7 +17,9 @@ under botocore's data folder) and gives those parts with botocore's meaning:
 
 Where botocore's loader would not simply take that file (models under ``~/.aws/models``,
 an ``sdk`` extras file beside it), the data comes from botocore's own loader instead, so
-the answer is always the one a botocore session gives. HTTP parsing and serialising keep
+the answer is always the one a botocore session gives. The parts read (all but the
+documentation) are kept per machine, so a fresh process reads a small JSON file instead of
+decompressing and decoding the whole model. HTTP parsing and serialising keep
 using botocore's full model (:func:`lambda_lab.api.operation.service_model`); a test
 compares every input shape here with botocore's.
 """
@@ -25,6 +27,7 @@ compares every input shape here with botocore's.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import os
@@ -33,6 +36,7 @@ from typing import Any
 
 SERVICE = "lambda"
 MODEL_TYPE = "service-2"
+CACHE_FILE = "lambda-model.json"
 # botocore.model.Shape.METADATA_ATTRS: the keys botocore copies into ``Shape.metadata``.
 METADATA_ATTRS = (
     "required",
@@ -153,9 +157,46 @@ def _model_data() -> dict[str, Any]:
 
         data: dict[str, Any] = botocore_session().get_service_data(SERVICE)
         return data
-    with open(found, "rb") as file:
+    return _kept_or_read(found)
+
+
+def _kept_or_read(path: str, cache_base: str | None = None) -> dict[str, Any]:
+    """The model in ``path`` without its documentation (which nothing here reads), kept per
+    machine beside the Labs' other answers (:mod:`probe_cache`) under a key made of the
+    file's identity: reading the kept copy takes a quarter of decompressing and decoding
+    the file."""
+    from lambda_lab.environments import probe_cache
+
+    if cache_base is None:
+        from lambda_lab.wiring.lifetime import run_base_dir
+
+        cache_base = run_base_dir()
+    info = os.stat(path)
+    key = json.dumps([path, info.st_ino, info.st_size, info.st_mtime_ns])
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    kept = probe_cache.recall_entry(cache_base, digest, CACHE_FILE)
+    if kept is not None and isinstance(kept.get("model"), dict):
+        model: dict[str, Any] = kept["model"]
+        return model
+    with open(path, "rb") as file:
         raw = file.read()
-    return json.loads(zlib.decompress(raw, _GZIP_WINDOW) if found.endswith(".gz") else raw)
+    data = json.loads(zlib.decompress(raw, _GZIP_WINDOW) if path.endswith(".gz") else raw)
+    model = _without_documentation(data)
+    probe_cache.remember_entry(cache_base, digest, {"model": model}, CACHE_FILE)
+    return model
+
+
+def _without_documentation(value: Any, members: bool = False) -> Any:
+    """``value`` without its "documentation" entries (a member of that name stays)."""
+    if isinstance(value, dict):
+        return {
+            k: _without_documentation(v, members=k == "members")
+            for k, v in value.items()
+            if members or k != "documentation"
+        }
+    if isinstance(value, list):
+        return [_without_documentation(item) for item in value]
+    return value
 
 
 def model_file() -> str | None:

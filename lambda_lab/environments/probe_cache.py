@@ -15,7 +15,8 @@ owns that no one else can write (0700, not a link), as a file of mode 0600. Wher
 not possible nothing is kept and every process probes, as before.
 
 :func:`recall_entry` and :func:`remember_entry` keep other answers of the same kind in
-files of their own beside it (the interpreters found for each runtime: interpreters.py).
+files of their own beside it (the interpreters found for each runtime: interpreters.py; the
+parts of botocore's Lambda model the Lab reads: api/lambda_model.py).
 """
 
 from __future__ import annotations

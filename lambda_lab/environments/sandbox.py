@@ -112,8 +112,9 @@ def runtime_packages() -> list[str]:
     Read from each distribution's RECORD on ``sys.path`` (what importlib.metadata reads, without
     the 14 ms its import costs every new Lab)."""
     found: list[str] = []
+    records = _records_of(RUNTIME_DISTRIBUTIONS)
     for name in RUNTIME_DISTRIBUTIONS:
-        record = _record_of(name)
+        record = records.get(_normalized(name))
         if record is None:
             continue
         base = os.path.dirname(os.path.dirname(record))
@@ -134,23 +135,31 @@ def runtime_packages() -> list[str]:
     return sorted(dict.fromkeys(found))
 
 
-def _record_of(distribution: str) -> str | None:
-    """The RECORD file of an installed distribution, first on ``sys.path`` as imports see it."""
-    wanted = re.sub(r"[-_.]+", "_", distribution).lower()
+def _normalized(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "_", distribution).lower()
+
+
+def _records_of(distributions: tuple[str, ...]) -> dict[str, str]:
+    """The RECORD file of each installed distribution (by normalized name), the first on
+    ``sys.path`` as imports see it; one pass over the folders for all of them."""
+    wanted = {_normalized(name) for name in distributions}
+    records: dict[str, str] = {}
     for folder in sys.path:
         try:
             names = os.listdir(folder or ".")
         except OSError:
             continue
         for entry in names:
-            if entry.endswith(".dist-info") and (
-                re.sub(r"[-_.]+", "_", entry[: -len(".dist-info")].rsplit("-", 1)[0]).lower()
-                == wanted
-            ):
+            if not entry.endswith(".dist-info"):
+                continue
+            name = _normalized(entry[: -len(".dist-info")].rsplit("-", 1)[0])
+            if name in wanted and name not in records:
                 record = os.path.join(folder, entry, "RECORD")
                 if os.path.isfile(record):
-                    return record
-    return None
+                    records[name] = record
+        if len(records) == len(wanted):
+            break
+    return records
 
 
 def requested() -> str:

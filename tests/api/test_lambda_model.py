@@ -3,6 +3,7 @@ input shapes (types, members, required members, constraints, enums) at every dep
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,22 @@ def test_deploy_and_invoke_do_not_import_botocore() -> None:
     done = subprocess.run([sys.executable, "-c", cell], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_kept_copy_is_the_file_without_its_documentation(tmp_path: Path) -> None:
+    import json
+    import zlib
+
+    found = light.model_file()
+    assert found is not None
+    raw = Path(found).read_bytes()
+    whole = json.loads(zlib.decompress(raw, 16 + zlib.MAX_WBITS) if found.endswith(".gz") else raw)
+    first = light._kept_or_read(found, str(tmp_path))
+    assert (tmp_path / f"lambda-lab.cache-{os.geteuid()}" / light.CACHE_FILE).is_file()
+    again = light._kept_or_read(found, str(tmp_path))  # read back from the kept copy
+    assert first == again == light._without_documentation(whole)
+    assert not any("documentation" in shape for shape in first["shapes"].values())
+    assert first["operations"].keys() == whole["operations"].keys()
+    assert light._without_documentation({"members": {"documentation": {"shape": "S"}}}) == {
+        "members": {"documentation": {"shape": "S"}}
+    }
