@@ -63,6 +63,11 @@ def _read(path: str) -> str:
         return ""
 
 
+def file_identity(path: str) -> list[int]:
+    """Inode, size and modification time (empty when the file is not there): a key part."""
+    return _stat(path)
+
+
 def _stat(path: str) -> list[int]:
     try:
         info = os.stat(path)

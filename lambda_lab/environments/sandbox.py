@@ -14,6 +14,7 @@ without namespaces) or ``userns`` (the ordinary user's path, even when running a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ RUNTIME_DISTRIBUTIONS = (
     "boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "six", "urllib3",
 )  # fmt: skip
 ENV_VARIABLE = "LAMBDA_LAB_SANDBOX"
+PACKAGES_CACHE_FILE = "runtime-packages.json"
 NAMESPACES = "namespaces"
 NONE = "none"
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -106,13 +108,28 @@ class SandboxPlan:
         )
 
 
-def runtime_packages() -> list[str]:
+def runtime_packages(cache_base: str | None = None) -> list[str]:
     """Folders and modules of the SDK distributions AWS bundles, from this installation.
 
     Read from each distribution's RECORD on ``sys.path`` (what importlib.metadata reads, without
-    the 14 ms its import costs every new Lab)."""
-    found: list[str] = []
+    the 14 ms its import costs every new Lab). botocore's RECORD alone has thousands of lines:
+    with ``cache_base`` (where Labs keep their folders) the answer is kept per machine
+    (:mod:`probe_cache`) under a key made of the RECORD files found."""
     records = _records_of(RUNTIME_DISTRIBUTIONS)
+    if cache_base is None:
+        return _packages_in(records)
+    facts = sorted([path, *probe_cache.file_identity(path)] for path in records.values())
+    digest = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+    kept = probe_cache.recall_entry(cache_base, digest, PACKAGES_CACHE_FILE)
+    if kept is not None and isinstance(kept.get("packages"), list):
+        return [str(path) for path in kept["packages"]]
+    found = _packages_in(records)
+    probe_cache.remember_entry(cache_base, digest, {"packages": found}, PACKAGES_CACHE_FILE)
+    return found
+
+
+def _packages_in(records: dict[str, str]) -> list[str]:
+    found: list[str] = []
     for name in RUNTIME_DISTRIBUTIONS:
         record = records.get(_normalized(name))
         if record is None:
@@ -183,7 +200,7 @@ def make_plan(root_dir: str, python: str = sys.executable) -> SandboxPlan:
         sandbox_dir=sandbox_dir,
         code_dir=os.path.join(root_dir, "code"),
         opt_dir=os.path.join(root_dir, "opt"),
-        runtime_packages=runtime_packages(),
+        runtime_packages=runtime_packages(os.path.dirname(root_dir)),
     )
     for folder in (plan.code_dir, plan.opt_dir):
         os.makedirs(folder, mode=0o755, exist_ok=True)
