@@ -11,9 +11,10 @@ standard output; the floor, `python -c pass`, runs alternately with it. Also pri
 it exits (closing the Lab included), and the Init Duration the first cold start reports.
 Then where the time goes (each phase timed in its own runs, the first uses that load
 something made explicit: the model of Lambda `lab.deploy` validates with, read from
-botocore's file without botocore; the loopback AWS endpoint every environment is given; the
-wait for the template process, which `from lambda_lab import Lab` starts and which boots on
-another CPU meanwhile). Target (issue 22): first result <= 3 x `python -c pass`.
+botocore's file without botocore; the address of the loopback AWS endpoint every environment
+is given, whose server is built when a first connection arrives; the wait for the template
+process, which `from lambda_lab import Lab` starts and which boots on another CPU
+meanwhile). Target (issue 22): first result <= 3 x `python -c pass`.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ PHASES = (
     "Lab()",
     "the model of Lambda, from botocore's file",
     "deploy (the rest)",
-    "start the loopback AWS endpoint",
+    "the loopback AWS endpoint's address (its server waits for a first connection)",
     "wait for the template process (still booting?)",
     "invoke (cold start)",
     "close",

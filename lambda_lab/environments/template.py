@@ -41,6 +41,7 @@ from lambda_lab.environments import (  # noqa: F401 - imported once, shared by f
 )
 
 PLAN_LATER = "-"  # template_launch.PLAN_LATER (not imported: this process loads little)
+UNADOPTED_S = 5.0  # how long a template started ahead of its Lab waits for one
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = worker_setup.MESSAGE_MAX
@@ -319,12 +320,14 @@ def main(control_fd: int, plan_json: str) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one status pipe per environment
     control = socket.socket(fileno=control_fd)
     if plan_json == PLAN_LATER:  # started ahead of its Lab (template_launch): the plan comes
+        control.settimeout(UNADOPTED_S)
         try:
             message = control.recv(MESSAGE_MAX)
-        except OSError:
+        except OSError:  # (a timeout too)
             message = b""
         if not message:
-            return  # no Lab adopted it: this process is ending
+            return  # no Lab adopted it in time, or this process is ending
+        control.settimeout(None)
         plan, _ = protocol.parse(message)
     else:
         plan = json.loads(plan_json)

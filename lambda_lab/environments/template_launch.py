@@ -6,8 +6,9 @@ the Lab's own Python starts at once and imports what it needs while this process
 importing the Lab (on another CPU), then waits for its sandbox plan. The first
 :class:`~lambda_lab.environments.spawner.Spawner` of this process for that interpreter
 adopts it (:func:`adopt`) and sends the plan as its first message; every later template is
-started with its plan on the command line (:func:`launch`). A template nobody adopts sees
-its socket close when this process ends, and ends too.
+started with its plan on the command line (:func:`launch`). A template nobody adopts within
+a few seconds (``template.UNADOPTED_S``: the Lab came later, or never) ends, as it does when
+this process ends; a Lab that comes later starts its own.
 
 Kept light (no module of the Lab's): it runs before the rest of the Lab is imported.
 """

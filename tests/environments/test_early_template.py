@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from lambda_lab.environments import template, template_launch
 
 
@@ -51,6 +53,24 @@ def test_a_template_nobody_adopts_ends_with_its_process() -> None:
     while _alive(early) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not _alive(early)
+
+
+@pytest.mark.slow
+def test_one_nobody_adopts_in_time_ends_and_a_late_lab_starts_its_own() -> None:
+    cell = (
+        "import json, time\n"
+        "from lambda_lab import Lab\n"
+        "from lambda_lab.environments import template, template_launch\n"
+        "early = template_launch._early[2]\n"
+        "early.wait(timeout=template.UNADOPTED_S + 10)\n"
+        "with Lab() as lab:\n"
+        "    lab.deploy('f', 'def lambda_handler(event, context):\\n    return event')\n"
+        "    result = lab.invoke('f', {'late': True})\n"
+        "    print(json.dumps([early.returncode, early.pid != lab._spawner.pid, result.value]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", cell], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [0, True, {"late": True}]
 
 
 def test_a_lab_of_another_interpreter_leaves_it_for_the_labs_own() -> None:
