@@ -66,7 +66,7 @@ PHASES = (
     "Lab()",
     "the model of Lambda, from botocore's file",
     "deploy (the rest)",
-    "the loopback AWS endpoint's address (its server waits for a first connection)",
+    "the AWS endpoint's address (server: 1st connection)",
     "wait for the template process (still booting?)",
     "invoke (cold start)",
     "close",

@@ -112,18 +112,19 @@ def runtime_packages(cache_base: str | None = None) -> list[str]:
     """Folders and modules of the SDK distributions AWS bundles, from this installation.
 
     Read from each distribution's RECORD on ``sys.path`` (what importlib.metadata reads, without
-    the 14 ms its import costs every new Lab). botocore's RECORD alone has thousands of lines:
-    with ``cache_base`` (where Labs keep their folders) the answer is kept per machine
-    (:mod:`probe_cache`) under a key made of the RECORD files found."""
-    records = _records_of(RUNTIME_DISTRIBUTIONS)
+    the 14 ms its import costs every new Lab). Listing the folders and reading botocore's
+    RECORD (thousands of lines) costs a few ms: with ``cache_base`` (where Labs keep their
+    folders) the answer is kept per machine (:mod:`probe_cache`) under a key made of the
+    folders on ``sys.path`` as they are now (installing, upgrading or removing a
+    distribution changes its folder)."""
     if cache_base is None:
-        return _packages_in(records)
-    facts = sorted([path, *probe_cache.file_identity(path)] for path in records.values())
-    digest = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+        return _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
+    facts = [[folder, *probe_cache.file_identity(folder or ".")] for folder in sys.path]
+    digest = hashlib.sha256(json.dumps([RUNTIME_DISTRIBUTIONS, facts]).encode()).hexdigest()
     kept = probe_cache.recall_entry(cache_base, digest, PACKAGES_CACHE_FILE)
     if kept is not None and isinstance(kept.get("packages"), list):
         return [str(path) for path in kept["packages"]]
-    found = _packages_in(records)
+    found = _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
     probe_cache.remember_entry(cache_base, digest, {"packages": found}, PACKAGES_CACHE_FILE)
     return found
 
