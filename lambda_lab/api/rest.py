@@ -15,7 +15,6 @@ import base64
 import binascii
 import functools
 import json
-import logging
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -120,6 +119,8 @@ class LambdaRestApi:
         except errors.LambdaError as exc:
             reply = error_reply(exc)
         except Exception as exc:  # a bug of ours: answer as AWS would (500), never with a traceback
+            import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
             logging.getLogger("lambda_lab").exception("%s %s failed", method, raw_path)
             reply = error_reply(
                 errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")

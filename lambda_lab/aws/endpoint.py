@@ -12,7 +12,6 @@ service. Nothing listens beyond loopback; clients never read ~/.aws.
 from __future__ import annotations
 
 import errno
-import logging
 import select
 import socket
 import threading
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambda_lab.aws import moto_backend
-from lambda_lab.aws.middleware import LabSide, Middleware
+from lambda_lab.aws.lab_side import LabSide
 from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 
 # A service name -> the Lab's own cached boto3 client for it (:meth:`LabEndpoint.internal`):
@@ -55,6 +54,8 @@ SERVICES = (
 
 def _log_error(error: BaseException) -> None:
     """A bug behind the endpoint: one line in the Lab's log (its 500 already went out)."""
+    import logging  # (loaded when needed: logging's import is a cost every fresh Lab pays)
+
     logging.getLogger("lambda_lab").error(
         "lambda-lab endpoint error: %s: %s", type(error).__name__, error
     )
@@ -135,6 +136,7 @@ class LabEndpoint:
             listener, self._reserved = self._reserved, None
             self._stop_waiting()
             from lambda_lab.api.refusals import endpoint_body_limit, endpoint_refusal
+            from lambda_lab.aws.middleware import Middleware
             from lambda_lab.http.shell import ServerShell
             from lambda_lab.http.wsgi_bridge import wsgi_handler
 

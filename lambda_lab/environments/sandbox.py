@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 import subprocess
@@ -284,4 +283,6 @@ def announce(plan: SandboxPlan) -> None:
     line = plan.notice()
     if line and line not in _announced:
         _announced.add(line)
+        import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
         logging.getLogger("lambda_lab").warning(line)
