@@ -50,6 +50,22 @@ def find(runtime: str, cache_base: str | None = None) -> str | None:
         return _found[runtime]
 
 
+def known(runtime: str, cache_base: str | None = None) -> bool:
+    """Is the interpreter of ``runtime`` known without running one (this process has looked,
+    there is no candidate, or this machine's kept answer holds)? Remembered when so."""
+    if runtime in _found:
+        return True
+    with _finding:
+        if runtime in _found:
+            return True
+        candidates = _candidates(runtime)
+        recalled = _recall(runtime, candidates, cache_base) if candidates else (None,)
+        if recalled is None:
+            return False
+        _found[runtime] = recalled[0]
+        return True
+
+
 def _candidates(runtime: str) -> list[str]:
     version = runtime.removeprefix("python")
     found = (shutil.which(f"python{version}"), f"/usr/bin/python{version}")
@@ -60,15 +76,28 @@ def _recalled_or_looked_for(runtime: str, cache_base: str | None) -> str | None:
     candidates = _candidates(runtime)
     if cache_base is None or not candidates:
         return _look_for(runtime, candidates)
-    digest = _key(runtime, candidates)
-    entry = probe_cache.recall_entry(cache_base, digest, CACHE_FILE)
+    recalled = _recall(runtime, candidates, cache_base)
+    if recalled is not None:
+        return recalled[0]
+    found = _look_for(runtime, candidates)
+    probe_cache.remember_entry(
+        cache_base, _key(runtime, candidates), {"path": found or ""}, CACHE_FILE
+    )
+    return found
+
+
+def _recall(
+    runtime: str, candidates: list[str], cache_base: str | None
+) -> tuple[str | None] | None:
+    """This machine's kept answer, as a 1-tuple (its path may be None), or None if none holds."""
+    if cache_base is None:
+        return None
+    entry = probe_cache.recall_entry(cache_base, _key(runtime, candidates), CACHE_FILE)
     if entry is not None and isinstance(entry.get("path"), str):
         kept = entry["path"]
         if not kept or os.access(kept, os.X_OK):
-            return kept or None
-    found = _look_for(runtime, candidates)
-    probe_cache.remember_entry(cache_base, digest, {"path": found or ""}, CACHE_FILE)
-    return found
+            return (kept or None,)
+    return None
 
 
 def _stat(path: str) -> list[int]:
@@ -163,6 +192,12 @@ class Interpreters:
         """The spawner for ``runtime`` and, the first time it falls back to the Lab's Python,
         the line that says so."""
         return self._spawner(runtime, say=True)
+
+    def known(self, runtime: str) -> bool:
+        """Is the interpreter ``runtime`` runs on known without running one (see :func:`known`)?"""
+        if not runtime.startswith("python") or runtime.removeprefix("python") == lab_version():
+            return True
+        return known(runtime, self._cache_base)
 
     def start(self, runtime: str) -> None:
         """Start the template ``runtime`` would use, without waiting (see Spawner.start).

@@ -98,7 +98,8 @@ class EnvironmentPool:
     def start_template(self, runtime: str) -> None:
         """Start, in the background, the template process a function of ``runtime`` is forked
         from, so that it has booted by the first cold start (whose Init Duration never counts
-        that wait: see Spawner.ensure_started). Finding the interpreter may itself run one."""
+        that wait: see Spawner.ensure_started). Finding the interpreter may itself run one: only
+        then does a thread of its own do it (otherwise starting one costs more than the rest)."""
 
         def start() -> None:
             try:
@@ -106,7 +107,10 @@ class EnvironmentPool:
             except Exception:  # noqa: BLE001 - a closed Lab, a broken interpreter: the cold start says
                 pass
 
-        threading.Thread(target=start, name="lambda-lab-template-start", daemon=True).start()
+        if self._interpreters.known(runtime):
+            start()
+        else:
+            threading.Thread(target=start, name="lambda-lab-template-start", daemon=True).start()
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency.controller) decides between the two under its own lock: a
