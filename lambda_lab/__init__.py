@@ -11,7 +11,9 @@ terminal quiz starts without loading the runtime.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's (every template process imports this package)
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -30,6 +32,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'lambda_lab' has no attribute {name!r}")
     import importlib
 
+    if name == "Lab":  # a Lab is coming: its template process boots while the Lab is imported
+        from lambda_lab.environments.template_launch import start_early
+
+        start_early()
     module_name, attribute = _LAZY[name]
     module = importlib.import_module(module_name)
     value = module if attribute is None else getattr(module, attribute)

@@ -92,18 +92,19 @@ class Lab:
         self.clock = lifetime.make_clock(clock)
         sandbox.requested()  # a bad LAMBDA_LAB_SANDBOX is refused before anything is made
         self.root_dir = lifetime.new_run_folder()
+        # How environments are isolated on this host (namespaces, or plain processes): said
+        # in one line at start when protections are off.
+        self.sandbox = sandbox.make_plan(self.root_dir)
+        sandbox.announce(self.sandbox)
+        self._spawner = Spawner(self.sandbox.as_json())
+        EnvironmentPool.start_early(self._spawner)  # it boots while the rest is made and deployed
         self.functions = Registry(region)
         self.logs = LogStore(now=self.clock.time)
         self.records = RecordStore()
         self.versions = Versions()
         self.permissions = Policies()
-        # How environments are isolated on this host (namespaces, or plain processes): said
-        # in one line at start when protections are off.
-        self.sandbox = sandbox.make_plan(self.root_dir)
-        sandbox.announce(self.sandbox)
         self.layers = LayerStore(self.root_dir, region, self.clock.time)
         layers = self.layers
-        self._spawner = Spawner(self.sandbox.as_json())
         self.pool = EnvironmentPool(
             self._spawner,
             self.root_dir,

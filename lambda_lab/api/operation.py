@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
 from lambda_lab.api import paging, validation
+from lambda_lab.api.lambda_model import lambda_model
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -59,7 +60,7 @@ def operation(
     def register(handler: Handler) -> Handler:
         if name in OPERATIONS:
             raise RuntimeError(f"the Lambda operation {name} is registered twice")
-        if name not in service_model().operation_names:
+        if name not in lambda_model().operation_names:
             raise RuntimeError(f"{name} is not an operation of botocore's Lambda model")
         OPERATIONS[name] = Operation(name, handler, items, page_cap)
         return handler
@@ -69,7 +70,9 @@ def operation(
 
 @functools.lru_cache(maxsize=1)
 def service_model() -> Any:
-    """botocore's model of Lambda (loaded once, from the private botocore session)."""
+    """botocore's model of Lambda (loaded once, from the private botocore session): for HTTP
+    parsing and serialising. Validation and routing read the same file without botocore
+    (:func:`lambda_lab.api.lambda_model.lambda_model`), which a fresh process loads far faster."""
     from lambda_lab.client import botocore_session
 
     return botocore_session().get_service_model("lambda")
@@ -89,7 +92,7 @@ def run(lab: Lab, name: str, params: dict[str, Any], *, strict: bool = False) ->
             f"The Lab does not offer the Lambda operation {name}; see `lambda-lab serve --help` "
             "for what it offers."
         )
-    shape = service_model().operation_model(name).input_shape
+    shape = lambda_model().operation_model(name).input_shape
     if strict and shape is not None:
         unknown = sorted(set(params) - set(shape.members))
         if unknown:

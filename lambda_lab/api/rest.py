@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
-import logging
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors
 from lambda_lab.api import eventstream, framing
+from lambda_lab.api.lambda_model import lambda_model
 from lambda_lab.api.operation import REQUEST_ID_KEY, run, service_model
 from lambda_lab.invocation.sync import new_request_id
 
@@ -42,7 +43,7 @@ class HttpReply:
 
 @dataclass
 class _Route:
-    operation: Any  # botocore OperationModel
+    name: str  # the operation's name
     method: str
     pattern: re.Pattern[str]
     static_query: dict[str, str]
@@ -62,18 +63,28 @@ def _compile(uri: str) -> tuple[re.Pattern[str], dict[str, str]]:
 class LambdaRestApi:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        self.model = service_model()
-        self._routes: list[_Route] = []
-        for name in self.model.operation_names:
-            operation = self.model.operation_model(name)
-            pattern, static = _compile(operation.http["requestUri"])
-            self._routes.append(_Route(operation, operation.http["method"], pattern, static))
-        # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
-        self._routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
         self._matched: dict[tuple[Any, ...], tuple[_Route, dict[str, str]]] = {}
         # Called after an operation that may change state succeeded, before its answer goes
         # out (``lambda-lab serve --state`` journals the change there).
         self.after_change: Callable[[str], None] | None = None
+
+    @functools.cached_property
+    def model(self) -> Any:
+        """botocore's model of Lambda, for HTTP requests (loaded on the first: ``lab.deploy``
+        and the other Python calls need only :func:`lambda_model`)."""
+        return service_model()
+
+    @functools.cached_property
+    def _routes(self) -> list[_Route]:
+        model = lambda_model()
+        routes = []
+        for name in model.operation_names:
+            http = model.operation_model(name).http
+            pattern, static = _compile(http["requestUri"])
+            routes.append(_Route(name, http["method"], pattern, static))
+        # Routes with a fixed query (?Qualifier=... variants) and longer paths are tried first.
+        routes.sort(key=lambda r: (-len(r.static_query), -len(r.pattern.pattern)))
+        return routes
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run an operation from Python (``lab.deploy``): the same validation and paging."""
@@ -94,21 +105,24 @@ class LambdaRestApi:
         request_id = None  # Invoke answers with its invocation's id; made here only if needed
         try:
             route, path_params = self._match(method, raw_path, query)
-            params = self._parse_input(route.operation, path_params, query, lowered, body)
-            check_framing(route.operation, params)
-            result = run(self.lab, route.operation.name, params)
+            operation = self.model.operation_model(route.name)  # (botocore caches these)
+            params = self._parse_input(operation, path_params, query, lowered, body)
+            check_framing(operation, params)
+            result = run(self.lab, route.name, params)
             if self.after_change is not None and _changes_state(route):
                 try:
-                    self.after_change(route.operation.name)
+                    self.after_change(route.name)
                 except OSError as exc:  # done in memory, but not kept: not acknowledged either
                     raise errors.ServiceException(
-                        f"{route.operation.name} was applied but could not be saved: {exc}"
+                        f"{route.name} was applied but could not be saved: {exc}"
                     ) from None
             request_id = result.pop(REQUEST_ID_KEY, None)  # Invoke: its own id
-            reply = self._serialize(route.operation, result)
+            reply = self._serialize(operation, result)
         except errors.LambdaError as exc:
             reply = error_reply(exc)
         except Exception as exc:  # a bug of ours: answer as AWS would (500), never with a traceback
+            import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
             logging.getLogger("lambda_lab").exception("%s %s failed", method, raw_path)
             reply = error_reply(
                 errors.ServiceException(f"internal error in the Lab: {type(exc).__name__}: {exc}")
@@ -259,7 +273,7 @@ def _output_plan(shape: Any) -> tuple[str | None, dict[str, tuple[str, str, str]
 
 
 def _changes_state(route: _Route) -> bool:
-    return route.method != "GET" and route.operation.name not in _NOT_CHANGES
+    return route.method != "GET" and route.name not in _NOT_CHANGES
 
 
 def check_framing(operation: Any, params: dict[str, Any]) -> None:

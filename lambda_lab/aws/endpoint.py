@@ -12,13 +12,14 @@ service. Nothing listens beyond loopback; clients never read ~/.aws.
 from __future__ import annotations
 
 import errno
-import logging
+import select
+import socket
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab.aws import moto_backend
-from lambda_lab.aws.middleware import LabSide, Middleware
+from lambda_lab.aws.lab_side import LabSide
 from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ SERVICES = (
 
 def _log_error(error: BaseException) -> None:
     """A bug behind the endpoint: one line in the Lab's log (its 500 already went out)."""
+    import logging  # (loaded when needed: logging's import is a cost every fresh Lab pays)
+
     logging.getLogger("lambda_lab").error(
         "lambda-lab endpoint error: %s: %s", type(error).__name__, error
     )
@@ -86,6 +89,8 @@ class LabEndpoint:
         self._own = own  # weak callables: the server thread must not keep a forgotten Lab alive
         self._region = region
         self._server: Any = None
+        self._reserved: socket.socket | None = None  # listening; its server not built yet
+        self._wake: socket.socket | None = None  # ends the wait for its first connection
         self._lock = threading.Lock()
         self._using_moto = False
         self._clients: dict[str, Any] = {}
@@ -94,9 +99,50 @@ class LabEndpoint:
     # -- the socket ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``; opens the socket on first use."""
-        self.start()
-        return f"http://{LOOPBACK}:{self._server.port}"
+        """``http://127.0.0.1:<port>``; opens the socket on first use. The server behind it
+        is built when the first connection arrives (it waits in the socket's backlog): every
+        environment gets this address, and a first cold start need not pay for the server's
+        imports (~9 ms) before its handler ever calls AWS."""
+        with self._lock:
+            if self._server is not None:
+                return f"http://{LOOPBACK}:{self._server.port}"
+            if self._reserved is None:
+                if self._closed:
+                    raise RuntimeError("this Lab is closed: its AWS endpoint cannot start again")
+                self._reserved = socket.create_server((LOOPBACK, 0))
+                self._wake, woken = socket.socketpair()
+                threading.Thread(
+                    target=self._start_on_first_connection,
+                    args=(self._reserved, woken),
+                    name="lambda-lab-aws-endpoint-wait",
+                    daemon=True,
+                ).start()
+            return f"http://{LOOPBACK}:{self._reserved.getsockname()[1]}"
+
+    def _start_on_first_connection(self, listener: socket.socket, woken: socket.socket) -> None:
+        """Wait (without the CPU) for a first connection, then build the server that answers it."""
+        try:
+            select.select([listener, woken], [], [])
+        except (OSError, ValueError):  # the socket was closed: the Lab is closing
+            return
+        finally:
+            woken.close()
+        if self._closed:
+            return
+        try:
+            self.start()
+        except Exception as error:  # noqa: BLE001 - a bug: say so (the waiting client times out)
+            _log_error(error)
+
+    def _stop_waiting(self) -> None:
+        """End the first-connection wait (the server is built, or the Lab closes): lock held."""
+        if self._wake is not None:
+            try:
+                self._wake.send(b"!")
+            except OSError:
+                pass
+            self._wake.close()
+            self._wake = None
 
     @property
     def running(self) -> bool:
@@ -109,7 +155,11 @@ class LabEndpoint:
                 return
             if self._closed:
                 raise RuntimeError("this Lab is closed: its AWS endpoint cannot start again")
+            # The socket ``url`` opened, if any: its address was given out (``port`` unused).
+            listener, self._reserved = self._reserved, None
+            self._stop_waiting()
             from lambda_lab.api.refusals import endpoint_body_limit, endpoint_refusal
+            from lambda_lab.aws.middleware import Middleware
             from lambda_lab.http.shell import ServerShell
             from lambda_lab.http.wsgi_bridge import wsgi_handler
 
@@ -124,8 +174,11 @@ class LabEndpoint:
                     refuse=endpoint_refusal,
                     workers=ENDPOINT_WORKERS,
                     on_error=_log_error,
+                    listener=listener,
                 )
             except OSError as exc:
+                if listener is not None:
+                    listener.close()
                 if exc.errno != errno.EADDRINUSE:
                     raise
                 raise OSError(
@@ -191,6 +244,10 @@ class LabEndpoint:
         with self._lock:
             self._closed = True
             server, self._server = self._server, None
+            self._stop_waiting()
+            if self._reserved is not None:
+                self._reserved.close()
+                self._reserved = None
             using_moto, self._using_moto = self._using_moto, False
             clients = list(self._clients.values())
             self._clients.clear()

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from lambda_lab.aws import aws_request
 from lambda_lab.aws.aws_request import AwsRequest
+from lambda_lab.aws.lab_side import LabSide
 
 _log = logging.getLogger("lambda_lab")
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
@@ -84,19 +85,6 @@ class LambdaApi(Protocol):
 # A CloudWatch Logs read of one of the Lab's log groups: (status, headers, body), or None
 # when moto should answer (:func:`lambda_lab.api.logs_api.answer`).
 LogsReads = Callable[[dict[str, Any]], tuple[int, dict[str, str], bytes] | None]
-
-
-@dataclass(frozen=True)
-class LabSide:
-    """What the Lab answers itself on its endpoint, ahead of moto. Callables, so that the
-    server thread holds no strong reference to the Lab."""
-
-    is_open: Callable[[], bool]  # False once the Lab is closed: every request gets a 503
-    lambda_api: Callable[[], LambdaApi]  # made on the first Lambda request
-    logs_reads: LogsReads
-    hooks: Callable[[], Hooks | None]  # the triggers and pollers (None before they exist)
-    # CodeDeploy requests the Lab answers itself (hooks' status reports), None for moto's
-    codedeploy: Callable[[AwsRequest], tuple[int, dict[str, str], bytes] | None] | None = None
 
 
 class Middleware:

@@ -19,7 +19,6 @@ Published versions share their function's transition: a version published with t
 from __future__ import annotations
 
 import copy
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,6 +214,8 @@ class Lifecycle:
                     live.__dict__.update(copy.deepcopy(new.__dict__))
                     self._applied(name)
                 except Exception as exc:  # the update fails; the previous configuration stays
+                    import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
                     logging.getLogger("lambda_lab").exception("update of %s failed", name)
                     failure = f"The update could not be applied: {type(exc).__name__}: {exc}"
             for key, status in self._status.items():

@@ -17,10 +17,13 @@ import resource
 import sys
 import time
 import traceback
-from typing import Any
 
 from lambda_lab.environments import protocol
 from lambda_lab.environments.context import LambdaContext
+
+TYPE_CHECKING = False  # not typing's: the runtime process loads only what it uses
+if TYPE_CHECKING:
+    from typing import Any
 
 TASK_ROOT_SHOWN = "/var/task"  # what AWS's stack traces show for the code directory
 ERROR_LINE_END = "\r"  # the runtime joins a traceback's lines with CR so it stays one log event

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: the runtime process loads only what it uses
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Identity:

@@ -4,17 +4,31 @@ A function whose Runtime is python3.12 runs on a ``python3.12`` found on this ma
 template process per interpreter), so that a handler using 3.12's features or a package
 built for it behaves as on AWS. Where no such interpreter is installed it runs on the
 Lab's own Python, and says so once per Lab, in the log of the first such cold start.
+
+Looking means running each candidate (a pyenv shim alone takes 0.1-0.4 s to answer), which
+would put that wait on a fresh process's first cold start. The answer is kept per machine
+(:mod:`probe_cache`, a day at most) under a key made of what it depends on: each candidate
+file, and for a launcher script (a pyenv or asdf shim) what such launchers read: PATH and
+their own variables, the working folder and the version files above it, pyenv's own files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
 
+from lambda_lab.environments import probe_cache
 from lambda_lab.environments.spawner import Spawner
+
+CACHE_FILE = "interpreters.json"
+# Files a launcher script (pyenv, asdf) reads to choose a version, looked for in the working
+# folder and each folder above it.
+_VERSION_FILES = (".python-version", ".tool-versions")
 
 _found: dict[str, str | None] = {}
 _finding = threading.Lock()  # one look per runtime, even when a Lab's start is looking already
@@ -24,23 +38,121 @@ def lab_version() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def find(runtime: str) -> str | None:
+def find(runtime: str, cache_base: str | None = None) -> str | None:
     """A path to an interpreter of ``runtime`` (e.g. python3.12), or None; checked by running it
-    (once per process: a pyenv shim alone takes 0.1-0.2 s to answer)."""
+    (once per process, and once a day per machine when ``cache_base`` names where the Labs
+    keep their folders: see the module's docstring)."""
     if runtime in _found:
         return _found[runtime]
     with _finding:
         if runtime not in _found:
-            _found[runtime] = _look_for(runtime)
+            _found[runtime] = _recalled_or_looked_for(runtime, cache_base)
         return _found[runtime]
 
 
-def _look_for(runtime: str) -> str | None:
+def known(runtime: str, cache_base: str | None = None) -> bool:
+    """Is the interpreter of ``runtime`` known without running one (this process has looked,
+    there is no candidate, or this machine's kept answer holds)? Remembered when so."""
+    if runtime in _found:
+        return True
+    with _finding:
+        if runtime in _found:
+            return True
+        candidates = _candidates(runtime)
+        recalled = _recall(runtime, candidates, cache_base) if candidates else (None,)
+        if recalled is None:
+            return False
+        _found[runtime] = recalled[0]
+        return True
+
+
+def _candidates(runtime: str) -> list[str]:
+    version = runtime.removeprefix("python")
+    found = (shutil.which(f"python{version}"), f"/usr/bin/python{version}")
+    return [path for path in found if path and os.access(path, os.X_OK)]
+
+
+def _recalled_or_looked_for(runtime: str, cache_base: str | None) -> str | None:
+    candidates = _candidates(runtime)
+    if cache_base is None or not candidates:
+        return _look_for(runtime, candidates)
+    recalled = _recall(runtime, candidates, cache_base)
+    if recalled is not None:
+        return recalled[0]
+    found = _look_for(runtime, candidates)
+    probe_cache.remember_entry(
+        cache_base, _key(runtime, candidates), {"path": found or ""}, CACHE_FILE
+    )
+    return found
+
+
+def _recall(
+    runtime: str, candidates: list[str], cache_base: str | None
+) -> tuple[str | None] | None:
+    """This machine's kept answer, as a 1-tuple (its path may be None), or None if none holds."""
+    if cache_base is None:
+        return None
+    entry = probe_cache.recall_entry(cache_base, _key(runtime, candidates), CACHE_FILE)
+    if entry is not None and isinstance(entry.get("path"), str):
+        kept = entry["path"]
+        if not kept or os.access(kept, os.X_OK):
+            return (kept or None,)
+    return None
+
+
+def _stat(path: str) -> list[int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return []
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def _is_script(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return True  # unreadable: assume the worst (its answer may depend on anything below)
+
+
+def _key(runtime: str, candidates: list[str]) -> str:
+    """What looking for ``runtime`` among ``candidates`` answers depends on, as one digest."""
+    facts: dict[str, object] = {
+        "runtime": runtime,
+        "candidates": [[path, os.path.realpath(path), *_stat(path)] for path in candidates],
+    }
+    if any(_is_script(path) for path in candidates):  # a launcher: what launchers read
+        try:
+            folder = os.getcwd()
+        except OSError:  # the working folder was removed
+            folder = "/"
+        version_files: list[list[object]] = []
+        while True:
+            version_files += [
+                [folder, name, *_stat(os.path.join(folder, name))] for name in _VERSION_FILES
+            ]
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+        facts["launcher"] = {
+            "environ": {
+                k: v
+                for k, v in os.environ.items()
+                if k == "PATH" or k.startswith(("PYENV", "ASDF"))
+            },
+            "version_files": version_files,
+            "pyenv": [_stat(os.path.join(pyenv_root, name)) for name in ("version", "versions")],
+        }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def _look_for(runtime: str, candidates: list[str]) -> str | None:
     version = runtime.removeprefix("python")
     found = None
-    for candidate in (shutil.which(f"python{version}"), f"/usr/bin/python{version}"):
-        if not candidate or not os.access(candidate, os.X_OK):
-            continue
+    for candidate in candidates:
         try:
             done = subprocess.run(
                 [candidate, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -59,17 +171,33 @@ def _look_for(runtime: str) -> str | None:
 class Interpreters:
     """One spawner per interpreter; the Lab's own spawner serves every other runtime."""
 
-    def __init__(self, default: Spawner) -> None:
+    def __init__(self, default: Spawner, cache_base: str | None = None) -> None:
+        """``cache_base``: where the Labs keep their folders (and the answers kept per machine)."""
         self._default = default
+        self._cache_base = cache_base
         self._spawners: dict[str, Spawner] = {}
         self._said: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
 
+    @staticmethod
+    def uses_the_labs_python(runtime: str) -> bool:
+        """Would ``runtime`` run on the Lab's own Python, as far as this process knows yet
+        (not looked for yet counts: most machines end up there)?"""
+        if not runtime.startswith("python") or runtime.removeprefix("python") == lab_version():
+            return True
+        return _found.get(runtime) is None
+
     def spawner_for(self, runtime: str) -> tuple[Spawner, str | None]:
         """The spawner for ``runtime`` and, the first time it falls back to the Lab's Python,
         the line that says so."""
         return self._spawner(runtime, say=True)
+
+    def known(self, runtime: str) -> bool:
+        """Is the interpreter ``runtime`` runs on known without running one (see :func:`known`)?"""
+        if not runtime.startswith("python") or runtime.removeprefix("python") == lab_version():
+            return True
+        return known(runtime, self._cache_base)
 
     def start(self, runtime: str) -> None:
         """Start the template ``runtime`` would use, without waiting (see Spawner.start).
@@ -82,7 +210,7 @@ class Interpreters:
     def _spawner(self, runtime: str, say: bool) -> tuple[Spawner, str | None]:
         if not runtime.startswith("python") or runtime.removeprefix("python") == lab_version():
             return self._default, None
-        path = find(runtime)
+        path = find(runtime, self._cache_base)
         with self._lock:
             if path is None:
                 if not say:

@@ -70,7 +70,7 @@ class EnvironmentPool:
         self.sandboxed = bool(plan and plan.namespaces)
         self.process_cap = ProcessCap(plan)
         self._spawner = spawner
-        self._interpreters = Interpreters(spawner)
+        self._interpreters = Interpreters(spawner, cache_base=os.path.dirname(root_dir))
         self._layer_dir = layer_dir
         if plan is not None and not self.sandboxed:
             link_runtime_packages(plan.runtime_packages, os.path.join(root_dir, "runtime"))
@@ -87,10 +87,19 @@ class EnvironmentPool:
         self._freezer = Freezer(self._lock, self._is_idle)
         self.start_template(LIKELY_RUNTIME)
 
+    @staticmethod
+    def start_early(spawner: Spawner) -> None:
+        """Start the template of the Lab's own Python now if the runtime a function most likely
+        has runs there: it boots (tens of ms, on another CPU) while the Lab is made and the
+        first function deployed, so a fresh process's first cold start need not wait for it."""
+        if Interpreters.uses_the_labs_python(LIKELY_RUNTIME):
+            spawner.start()
+
     def start_template(self, runtime: str) -> None:
         """Start, in the background, the template process a function of ``runtime`` is forked
         from, so that it has booted by the first cold start (whose Init Duration never counts
-        that wait: see Spawner.ensure_started). Finding the interpreter may itself run one."""
+        that wait: see Spawner.ensure_started). Finding the interpreter may itself run one: only
+        then does a thread of its own do it (otherwise starting one costs more than the rest)."""
 
         def start() -> None:
             try:
@@ -98,7 +107,10 @@ class EnvironmentPool:
             except Exception:  # noqa: BLE001 - a closed Lab, a broken interpreter: the cold start says
                 pass
 
-        threading.Thread(target=start, name="lambda-lab-template-start", daemon=True).start()
+        if self._interpreters.known(runtime):
+            start()
+        else:
+            threading.Thread(target=start, name="lambda-lab-template-start", daemon=True).start()
 
     # -- acquiring and releasing ----------------------------------------------------------
     # Admission (lambda_lab.concurrency.controller) decides between the two under its own lock: a

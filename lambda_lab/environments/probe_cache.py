@@ -13,6 +13,10 @@ The file lives beside the Labs' own folders (``/var/tmp/lambda-lab.cache-<uid>``
 under the user's home, which the Lab does not read); it is kept only in a folder this user
 owns that no one else can write (0700, not a link), as a file of mode 0600. Where that is
 not possible nothing is kept and every process probes, as before.
+
+:func:`recall_entry` and :func:`remember_entry` keep other answers of the same kind in
+files of their own beside it (the interpreters found for each runtime: interpreters.py; the
+parts of botocore's Lambda model the Lab reads: api/lambda_model.py).
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def _read(path: str) -> str:
         return ""
 
 
+def file_identity(path: str) -> list[int]:
+    """Inode, size and modification time (empty when the file is not there): a key part."""
+    return _stat(path)
+
+
 def _stat(path: str) -> list[int]:
     try:
         info = os.stat(path)
@@ -92,12 +101,12 @@ def key(python: str, request: dict) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def _entries(folder: str) -> dict:
+def _entries(folder: str, file_name: str = FILE_NAME) -> dict:
     """The cached answers, if the folder and the file are this user's own."""
     if not _own_folder(folder):
         return {}
     try:
-        descriptor = os.open(os.path.join(folder, FILE_NAME), os.O_RDONLY | os.O_NOFOLLOW)
+        descriptor = os.open(os.path.join(folder, file_name), os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(descriptor) as handle:
             info = os.fstat(handle.fileno())
             if info.st_uid != os.geteuid() or info.st_mode & 0o077:
@@ -108,21 +117,19 @@ def _entries(folder: str) -> dict:
     return entries if isinstance(entries, dict) else {}
 
 
-def recall(base: str, digest: str) -> tuple[str, str] | None:
-    """The answer kept under ``digest`` in ``base``'s cache folder, unless it is too old."""
-    entry = _entries(cache_dir(base)).get(digest)
+def recall_entry(base: str, digest: str, file_name: str = FILE_NAME) -> dict | None:
+    """The entry kept under ``digest`` in ``file_name`` of ``base``'s cache folder, unless
+    it is too old."""
+    entry = _entries(cache_dir(base), file_name).get(digest)
     if not isinstance(entry, dict):
         return None
     if not 0 <= time.time() - float(entry.get("at", 0)) < MAX_AGE_S:
         return None
-    isolation, reason = entry.get("isolation"), entry.get("reason", "")
-    if not isinstance(isolation, str) or not isinstance(reason, str):
-        return None
-    return isolation, reason
+    return entry
 
 
-def remember(base: str, digest: str, answer: tuple[str, str]) -> None:
-    """Keep an answer (best effort: where the folder cannot be made safely, nothing is kept)."""
+def remember_entry(base: str, digest: str, entry: dict, file_name: str = FILE_NAME) -> None:
+    """Keep an entry (best effort: where the folder cannot be made safely, nothing is kept)."""
     folder = cache_dir(base)
     try:
         os.mkdir(folder, 0o700)
@@ -133,18 +140,34 @@ def remember(base: str, digest: str, answer: tuple[str, str]) -> None:
     now = time.time()
     entries = {
         k: v
-        for k, v in _entries(folder).items()
+        for k, v in _entries(folder, file_name).items()
         if isinstance(v, dict) and 0 <= now - float(v.get("at", 0)) < MAX_AGE_S
     }
-    entries[digest] = {"isolation": answer[0], "reason": answer[1], "at": now}
-    temporary = os.path.join(folder, f".{FILE_NAME}.{os.getpid()}")
+    entries[digest] = {**entry, "at": now}
+    temporary = os.path.join(folder, f".{file_name}.{os.getpid()}")
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
         with os.fdopen(os.open(temporary, flags, 0o600), "w") as handle:
             json.dump(entries, handle)
-        os.replace(temporary, os.path.join(folder, FILE_NAME))  # whole, whoever else writes
+        os.replace(temporary, os.path.join(folder, file_name))  # whole, whoever else writes
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+
+
+def recall(base: str, digest: str) -> tuple[str, str] | None:
+    """The sandbox answer kept under ``digest`` in ``base``'s cache folder, unless too old."""
+    entry = recall_entry(base, digest)
+    if entry is None:
+        return None
+    isolation, reason = entry.get("isolation"), entry.get("reason", "")
+    if not isinstance(isolation, str) or not isinstance(reason, str):
+        return None
+    return isolation, reason
+
+
+def remember(base: str, digest: str, answer: tuple[str, str]) -> None:
+    """Keep a sandbox answer (best effort, see :func:`remember_entry`)."""
+    remember_entry(base, digest, {"isolation": answer[0], "reason": answer[1]})

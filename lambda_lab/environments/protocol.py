@@ -13,6 +13,7 @@ import socket
 import struct
 
 PREFIX = struct.Struct("!II")
+MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
 MAX_HEADER = 1 << 20
 MAX_BODY = 64 << 20
 FIRST_READ = 1 << 16  # far above AWS's 6 MB: a bigger frame means a broken peer

@@ -14,8 +14,8 @@ without namespaces) or ``userns`` (the ordinary user's path, even when running a
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 import os
 import re
 import subprocess
@@ -34,6 +34,7 @@ RUNTIME_DISTRIBUTIONS = (
     "boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "six", "urllib3",
 )  # fmt: skip
 ENV_VARIABLE = "LAMBDA_LAB_SANDBOX"
+PACKAGES_CACHE_FILE = "runtime-packages.json"
 NAMESPACES = "namespaces"
 NONE = "none"
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -106,14 +107,31 @@ class SandboxPlan:
         )
 
 
-def runtime_packages() -> list[str]:
+def runtime_packages(cache_base: str | None = None) -> list[str]:
     """Folders and modules of the SDK distributions AWS bundles, from this installation.
 
     Read from each distribution's RECORD on ``sys.path`` (what importlib.metadata reads, without
-    the 14 ms its import costs every new Lab)."""
+    the 14 ms its import costs every new Lab). Listing the folders and reading botocore's
+    RECORD (thousands of lines) costs a few ms: with ``cache_base`` (where Labs keep their
+    folders) the answer is kept per machine (:mod:`probe_cache`) under a key made of the
+    folders on ``sys.path`` as they are now (installing, upgrading or removing a
+    distribution changes its folder)."""
+    if cache_base is None:
+        return _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
+    facts = [[folder, *probe_cache.file_identity(folder or ".")] for folder in sys.path]
+    digest = hashlib.sha256(json.dumps([RUNTIME_DISTRIBUTIONS, facts]).encode()).hexdigest()
+    kept = probe_cache.recall_entry(cache_base, digest, PACKAGES_CACHE_FILE)
+    if kept is not None and isinstance(kept.get("packages"), list):
+        return [str(path) for path in kept["packages"]]
+    found = _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
+    probe_cache.remember_entry(cache_base, digest, {"packages": found}, PACKAGES_CACHE_FILE)
+    return found
+
+
+def _packages_in(records: dict[str, str]) -> list[str]:
     found: list[str] = []
     for name in RUNTIME_DISTRIBUTIONS:
-        record = _record_of(name)
+        record = records.get(_normalized(name))
         if record is None:
             continue
         base = os.path.dirname(os.path.dirname(record))
@@ -134,23 +152,31 @@ def runtime_packages() -> list[str]:
     return sorted(dict.fromkeys(found))
 
 
-def _record_of(distribution: str) -> str | None:
-    """The RECORD file of an installed distribution, first on ``sys.path`` as imports see it."""
-    wanted = re.sub(r"[-_.]+", "_", distribution).lower()
+def _normalized(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "_", distribution).lower()
+
+
+def _records_of(distributions: tuple[str, ...]) -> dict[str, str]:
+    """The RECORD file of each installed distribution (by normalized name), the first on
+    ``sys.path`` as imports see it; one pass over the folders for all of them."""
+    wanted = {_normalized(name) for name in distributions}
+    records: dict[str, str] = {}
     for folder in sys.path:
         try:
             names = os.listdir(folder or ".")
         except OSError:
             continue
         for entry in names:
-            if entry.endswith(".dist-info") and (
-                re.sub(r"[-_.]+", "_", entry[: -len(".dist-info")].rsplit("-", 1)[0]).lower()
-                == wanted
-            ):
+            if not entry.endswith(".dist-info"):
+                continue
+            name = _normalized(entry[: -len(".dist-info")].rsplit("-", 1)[0])
+            if name in wanted and name not in records:
                 record = os.path.join(folder, entry, "RECORD")
                 if os.path.isfile(record):
-                    return record
-    return None
+                    records[name] = record
+        if len(records) == len(wanted):
+            break
+    return records
 
 
 def requested() -> str:
@@ -174,7 +200,7 @@ def make_plan(root_dir: str, python: str = sys.executable) -> SandboxPlan:
         sandbox_dir=sandbox_dir,
         code_dir=os.path.join(root_dir, "code"),
         opt_dir=os.path.join(root_dir, "opt"),
-        runtime_packages=runtime_packages(),
+        runtime_packages=runtime_packages(os.path.dirname(root_dir)),
     )
     for folder in (plan.code_dir, plan.opt_dir):
         os.makedirs(folder, mode=0o755, exist_ok=True)
@@ -257,4 +283,6 @@ def announce(plan: SandboxPlan) -> None:
     line = plan.notice()
     if line and line not in _announced:
         _announced.add(line)
+        import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
         logging.getLogger("lambda_lab").warning(line)

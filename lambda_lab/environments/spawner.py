@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import struct
@@ -14,21 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import errors
-from lambda_lab.environments import protocol
-from lambda_lab.environments.worker_setup import MESSAGE_MAX
+from lambda_lab.environments import protocol, template_launch
+from lambda_lab.environments.protocol import MESSAGE_MAX  # (not worker_setup's: the runtime's)
 
 REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
 READY_TIMEOUT_S = 30.0  # its boot (imports, AWS's file system, a first spare): well under a second
-_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-# The template starts with nothing from the user's environment (no AWS credentials, no
-# AWS_PROFILE, no PYTHONPATH): each environment later gets exactly the variables AWS sets.
-_TEMPLATE_ENV = {
-    "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "LANG": "C.UTF-8",
-    "TZ": "UTC",
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
 
 
 @dataclass
@@ -59,25 +48,18 @@ class Spawner:
             raise errors.ServiceException(
                 "This Lab is closed: create a new Lab() to run functions again."
             )
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        code = (
-            f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-            "from lambda_lab.environments.template import main; main(int(sys.argv[1]), sys.argv[2])"
-        )
-        # -S: no site-packages and none of their start-up hooks; a handler imports only
-        # what AWS's runtime has (see runtime_layout.py).
-        self._process = subprocess.Popen(
-            [self.python, "-I", "-S", "-c", code, str(theirs.fileno()), json.dumps(self.plan)],
-            pass_fds=(theirs.fileno(),),
-            env=_TEMPLATE_ENV,
-            stdin=subprocess.DEVNULL,
-            close_fds=True,
-            # Its own session: a signal to the caller's process group (a kernel killed, Ctrl-C)
-            # does not reach it; it sees its socket close and ends every environment whole.
-            start_new_session=True,
-        )
-        theirs.close()
-        self._control = ours
+        adopted = template_launch.adopt(self.python)  # one started by `from lambda_lab import Lab`
+        if adopted is not None:
+            process, control = adopted
+            head = json.dumps(self.plan, separators=(",", ":")).encode()
+            try:  # its plan, the first message it waits for
+                control.send(protocol.PREFIX.pack(len(head), 0) + head)
+            except OSError:
+                control.close()
+                adopted = None
+        if adopted is None:
+            process, control = template_launch.launch(self.python, self.plan)
+        self._process, self._control = process, control
         self._ready = False
 
     def start(self) -> None:

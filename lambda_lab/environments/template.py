@@ -29,7 +29,6 @@ import socket
 import struct
 import sys
 import time
-from dataclasses import dataclass, field
 
 from lambda_lab.environments import (  # noqa: F401 - imported once, shared by forks
     bootstrap,
@@ -41,6 +40,8 @@ from lambda_lab.environments import (  # noqa: F401 - imported once, shared by f
     worker_setup,
 )
 
+PLAN_LATER = "-"  # template_launch.PLAN_LATER (not imported: this process loads little)
+UNADOPTED_S = 5.0  # how long a template started ahead of its Lab waits for one
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 MESSAGE_MAX = worker_setup.MESSAGE_MAX
@@ -78,18 +79,31 @@ def describe_status(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
-@dataclass
 class Spare:
-    """An environment forked ahead of need, waiting for its configuration on ``link``."""
+    """An environment forked ahead of need, waiting for its configuration on ``link``.
 
-    pid: int  # what the Lab kills to end it: the init (root), its holder (user namespace), or the worker
-    link: socket.socket
-    status_r: int = -1  # the init writes the runtime's wait status here
-    init: int = 0
-    worker: int = 0  # the runtime process's pid, once its "ready" message was read
-    cgroups: dict[str, str] = field(default_factory=dict)
-    cgroup_name: str = ""
-    oom_base: int = 0  # OOM kills counted in its (reused) memory cgroup before it
+    (A plain class: dataclasses would cost this process, and every runtime forked from
+    it, an import of ``inspect`` and ``ast`` that AWS's runtime does not make.)"""
+
+    def __init__(
+        self,
+        pid: int,
+        link: socket.socket,
+        status_r: int = -1,
+        *,
+        init: int = 0,
+        cgroup_name: str = "",
+        oom_base: int = 0,
+    ) -> None:
+        # What the Lab kills to end it: the init (root), its holder (user namespace), or the worker.
+        self.pid = pid
+        self.link = link
+        self.status_r = status_r  # the init writes the runtime's wait status here
+        self.init = init
+        self.worker = 0  # the runtime process's pid, once its "ready" message was read
+        self.cgroups: dict[str, str] = {}
+        self.cgroup_name = cgroup_name
+        self.oom_base = oom_base  # OOM kills counted in its (reused) memory cgroup before it
 
 
 class Template:
@@ -324,7 +338,19 @@ def main(control_fd: int, plan_json: str) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one status pipe per environment
     control = socket.socket(fileno=control_fd)
-    template = Template(control, json.loads(plan_json))
+    if plan_json == PLAN_LATER:  # started ahead of its Lab (template_launch): the plan comes
+        control.settimeout(UNADOPTED_S)
+        try:
+            message = control.recv(MESSAGE_MAX)
+        except OSError:  # (a timeout too)
+            message = b""
+        if not message:
+            return  # no Lab adopted it in time, or this process is ending
+        control.settimeout(None)
+        plan, _ = protocol.parse(message)
+    else:
+        plan = json.loads(plan_json)
+    template = Template(control, plan)
     spares = [template.fork_spare()]
     try:  # ready once the first spare waits: the Lab's first cold start pays none of this
         template._worker_pid(spares[0])

@@ -20,7 +20,7 @@ import time
 
 from lambda_lab.environments import bootstrap, mounts, protocol, runtime_layout
 
-MESSAGE_MAX = 1 << 16  # one control message; SOCK_SEQPACKET keeps message boundaries
+MESSAGE_MAX = protocol.MESSAGE_MAX
 SAVED_FD_MIN = 100  # where the runtime keeps its own copy of the log (see bootstrap)
 PREFAULT_VARIABLES = 48  # a little more than AWS sets with a few of the function's own
 

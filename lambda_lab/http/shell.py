@@ -85,14 +85,19 @@ class ServerShell:
         workers: int = DEFAULT_WORKERS,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         on_error: Callable[[BaseException], None] | None = None,
+        listener: socket.socket | None = None,
     ) -> None:
+        """``listener``: a socket already listening on 127.0.0.1 to serve (``port`` unused)."""
         self.handler = handler
         self.name = name
         self.refuse = refuse
         self.idle_timeout_s = idle_timeout_s
         self.on_error = on_error
         self._body_limit = body_limit
-        self._listener = socket.create_server((LOOPBACK, port))  # raises OSError if taken
+        # create_server raises OSError if the port is taken
+        self._listener = (
+            listener if listener is not None else socket.create_server((LOOPBACK, port))
+        )
         self._listener.setblocking(False)
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._port = self.address[1]

@@ -11,7 +11,6 @@ A failing job is logged and kept in :attr:`Dispatcher.failures`; it never stops 
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -20,7 +19,6 @@ from typing import Any
 from lambda_lab.clock import Clock, Timer
 
 DEFAULT_THREADS = 4
-_log = logging.getLogger("lambda_lab")
 _STOP = object()
 
 
@@ -64,7 +62,9 @@ class Dispatcher:
         except Exception as exc:  # background work must never take the Lab down
             name = getattr(job, "__qualname__", repr(job))
             self.failures.append(f"{name}: {type(exc).__name__}: {exc}")
-            _log.exception("lambda-lab background job %s failed", name)
+            import logging  # (loaded when needed: its import is a cost every fresh Lab would pay)
+
+            logging.getLogger("lambda_lab").exception("lambda-lab background job %s failed", name)
 
     def _ensure_threads(self) -> None:
         with self._lock:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import sys
 import threading
 import time
@@ -74,6 +73,8 @@ def prepare_moto() -> None:
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
     # A failed execution is in its history (ExecutionFailed with error and cause), as on AWS;
     # moto's interpreter would also print each one on stderr, in the middle of a notebook.
+    import logging  # (with moto, which loads it anyway)
+
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     _after_import(_BOTO_CLIENT, _route_clients_to_the_lab)
     _after_import(_PARSER_MODELS, _default_execution_names)

@@ -7,7 +7,6 @@ of rounding, so a bill is either exact or an error. Rounding happens only for di
 
 from __future__ import annotations
 
-import html
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -172,6 +171,8 @@ class Bill:
         return "\n".join(lines).rstrip() + "\n"
 
     def _repr_html_(self) -> str:
+        import html  # (its entity table loads only for a notebook's view)
+
         def cells(values: tuple[str, ...], tag: str) -> str:
             return "".join(
                 f'<{tag} style="text-align:{"right" if i in (1, 3, 4) else "left"}">'

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, localcontext
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from lambda_lab import limits
 from lambda_lab.pricing.bill import EXACT, PricingError, to_decimal
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from lambda_lab.monitoring.records import InvocationRecord
 
 _MB_MS_PER_GB_S = 1024 * 1000  # 1 GB-s = 1,024 MB x 1,000 ms
@@ -107,6 +108,7 @@ class Usage:
         Request units round to whole requests and GB-s to a billionth, the only rounding a
         bill ever does before display.
         """
+        from fractions import Fraction  # (its import compiles a large regex: only when scaling)
 
         def gbs(value: Decimal) -> Decimal:
             exact = Fraction(value) * factor

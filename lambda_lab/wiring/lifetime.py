@@ -8,7 +8,6 @@ find the Lab a notebook uses and a kernel shutdown closes them all (``notebook/k
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import tempfile
@@ -37,8 +36,16 @@ def run_base_dir() -> str:
 def remove_stale_labs(base: str) -> int:
     """Remove the folders of Labs whose process is gone (a kernel killed before close())."""
     removed = 0
-    for path in glob.glob(os.path.join(base, "lambda-lab-*-*")):
-        pid_text = os.path.basename(path).split("-")[2]
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return 0
+    # glob's "lambda-lab-*-*" without glob (whose pattern compiling costs every first Lab())
+    for name in names:
+        if not name.startswith("lambda-lab-") or "-" not in name[len("lambda-lab-") :]:
+            continue
+        path = os.path.join(base, name)
+        pid_text = name.split("-")[2]
         if not pid_text.isdigit() or int(pid_text) == os.getpid():
             continue
         try:

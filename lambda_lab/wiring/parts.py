@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from lambda_lab.aws.middleware import LabSide
+from lambda_lab.aws.lab_side import LabSide
 from lambda_lab.invocation.sync import invoke_sync
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab import errors, limits
-from lambda_lab.api import eventstream, runtime_api
+from lambda_lab.api import eventstream
 from lambda_lab.api.operation import REQUEST_ID_KEY, operation
 from lambda_lab.control import arns
 from lambda_lab.control.versions import LATEST
@@ -73,6 +73,8 @@ def invoke_with_response_stream(lab: Lab, params: dict[str, Any]) -> dict[str, A
         log_type=params.get("LogType") or "None",
         client_context=params.get("ClientContext"),
     )
+    from lambda_lab.api import runtime_api  # its HTTP server loads only for a stream
+
     stream = runtime_api.streamed(result.request_id)
     complete: dict[str, Any] = {"LogResult": result.log_result}
     if stream is not None:
