@@ -23,6 +23,7 @@ from lambda_lab.aws.lab_side import LabSide
 from lambda_lab.client import FAKE_KEY_ID, FAKE_SECRET, botocore_session
 
 if TYPE_CHECKING:
+    from lambda_lab.aws.middleware import Middleware
     from lambda_lab.http.common import HttpResponse
     from lambda_lab.http.shell import Request
 

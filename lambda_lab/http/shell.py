@@ -94,10 +94,8 @@ class ServerShell:
         self.idle_timeout_s = idle_timeout_s
         self.on_error = on_error
         self._body_limit = body_limit
-        # create_server raises OSError if the port is taken
-        self._listener = (
-            listener if listener is not None else socket.create_server((LOOPBACK, port))
-        )
+        # (create_server raises OSError if the port is taken)
+        self._listener = listener or socket.create_server((LOOPBACK, port))
         self._listener.setblocking(False)
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._port = self.address[1]
@@ -399,6 +397,4 @@ def _date_header() -> str:
 
 def _one_line(text: str) -> str:
     """A header can never end early: a function cannot smuggle lines into the answer."""
-    if "\r" in text or "\n" in text:
-        return text.replace("\r", " ").replace("\n", " ")
-    return text
+    return text.replace("\r", " ").replace("\n", " ") if "\r" in text or "\n" in text else text

@@ -18,12 +18,12 @@ def test_the_query_still_chooses_between_routes_of_one_path(api: LambdaRestApi) 
     for _ in range(2):  # the second time from what was remembered
         listed, _ = api._match("GET", path, {"List": ["ALL"]})
         one, params = api._match("GET", path, {"Qualifier": ["live"]})
-        assert listed.operation.name == "ListProvisionedConcurrencyConfigs"
-        assert one.operation.name == "GetProvisionedConcurrencyConfig"
+        assert listed.name == "ListProvisionedConcurrencyConfigs"
+        assert one.name == "GetProvisionedConcurrencyConfig"
         assert params == {"FunctionName": "demo"}
         layers, _ = api._match("GET", "/2018-10-31/layers", {"find": ["LayerVersion"]})
         every, _ = api._match("GET", "/2018-10-31/layers", {})
-        assert (layers.operation.name, every.operation.name) == (
+        assert (layers.name, every.name) == (
             "GetLayerVersionByArn",
             "ListLayers",
         )
@@ -32,7 +32,7 @@ def test_the_query_still_chooses_between_routes_of_one_path(api: LambdaRestApi) 
 def test_path_parameters_are_decoded_and_each_caller_gets_its_own(api: LambdaRestApi) -> None:
     path = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Ax/invocations"
     route, params = api._match("POST", path, {})
-    assert route.operation.name == "Invoke"
+    assert route.name == "Invoke"
     assert params == {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:x"}
     params["FunctionName"] = "changed"
     assert api._match("POST", path, {})[1]["FunctionName"].endswith(":function:x")
