@@ -100,14 +100,6 @@ def _recall(
     return None
 
 
-def _stat(path: str) -> list[int]:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return []
-    return [info.st_ino, info.st_size, info.st_mtime_ns]
-
-
 def _is_script(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -120,7 +112,9 @@ def _key(runtime: str, candidates: list[str]) -> str:
     """What looking for ``runtime`` among ``candidates`` answers depends on, as one digest."""
     facts: dict[str, object] = {
         "runtime": runtime,
-        "candidates": [[path, os.path.realpath(path), *_stat(path)] for path in candidates],
+        "candidates": [
+            [path, os.path.realpath(path), *probe_cache.file_identity(path)] for path in candidates
+        ],
     }
     if any(_is_script(path) for path in candidates):  # a launcher: what launchers read
         try:
@@ -130,7 +124,8 @@ def _key(runtime: str, candidates: list[str]) -> str:
         version_files: list[list[object]] = []
         while True:
             version_files += [
-                [folder, name, *_stat(os.path.join(folder, name))] for name in _VERSION_FILES
+                [folder, name, *probe_cache.file_identity(os.path.join(folder, name))]
+                for name in _VERSION_FILES
             ]
             parent = os.path.dirname(folder)
             if parent == folder:
@@ -144,7 +139,10 @@ def _key(runtime: str, candidates: list[str]) -> str:
                 if k == "PATH" or k.startswith(("PYENV", "ASDF"))
             },
             "version_files": version_files,
-            "pyenv": [_stat(os.path.join(pyenv_root, name)) for name in ("version", "versions")],
+            "pyenv": [
+                probe_cache.file_identity(os.path.join(pyenv_root, name))
+                for name in ("version", "versions")
+            ],
         }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
