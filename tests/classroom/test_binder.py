@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 import nbformat
 import pytest
 from classroom_envs import TOKEN, get, repository_lessons
-from lab_page import CHROMIUM, LessonPage, answer_for, chromium, source_index
+from lab_page import CHROMIUM, LessonPage, chromium, fill_in_an_answer, source_index
 
 from lambda_lab.cli.course import START_PAGE
 
@@ -164,9 +164,6 @@ def test_a_lab_listener_opens_through_the_jupyter_proxy(binder_env, binder_serve
 
 
 # -- a learner's path in the browser ----------------------------------------------------------
-INSTRUCTIONS = re.compile(
-    r"Choose one\.|Select \d+\.|True or false\?|Type a number[^.]*\.|Put them in order[^.]*\."
-)
 FEEDBACK = re.compile("✔ Correct|✘ Not quite")
 
 
@@ -196,21 +193,7 @@ def lesson_with(checkout: Path, *patterns: str) -> tuple[str, nbformat.NotebookN
 
 def answer_the_quiz(quiz) -> str:
     """Answer the question on screen as a learner would; returns the feedback shown."""
-    instructions = INSTRUCTIONS.search(quiz.inner_text()).group()
-    radios = quiz.locator(".widget-radio-box input[type=radio]")
-    boxes = quiz.locator(".widget-checkbox input[type=checkbox]")
-    text = quiz.locator(".widget-text input")
-    if radios.count():
-        letters = [chr(ord("a") + i) for i in range(radios.count())]
-        radios.nth(letters.index(answer_for(instructions, letters))).check()
-    elif boxes.count():
-        letters = [chr(ord("a") + i) for i in range(boxes.count())]
-        for letter in answer_for(instructions, letters):
-            boxes.nth(letters.index(letter)).check()
-    else:  # numeric; or ordering, whose placeholder shows every letter ("... e.g. dcba")
-        placeholder = text.get_attribute("placeholder") or ""
-        letters = sorted(placeholder.rsplit(" ", 1)[-1]) if "e.g." in placeholder else []
-        text.fill(answer_for(instructions, letters))
+    fill_in_an_answer(quiz)
     quiz.get_by_role("button", name="Submit").click()
     shown = quiz.locator("b", has_text=FEEDBACK)
     shown.wait_for()

@@ -30,7 +30,7 @@ import nbformat
 import psutil
 import pytest
 from classroom_envs import REPO, TOKEN, JupyterServer, lab_server, lessons_copy
-from lab_page import CHROMIUM, LessonPage, answer_for, chromium
+from lab_page import CHROMIUM, LessonPage, chromium, fill_in_an_answer
 from memory_probe import MB, TreeSampler, still_running
 
 pytestmark = [
@@ -208,25 +208,7 @@ def progress(cell: Any) -> None:
 
 def quiz(cell: Any) -> None:
     """Answer the question on screen and read the feedback."""
-    shown = text_of(cell)
-    instructions = re.search(
-        r"Choose one\.|Select \d+\.|True or false\?|Type a number[^.]*\.|Put them in order[^.]*\.",
-        shown,
-    ).group()
-    radios = cell.locator(".widget-radio-box input[type=radio]")
-    boxes = cell.locator(".widget-checkbox input[type=checkbox]")
-    if radios.count():
-        letters = [chr(ord("a") + i) for i in range(radios.count())]
-        radios.nth(letters.index(answer_for(instructions, letters))).check()
-    elif boxes.count():
-        letters = [chr(ord("a") + i) for i in range(boxes.count())]
-        for letter in answer_for(instructions, letters):
-            boxes.nth(letters.index(letter)).check()
-    else:
-        text = cell.locator(".widget-text input").first
-        placeholder = text.get_attribute("placeholder") or ""
-        letters = sorted(placeholder.rsplit(" ", 1)[-1]) if "e.g." in placeholder else []
-        text.fill(answer_for(instructions, letters))
+    fill_in_an_answer(cell)
     press(cell, "Submit", r"✔ Correct|✘ Not quite")
 
 

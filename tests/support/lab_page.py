@@ -167,3 +167,29 @@ def answer_for(instructions: str, letters: list[str]) -> str:
     if instructions.startswith("Put them in order"):
         return "".join(reversed(letters))
     return letters[0]  # "Choose one." and "True or false?"
+
+
+# What a quiz widget asks for, as its instructions line says it.
+QUIZ_INSTRUCTIONS = re.compile(
+    r"Choose one\.|Select \d+\.|True or false\?|Type a number[^.]*\.|Put them in order[^.]*\."
+)
+
+
+def fill_in_an_answer(quiz: Any) -> None:
+    """Answer the question a quiz widget shows as a learner would (a well-formed answer, right
+    or wrong): tick radios or boxes, or type a number or an order. Submitting is the caller's."""
+    instructions = QUIZ_INSTRUCTIONS.search(quiz.inner_text()).group()
+    radios = quiz.locator(".widget-radio-box input[type=radio]")
+    boxes = quiz.locator(".widget-checkbox input[type=checkbox]")
+    if radios.count():
+        letters = [chr(ord("a") + i) for i in range(radios.count())]
+        radios.nth(letters.index(answer_for(instructions, letters))).check()
+    elif boxes.count():
+        letters = [chr(ord("a") + i) for i in range(boxes.count())]
+        for letter in answer_for(instructions, letters):
+            boxes.nth(letters.index(letter)).check()
+    else:  # numeric; or ordering, whose placeholder shows every letter ("... e.g. dcba")
+        text = quiz.locator(".widget-text input").first
+        placeholder = text.get_attribute("placeholder") or ""
+        letters = sorted(placeholder.rsplit(" ", 1)[-1]) if "e.g." in placeholder else []
+        text.fill(answer_for(instructions, letters))
