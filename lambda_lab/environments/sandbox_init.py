@@ -23,6 +23,8 @@ from lambda_lab.environments import cgroups, mounts, worker_setup
 
 PR_SET_PDEATHSIG = 1
 STATUS = struct.Struct("i")
+FREEZE_THAW = {signal.SIGUSR1: signal.SIGSTOP, signal.SIGUSR2: signal.SIGCONT}
+WATCHED = {*FREEZE_THAW, signal.SIGCHLD}
 
 
 def _signal_all(number: int) -> None:
@@ -52,25 +54,45 @@ def run(
     except OSError as exc:
         os.write(2, f"lambda-lab: could not build an execution environment: {exc}\n".encode())
         os._exit(70)
+    # Blocked before the fork, so a freeze sent at once waits for the loop below.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     worker = os.fork()
     if worker == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(status_w)
         os.setsid()  # its own process group: the Lab's CPU governor stops exactly it
         worker_setup.spare(plan, layout, link, in_sandbox=True)
     link.close()
-    signal.signal(signal.SIGUSR1, lambda *_: _signal_all(signal.SIGSTOP))
-    signal.signal(signal.SIGUSR2, lambda *_: _signal_all(signal.SIGCONT))
+    _serve(worker, status_w)
+
+
+def _serve(worker: int, status_w: int) -> None:
+    """Freeze, thaw and reap, one signal at a time, until the runtime ends.
+
+    Signals are taken with sigwaitinfo, not handlers: a Python handler runs between bytecodes,
+    so a thaw arriving between that check and the waitpid() call waited there until some
+    process ended, and the environment stayed stopped: a trivial handler's next invoke
+    timed out (seen once in CI). Two pending signals come lowest number first: a freeze
+    before its thaw.
+    """
     while True:
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(0)
-        if pid == worker:
+        number = signal.Signals(signal.sigwaitinfo(WATCHED).si_signo)
+        if number in FREEZE_THAW:
+            _signal_all(FREEZE_THAW[number])
+            continue
+        while True:  # one SIGCHLD may stand for several ended processes
             try:
-                os.write(status_w, STATUS.pack(status))
-            except OSError:
-                pass
-            os._exit(0)
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                os._exit(0)
+            if pid == 0:
+                break
+            if pid == worker:
+                try:
+                    os.write(status_w, STATUS.pack(status))
+                except OSError:
+                    pass
+                os._exit(0)
 
 
 def hold(plan: dict, layout: dict, link: socket.socket, status_w: int) -> None:

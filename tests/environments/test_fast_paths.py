@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
 import sys
@@ -210,6 +211,42 @@ def test_an_environment_released_after_a_quiet_spell_is_still_frozen(
     env = lab.environments("background")[0]
     time.sleep(0.2)
     assert env.frozen
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as stat_file:
+        return stat_file.read().rsplit(")", 1)[1].split()[0]
+
+
+def _signals_pending(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status_file:
+        fields = dict(line.split(":", 1) for line in status_file)
+    return int(fields["SigPnd"], 16) | int(fields["ShdPnd"], 16)
+
+
+def test_a_thaw_sent_right_after_a_freeze_always_wakes_the_environment(lab: Lab) -> None:
+    """A thaw that reaches the sandbox's init while it handles the freeze must not wait for
+    some process to end: the next invoke of a trivial handler would time out."""
+    lab.deploy("pairs", ECHO)
+    lab.invoke("pairs", {})
+    env = lab.environments("pairs")[0]
+    if not env.init_pid or env.init_pid == env.pid:
+        pytest.skip("no sandbox init on this host: the Lab signals the worker's group itself")
+    time.sleep(0.1)  # the freezer has frozen it and let it go: no other freeze comes now
+    env.thaw()
+    usr1_usr2 = (1 << (signal.SIGUSR1 - 1)) | (1 << (signal.SIGUSR2 - 1))
+    stuck = 0
+    for _ in range(1000):
+        env.freeze()
+        env.thaw()
+        # Both signals taken and init asleep again: the worker's state now is final.
+        while _state(env.init_pid) != "S" or _signals_pending(env.init_pid) & usr1_usr2:
+            time.sleep(0.0001)
+        if _state(env.pid) == "T":
+            time.sleep(0.2)
+            stuck += _state(env.pid) == "T"
+    assert stuck == 0
+    assert lab.invoke("pairs", {"still": "warm"}).value == {"still": "warm"}
 
 
 # -- a payload's JSON, checked by the runtime of a warm environment -------------------------------
