@@ -61,10 +61,34 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     running.close()
 
 
+class Tab:
+    """One browser page kept for the lessons a worker runs: JupyterLab loads once in it. A
+    lesson that fails closes it, so the next lesson starts from a fresh page."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self._context: Any = None
+        self.page: Any = None
+
+    def open(self) -> Any:
+        if self.page is None:
+            self._context = self._browser.new_context(viewport={"width": 1400, "height": 1000})
+            self._context.set_default_timeout(60_000)
+            self.page = self._context.new_page()
+        return self.page
+
+    def discard(self) -> None:
+        if self._context is not None:
+            self._context.close()
+        self._context = self.page = None
+
+
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as opened:
+def tab():
+    with chromium() as browser:
+        opened = Tab(browser)
         yield opened
+        opened.discard()
 
 
 # -- reading a widget's output ---------------------------------------------------------------
@@ -280,17 +304,16 @@ def kernel_tree(server: JupyterServer, page: Any) -> list[psutil.Process]:
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_every_widget_works_after_run_all(
-    path: Path, server: JupyterServer, browser, figures: list[str]
+    path: Path, server: JupyterServer, tab: Tab, figures: list[str]
 ) -> None:
     notebook = nbformat.read(path, as_version=4)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(60_000)
-    lesson = LessonPage(context.new_page(), server.url, TOKEN, path.name)
+    lesson = LessonPage(tab.open(), server.url, TOKEN, path.name)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     memory = TreeSampler(kernel_tree(server, lesson.page)[0].pid)
     memory.start()
     started = time.monotonic()
     tree: list[psutil.Process] = []
+    passed = False
     try:
         lesson._command("notebook:run-all-cells")  # fails on the first cell that raises
         ran_s = time.monotonic() - started
@@ -319,10 +342,14 @@ def test_every_widget_works_after_run_all(
                 if when_closed is not None:
                     when_closed(lesson.cell(widget_at, f"closed-{widget_at}"))
         lesson.screenshot(ARTIFACTS, f"{path.stem}-closed")
+        passed = True
     finally:
         memory.stop()
-        lesson.shut_down_kernel()
-        context.close()
+        if passed:
+            lesson.close()
+        else:
+            lesson.shut_down_kernel()
+            tab.discard()
     peak = memory.peak
     figures.append(f"memory: {peak.line(path.stem)}, Run All and every widget")
     assert peak.samples > 0

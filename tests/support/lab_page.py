@@ -64,8 +64,16 @@ class LessonPage:
     def __init__(self, page: Any, server_url: str, token: str, path: str) -> None:
         self.page = page
         self.path = path
-        # ?reset: a fresh workspace, not the tabs an earlier test left open.
-        page.goto(f"{server_url}lab/tree/{path}?reset&token={token}")
+        if page.url.startswith(f"{server_url}lab") and page.evaluate("() => !!window.jupyterapp"):
+            # JupyterLab is loaded in this page already (the last lesson was closed): open the
+            # notebook in it. Loading the app again cost the browser about 5 s of CPU.
+            page.evaluate(
+                "async (path) => { await window.jupyterapp.commands.execute("
+                "'docmanager:open', {path, factory: 'Notebook'}); }",
+                path,
+            )
+        else:  # ?reset: a fresh workspace, not the tabs an earlier test left open.
+            page.goto(f"{server_url}lab/tree/{path}?reset&token={token}")
         page.wait_for_function(
             """(path) => {
                 const app = window.jupyterapp;
@@ -120,6 +128,12 @@ class LessonPage:
 
     def shut_down_kernel(self) -> None:
         self.page.evaluate(f"async () => {{ await {_NOTEBOOK}.sessionContext.shutdown(); }}")
+
+    def close(self) -> None:
+        """Shut the kernel down and close the notebook unsaved, leaving JupyterLab open in the
+        page for the next lesson."""
+        self.shut_down_kernel()
+        self.page.evaluate(f"() => {{ {_NOTEBOOK}.dispose(); {_NOTEBOOK} = null; }}")
 
     def _select(self, index: int) -> None:
         self.page.evaluate(f"(i) => {{ {_NOTEBOOK}.content.activeCellIndex = i; }}", index)

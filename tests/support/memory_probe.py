@@ -48,7 +48,15 @@ class TreePeak:
 
 
 class TreeSampler:
-    """Samples the tree under ``root_pid`` every ``interval_s`` from a daemon thread."""
+    """Samples the tree under ``root_pid`` every ``interval_s`` from a daemon thread.
+
+    RSS is read from statm (microseconds) at every sample. PSS needs the kernel to walk every
+    mapping (smaps_rollup, about a millisecond per process), so it is read when the RSS sum
+    reaches a new peak and at every PSS_EVERY-th sample: reading it always kept this thread
+    busy for most of a CPU, the same CPU the lesson under test needs.
+    """
+
+    PSS_EVERY = 10
 
     def __init__(self, root_pid: int, interval_s: float = 0.05) -> None:
         self.root = psutil.Process(root_pid)
@@ -78,23 +86,44 @@ class TreeSampler:
             tree = [self.root, *self.root.children(recursive=True)]
         except psutil.Error:
             return  # the kernel is gone: nothing left to measure
-        rss = pss = 0
-        sizes = []
+        sizes: list[tuple[int, psutil.Process]] = []
         for process in tree:
             try:
-                info = process.memory_full_info()
-                name = " ".join(process.cmdline()[:3])[-60:] or process.name()
+                sizes.append((process.memory_info().rss, process))
             except psutil.Error:
                 continue  # a worker that ended between the listing and the reading
-            rss += info.rss
-            pss += getattr(info, "pss", info.rss)
-            sizes.append((info.rss, f"{info.rss / MB:.0f} MB {name}"))
-            if process.pid == self.root.pid:
-                self.peak.kernel_rss_bytes = max(self.peak.kernel_rss_bytes, info.rss)
+        rss = sum(size for size, _ in sizes)
         peak = self.peak
         peak.samples += 1
-        peak.pss_bytes = max(peak.pss_bytes, pss)
         peak.processes = max(peak.processes, len(sizes))
-        if rss > peak.rss_bytes:
+        for size, process in sizes:
+            if process.pid == self.root.pid:
+                peak.kernel_rss_bytes = max(peak.kernel_rss_bytes, size)
+        new_peak = rss > peak.rss_bytes
+        if new_peak or peak.samples % self.PSS_EVERY == 1:
+            peak.pss_bytes = max(peak.pss_bytes, sum(_pss(p, size) for size, p in sizes))
+        if new_peak:
             peak.rss_bytes = rss
-            peak.biggest = [text for _, text in sorted(sizes, reverse=True)]
+            peak.biggest = [
+                f"{size / MB:.0f} MB {_name(process)}"
+                for size, process in sorted(sizes, key=lambda pair: pair[0], reverse=True)
+            ]
+
+
+def _pss(process: psutil.Process, rss: int) -> int:
+    """The process's proportional set size (its RSS where the kernel does not say)."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass  # ended since, or a kernel without smaps_rollup
+    return rss
+
+
+def _name(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline()[:3])[-60:] or process.name()
+    except psutil.Error:
+        return f"pid {process.pid} (ended)"
