@@ -128,7 +128,7 @@ def read_head(connection: Connection) -> tuple[RequestHead, bool] | None:
 
 
 def head_end(buffer: bytearray) -> tuple[int, int] | None:
-    """Where the first blank line (``\r?\n\r?\n``) starts and ends in ``buffer``, if any."""
+    """Where the first blank line (``\\r?\\n\\r?\\n``) starts and ends in ``buffer``, if any."""
     found = _HEAD_END.search(buffer)
     if found is None:
         return None
