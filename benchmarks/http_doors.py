@@ -7,8 +7,9 @@ The same GET request goes, on a new loopback connection each time, to each door 
 warm function returning a small 200 response, and to a bare `http.server` in this
 process answering the same bytes with no work. The floor is that bare server's p50 plus
 the p50 of `lab.invoke` of the same handler (what a door must do at least: answer HTTP
-and invoke); requests alternate between a door and the bare server, so both see the
-same machine. Also printed: a bare `http.server` whose handler calls `lab.invoke` itself.
+and invoke); a door's request, the bare server's and a `lab.invoke` take turns, so the
+three parts of a ratio see the same machine. Also printed: a bare `http.server` whose
+handler calls `lab.invoke` itself.
 Target (issue 22): p50 <= 1.15 x the floor.
 """
 
@@ -18,10 +19,11 @@ import http.server
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from _common import heading, median, parser, ratio, row, runs_of
+from _common import heading, median, parser, ratio, row, runs_of, timed
 
 from lambda_lab import Lab
 
@@ -64,12 +66,24 @@ def bare_server(answer: Any) -> tuple[http.server.ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
-def p50_pair(port: int, path: str, bare_port: int, calls: int) -> tuple[float, float]:
-    door, bare = [], []
-    for _ in range(calls):
-        door.append(request(port, path))
-        bare.append(request(bare_port, "/items"))
-    return median(door), median(bare)
+def p50_triple(
+    port: int, path: str, bare_port: int, calls: int, invoke: Callable[[], None]
+) -> tuple[float, float, float]:
+    """p50s of the door, the bare server and ``invoke()``, timed in turn, each one first,
+    second and third as often (what runs just before a request slows it: a door's worker
+    is still busy for a moment after its answer). The floor's two parts used to be timed
+    apart from the door, and a busy machine's swings moved the ratio by 0.1-0.2."""
+    samples: tuple[list[float], list[float], list[float]] = ([], [], [])
+    steps = (
+        lambda: request(port, path),
+        lambda: request(bare_port, "/items"),
+        lambda: timed(invoke),
+    )
+    for call in range(calls):
+        for which in ((0, 1, 2), (1, 2, 0), (2, 0, 1))[call % 3]:
+            samples[which].append(steps[which]())
+    door, bare, invoked = samples
+    return median(door), median(bare), median(invoked)
 
 
 def main() -> None:
@@ -90,36 +104,43 @@ def main() -> None:
             return ANSWER
 
         calling, calling_port = bare_server(invoking)
+
+        def invoke() -> None:
+            lab.invoke("bench", event, log_type="None")
+
         try:
-            results: dict[str, list[tuple[float, float]]] = {name: [] for name in doors}
-            invokes, combined = [], []
+            results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in doors}
+            combined, back_to_back = [], []
             for _ in range(runs_of(args)):
                 for name, (door, path) in doors.items():
                     url = urlsplit(door.local_url)
                     assert url.port is not None
                     target = url.path.rstrip("/") + "/" + path
-                    results[name].append(p50_pair(url.port, target, fixed_port, calls))
-                invoke_times = []
-                for _ in range(calls):
-                    started = time.perf_counter()
-                    lab.invoke("bench", event, log_type="None")
-                    invoke_times.append(time.perf_counter() - started)
-                invokes.append(median(invoke_times))
+                    results[name].append(p50_triple(url.port, target, fixed_port, calls, invoke))
+                back_to_back.append(median([timed(invoke) for _ in range(calls)]))
                 combined.append(median([request(calling_port, "/items") for _ in range(calls)]))
         finally:
             fixed.shutdown()
             calling.shutdown()
-        invoke_us = median(invokes) * 1e6
         for name, runs in results.items():
-            bare_us = median([bare for _, bare in runs]) * 1e6
-            door_us = median([door for door, _ in runs]) * 1e6
+            bare_us = median([bare for _, bare, _ in runs]) * 1e6
+            invoke_us = median([invoke for _, _, invoke in runs]) * 1e6
+            door_us = median([door for door, _, _ in runs]) * 1e6
             floor = bare_us + invoke_us
             heading(f"{name}: p50 of GET on a new connection (medians of {len(runs)} runs)")
             row("bare http.server, fixed answer", bare_us, "us")
             row("lab.invoke of the same handler", invoke_us, "us")
             ratio("floor: the two added", floor, floor, "us")
-            paired = median([door / (bare + invoke) for (door, bare), invoke in zip(runs, invokes)])
+            paired = median([door / (bare + invoke) for door, bare, invoke in runs])
             ratio(f"{name} door", door_us, floor, "us", "<= 1.15", paired)
+            print(f"  per-run ratios: {', '.join(f'{d / (b + i):.2f}' for d, b, i in runs)}")
+            # The former floor: lab.invoke timed back to back in a loop of its own (warmer than
+            # an invoke between HTTP requests, which a door's invoke always is).
+            former = [door / (bare + loop) for (door, bare, _), loop in zip(runs, back_to_back)]
+            print(
+                f"  lab.invoke back to back {median(back_to_back) * 1e6:.0f} us; the door against "
+                f"the bare server plus that: {median(former):.2f} x"
+            )
             ratio("bare http.server calling lab.invoke", median(combined) * 1e6, floor, "us")
 
 

@@ -39,9 +39,17 @@ _CODES = {
 }
 
 
+_SERVICE_HEADERS = ("x-amz-target", "authorization")  # all service_of() reads of the headers
+
+
 def _service(head: RequestHead) -> str:
     path, _, query = head.target.partition("?")
-    lowered = {k.lower(): v for k, v in dict(head.headers).items()}  # as parse() reads them
+    # The two headers read as parse() reads them (repeats: the last value of each spelling,
+    # spellings in first-seen order), without lowering every other name.
+    picked = [
+        (k, v) for k, v in head.headers if len(k) in (12, 13) and k.lower() in _SERVICE_HEADERS
+    ]
+    lowered = {k.lower(): v for k, v in dict(picked).items()}
     return aws_request.service_of(lowered, path, query)
 
 

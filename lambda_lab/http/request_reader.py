@@ -18,7 +18,9 @@ HEAD_MAX_BYTES = 64 * 1024
 HEADERS_MAX = 100
 DRAIN_MAX_BYTES = 16 * 1024 * 1024  # a body this much over the limit is read (and dropped) first
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
+# The blank line ending a head: found from its first "\n" (a pattern that starts with an
+# optional "\r" is tried at every byte, 15 times slower); a "\r" before it is part of it.
+_HEAD_END = re.compile(rb"\n\r?\n")
 
 
 @dataclass
@@ -88,7 +90,7 @@ def read_head(connection: Connection) -> tuple[RequestHead, bool] | None:
         stripped = len(buffer) - len(buffer.lstrip(b"\r\n"))
         if stripped:  # blank lines before a request line are allowed (RFC 9112 2.2)
             del buffer[:stripped]
-        found = _HEAD_END.search(buffer)
+        found = head_end(buffer)
         if found:
             break
         if len(buffer) > HEAD_MAX_BYTES:
@@ -99,10 +101,11 @@ def read_head(connection: Connection) -> tuple[RequestHead, bool] | None:
                 raise Refusal(400, "Incomplete request head", close=True)
             return None
         buffer += chunk
-    if found.end() > HEAD_MAX_BYTES:
+    start, end = found
+    if end > HEAD_MAX_BYTES:
         raise Refusal(431, "Request header fields too large", close=True)
-    text = bytes(buffer[: found.start()]).decode("latin-1")
-    del buffer[: found.end()]
+    text = bytes(buffer[:start]).decode("latin-1")
+    del buffer[:end]
     lines = text.replace("\r\n", "\n").split("\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or not _TOKEN.match(parts[0]) or not parts[1]:
@@ -122,6 +125,17 @@ def read_head(connection: Connection) -> tuple[RequestHead, bool] | None:
     tokens = (head.header("Connection") or "").lower()
     keep_alive = "close" not in tokens and (version == "HTTP/1.1" or "keep-alive" in tokens)
     return head, keep_alive
+
+
+def head_end(buffer: bytearray) -> tuple[int, int] | None:
+    """Where the first blank line (``\\r?\\n\\r?\\n``) starts and ends in ``buffer``, if any."""
+    found = _HEAD_END.search(buffer)
+    if found is None:
+        return None
+    start, end = found.span()
+    if start and buffer[start - 1] == 13:  # a "\r" before its first "\n" is part of it
+        start -= 1
+    return start, end
 
 
 def read_body(connection: Connection, head: RequestHead, limit: int) -> Body:

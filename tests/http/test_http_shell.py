@@ -256,3 +256,25 @@ def test_workers_start_only_when_work_finds_every_started_one_busy(serve) -> Non
         thread.join()
     assert [a.endswith(b"done") for a in answers] == [True] * 5
     assert server.workers == 3
+
+
+def test_a_head_ends_where_the_first_blank_line_ends_whatever_the_line_endings() -> None:
+    """The head's end is looked up from its first "\\n" (faster): it must be found exactly
+    where ``\\r?\\n\\r?\\n`` is, for every mix of line endings and stray "\\r"s."""
+    import itertools
+    import re
+
+    from lambda_lab.http.request_reader import head_end
+
+    blank_line = re.compile(rb"\r?\n\r?\n")
+    pieces = [b"\r", b"\n", b"\r\n", b"A: b", b"X"]
+    checked = 0
+    for size in range(7):
+        for combination in itertools.product(pieces, repeat=size):
+            data = bytearray(b"GET / HTTP/1.1" + b"".join(combination) + b"\r\n\r\nrest")
+            assert head_end(data) == blank_line.search(data).span(), data  # type: ignore[union-attr]
+            assert head_end(data[:-8]) == (
+                found.span() if (found := blank_line.search(data[:-8])) else None
+            ), data
+            checked += 1
+    assert checked == sum(5**n for n in range(7))
