@@ -25,9 +25,15 @@ CONTROLLERS = ("pids", "memory")
 LEFTOVER_AGE_S = 300
 
 
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as handle:
-        handle.write(text)
+def _write(path: str, text: str, *, create: bool = True) -> None:
+    # os-level, not open(): every new environment's init writes here, and each object a
+    # forked process touches copies a page of the template's memory (copy-on-write).
+    flags = os.O_WRONLY | (os.O_CREAT | os.O_TRUNC if create else 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
 def _single_threaded() -> bool:
@@ -107,7 +113,12 @@ class LabCgroups:
         for controller, lab_dir in self.lab_dirs.items():
             path = os.path.join(lab_dir, name)
             if path not in made.values():
-                os.makedirs(path, exist_ok=True)
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    pass  # reused (see Recycler)
+                except FileNotFoundError:
+                    os.makedirs(path, exist_ok=True)
             made[controller] = path
         if "pids" in made:
             _write(os.path.join(made["pids"], "pids.max"), str(pids_max))
@@ -121,11 +132,13 @@ class LabCgroups:
         period (5-25 ms here, on every new environment's path)."""
         itself = pid == os.getpid() and _single_threaded()
         for path in dict.fromkeys(paths.values()):
-            tasks = os.path.join(path, "tasks")
-            if itself and os.path.exists(tasks):
-                _write(tasks, "0")
-            else:
-                _write(os.path.join(path, "cgroup.procs"), str(pid))
+            if itself:
+                try:
+                    _write(path + "/tasks", "0", create=False)
+                    continue
+                except FileNotFoundError:
+                    pass  # cgroup v2 has no tasks file
+            _write(os.path.join(path, "cgroup.procs"), str(pid))
 
     @staticmethod
     def limit_memory(paths: dict[str, str], limit_bytes: int) -> None:

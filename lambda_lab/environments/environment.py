@@ -64,6 +64,7 @@ class Environment:
     ) -> None:
         self.env_id = env_id
         self.env_dir = env_dir
+        self.log_path = os.path.join(env_dir, "log")  # stdout and stderr of its processes
         self.memory_mb = memory_mb
         self.cpu_share = cpu_share
         self.baseline_mb = baseline_mb  # the runtime's own memory on AWS (limits)
@@ -108,7 +109,7 @@ class Environment:
         """Fork the worker and run the function's init code (the cold start)."""
         if init_limit_s is None:
             init_limit_s = limits.INIT_TIMEOUT_S
-        log_path = os.path.join(self.env_dir, "log")
+        log_path = self.log_path
         self._spawner.ensure_started()  # the sandbox's host, not part of the INIT phase
         started = time.perf_counter()
         self._sock = self._launch(log_path)

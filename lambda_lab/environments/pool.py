@@ -75,6 +75,7 @@ class EnvironmentPool:
         if plan is not None and not self.sandboxed:
             link_runtime_packages(plan.runtime_packages, os.path.join(root_dir, "runtime"))
         self._root = root_dir
+        os.makedirs(os.path.join(root_dir, "environments"), mode=0o700, exist_ok=True)
         self._clock = clock
         self._region = region
         self._extra_environ = extra_environ
@@ -216,7 +217,6 @@ class EnvironmentPool:
         env_id = uuid.uuid4().hex
         env_dir = os.path.join(self._root, "environments", env_id)
         tmp_dir = os.path.join(env_dir, "tmp")
-        os.makedirs(env_dir, mode=0o700)
         if not self.sandboxed:  # without a sandbox, the environment's own folder is its /tmp
             os.makedirs(tmp_dir, mode=0o700)
             if self.process_cap.drop_to_nobody:
@@ -234,6 +234,8 @@ class EnvironmentPool:
             cpu_share=cpu_share(config.memory_mb) if self.cpu_follows_memory else 1.0,
             baseline_mb=limits.runtime_baseline_mb(config.runtime),
         )
+        if self.sandboxed:  # its /tmp is the sandbox's: only a log file, and no folder to make
+            env.log_path = env_dir + ".log"  # (and remove) on every cold start's path
         env.runtime_note = note
         env.function_name = config.name
         env.version = version
@@ -287,7 +289,13 @@ class EnvironmentPool:
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:
         self._all.pop(env.env_id, None)
-        shutil.rmtree(env.env_dir, ignore_errors=True)  # its /tmp and log go with it
+        if self.sandboxed:
+            try:
+                os.unlink(env.log_path)
+            except FileNotFoundError:
+                pass
+        else:
+            shutil.rmtree(env.env_dir, ignore_errors=True)  # its /tmp and log go with it
 
     def environments(self, function_name: str | None = None) -> list[Environment]:
         with self._lock:

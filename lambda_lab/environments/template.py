@@ -351,6 +351,7 @@ def main(control_fd: int, plan_json: str) -> None:
     else:
         plan = json.loads(plan_json)
     template = Template(control, plan)
+    bootstrap.settle_template_imports()  # (after Template(), whose set-up may import)
     spares = [template.fork_spare()]
     try:  # ready once the first spare waits: the Lab's first cold start pays none of this
         template._worker_pid(spares[0])
