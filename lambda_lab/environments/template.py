@@ -385,6 +385,11 @@ def main(control_fd: int, plan_json: str) -> None:
     template.end_everything()
     # Nothing of this process's own is left to tidy: ending here, not through the
     # interpreter's teardown (5-10 ms of freeing modules), lets the Lab's close() return sooner.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(0)
 
 
