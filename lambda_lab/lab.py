@@ -253,7 +253,9 @@ class Lab:
             handler = f"lambda_function.{code.__name__}"
         if handler is not None:
             settings["Handler"] = handler
-        call, settle = self.rest_api().call, self.lifecycle.settle
+        from lambda_lab.api import operation  # (Lambda's operations without the REST layer)
+
+        call, settle = functools.partial(operation.call, self), self.lifecycle.settle
         create_or_update(
             call, self.functions, self.layers, settle, name, zip_bytes, settings, role=DEFAULT_ROLE
         )

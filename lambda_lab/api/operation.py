@@ -114,3 +114,12 @@ def run(lab: Lab, name: str, params: dict[str, Any], *, strict: bool = False) ->
         if next_marker is not None:
             result["NextMarker"] = next_marker
     return {k: v for k, v in result.items() if v is not None}
+
+
+def call(lab: Lab, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Run an operation from Python (``lab.deploy``, ``LambdaRestApi.call``): the same
+    validation and paging as over HTTP, strict about unknown members, without the REST
+    layer's imports (a fresh process's first deploy needs none of HTTP)."""
+    result = run(lab, name, dict(params), strict=True)
+    result.pop(REQUEST_ID_KEY, None)
+    return result

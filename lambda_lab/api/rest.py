@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_lab import errors
 from lambda_lab.api import eventstream, framing
 from lambda_lab.api.lambda_model import lambda_model
-from lambda_lab.api.operation import REQUEST_ID_KEY, run, service_model
+from lambda_lab.api.operation import REQUEST_ID_KEY, call, run, service_model
 from lambda_lab.invocation.sync import new_request_id
 
 _NOT_CHANGES = ("Invoke", "InvokeAsync", "InvokeWithResponseStream")
@@ -87,10 +87,8 @@ class LambdaRestApi:
         return routes
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run an operation from Python (``lab.deploy``): the same validation and paging."""
-        result = run(self.lab, operation, dict(params), strict=True)
-        result.pop(REQUEST_ID_KEY, None)
-        return result
+        """Run an operation from Python: the same validation and paging."""
+        return call(self.lab, operation, params)
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(

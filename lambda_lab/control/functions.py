@@ -11,11 +11,10 @@ import hashlib
 import json
 import re
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_lab import errors, limits
+from lambda_lab import errors, ids, limits
 from lambda_lab.control import arns
 
 RESERVED_ENV_KEYS = frozenset(
@@ -60,7 +59,7 @@ class FunctionConfig:
     log_level: str | None = None
     dead_letter_arn: str | None = None
     tracing_mode: str = "PassThrough"
-    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    revision_id: str = field(default_factory=ids.uuid4)
     last_modified: str = ""  # set from the Lab's clock by the control plane
     generation: int = 0  # bumps on every code or configuration change; retires warm environments
     tags: dict[str, str] = field(default_factory=dict)
@@ -76,7 +75,7 @@ class FunctionConfig:
 
     def touched(self, last_modified: str) -> None:
         """A code or configuration change, at ``last_modified`` (AWS's timestamp format)."""
-        self.revision_id = str(uuid.uuid4())
+        self.revision_id = ids.uuid4()
         self.last_modified = last_modified
         self.generation += 1
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from lambda_lab import errors
+from lambda_lab import errors, ids
 
 if TYPE_CHECKING:
     from lambda_lab.control.layers import LayerVersion
@@ -67,7 +66,7 @@ def add(layer: LayerVersion, params: dict[str, Any]) -> dict[str, Any]:
             "statement id, or remove the existing statement."
         )
     layer.statements.append(new)
-    layer.policy_revision = str(uuid.uuid4())
+    layer.policy_revision = ids.uuid4()
     return {
         "Statement": json.dumps(new, separators=(",", ":")),
         "RevisionId": layer.policy_revision,
@@ -80,7 +79,7 @@ def remove(layer: LayerVersion, sid: str, revision_id: str | None = None) -> Non
     if len(kept) == len(layer.statements):
         raise errors.ResourceNotFoundException(f"Statement {sid} is not found in resource policy.")
     layer.statements = kept
-    layer.policy_revision = str(uuid.uuid4())
+    layer.policy_revision = ids.uuid4()
 
 
 def document(layer: LayerVersion) -> dict[str, Any]:

@@ -19,12 +19,11 @@ import os
 import re
 import shutil
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_lab import aws_time, errors, limits
+from lambda_lab import aws_time, errors, ids, limits
 from lambda_lab.control import layer_policies, packaging
 
 _NAME = re.compile(r"[a-zA-Z0-9-_]{1,140}\Z")
@@ -47,7 +46,7 @@ class LayerVersion:
     license_info: str | None = None
     created: str = ""  # CreatedDate, from the Lab's clock (aws_time.function_timestamp)
     statements: list[dict[str, Any]] = field(default_factory=list)
-    policy_revision: str = field(default_factory=lambda: str(uuid.uuid4()))
+    policy_revision: str = field(default_factory=ids.uuid4)
 
     @property
     def version_arn(self) -> str:

@@ -16,7 +16,6 @@ import io
 import os
 import re
 import sys
-import textwrap
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +35,8 @@ def package(
     (its module-level source is not included: only the function, stored as ``filename``).
     """
     if callable(code):
+        import textwrap  # (here: source text and paths, the usual case, need none of it)
+
         source = textwrap.dedent(inspect.getsource(code))
         return _zip({filename: source.encode()})
     if isinstance(code, os.PathLike) or (isinstance(code, str) and _looks_like_path(code)):

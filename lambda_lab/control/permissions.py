@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-import uuid
 from typing import Any
 
-from lambda_lab import errors, limits
+from lambda_lab import errors, ids, limits
 
 _STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}\Z")
 _ACTION = re.compile(r"(lambda:[*]|lambda:[a-zA-Z]+|[*])\Z")
@@ -111,7 +110,7 @@ class Policies:
                     f"({limits.POLICY_MAX_BYTES})."
                 )
             existing.append(new)
-            self._revisions[key] = str(uuid.uuid4())
+            self._revisions[key] = ids.uuid4()
         return new
 
     def remove(
@@ -127,7 +126,7 @@ class Policies:
                     f"Statement {sid} is not found in resource policy."
                 )
             self._statements[key] = kept
-            self._revisions[key] = str(uuid.uuid4())
+            self._revisions[key] = ids.uuid4()
 
     def policy(self, function: str, qualifier: str) -> dict[str, Any]:
         """GetPolicy's answer: the policy as a JSON string, and its RevisionId."""
@@ -173,7 +172,7 @@ class Policies:
             for entry in saved:
                 key = (entry["function"], entry["qualifier"])
                 self._statements[key] = list(entry["statements"])
-                self._revisions[key] = entry.get("revision") or str(uuid.uuid4())
+                self._revisions[key] = entry.get("revision") or ids.uuid4()
 
     def _check_revision(self, key: tuple[str, str], wanted: str | None) -> None:
         if wanted and wanted != self._revisions.get(key):

@@ -13,11 +13,10 @@ import copy
 import random
 import re
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_lab import errors
+from lambda_lab import errors, ids
 from lambda_lab.control import arns
 from lambda_lab.control.functions import FunctionConfig
 
@@ -35,7 +34,7 @@ class Alias:
     weights: dict[str, float] = field(
         default_factory=dict
     )  # RoutingConfig.AdditionalVersionWeights
-    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    revision_id: str = field(default_factory=ids.uuid4)
 
     def as_aws(self, function_arn: str) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -131,7 +130,7 @@ class Versions:
             frozen = copy.deepcopy(config)
             if description is not None:
                 frozen.description = description
-            frozen.revision_id = str(uuid.uuid4())
+            frozen.revision_id = ids.uuid4()
             published[number] = frozen
             self._last_number[config.name] = int(number)
             return number, frozen
@@ -209,7 +208,7 @@ class Versions:
             alias.weights = weights
             if params.get("Description") is not None:
                 alias.description = params["Description"]
-            alias.revision_id = str(uuid.uuid4())
+            alias.revision_id = ids.uuid4()
             return alias
 
     def delete_alias(self, config: FunctionConfig, name: str) -> None:

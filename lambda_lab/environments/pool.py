@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import fields
 
-from lambda_lab import errors, limits
+from lambda_lab import errors, ids, limits
 from lambda_lab.clock import Clock
 from lambda_lab.concurrency.admission import still_warm
 from lambda_lab.control.functions import FunctionConfig
@@ -214,7 +213,7 @@ class EnvironmentPool:
 
     # -- creating -----------------------------------------------------------------------
     def _new_environment(self, config: FunctionConfig, version: str, init_type: str) -> Environment:
-        env_id = uuid.uuid4().hex
+        env_id = ids.uuid4_hex()
         env_dir = os.path.join(self._root, "environments", env_id)
         tmp_dir = os.path.join(env_dir, "tmp")
         if not self.sandboxed:  # without a sandbox, the environment's own folder is its /tmp

@@ -9,13 +9,15 @@ sandbox code, and what the probe was asked to mount. A changed key, or an answer
 than ``MAX_AGE_S``, probes again. Only definite answers are kept (a probe that could not
 run at all is retried by the next process).
 
-The file lives beside the Labs' own folders (``/var/tmp/lambda-lab.cache-<uid>``, never
-under the user's home, which the Lab does not read); it is kept only in a folder this user
-owns that no one else can write (0700, not a link), as a file of mode 0600. Where that is
-not possible nothing is kept and every process probes, as before.
+The files live beside the Labs' own folders (``/var/tmp/lambda-lab.cache-<uid>``, never
+under the user's home, which the Lab does not read); they are kept only in a folder this
+user owns that no one else can write (0700, not a link), as files of mode 0600, one file an
+answer (:func:`entry_path`: a machine where many installations and folders ran Labs that
+day still reads one small file). Where that is not possible nothing is kept and every
+process probes, as before.
 
-:func:`recall_entry` and :func:`remember_entry` keep other answers of the same kind in
-files of their own beside it (the interpreters found for each runtime: interpreters.py; the
+:func:`recall_entry` and :func:`remember_entry` keep other answers of the same kind, each
+kind under a name of its own (the interpreters found for each runtime: interpreters.py; the
 parts of botocore's Lambda model the Lab reads: api/lambda_model.py).
 """
 
@@ -101,27 +103,36 @@ def key(python: str, request: dict) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def _entries(folder: str, file_name: str = FILE_NAME) -> dict:
-    """The cached answers, if the folder and the file are this user's own."""
-    if not _own_folder(folder):
-        return {}
+def entry_path(base: str, digest: str, file_name: str = FILE_NAME) -> str:
+    """The file that keeps the entry ``digest`` of the kind ``file_name`` ("kind.json" ->
+    "kind.<hash of digest>.json"): one file an entry, so a process reads only its own entry,
+    however many other installations, folders or versions ran a Lab that day."""
+    stem = file_name.removesuffix(".json")
+    name = hashlib.sha256(digest.encode()).hexdigest()[:32]
+    return os.path.join(cache_dir(base), f"{stem}.{name}.json")
+
+
+def _read_entry(path: str) -> dict | None:
+    """The entry in ``path``, if the file is this user's own and no one else can write it."""
     try:
-        descriptor = os.open(os.path.join(folder, file_name), os.O_RDONLY | os.O_NOFOLLOW)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(descriptor) as handle:
             info = os.fstat(handle.fileno())
             if info.st_uid != os.geteuid() or info.st_mode & 0o077:
-                return {}
-            entries = json.load(handle)
+                return None
+            entry = json.load(handle)
     except (OSError, ValueError):
-        return {}
-    return entries if isinstance(entries, dict) else {}
+        return None
+    return entry if isinstance(entry, dict) else None
 
 
 def recall_entry(base: str, digest: str, file_name: str = FILE_NAME) -> dict | None:
-    """The entry kept under ``digest`` in ``file_name`` of ``base``'s cache folder, unless
+    """The entry kept under ``digest`` for ``file_name`` in ``base``'s cache folder, unless
     it is too old."""
-    entry = _entries(cache_dir(base), file_name).get(digest)
-    if not isinstance(entry, dict):
+    if not _own_folder(cache_dir(base)):
+        return None
+    entry = _read_entry(entry_path(base, digest, file_name))
+    if entry is None:
         return None
     if not 0 <= time.time() - float(entry.get("at", 0)) < MAX_AGE_S:
         return None
@@ -129,7 +140,8 @@ def recall_entry(base: str, digest: str, file_name: str = FILE_NAME) -> dict | N
 
 
 def remember_entry(base: str, digest: str, entry: dict, file_name: str = FILE_NAME) -> None:
-    """Keep an entry (best effort: where the folder cannot be made safely, nothing is kept)."""
+    """Keep an entry (best effort: where the folder cannot be made safely, nothing is kept).
+    Files of the same kind older than ``MAX_AGE_S`` go at the same time."""
     folder = cache_dir(base)
     try:
         os.mkdir(folder, 0o700)
@@ -138,23 +150,38 @@ def remember_entry(base: str, digest: str, entry: dict, file_name: str = FILE_NA
     if not _own_folder(folder):
         return
     now = time.time()
-    entries = {
-        k: v
-        for k, v in _entries(folder, file_name).items()
-        if isinstance(v, dict) and 0 <= now - float(v.get("at", 0)) < MAX_AGE_S
-    }
-    entries[digest] = {**entry, "at": now}
-    temporary = os.path.join(folder, f".{file_name}.{os.getpid()}")
+    _remove_stale(folder, file_name.removesuffix(".json") + ".", now)
+    path = entry_path(base, digest, file_name)
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}")
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
         with os.fdopen(os.open(temporary, flags, 0o600), "w") as handle:
-            json.dump(entries, handle)
-        os.replace(temporary, os.path.join(folder, file_name))  # whole, whoever else writes
+            json.dump({**entry, "at": now}, handle)
+        os.replace(temporary, path)  # whole, whoever else writes
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+
+
+def _remove_stale(folder: str, prefix: str, now: float) -> None:
+    """Remove the files of one kind (``prefix``: "kind.") last written more than
+    ``MAX_AGE_S`` ago: every entry they hold is too old to be used (this includes the one
+    file of all entries earlier versions kept)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".json")):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            if now - os.lstat(path).st_mtime >= MAX_AGE_S:
+                os.unlink(path)
+        except OSError:
+            pass  # removed by another process meanwhile
 
 
 def recall(base: str, digest: str) -> tuple[str, str] | None:

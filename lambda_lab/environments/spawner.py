@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_lab import errors
-from lambda_lab.environments import protocol, template_launch
+from lambda_lab.environments import ends, protocol, template_launch
 from lambda_lab.environments.protocol import MESSAGE_MAX  # (not worker_setup's: the runtime's)
 
 REPLY_TIMEOUT_S = 10.0  # a fork takes milliseconds; ten seconds means the template is stuck
+CLOSE_TIMEOUT_S = 3.0  # for the template to end everything it started
 READY_TIMEOUT_S = 30.0  # its boot (imports, AWS's file system, a first spare): well under a second
 
 
@@ -181,9 +182,21 @@ class Spawner:
                 self._control.close()  # the template sees EOF and kills what it forked
                 self._control = None
             if self._process is not None:
-                try:
-                    self._process.wait(timeout=3)
-                except subprocess.TimeoutExpired:
+                if not _ended_within(self._process, CLOSE_TIMEOUT_S):
                     self._process.send_signal(signal.SIGKILL)
-                    self._process.wait()
+                self._process.wait()
                 self._process = None
+
+
+def _ended_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Did ``process`` (the template, which ends everything it started) end in time?"""
+    if process.returncode is not None:
+        return True
+    try:
+        return ends.await_ends([process.pid], seconds)  # woken as it ends: no polling
+    except OSError:  # no pidfds here
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True

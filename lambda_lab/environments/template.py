@@ -33,6 +33,7 @@ import time
 from lambda_lab.environments import (  # noqa: F401 - imported once, shared by forks
     bootstrap,
     cgroups,
+    ends,
     mounts,
     protocol,
     runtime_layout,
@@ -314,7 +315,10 @@ class Template:
                         kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
-            time.sleep(0.005)
+            try:  # (woken as they end, not after a fixed sleep)
+                ends.await_ends(children, 0.005)
+            except OSError:
+                time.sleep(0.005)
             self.reap()
         self.reap()
         if self.cgroups is not None:
@@ -380,6 +384,14 @@ def main(control_fd: int, plan_json: str) -> None:
     for spare in spares:
         template.discard(spare)
     template.end_everything()
+    # Nothing of this process's own is left to tidy: ending here, not through the
+    # interpreter's teardown (5-10 ms of freeing modules), lets the Lab's close() return sooner.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 if __name__ == "__main__":

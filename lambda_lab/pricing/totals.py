@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lambda_lab import limits
-from lambda_lab.pricing.usage import Usage, gb_seconds
 
 if TYPE_CHECKING:
     from lambda_lab.monitoring.records import InvocationRecord
+    from lambda_lab.pricing.usage import Usage
 
 # (memory MB, architecture, /tmp MB, provisioned)
 _Key = tuple[int, str, int, bool]
@@ -59,6 +59,10 @@ class UsageTotals:
 
     def usage(self, function_name: str | None = None) -> Usage:
         """The exact usage of one function's invocations, or of all of them."""
+        # Here, not at the top: every Lab() makes totals, few ask for a bill (decimal and
+        # the price tables cost a fresh process ~3 ms).
+        from lambda_lab.pricing.usage import Usage, gb_seconds
+
         names = list(self._sums) if function_name is None else [function_name]
         total = Usage()
         for name in names:

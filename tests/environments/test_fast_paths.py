@@ -122,7 +122,7 @@ def test_the_probe_answer_is_kept_and_recalled_per_key(tmp_path: Path) -> None:
     assert probe_cache.recall(base, "k3") is None
     folder = probe_cache.cache_dir(base)
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(os.path.join(folder, probe_cache.FILE_NAME)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(probe_cache.entry_path(base, "k1")).st_mode) == 0o600
     assert "lambda-lab-" not in os.path.basename(folder)  # never taken for a stale Lab folder
 
 
@@ -140,8 +140,32 @@ def test_an_old_answer_or_one_others_could_write_is_not_trusted(
     assert probe_cache.recall(base, "k") is None
     probe_cache.remember(base, "k", ("namespaces", ""))  # nor written into such a folder
     os.chmod(folder, 0o700)
-    os.chmod(os.path.join(folder, probe_cache.FILE_NAME), 0o666)
+    os.chmod(probe_cache.entry_path(base, "k"), 0o666)
     assert probe_cache.recall(base, "k") is None
+
+
+def test_each_answer_has_its_own_file_and_a_day_old_file_goes(tmp_path: Path) -> None:
+    base = str(tmp_path)
+    folder = probe_cache.cache_dir(base)
+    probe_cache.remember_entry(base, "a", {"packages": ["x"]}, "kind.json")
+    probe_cache.remember_entry(base, "b", {"packages": ["y"]}, "kind.json")
+    probe_cache.remember_entry(base, "a", {"model": {}}, "other.json")
+    kinds = sorted(name.split(".")[0] for name in os.listdir(folder))
+    assert kinds == ["kind", "kind", "other"]  # a reader opens only the file of its own key
+    assert probe_cache.recall_entry(base, "b", "kind.json")["packages"] == ["y"]
+    assert probe_cache.recall_entry(base, "a", "other.json")["model"] == {}
+    # Files of a kind written more than a day ago (the one file of every entry that earlier
+    # versions kept, too) are removed when that kind is next written; others stay.
+    legacy = os.path.join(folder, "kind.json")
+    Path(legacy).write_text("{}")
+    day_old = time.time() - probe_cache.MAX_AGE_S - 60
+    for path in (legacy, probe_cache.entry_path(base, "a", "kind.json")):
+        os.utime(path, (day_old, day_old))
+    probe_cache.remember_entry(base, "c", {"packages": []}, "kind.json")
+    assert not os.path.exists(legacy)
+    assert probe_cache.recall_entry(base, "a", "kind.json") is None
+    assert probe_cache.recall_entry(base, "b", "kind.json")["packages"] == ["y"]
+    assert probe_cache.recall_entry(base, "a", "other.json") is not None
 
 
 def test_the_key_changes_with_what_the_answer_depends_on() -> None:

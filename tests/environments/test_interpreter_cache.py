@@ -44,7 +44,7 @@ def test_the_answer_is_kept_between_processes(tmp_path: Path, on_path: Path) -> 
     interpreters._found.clear()  # as a new process would start
     assert interpreters.find("python3.96", str(cache)) == str(python)
     assert runs_of(runs) == 1  # recalled, not run again
-    kept = cache / f"lambda-lab.cache-{os.geteuid()}" / interpreters.CACHE_FILE
+    (kept,) = (cache / f"lambda-lab.cache-{os.geteuid()}").glob("interpreters.*.json")
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
 
 
