@@ -114,16 +114,18 @@ def runtime_packages(cache_base: str | None = None) -> list[str]:
     the 14 ms its import costs every new Lab). Listing the folders and reading botocore's
     RECORD (thousands of lines) costs a few ms: with ``cache_base`` (where Labs keep their
     folders) the answer is kept per machine (:mod:`probe_cache`) under a key made of the
-    folders on ``sys.path`` as they are now (installing, upgrading or removing a
-    distribution changes its folder)."""
+    RECORD files found and their identities (installing, upgrading or removing a
+    distribution changes them). Not of the folders on ``sys.path``: the first is the current
+    folder, which changes whenever a notebook in it is saved, and the key missed then."""
+    records = _records_of(RUNTIME_DISTRIBUTIONS)
     if cache_base is None:
-        return _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
-    facts = [[folder, *probe_cache.file_identity(folder or ".")] for folder in sys.path]
+        return _packages_in(records)
+    facts = sorted([name, path, *probe_cache.file_identity(path)] for name, path in records.items())
     digest = hashlib.sha256(json.dumps([RUNTIME_DISTRIBUTIONS, facts]).encode()).hexdigest()
     kept = probe_cache.recall_entry(cache_base, digest, PACKAGES_CACHE_FILE)
     if kept is not None and isinstance(kept.get("packages"), list):
         return [str(path) for path in kept["packages"]]
-    found = _packages_in(_records_of(RUNTIME_DISTRIBUTIONS))
+    found = _packages_in(records)
     probe_cache.remember_entry(cache_base, digest, {"packages": found}, PACKAGES_CACHE_FILE)
     return found
 

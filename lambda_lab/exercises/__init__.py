@@ -17,6 +17,7 @@ data (``data/exercises.yaml``), a starter and a solution file, and one check fun
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = [
@@ -85,11 +86,10 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def _register_magic() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    ipython = sys.modules.get("IPython")  # not imported: no shell runs (and a CLI call saves
+    if ipython is None:  # the 60-80 ms of importing it)
         return
-    shell = get_ipython()
+    shell = ipython.get_ipython()
     if shell is not None and "exercise" not in shell.magics_manager.magics["cell"]:
         load_ipython_extension(shell)
 

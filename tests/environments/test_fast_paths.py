@@ -320,3 +320,43 @@ def test_a_large_payload_passes_through_a_warm_environment_untouched(lab: Lab) -
     result = lab.invoke("echo", payload=payload)
     assert json.loads(result.payload) == event and type(result.payload) is bytes
     assert result.record.request_bytes == len(payload)
+
+
+# -- the SDK packages a handler may import, kept per machine -------------------------------------
+def _kept_package_lists(base: Path) -> list[str]:
+    return sorted(p.name for p in Path(probe_cache.cache_dir(str(base))).glob("runtime-packages.*"))
+
+
+def test_the_kept_package_list_outlives_a_change_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook's folder is first on sys.path and changes whenever a notebook is saved:
+    the list is still the one kept (it was read again, and kept again, every time)."""
+    here = tmp_path / "lessons"
+    here.mkdir()
+    monkeypatch.syspath_prepend(str(here))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    first = sandbox.runtime_packages(str(cache))
+    assert first == sandbox.runtime_packages()  # the same answer as read afresh
+    (here / "saved.ipynb").write_text("{}")
+    os.utime(here, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert sandbox.runtime_packages(str(cache)) == first
+    assert len(_kept_package_lists(cache)) == 1
+
+
+def test_a_new_installation_of_an_sdk_package_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    record = site / "jmespath-9.9.dist-info" / "RECORD"
+    record.parent.mkdir(parents=True)
+    (site / "jmespath").mkdir()
+    record.write_text("jmespath/__init__.py,,\njmespath-9.9.dist-info/RECORD,,\n")
+    monkeypatch.syspath_prepend(str(site))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert str(site / "jmespath") in sandbox.runtime_packages(str(cache))
+    (site / "jmespath_extra.py").write_text("")
+    record.write_text(record.read_text() + "jmespath_extra.py,,\n")
+    assert str(site / "jmespath_extra.py") in sandbox.runtime_packages(str(cache))
