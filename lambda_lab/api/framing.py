@@ -17,8 +17,9 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from lambda_lab import errors
 
@@ -156,22 +157,35 @@ def check_header_enums(operation: Any, params: dict[str, Any]) -> None:
                 )
 
 
-_ENUMS: dict[int, tuple[Any, list[tuple[str, list[str]]]]] = {}
+_Read = TypeVar("_Read")
+
+
+def per_shape(cache: dict[int, tuple[Any, Any]], shape: Any, read: Callable[[Any], _Read]) -> _Read:
+    """``read(shape)``, worked out once per botocore shape and kept in ``cache`` by the shape's
+    identity (the shape is kept with it, so its id is never reused meanwhile)."""
+    known = cache.get(id(shape))
+    if known is not None and known[0] is shape:
+        return known[1]
+    value = read(shape)
+    cache[id(shape)] = (shape, value)
+    return value
+
+
+_ENUMS: dict[int, tuple[Any, Any]] = {}
 
 
 def _enum_members(shape: Any) -> list[tuple[str, list[str]]]:
-    """(name, allowed values) of the header and query members that have an enum, read from
-    the model once per shape."""
-    known = _ENUMS.get(id(shape))
-    if known is not None and known[0] is shape:
-        return known[1]
+    """(name, allowed values) of the header and query members that have an enum."""
+    return per_shape(_ENUMS, shape, _read_enum_members)
+
+
+def _read_enum_members(shape: Any) -> list[tuple[str, list[str]]]:
     found = []
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         allowed = getattr(member, "enum", None)  # only string shapes have one
         if location in ("header", "querystring") and allowed:
             found.append((name, allowed))
-    _ENUMS[id(shape)] = (shape, found)  # (the shape kept: its id is never reused meanwhile)
     return found
 
 

@@ -227,15 +227,17 @@ class LambdaRestApi:
         return HttpReply(status, headers, raw_body)
 
 
-_PLANS: dict[int, tuple[Any, tuple[str | None, list[tuple[str, str, str, Any]]]]] = {}
+_PLANS: dict[int, tuple[Any, Any]] = {}
+_OUTPUT_PLANS: dict[int, tuple[Any, Any]] = {}
 
 
 def _input_plan(shape: Any) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
     """An input shape's payload member and its members read from the URI, the query or the
     headers, as (name, location, wire name, member): read from the model once per shape."""
-    known = _PLANS.get(id(shape))
-    if known is not None and known[0] is shape:
-        return known[1]
+    return framing.per_shape(_PLANS, shape, _read_input_plan)
+
+
+def _read_input_plan(shape: Any) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
     located = []
     for name, member in shape.members.items():
         location = member.serialization.get("location")
@@ -244,19 +246,15 @@ def _input_plan(shape: Any) -> tuple[str | None, list[tuple[str, str, str, Any]]
             located.append((name, location, wire, member))
         elif location == "header":
             located.append((name, location, wire.lower(), member))
-    plan = (shape.serialization.get("payload"), located)
-    _PLANS[id(shape)] = (shape, plan)  # (the shape kept: its id is never reused meanwhile)
-    return plan
-
-
-_OUTPUT_PLANS: dict[int, tuple[Any, tuple[str | None, dict[str, tuple[str, str, str]]]]] = {}
+    return shape.serialization.get("payload"), located
 
 
 def _output_plan(shape: Any) -> tuple[str | None, dict[str, tuple[str, str, str]]]:
     """An output shape's payload member and, by member name, (location, wire name, type)."""
-    known = _OUTPUT_PLANS.get(id(shape))
-    if known is not None and known[0] is shape:
-        return known[1]
+    return framing.per_shape(_OUTPUT_PLANS, shape, _read_output_plan)
+
+
+def _read_output_plan(shape: Any) -> tuple[str | None, dict[str, tuple[str, str, str]]]:
     members = {
         name: (
             member.serialization.get("location"),
@@ -265,9 +263,7 @@ def _output_plan(shape: Any) -> tuple[str | None, dict[str, tuple[str, str, str]
         )
         for name, member in shape.members.items()
     }
-    plan = (shape.serialization.get("payload"), members)
-    _OUTPUT_PLANS[id(shape)] = (shape, plan)
-    return plan
+    return shape.serialization.get("payload"), members
 
 
 def _changes_state(route: _Route) -> bool:
