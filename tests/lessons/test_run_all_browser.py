@@ -200,10 +200,15 @@ def memory_slider(cell: Any) -> None:
 
 
 def layer_console(cell: Any) -> None:
-    """After Run All the function has english then french (french, applied later, wins)."""
+    """After Run All the function has english then french (french, applied later, wins):
+    move french first and english wins; remove english and french answers."""
+    wait_for(cell, r"is hidden by greeting-fr:1", what="english hidden by french")
     cell.locator("select").nth(1).select_option(label="greeting-fr:1")
     press(cell, "Move earlier", r"is hidden by greeting-en:1")
     press(cell, "Invoke", r"returned 'Hello, Ada!'")
+    cell.locator("select").nth(1).select_option(label="greeting-en:1")
+    press(cell, "Remove", r"Layers: greeting-fr:1(?!,)")
+    press(cell, "Invoke", r"returned 'Bonjour, Ada!'")
 
 
 def deployment_console(cell: Any) -> None:
@@ -212,8 +217,12 @@ def deployment_console(cell: Any) -> None:
 
 
 def execution_console(cell: Any) -> None:
-    """Run All left the refused order as the last execution; the input box holds a good one."""
-    press(cell, "Start execution", r"SUCCEEDED")
+    """Run All left the refused order as the last execution; the input box holds a good one.
+    Then the learner types an order with no items, and the execution fails on it."""
+    shown = press(cell, "Start execution", r"SUCCEEDED")
+    assert "LambdaFunctionSucceeded" in shown, shown
+    cell.locator("textarea").fill('{"order": "o-9", "items": [], "amount": 5}')
+    press(cell, "Start execution", r"FAILED[\s\S]*Order\.Invalid")
 
 
 def exercise(cell: Any) -> None:
