@@ -1,15 +1,25 @@
-"""Rustlings' maintainer check, through the real command: every starter fails its check with
-a verdict that names what is wrong, and every solution passes.
+"""Rustlings' maintainer check: every starter fails its check with a verdict that names what
+is wrong, and every solution passes.
+
+The checks run through the command's own code (``lambda-lab exercises check NAME --against
+...``) in this process, as a notebook kernel runs check after check in one process; one
+exercise goes through the real command in a process of its own (tests/exercises/
+test_terminal.py drives the others' paths in a terminal). A process per check cost each a
+Python start, the package's import and, for half of them, moto's load (~0.5 s).
 """
 
 from __future__ import annotations
 
+import argparse
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
+from lambda_lab.exercises import terminal
 from lambda_lab.exercises.catalog import exercises
 
 # What each starter's verdict must mention: the thing that is wrong, as the Lab saw it.
@@ -68,7 +78,24 @@ STARTER_SAYS = {
 }
 
 
-def run_check(name: str, against: str) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Checked:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_check(name: str, against: str, capsys: pytest.CaptureFixture[str]) -> Checked:
+    """``lambda-lab exercises check NAME --against AGAINST``, through the command's parser and
+    code, in this process."""
+    parser = argparse.ArgumentParser(prog="lambda-lab exercises")
+    terminal.configure(parser)
+    printed = io.StringIO()
+    code = terminal.run(parser.parse_args(["check", name, "--against", against]), out=printed)
+    return Checked(code, printed.getvalue(), capsys.readouterr().err)
+
+
+def run_command(name: str, against: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -96,8 +123,10 @@ def test_every_exercise_has_a_starter_expectation() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(STARTER_SAYS))
-def test_starter_fails_with_a_verdict_that_names_the_problem(name: str) -> None:
-    done = run_check(name, "starter")
+def test_starter_fails_with_a_verdict_that_names_the_problem(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = run_check(name, "starter", capsys)
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stdout.startswith(f"✘ Not yet ({name}): "), done.stdout
     assert STARTER_SAYS[name] in done.stdout, done.stdout
@@ -107,7 +136,16 @@ def test_starter_fails_with_a_verdict_that_names_the_problem(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(STARTER_SAYS))
-def test_solution_passes(name: str) -> None:
-    done = run_check(name, "solution")
+def test_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    done = run_check(name, "solution", capsys)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"✔ Passed ({name}): "), done.stdout
+
+
+@pytest.mark.parametrize("against", ["starter", "solution"])
+def test_the_real_command_checks_in_a_process_of_its_own(against: str) -> None:
+    done = run_command("00-hello-name", against)
+    assert done.returncode == (1 if against == "starter" else 0), done.stdout + done.stderr
+    verdict = "✘ Not yet" if against == "starter" else "✔ Passed"
+    assert done.stdout.startswith(f"{verdict} (00-hello-name): "), done.stdout
+    assert "Traceback" not in done.stderr
