@@ -30,7 +30,7 @@ import nbformat
 import psutil
 import pytest
 from classroom_envs import REPO, TOKEN, JupyterServer, lab_server, lessons_copy
-from lab_page import CHROMIUM, LessonPage, chromium, fill_in_an_answer
+from lab_page import CHROMIUM, LessonPage, chromium, fill_in_an_answer, new_context
 from memory_probe import MB, TreeSampler, still_running
 
 pytestmark = [
@@ -72,8 +72,7 @@ class Tab:
 
     def open(self) -> Any:
         if self.page is None:
-            self._context = self._browser.new_context(viewport={"width": 1400, "height": 1000})
-            self._context.set_default_timeout(60_000)
+            self._context = new_context(self._browser, 60_000)
             self.page = self._context.new_page()
         return self.page
 
