@@ -360,3 +360,21 @@ def test_a_new_installation_of_an_sdk_package_is_read_again(
     (site / "jmespath_extra.py").write_text("")
     record.write_text(record.read_text() + "jmespath_extra.py,,\n")
     assert str(site / "jmespath_extra.py") in sandbox.runtime_packages(str(cache))
+
+
+def test_a_warm_runtime_is_woken_once_per_invoke_not_again_when_its_reply_is_read(
+    lab: Lab,
+) -> None:
+    """Between invokes the runtime sleeps in poll() for input: the Lab reading a reply (which
+    frees socket space) does not wake it, so each invoke costs it one voluntary context switch
+    (a runtime sleeping in recv() was woken twice: about 2.0 per invoke)."""
+    lab.pool.freeze_idle = False  # a freeze would be a context switch of its own
+    lab.deploy("woken", ECHO)
+    lab.invoke("woken", {})
+    (env,) = lab.pool.environments("woken")
+    runtime = psutil.Process(env.pid)
+    before = runtime.num_ctx_switches().voluntary
+    for _ in range(100):
+        time.sleep(0.001)  # the runtime is asleep when each invoke comes
+        assert lab.invoke("woken", {"n": 1}).value == {"n": 1}
+    assert runtime.num_ctx_switches().voluntary - before <= 130
