@@ -83,7 +83,9 @@ def test_without_cpu_follows_memory_the_sizes_run_alike():
         lab.deploy("burn", CPU_BOUND, Timeout=30)
         tuning = power_tune(lab, "burn", WORK, memory_sizes=(128, 1769))
     small, large = tuning.points
-    assert median(small) < 2 * median(large)
+    # Held to its share, 128 MB would run ~14 x slower (128 of 1,769 MB per vCPU); 5 x leaves
+    # room for a loaded machine slowing one size's runs (2 x was seen with 3 test workers).
+    assert median(small) < 5 * median(large)
 
 
 def test_a_failing_run_stops_the_tuning_and_restores_the_memory():
