@@ -26,6 +26,7 @@ import select
 import signal
 import socket
 import time
+from collections.abc import Callable
 
 from lambda_lab import limits
 from lambda_lab.environments import cgroups, protocol
@@ -82,6 +83,9 @@ class Environment:
         self.version = "$LATEST"
         self.generation = 0
         self.runtime_note: str | None = None  # said once in the log of its first init
+        # Work of the Lab's done while this environment runs its init (the Lab only waits then):
+        # the pool makes the next cold start's log file there.
+        self.while_init: Callable[[], None] | None = None
         self.log_stream = ""
         self.initialization_type = "on-demand"
         self.idle_since = 0.0
@@ -114,6 +118,8 @@ class Environment:
         started = time.perf_counter()
         self._sock = self._launch(log_path)
         self._log_fd = os.open(log_path, os.O_RDONLY | os.O_CREAT, 0o600)
+        if self.while_init is not None:
+            self.while_init()
         outcome = self._wait(started, init_limit_s, phase="init")
         if outcome.outcome != "success":
             self._spawner.refill()  # no invoke follows: spares can be rebuilt now

@@ -37,6 +37,7 @@ MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS = 38
 DEVICES = ("null", "zero", "full", "random", "urandom")
+SPARE_TMP_MB = 512  # the /tmp a spare mounts: limits.EPHEMERAL_DEFAULT_MB, most functions' size
 
 _libc: ctypes.CDLL | None = None
 
@@ -179,16 +180,30 @@ def _build_dev(dev: str) -> None:
     mount(None, dev, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID)
 
 
-def mount_function(code: str | None, opt: str | None, tmp_mb: int, uid: int, gid: int) -> None:
+def mount_spare(uid: int, gid: int) -> None:
+    """In a spare, before anyone waits: the mount every environment has, whatever its
+    function: a private ``/tmp`` of EphemeralStorage's default size (resized at the cold start
+    if the function's differs). One mount fewer on the cold start's path. (Not ``/opt``: the
+    function's layers are bound from under the staging mount there.)"""
+    tmpfs("/tmp", f"size={SPARE_TMP_MB}m,mode=1777,uid={uid},gid={gid}")
+
+
+def mount_function(
+    code: str | None, opt: str | None, tmp_mb: int, uid: int, gid: int, *, in_spare: bool = False
+) -> None:
     """The cold start's own mounts: ``code`` and ``opt`` are paths under the staging mounts
-    (``/var/task/<function>/<digest>``, ``/opt/<layers>``); ``opt`` None means no layers."""
+    (``/var/task/<function>/<digest>``, ``/opt/<layers>``); ``opt`` None means no layers.
+    ``in_spare``: :func:`mount_spare` ran in this environment already."""
     if code:
         bind(code, "/var/task")
     if opt:
         bind(opt, "/opt")
     else:
         tmpfs("/opt", "size=4k,mode=755", read_only=True)
-    tmpfs("/tmp", f"size={tmp_mb}m,mode=1777,uid={uid},gid={gid}")
+    if not in_spare:
+        tmpfs("/tmp", f"size={tmp_mb}m,mode=1777,uid={uid},gid={gid}")
+    elif tmp_mb != SPARE_TMP_MB:  # (a remount keeps the other options: mode, owner)
+        mount(None, "/tmp", None, MS_REMOUNT | MS_NOSUID | MS_NODEV, f"size={tmp_mb}m")
 
 
 def drop_privileges(uid: int, gid: int, in_user_namespace: bool) -> None:

@@ -78,6 +78,7 @@ class EnvironmentPool:
         self._clock = clock
         self._region = region
         self._extra_environ = extra_environ
+        self._log_files: list[str] = []  # made ahead (see _log_file)
         self._idle: dict[tuple[str, str], list[Environment]] = {}
         self._all: dict[str, Environment] = {}
         self._lock = threading.Lock()
@@ -234,7 +235,8 @@ class EnvironmentPool:
             baseline_mb=limits.runtime_baseline_mb(config.runtime),
         )
         if self.sandboxed:  # its /tmp is the sandbox's: only a log file, and no folder to make
-            env.log_path = env_dir + ".log"  # (and remove) on every cold start's path
+            env.log_path = self._log_file()  # (and remove) on every cold start's path
+            env.while_init = self._stock_log_file
         env.runtime_note = note
         env.function_name = config.name
         env.version = version
@@ -284,6 +286,27 @@ class EnvironmentPool:
             task_root=config.code_dir,
             tmp_dir=tmp_dir,
         )
+
+    def _log_file(self) -> str:
+        """A new (empty) log file for a sandboxed environment. Made ahead, while the previous
+        cold start ran its init: creating a file where files were just deleted costs the file
+        system 0.1-0.3 ms here (ext4 looks for a free inode), before the fork request."""
+        try:
+            return self._log_files.pop()
+        except IndexError:
+            return self._new_log_file()
+
+    def _new_log_file(self) -> str:
+        path = os.path.join(self._root, "environments", ids.uuid4_hex() + ".log")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return path
+
+    def _stock_log_file(self) -> None:
+        if not self._log_files and not self._closed:
+            try:
+                self._log_files.append(self._new_log_file())
+            except OSError:
+                pass  # the next cold start makes its own
 
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:

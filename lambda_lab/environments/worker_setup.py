@@ -48,6 +48,8 @@ def prefault() -> None:
 
 def spare(plan: dict, layout: dict, link: socket.socket, in_sandbox: bool) -> None:
     """Wait on ``link`` for a configuration, then become that environment. Never returns."""
+    if in_sandbox:
+        mounts.mount_spare(plan["uid"], plan["gid"])
     prefault()
     bootstrap.prepare_imports()
     try:  # (in a sandbox the template also learns this process's pid from the message)
@@ -94,7 +96,9 @@ def _become(
         code = "/var/task/" + os.path.relpath(task_root, plan["code_dir"])
         opt = config.get("opt_dir")
         opt_inside = "/opt/" + os.path.relpath(opt, plan["opt_dir"]) if opt else None
-        mounts.mount_function(code, opt_inside, config["ephemeral_mb"], plan["uid"], plan["gid"])
+        mounts.mount_function(
+            code, opt_inside, config["ephemeral_mb"], plan["uid"], plan["gid"], in_spare=True
+        )
         task_root = runtime_layout.TASK_ROOT
         mounts.drop_privileges(plan["uid"], plan["gid"], plan["user_namespace"])
     elif config.get("drop_to_nobody"):
