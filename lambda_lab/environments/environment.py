@@ -38,6 +38,7 @@ from lambda_lab.environments.outcome import (
     StateError,
     error_payload,
     open_log,
+    read_phase_log,
 )
 from lambda_lab.environments.processes import descendants, statm_rss_kb
 from lambda_lab.environments.spawner import Forked, Spawner
@@ -49,7 +50,6 @@ from lambda_lab.environments.spawner import Forked, Spawner
 SPIN_S = 0.0002
 SPIN_BACKOFF = (16, 256)  # invokes that sleep at once after looks in a row that found nothing
 WATCH_SLICE_S = 0.004  # how often a running worker's memory is sampled
-LOG_KEEP_BYTES = 256 * 1024  # per invocation, head and tail each, as CloudWatch caps an event
 
 
 class Environment:
@@ -325,23 +325,7 @@ class Environment:
     def read_log(self) -> str:
         """This phase's output: from ``_log_start`` (the Python worker truncates the file at the
         start of every invoke, so that is 0 for it)."""
-        if self._log_fd < 0:
-            return ""
-        start = self._log_start
-        # lseek is cheaper than fstat; reads use pread, so the offset moving is harmless
-        size = os.lseek(self._log_fd, 0, os.SEEK_END) - start
-        if size <= 0:
-            return ""
-        if size <= 2 * LOG_KEEP_BYTES:
-            data = os.pread(self._log_fd, size, start)
-        else:
-            head = os.pread(self._log_fd, LOG_KEEP_BYTES, start)
-            tail = os.pread(self._log_fd, LOG_KEEP_BYTES, start + size - LOG_KEEP_BYTES)
-            skipped = size - 2 * LOG_KEEP_BYTES
-            data = (
-                head + f"\n... [{skipped} bytes of output cut by lambda-lab] ...\n".encode() + tail
-            )
-        return data.decode("utf-8", errors="backslashreplace")
+        return read_phase_log(self._log_fd, self._log_start) if self._log_fd >= 0 else ""
 
     def _finish_dead(
         self, outcome: str, payload: bytes, duration_ms: float, error_type: str

@@ -40,6 +40,7 @@ from lambda_lab.environments import (  # noqa: F401 - imported once, shared by f
     sandbox_init,
     worker_setup,
 )
+from lambda_lab.environments.outcome import describe_status
 
 PLAN_LATER = "-"  # template_launch.PLAN_LATER (not imported: this process loads little)
 UNADOPTED_S = 5.0  # how long a template started ahead of its Lab waits for one
@@ -57,27 +58,6 @@ READY_TIMEOUT_S = 10.0
 # starts: serving a fork request already queued before the refill, or preparing spares at a
 # lower priority, left two to three times as many cold starts waiting for their spare.)
 SPARES = 3
-# How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
-SIGNAL_WORDS = {
-    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
-    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed",
-    10: "user defined signal 1", 11: "segmentation fault", 12: "user defined signal 2",
-    13: "broken pipe", 14: "alarm clock", 15: "terminated", 16: "stack fault",
-    17: "child exited", 18: "continued", 19: "stopped (signal)", 20: "stopped",
-    21: "stopped (tty input)", 22: "stopped (tty output)", 23: "urgent I/O condition",
-    24: "CPU time limit exceeded", 25: "file size limit exceeded", 26: "virtual timer expired",
-    27: "profiling timer expired", 28: "window changed", 29: "I/O possible",
-    30: "power failure", 31: "bad system call",
-}  # fmt: skip
-
-
-def describe_status(status: int) -> str:
-    """The words AWS's platform uses for how a runtime process ended."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        core = " (core dumped)" if os.WCOREDUMP(status) else ""
-        return f"signal: {SIGNAL_WORDS.get(number, f'signal {number}')}{core}"
-    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 class Spare:
