@@ -38,9 +38,7 @@ from lambda_lab.environments.pool import DEFAULT_KEEP_ALIVE_S, EnvironmentPool
 from lambda_lab.environments.spawner import Spawner
 from lambda_lab.invocation.dispatch import Dispatcher
 from lambda_lab.invocation.sync import InvokeResult, invoke_sync
-from lambda_lab.monitoring.emf import EmfMetrics
 from lambda_lab.monitoring.logs import LogStore
-from lambda_lab.monitoring.metrics import Metrics
 from lambda_lab.monitoring.records import RecordStore
 from lambda_lab.monitoring.xray_daemon import XRayDaemon
 from lambda_lab.notebook.kernel import close_labs_with_the_kernel
@@ -136,7 +134,6 @@ class Lab:
         )
         # Invocation models: the async queue, triggers and pollers, and the loopback endpoint
         # through which handlers and the Lab reach S3, SQS, SNS, DynamoDB, Kinesis, EventBridge.
-        self.metrics = Metrics(self.clock.time)
         self.dispatcher = Dispatcher(self.clock)
         self.aws = LabEndpoint(region, parts.endpoint_side(self))
         endpoint = self.aws
@@ -154,14 +151,15 @@ class Lab:
             layer_store=self.layers,
         )
         self.layers.s3_client = lambda: endpoint.internal("s3")
-        # Deploying and watching: EMF metrics, alarms on them, CodeDeploy traffic shifting,
-        # Step Functions (moto executes; its Lambda tasks come here), SAM stacks.
-        self.emf = EmfMetrics(self.clock.time)
+        # Deploying and watching: X-Ray segments, Step Functions (moto executes; its Lambda
+        # tasks come here); EMF metrics, alarms on them, CodeDeploy traffic shifting and SAM
+        # stacks are made on first use, below.
         self.xray = XRayDaemon()  # segments handlers send (annotations, subsegments)
         step_functions.register(self.aws)
-        # The async queue and its deliveries, triggers and pollers, alarms, deployments, stacks,
-        # front doors and the REST API are made on first use (wiring.parts): a Lab that only
-        # deploys and invokes never imports them, and none of them acts before it is asked to.
+        # The metrics beyond the records, the EMF metrics, the async queue and its deliveries,
+        # triggers and pollers, alarms, deployments, stacks, front doors and the REST API are
+        # made on first use (wiring.parts): a Lab that only deploys and invokes never imports
+        # them, and none of them acts before it is asked to.
         self._parts: dict[str, Any] = {}
         self._parts_lock = threading.RLock()  # the event sources make the queue they feed
         self._closed = False
@@ -194,6 +192,8 @@ class Lab:
                     found = self._parts[name] = make(self)
         return found
 
+    metrics = parts.MadeOnFirstUse(parts.make_metrics)
+    emf = parts.MadeOnFirstUse(parts.make_emf)
     deliverer = parts.MadeOnFirstUse(parts.make_deliverer)
     async_queue = parts.MadeOnFirstUse(parts.make_async_queue)
     event_sources = parts.MadeOnFirstUse(parts.make_event_sources)

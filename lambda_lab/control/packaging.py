@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
 import io
 import os
 import re
@@ -35,7 +34,8 @@ def package(
     (its module-level source is not included: only the function, stored as ``filename``).
     """
     if callable(code):
-        import textwrap  # (here: source text and paths, the usual case, need none of it)
+        import inspect  # (here: source text and paths, the usual case, need neither)
+        import textwrap
 
         source = textwrap.dedent(inspect.getsource(code))
         return _zip({filename: source.encode()})

@@ -60,14 +60,11 @@ def _at_least_one(text: str) -> int:
 
 def offered_operations() -> list[str]:
     """AWS's names of the Lambda operations the REST layer answers; others get UnsupportedOperation."""
-    import inspect
-
     from lambda_lab.api import operations
+    from lambda_lab.api.operation import OPERATIONS
 
-    names = [
-        n for n, v in vars(operations).items() if not n.startswith("_") and inspect.isfunction(v)
-    ]
-    return sorted("".join(part.capitalize() for part in name.split("_")) for name in names)
+    operations.load_all()
+    return sorted(OPERATIONS)
 
 
 def banner(

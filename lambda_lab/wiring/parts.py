@@ -3,9 +3,10 @@
 Everything the Lab owns refers back to it weakly (:func:`weakly`, :func:`weak_call`,
 :func:`still_open`): a notebook that re-runs ``lab = Lab()`` without ``close()`` must not keep
 the old Lab's processes alive. The makers below build the parts a Lab makes only when first
-asked for them (``Lab._part``): the async queue and its deliveries, triggers and pollers,
-alarms, deployments, SAM stacks and the HTTP front doors. A Lab that only deploys and invokes
-never imports them, and none of them acts before it is asked to.
+asked for them (``Lab._part``): the metrics beyond the invocation records, the EMF metrics,
+the async queue and its deliveries, triggers and pollers, alarms, deployments, SAM stacks and
+the HTTP front doors. A Lab that only deploys and invokes never imports them, and none of them
+acts before it is asked to.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from lambda_lab.invocation.asynchronous import AsyncQueue
     from lambda_lab.lab import Lab
     from lambda_lab.monitoring.alarms import Alarms
+    from lambda_lab.monitoring.emf import EmfMetrics
+    from lambda_lab.monitoring.metrics import Metrics
 
 _Owner = TypeVar("_Owner")
 _Params = ParamSpec("_Params")
@@ -125,6 +128,21 @@ class MadeOnFirstUse(Generic[_Result]):
         if lab is None:
             return self  # read on the class: the descriptor itself (help(), the docs)
         return lab._part(self._name, self._make)
+
+
+def make_metrics(lab: Lab) -> Metrics:
+    """The CloudWatch metrics the invocation records do not give (async event age and drops,
+    iterator age, destination and dead-letter errors...), fed by the parts that emit them."""
+    from lambda_lab.monitoring.metrics import Metrics
+
+    return Metrics(lab.clock.time)
+
+
+def make_emf(lab: Lab) -> EmfMetrics:
+    """Custom metrics from the Embedded Metric Format lines handlers print."""
+    from lambda_lab.monitoring.emf import EmfMetrics
+
+    return EmfMetrics(lab.clock.time)
 
 
 def make_deliverer(lab: Lab) -> Deliverer:
