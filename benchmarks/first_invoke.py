@@ -15,15 +15,26 @@ botocore's file without botocore; the address of the loopback AWS endpoint every
 is given, whose server is built when a first connection arrives; the wait for the template
 process, which `from lambda_lab import Lab` starts and which boots on another CPU
 meanwhile). Target (issue 22): first result <= 3 x `python -c pass`.
+
+Two installs, each against its own floor: this venv's editable install (`pip install -e`,
+whose finder runs in every Python started here, `python -c pass` included: a floor ~8 ms
+higher, paid for modules the Lab imports anyway) and a wheel-like install (the package
+copied and compiled into a fresh venv, the dependencies reached from this one; see
+_wheel_like.py), which is what a user who installs the wheel runs. Runs alternate between
+the two. The phases are timed in the wheel-like install.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import time
+from pathlib import Path
+from typing import NamedTuple
 
 from _common import NEUTRAL_DIR, PYTHON, heading, median, parser, process_seconds, ratio, row
+from _wheel_like import environment, wheel_like_venv
 
 FIRST_CELL = """
 import time
@@ -73,11 +84,27 @@ PHASES = (
 )
 
 
-def first_result(cell: str = FIRST_CELL) -> tuple[float, float, float]:
+class Install(NamedTuple):
+    label: str
+    python: str
+    env: dict[str, str] | None  # None: this process's environment
+
+
+class Runs(NamedTuple):
+    floors: list[float]
+    imports: list[float]
+    results: list[tuple[float, float, float]]
+
+
+def first_result(install: Install, cell: str = FIRST_CELL) -> tuple[float, float, float]:
     """(seconds to the result line, seconds to exit, reported Init Duration in ms)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [PYTHON, "-c", cell], stdout=subprocess.PIPE, text=True, cwd=NEUTRAL_DIR
+        [install.python, "-c", cell],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=NEUTRAL_DIR,
+        env=install.env,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -89,35 +116,63 @@ def first_result(cell: str = FIRST_CELL) -> tuple[float, float, float]:
     return arrived, ended, float(init_ms)
 
 
+def one_run(install: Install, runs: Runs) -> None:
+    runs.floors.append(process_seconds([install.python, "-c", "pass"], install.env))
+    imports = [install.python, "-c", "from lambda_lab import Lab"]
+    runs.imports.append(process_seconds(imports, install.env))
+    runs.results.append(first_result(install))
+
+
+def report(install: Install, runs: Runs) -> float:
+    """Print one install's figures; returns its first result's ratio (median of pairs)."""
+    count = len(runs.floors)
+    where = "this venv, pip install -e" if install.env is None else "a fresh venv, package copied"
+    heading(f"the first invoke result, {install.label} ({where}; medians of {count} runs)")
+    floor = median(runs.floors) * 1000
+    ratio("python -c pass (floor)", floor, floor, "ms")
+    ratio('python -c "from lambda_lab import Lab"', median(runs.imports) * 1000, floor, "ms")
+    paired = median([r[0] / f for r, f in zip(runs.results, runs.floors)])  # each with its floor
+    ratio("python to the first invoke result", median([r[0] for r in runs.results]) * 1000,
+          floor, "ms", "<= 3", paired)  # fmt: skip
+    ratio("python to exit (the Lab closed)", median([r[1] for r in runs.results]) * 1000, floor,
+          "ms")  # fmt: skip
+    row("Init Duration of that first cold start", median([r[2] for r in runs.results]), "ms")
+    return paired
+
+
 def main() -> None:
     args = parser(__doc__, runs=7).parse_args()
     runs = 1 if args.quick else max(3, args.runs)
-    floors, imports, results = [], [], []
-    first_result()  # warms the file cache: every run below reads the same files
-    for _ in range(runs):
-        floors.append(process_seconds([PYTHON, "-c", "pass"]))
-        imports.append(process_seconds([PYTHON, "-c", "from lambda_lab import Lab"]))
-        results.append(first_result())
-    floor = median(floors) * 1000
-    heading(f"fresh process to the first invoke result (medians of {runs} runs)")
-    ratio("python -c pass (floor)", floor, floor, "ms")
-    ratio('python -c "from lambda_lab import Lab"', median(imports) * 1000, floor, "ms")
-    paired = median([r[0] / f for r, f in zip(results, floors)])  # each run with its own floor
-    ratio("python to the first invoke result", median([r[0] for r in results]) * 1000, floor,
-          "ms", "<= 3", paired)  # fmt: skip
-    ratio("python to exit (the Lab closed)", median([r[1] for r in results]) * 1000, floor, "ms")
-    row("Init Duration of that first cold start", median([r[2] for r in results]), "ms")
-    where_the_time_goes(runs)
+    with tempfile.TemporaryDirectory(prefix="first-invoke-") as scratch:
+        installs = (
+            Install("editable install", PYTHON, None),
+            Install("wheel-like install", wheel_like_venv(Path(scratch)), environment()),
+        )
+        taken = {install.label: Runs([], [], []) for install in installs}
+        for install in installs:
+            first_result(install)  # warms the file cache: every run below reads the same files
+        for _ in range(runs):
+            for install in installs:
+                one_run(install, taken[install.label])
+        ratios = [report(install, taken[install.label]) for install in installs]
+        heading("the first result against each install's own floor (median of pairs)")
+        for install, times in zip(installs, ratios):
+            row(f"first invoke result, {install.label}", times, "x", "(target <= 3)")
+        where_the_time_goes(installs[1], runs)
 
 
-def where_the_time_goes(runs: int) -> None:
+def where_the_time_goes(install: Install, runs: int) -> None:
     timings = []
     for _ in range(runs):
         done = subprocess.run(
-            [PYTHON, "-c", PHASES_CELL], capture_output=True, text=True, cwd=NEUTRAL_DIR
+            [install.python, "-c", PHASES_CELL],
+            capture_output=True,
+            text=True,
+            cwd=NEUTRAL_DIR,
+            env=install.env,
         )
         timings.append(json.loads(done.stdout))
-    heading(f"where the time goes, inside the process (medians of {runs} runs)")
+    heading(f"where the time goes, inside the process, {install.label} (medians of {runs} runs)")
     for index, label in enumerate(PHASES):
         row(label, median([t[index] for t in timings]) * 1000, "ms")
     row("  (Init Duration of the cold start)", median([t[-1] for t in timings]), "ms")

@@ -20,7 +20,7 @@ SCRIPTS = {
     "client_invoke.py": 'lab.client("lambda").invoke',
     "boto3_serve.py": "lambda-lab serve",
     "http_doors.py": "HTTP API (payload 2.0) door",
-    "first_invoke.py": "python to the first invoke result",
+    "first_invoke.py": "first invoke result, wheel-like install",
     "payload.py": "lab.invoke(payload=bytes)",
     "growth.py": "lab.bill()",
     "concurrency.py": "successes",
