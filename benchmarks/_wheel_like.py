@@ -49,12 +49,19 @@ def wheel_like_venv(where: Path) -> str:
     for pth in sorted(ours.glob("*.pth")):
         if not pth.name.startswith(EDITABLE_MARK):
             shutil.copy(pth, site / pth.name)
-    package = Path(lambda_lab.__file__).parent
-    shutil.copytree(package, site / "lambda_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        package_dir(), site / "lambda_lab", ignore=shutil.ignore_patterns("__pycache__")
+    )
     subprocess.run(
         [python, "-m", "compileall", "-q", str(site / "lambda_lab")], check=True, cwd=where
     )
     return python
+
+
+def package_dir() -> Path:
+    """The package this benchmark measures: the one the running interpreter imports (this
+    checkout's, or another's named by PYTHONPATH)."""
+    return Path(lambda_lab.__file__).parent
 
 
 def environment() -> dict[str, str]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from _common import NEUTRAL_DIR, PYTHON, heading, median, parser, process_seconds, ratio, row
-from _wheel_like import environment, wheel_like_venv
+from _wheel_like import environment, package_dir, wheel_like_venv
 
 FIRST_CELL = """
 import time
@@ -143,6 +143,7 @@ def report(install: Install, runs: Runs) -> float:
 def main() -> None:
     args = parser(__doc__, runs=7).parse_args()
     runs = 1 if args.quick else max(3, args.runs)
+    print(f"the package measured: {package_dir()}")
     with tempfile.TemporaryDirectory(prefix="first-invoke-") as scratch:
         installs = (
             Install("editable install", PYTHON, None),
