@@ -128,9 +128,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker more than the CPUs, while memory allows (about 1.5 GB each: a
-    browser, JupyterLab and a lesson's kernel at the peak). Much of the suite waits (for a
-    kernel, a browser, pip): with one worker per CPU, 25-60 % of the CPU time went idle."""
+    """``-n auto``: one worker more than the logical CPUs this process may use, while memory
+    allows (about 1.5 GB each: a browser, JupyterLab and a lesson's kernel at the peak). Much
+    of the suite waits (for a kernel, a browser, pip): with one worker per CPU, 25-60 % of
+    the CPU time went idle. PYTEST_XDIST_AUTO_NUM_WORKERS still decides where it is set."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return int(chosen)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     by_memory = psutil.virtual_memory().available // (1536 * 1024 * 1024)
     return max(1, min((cpus or 1) + 1, by_memory))

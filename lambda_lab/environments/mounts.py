@@ -9,9 +9,10 @@ the call and its arguments in the message, plus the two steps that use them:
   ``/var/task`` and ``/opt``; :func:`enter_root` (in each spare, before anyone waits): the
   environment's own ``/proc``, then ``chroot`` into it, so nothing else of the host is
   reachable.
-- :func:`mount_function` (at the cold start): the function's own code over ``/var/task``,
-  its merged layers over ``/opt`` (both read-only, covering the staging mounts) and a
-  private ``/tmp`` sized by EphemeralStorage.
+- :func:`mount_spare` (in each spare, before anyone waits): a private ``/tmp`` of
+  EphemeralStorage's default size; :func:`mount_function` (at the cold start): the
+  function's own code over ``/var/task``, its merged layers over ``/opt`` (both read-only,
+  covering the staging mounts), and ``/tmp`` resized to the function's EphemeralStorage.
 
 Imported by the template process: standard library only.
 """
@@ -188,21 +189,17 @@ def mount_spare(uid: int, gid: int) -> None:
     tmpfs("/tmp", f"size={SPARE_TMP_MB}m,mode=1777,uid={uid},gid={gid}")
 
 
-def mount_function(
-    code: str | None, opt: str | None, tmp_mb: int, uid: int, gid: int, *, in_spare: bool = False
-) -> None:
-    """The cold start's own mounts: ``code`` and ``opt`` are paths under the staging mounts
-    (``/var/task/<function>/<digest>``, ``/opt/<layers>``); ``opt`` None means no layers.
-    ``in_spare``: :func:`mount_spare` ran in this environment already."""
+def mount_function(code: str | None, opt: str | None, tmp_mb: int) -> None:
+    """The cold start's own mounts, after :func:`mount_spare`: ``code`` and ``opt`` are paths
+    under the staging mounts (``/var/task/<function>/<digest>``, ``/opt/<layers>``); ``opt``
+    None means no layers."""
     if code:
         bind(code, "/var/task")
     if opt:
         bind(opt, "/opt")
     else:
         tmpfs("/opt", "size=4k,mode=755", read_only=True)
-    if not in_spare:
-        tmpfs("/tmp", f"size={tmp_mb}m,mode=1777,uid={uid},gid={gid}")
-    elif tmp_mb != SPARE_TMP_MB:  # (a remount keeps the other options: mode, owner)
+    if tmp_mb != SPARE_TMP_MB:  # (a remount keeps the other options: mode, owner)
         mount(None, "/tmp", None, MS_REMOUNT | MS_NOSUID | MS_NODEV, f"size={tmp_mb}m")
 
 

@@ -1,5 +1,5 @@
-"""What an execution environment's phases produce (results, logs, how a runtime ended), and
-the states it moves through.
+"""What an execution environment's phases produce (results and logs), and the states it
+moves through.
 
 Shared by the Python environment (environment.py) and custom runtimes (custom_runtime.py).
 """
@@ -66,26 +66,3 @@ def read_phase_log(fd: int, start: int) -> str:
         skipped = size - 2 * LOG_KEEP_BYTES
         data = head + f"\n... [{skipped} bytes of output cut by lambda-lab] ...\n".encode() + tail
     return data.decode("utf-8", errors="backslashreplace")
-
-
-# How Go (AWS's runtime supervisor is written in Go) names signals: "signal: alarm clock".
-SIGNAL_WORDS = {
-    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
-    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed",
-    10: "user defined signal 1", 11: "segmentation fault", 12: "user defined signal 2",
-    13: "broken pipe", 14: "alarm clock", 15: "terminated", 16: "stack fault",
-    17: "child exited", 18: "continued", 19: "stopped (signal)", 20: "stopped",
-    21: "stopped (tty input)", 22: "stopped (tty output)", 23: "urgent I/O condition",
-    24: "CPU time limit exceeded", 25: "file size limit exceeded", 26: "virtual timer expired",
-    27: "profiling timer expired", 28: "window changed", 29: "I/O possible",
-    30: "power failure", 31: "bad system call",
-}  # fmt: skip
-
-
-def describe_status(status: int) -> str:
-    """The words AWS's platform uses for how a runtime process ended."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        core = " (core dumped)" if os.WCOREDUMP(status) else ""
-        return f"signal: {SIGNAL_WORDS.get(number, f'signal {number}')}{core}"
-    return f"exit status {os.WEXITSTATUS(status)}"

@@ -43,7 +43,8 @@ def _attempt(plan: dict) -> None:
         try:
             mounts.unshare(mounts.CLONE_NEWNS | mounts.CLONE_NEWIPC | mounts.CLONE_NEWUTS)
             mounts.enter_root(root)
-            mounts.mount_function(None, None, 1, plan["uid"], plan["gid"])
+            mounts.mount_spare(plan["uid"], plan["gid"])
+            mounts.mount_function(None, None, 1)  # (resizes the spare's /tmp, as cold starts do)
             if sorted(p for p in os.listdir("/proc") if p.isdigit()) != ["1"]:
                 raise OSError("the new /proc shows other processes")
             mounts.drop_privileges(plan["uid"], plan["gid"], plan["user_namespace"])

@@ -40,7 +40,6 @@ from lambda_lab.environments import (  # noqa: F401 - imported once, shared by f
     sandbox_init,
     worker_setup,
 )
-from lambda_lab.environments.outcome import describe_status
 
 PLAN_LATER = "-"  # template_launch.PLAN_LATER (not imported: this process loads little)
 UNADOPTED_S = 5.0  # how long a template started ahead of its Lab waits for one
@@ -103,7 +102,7 @@ class Template:
         )
         self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
-        self.memory_limits: dict[str, int] = {}  # the last limit written, per cgroup folder name
+        self.memory_limits: dict[tuple[str, int] | None, int] = {}  # last written, per folder
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
@@ -205,11 +204,17 @@ class Template:
 
     def _limit_memory(self, spare: Spare, limit: int) -> None:
         """Set the environment's memory limit, unless its (reused) folder has it already: the
-        write costs ~0.1 ms on the cold start's path, and only this process writes there."""
-        if self.memory_limits.get(spare.cgroup_name) != limit:
-            self.memory_limits.pop(spare.cgroup_name, None)  # (unknown if the write fails)
+        write costs ~0.1 ms on the cold start's path, and only this process writes there. The
+        folder's inode is part of the key: a folder removed and made again has no limit."""
+        try:
+            folder = (spare.cgroup_name, os.stat(spare.cgroups["memory"]).st_ino)
+        except (KeyError, OSError):
+            folder = None
+        if folder is None or self.memory_limits.get(folder) != limit:
+            self.memory_limits.pop(folder, None)  # (unknown if the write fails)
             cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
-            self.memory_limits[spare.cgroup_name] = limit
+            if folder is not None:
+                self.memory_limits[folder] = limit
 
     def discard(self, spare: Spare) -> None:
         spare.link.close()
@@ -276,14 +281,14 @@ class Template:
                 return
             if got == 0:
                 return
-            described = describe_status(status)
+            described = ends.describe_status(status)
             pipe = self.status_pipes.pop(got, -1)
             if pipe >= 0:  # the runtime's own ending, as its init reported it
                 try:
                     os.set_blocking(pipe, False)
                     raw = os.read(pipe, sandbox_init.STATUS.size)
                     if len(raw) == sandbox_init.STATUS.size:
-                        described = describe_status(sandbox_init.STATUS.unpack(raw)[0])
+                        described = ends.describe_status(sandbox_init.STATUS.unpack(raw)[0])
                 except OSError:
                     pass
                 os.close(pipe)

@@ -1,10 +1,11 @@
 """Inside a new execution environment, before any user code: from a spare to a ready runtime.
 
-A spare worker is forked ahead of need and waits on its link for a configuration. When
-one arrives (with the log file and the Lab's frame socket attached), it mounts the
-function's code, layers and /tmp (in a sandbox), takes AWS's environment variables, drops
-to the unprivileged sandbox user, sets the limits, narrows the import path to what AWS's
-runtime has, and then serves invokes (or becomes a custom runtime's ``bootstrap``).
+A spare worker is forked ahead of need (in a sandbox it mounts its private /tmp then) and
+waits on its link for a configuration. When one arrives (with the log file and the Lab's
+frame socket attached), it mounts the function's code and layers and sizes /tmp, takes
+AWS's environment variables, drops to the unprivileged sandbox user, sets the limits,
+narrows the import path to what AWS's runtime has, and then serves invokes (or becomes a
+custom runtime's ``bootstrap``).
 Runs in the template's forked children: standard library and the runtime modules only.
 """
 
@@ -49,7 +50,13 @@ def prefault() -> None:
 def spare(plan: dict, layout: dict, link: socket.socket, in_sandbox: bool) -> None:
     """Wait on ``link`` for a configuration, then become that environment. Never returns."""
     if in_sandbox:
-        mounts.mount_spare(plan["uid"], plan["gid"])
+        try:
+            mounts.mount_spare(plan["uid"], plan["gid"])
+        except OSError as failed:  # never unwind into the template's code, forked here
+            os.write(
+                2, f"lambda-lab: a spare environment could not mount /tmp: {failed}\n".encode()
+            )
+            os._exit(70)
     prefault()
     bootstrap.prepare_imports()
     try:  # (in a sandbox the template also learns this process's pid from the message)
@@ -96,9 +103,7 @@ def _become(
         code = "/var/task/" + os.path.relpath(task_root, plan["code_dir"])
         opt = config.get("opt_dir")
         opt_inside = "/opt/" + os.path.relpath(opt, plan["opt_dir"]) if opt else None
-        mounts.mount_function(
-            code, opt_inside, config["ephemeral_mb"], plan["uid"], plan["gid"], in_spare=True
-        )
+        mounts.mount_function(code, opt_inside, config["ephemeral_mb"])
         task_root = runtime_layout.TASK_ROOT
         mounts.drop_privileges(plan["uid"], plan["gid"], plan["user_namespace"])
     elif config.get("drop_to_nobody"):

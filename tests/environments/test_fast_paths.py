@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -378,3 +379,14 @@ def test_a_warm_runtime_is_woken_once_per_invoke_not_again_when_its_reply_is_rea
         time.sleep(0.001)  # the runtime is asleep when each invoke comes
         assert lab.invoke("woken", {"n": 1}).value == {"n": 1}
     assert runtime.num_ctx_switches().voluntary - before <= 130
+
+
+def test_the_template_loads_no_module_that_awss_runtime_does_not() -> None:
+    """Every runtime is forked from the template: a module it loads is one a handler gets for
+    free (dataclasses brings inspect and ast, ~7 ms of import a handler's Init would not pay)."""
+    code = (
+        "import sys, lambda_lab.environments.template; "
+        "print(sorted({'dataclasses', 'inspect', 'ast'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lambda_lab import Lab
-from lambda_lab.environments.outcome import describe_status
+from lambda_lab.environments.ends import describe_status
 
 
 def test_closing_the_standard_streams_does_not_break_the_next_invoke(lab: Lab) -> None:

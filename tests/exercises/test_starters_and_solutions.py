@@ -85,14 +85,17 @@ class Checked:
     stderr: str
 
 
-def run_check(name: str, against: str, capsys: pytest.CaptureFixture[str]) -> Checked:
+def run_check(name: str, against: str, capfd: pytest.CaptureFixture[str]) -> Checked:
     """``lambda-lab exercises check NAME --against AGAINST``, through the command's parser and
     code, in this process."""
     parser = argparse.ArgumentParser(prog="lambda-lab exercises")
     terminal.configure(parser)
+    capfd.readouterr()  # (nothing before the check)
     printed = io.StringIO()
     code = terminal.run(parser.parse_args(["check", name, "--against", against]), out=printed)
-    return Checked(code, printed.getvalue(), capsys.readouterr().err)
+    besides = capfd.readouterr()  # all else on fds 1 and 2: this process and its children
+    assert not besides.out, f"printed besides the verdict: {besides.out}"
+    return Checked(code, printed.getvalue(), besides.err)
 
 
 def run_command(name: str, against: str) -> subprocess.CompletedProcess[str]:
@@ -124,9 +127,9 @@ def test_every_exercise_has_a_starter_expectation() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(STARTER_SAYS))
 def test_starter_fails_with_a_verdict_that_names_the_problem(
-    name: str, capsys: pytest.CaptureFixture[str]
+    name: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    done = run_check(name, "starter", capsys)
+    done = run_check(name, "starter", capfd)
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stdout.startswith(f"✘ Not yet ({name}): "), done.stdout
     assert STARTER_SAYS[name] in done.stdout, done.stdout
@@ -136,8 +139,8 @@ def test_starter_fails_with_a_verdict_that_names_the_problem(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(STARTER_SAYS))
-def test_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    done = run_check(name, "solution", capsys)
+def test_solution_passes(name: str, capfd: pytest.CaptureFixture[str]) -> None:
+    done = run_check(name, "solution", capfd)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"✔ Passed ({name}): "), done.stdout
 

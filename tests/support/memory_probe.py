@@ -55,7 +55,8 @@ class TreeSampler:
     reaches a new peak and at every PSS_EVERY-th sample: reading it always kept this thread
     busy for most of a CPU, the same CPU the lesson under test needs. The tree itself is
     listed again at every LIST_EVERY-th sample: psutil finds a process's children by reading
-    every process on the machine (1.5-5 ms here), which every 50 ms cost a tenth of a CPU.
+    every process on the machine (1.5-5 ms here), which every 50 ms cost a tenth of a CPU;
+    a process that lives less than 200 ms may so be missed (workers live for seconds).
     """
 
     PSS_EVERY = 10
