@@ -7,6 +7,7 @@ is cold, as on AWS.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -303,10 +304,8 @@ class EnvironmentPool:
 
     def _stock_log_file(self) -> None:
         if not self._log_files and not self._closed:
-            try:
+            with contextlib.suppress(OSError):  # (then the next cold start makes its own)
                 self._log_files.append(self._new_log_file())
-            except OSError:
-                pass  # the next cold start makes its own
 
     # -- bookkeeping ----------------------------------------------------------------------
     def _forget(self, env: Environment) -> None:

@@ -102,7 +102,7 @@ class Template:
         )
         self.recycler = cgroups.Recycler(self.cgroups) if self.cgroups is not None else None
         self.own_pid_namespace = -1
-        self.memory_limits: dict[tuple[str, int] | None, int] = {}  # last written, per folder
+        self.memory_limits: dict[tuple[str, int], int] = {}  # last written, per folder
         if self.userns:
             from lambda_lab.environments.sandbox_probe import enter_user_namespace
 
@@ -210,11 +210,13 @@ class Template:
             folder = (spare.cgroup_name, os.stat(spare.cgroups["memory"]).st_ino)
         except (KeyError, OSError):
             folder = None
-        if folder is None or self.memory_limits.get(folder) != limit:
+        if folder is not None:
+            if self.memory_limits.get(folder) == limit:
+                return
             self.memory_limits.pop(folder, None)  # (unknown if the write fails)
-            cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
-            if folder is not None:
-                self.memory_limits[folder] = limit
+        cgroups.LabCgroups.limit_memory(spare.cgroups, limit)
+        if folder is not None:
+            self.memory_limits[folder] = limit
 
     def discard(self, spare: Spare) -> None:
         spare.link.close()

@@ -390,3 +390,12 @@ def test_the_template_loads_no_module_that_awss_runtime_does_not() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_spare_mounts_the_default_ephemeral_storage() -> None:
+    """Spares mount /tmp ahead at this size (mounts.py may not import limits: the template
+    loads little); a cold start of another size remounts it."""
+    from lambda_lab import limits
+    from lambda_lab.environments import mounts
+
+    assert limits.EPHEMERAL_DEFAULT_MB == mounts.SPARE_TMP_MB
