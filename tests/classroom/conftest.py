@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 from classroom_envs import (
+    NO_COMPILE,
     REPO,
     JupyterServer,
     Venv,
@@ -44,7 +45,7 @@ def binder_env(
     run from the repository root with the variables repo2docker sets."""
     base = tmp_path_factory.mktemp("binder")
     venv = Venv.create(base / "notebook-env", base / "jovyan")
-    venv.pip_install("-r", "binder/requirements.txt", cwd=checkout)
+    venv.pip_install("-r", "binder/requirements.txt", cwd=checkout, **NO_COMPILE)
     binder_variables = {
         "NB_PYTHON_PREFIX": str(venv.path),
         "KERNEL_PYTHON_PREFIX": str(venv.path),
@@ -52,7 +53,10 @@ def binder_env(
         "NB_USER": "jovyan",
     }
     venv.timed(
-        "binder/postBuild", ["binder/postBuild"], cwd=checkout, env=venv.environ(**binder_variables)
+        "binder/postBuild",
+        ["binder/postBuild"],
+        cwd=checkout,
+        env=venv.environ(**binder_variables, **NO_COMPILE),
     )
     for step in venv.timings:
         figures.append(f"binder build: {step.what}: {step.seconds:.0f} s")

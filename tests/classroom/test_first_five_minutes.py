@@ -93,6 +93,8 @@ def wheel_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory, figures):
     venv = Venv.create(base / "venv", base / "home")
     venv.pip_install(str(wheel), **NO_COMPILE)
     took = sum(step.seconds for step in venv.timings)
+    compiled = list((venv.path / "lib").glob("python3.*/site-packages/lambda_lab/**/*.pyc"))
+    assert not compiled, f"NO_COMPILE did not stop pip compiling: {compiled[:3]}"
     figures.append(f"wheel: fresh environment with its dependencies in {took:.0f} s")
     yield venv
     venv.remove()

@@ -76,6 +76,11 @@ def test_bad_input_is_named_with_what_is_available(capsys):
     )
     assert main(["quiz", "export"]) == 2
     assert "lambda-lab quiz export: expected one FILE, got 0" in capsys.readouterr().out
+    for action in ("export", "import"):  # found by tests/cli/test_cli_fuzz.py
+        assert main(["quiz", action, "a\0b"]) == 2
+        assert f"lambda-lab quiz {action}: FILE must be a path, got 'a\\x00b'" in (
+            capsys.readouterr().out
+        )
 
 
 def test_export_and_import_through_the_command(capsys, tmp_path, quiz_home):
