@@ -54,6 +54,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # No shell can pass a NUL (argv is C strings); a Python caller can, and no file name holds one.
+    nul = next((arg for arg in argv if "\0" in arg), None)
+    if nul is not None:
+        print(
+            f"lambda-lab: an argument cannot contain a NUL character, got {nul!r}", file=sys.stderr
+        )
+        return 2
     # Configure only the subcommand being run: its module is the only one imported.
     chosen = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(only=chosen)

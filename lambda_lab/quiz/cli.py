@@ -151,9 +151,6 @@ def _move_progress(console: Console, action: str, words: list[str], learner: str
     if len(words) != 1:
         _say(console, f"lambda-lab quiz {action}: expected one FILE, got {len(words)}", "red")
         return 2
-    if "\0" in words[0]:  # no file system takes it; open() would raise ValueError
-        _say(console, f"lambda-lab quiz {action}: FILE must be a path, got {words[0]!r}", "red")
-        return 2
     try:
         store = ProgressStore.open(learner)
         _print_notices(console, store)
