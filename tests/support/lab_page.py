@@ -216,7 +216,11 @@ def fill_in_an_answer(quiz: Any) -> None:
     boxes = quiz.locator(".widget-checkbox input[type=checkbox]")
     if radios.count():
         letters = [chr(ord("a") + i) for i in range(radios.count())]
-        radios.nth(letters.index(answer_for(instructions, letters))).check()
+        # A learner clicks the option's words: its label, which holds the radio. Checking the
+        # radio itself timed out once when a long option wrapped and its label covered it.
+        radio = radios.nth(letters.index(answer_for(instructions, letters)))
+        radio.locator("xpath=..").click()
+        assert radio.is_checked(), "clicking the option's label did not choose it"
     elif boxes.count():
         letters = [chr(ord("a") + i) for i in range(boxes.count())]
         for letter in answer_for(instructions, letters):
