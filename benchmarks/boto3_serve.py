@@ -18,6 +18,7 @@ Target (issue 22): <= 1.15 x.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -197,6 +198,7 @@ def main() -> None:
         for process in (served, bare, invoking):
             process.terminate()
             process.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)  # serve's state folder: left in /tmp every run
 
 
 def _zip(source: str) -> bytes:
