@@ -25,25 +25,33 @@ def cpu_share(memory_mb: int) -> float:
     return min(1.0, limits.vcpus_for_memory(memory_mb))
 
 
+def _cpu_clock(pid: int) -> int:
+    # The process's CPU-time clock, as glibc's clock_getcpuclockid makes it (Linux's ABI:
+    # the pid inverted, shifted past three bits, and CPUCLOCK_SCHED, 2).
+    return ((~pid) << 3) | 2
+
+
 def cpu_seconds(pid: int) -> float:
-    """CPU time used by every thread of a process, from the scheduler's nanosecond counters."""
-    total = 0
+    """CPU time used by every thread of a process, ended threads included: its CPU-time clock,
+    one system call (listing /proc/PID/task and reading each thread's schedstat took ~17 us,
+    and missed threads that had ended). 0 once the process is gone."""
     try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as handle:
-                total += int(handle.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        pass  # the process is ending; whatever was counted stands
-    return total / 1e9
+        return time.clock_gettime(_cpu_clock(pid))
+    except OSError:
+        return 0.0
 
 
 class CpuGovernor:
-    def __init__(self, pid: int, share: float) -> None:
+    """One invocation's CPU account, opened when the invoke is sent (``started_wall``, on
+    ``time.perf_counter``): CPU the worker uses before the first look still counts. (Counting
+    from the first look let a loaded machine, whose first look came late, run a 20 ms handler
+    at 128 MB almost free.)"""
+
+    def __init__(self, pid: int, share: float, started_wall: float) -> None:
         self.pid = pid
         self.share = share
-        self.started_wall = time.perf_counter()
+        self.started_wall = started_wall
         self.started_cpu = cpu_seconds(pid)
-        self.stopped_for = 0.0
 
     def debt(self) -> float:
         """Seconds the worker must stay stopped to be back within its share (0 if it is)."""

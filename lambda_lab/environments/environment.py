@@ -156,11 +156,13 @@ class Environment:
         self._request_id = request_id or (header.get("id", "") if isinstance(header, dict) else "")
         self.invocations += 1
         started = time.perf_counter()
+        # CPU follows memory: the account opens before the worker is sent anything.
+        governor = CpuGovernor(self.pid, self.cpu_share, started) if self.cpu_share < 1.0 else None
         try:
             protocol.send(self._sock, header, payload)
         except OSError:
             pass  # the worker is already gone; _wait reports how it ended
-        outcome = self._wait(started, timeout_s, phase="invoke")
+        outcome = self._wait(started, timeout_s, "invoke", governor)
         if self.invocations == 1:  # the cold start is over: spares are rebuilt now, not during it
             self._spawner.refill()
         if self.state is State.BUSY:
@@ -239,14 +241,15 @@ class Environment:
     def _over_limit(self, used_kb: int) -> bool:
         return self.baseline_mb * 1024 + used_kb > self.memory_mb * 1024
 
-    def _wait(self, started: float, limit_s: float, phase: str) -> Outcome:
+    def _wait(
+        self, started: float, limit_s: float, phase: str, governor: CpuGovernor | None = None
+    ) -> Outcome:
         assert self._sock is not None
         if self._poller is None:
             self._poller = select.poll()
             self._poller.register(self._sock, select.POLLIN | select.POLLHUP)
         poller = self._poller
         deadline = started + limit_s
-        governor: CpuGovernor | None = None
         # A short handler answers within a hundred microseconds or so. Sleeping in poll() and being
         # woken costs about as much again when the worker runs on another CPU, so look for
         # the answer briefly before sleeping. A look that finds nothing was wasted (a slow
@@ -282,10 +285,7 @@ class Environment:
             self._peak_kb = max(self._peak_kb, used)
             if self._over_limit(used):
                 return self._out_of_memory(started)
-            if phase == "invoke" and self.cpu_share < 1.0:
-                if governor is None:  # first slice: start counting from here, cheaply
-                    governor = CpuGovernor(self.pid, self.cpu_share)
-                    continue
+            if governor is not None:
                 debt = governor.debt()
                 if debt > 0:
                     governor.pause()
