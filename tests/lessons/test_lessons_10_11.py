@@ -1,21 +1,26 @@
 """Lessons 10 and 11 keep the lesson template, and every hands-on claim they make is what
 the Lab printed.
 
-nbval runs the notebooks as a learner does (``pytest --nbval-lax lessons/10_api_gateway.ipynb``).
-Here each notebook runs once more through nbclient (without its last cell, the quiz, which
-needs the question banks), and the outputs of the cells that demonstrate something are
-checked: a 429 after the burst, a cached answer, an authorizer's deny, a 400 from
-validation, a decrypted variable, a connection count... A lesson whose text promises what
-the Lab no longer does fails here.
+nbval runs the notebooks as a learner does (``pytest --nbval-lax lessons/10_api_gateway.ipynb``),
+and as it runs them the outputs of the cells that demonstrate something are checked
+(tests/support/lesson_claims.py, through the nbval_claims plugin): a 429 after the burst, a
+cached answer, an authorizer's deny, a 400 from validation, a decrypted variable, a
+connection count... A lesson whose text promises what the Lab no longer does fails there.
+This file checks that every checked cell is still in its lesson, that a check can fail, and
+that nbval applies them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from lesson_claims import check_cell, checked_cells
 from lesson_links import anchors_in, quiz_links_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,152 +109,50 @@ def test_quiz_links_land_on_an_anchor(lesson):
     assert not quiz_links_missing(lesson, anchors_in(_texts(lesson, "markdown")))
 
 
-# -- what the lessons print is what the Lab did ----------------------------------------------------
+# -- what the lessons print is what the Lab did (checked on nbval's run: nbval_claims) -----------
 
 
-def _run(lesson: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_checked_cell_is_in_the_lesson(lesson):
+    ids = {c.get("id") for c in _notebook(lesson)["cells"] if c["cell_type"] == "code"}
+    missing = checked_cells(lesson) - ids
+    assert not missing, f"{lesson}: checks for cells that are not there: {sorted(missing)}"
+
+
+def _stream(text: str) -> list[dict]:
+    return [{"output_type": "stream", "name": "stdout", "text": text}]
+
+
+def test_a_cell_that_prints_something_else_fails_its_check():
+    with pytest.raises(AssertionError, match=r"\[stage-throttle\] does not print .*429"):
+        check_cell("10_api_gateway", "stage-throttle", _stream("six at once: [200] * 6"))
+    with pytest.raises(AssertionError, match="canary takes about its share"):
+        check_cell("10_api_gateway", "canary-demo", _stream("{'1': 200} of 200 requests"))
+    with pytest.raises(AssertionError, match="variable holds ciphertext"):
+        check_cell("11_security_and_networking", "kms-encrypt", _stream("nothing about it"))
+
+
+def test_a_cell_that_prints_what_the_lesson_says_passes():
+    check_cell("10_api_gateway", "cache-keys", _stream(
+        "asked for hats, got category: shoes | served from: hit\n"))  # fmt: skip
+    check_cell("10_api_gateway", "no-such-cell", _stream("anything"))  # cells without checks
+
+
+@pytest.mark.slow
+def test_nbval_checks_what_a_lesson_cell_printed(tmp_path):
+    """The plugin is wired to nbval: a lesson cell printing the wrong thing fails the run."""
     import nbformat
-    from nbclient import NotebookClient
 
-    notebook = nbformat.reads(json.dumps(_notebook(lesson)), as_version=4)
-    notebook.cells = [c for c in notebook.cells if c.id != "quiz-code"]  # it needs the banks
-    folder = tmp_path_factory.mktemp(lesson)
-    NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    ).execute()
-    printed = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            printed[cell.id] = "".join(
-                o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream"
-            )
-    return printed
-
-
-@pytest.fixture(scope="module")
-def lesson_10(tmp_path_factory):
-    return _run("10_api_gateway", tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def lesson_11(tmp_path_factory):
-    return _run("11_security_and_networking", tmp_path_factory)
-
-
-LESSON_10_CLAIMS = {
-    "shop-api": ["200 {'products': ['socks', 'hat', 'scarf']", "'version': '$LATEST'"],
-    "custom-integration": ["(200, {'order': '42', 'asked_from': '127.0.0.1', 'stage': 'prod'})",
-                           "the function received: {'id': '42', 'caller': '127.0.0.1', 'stage': 'prod'}"],
-    "aliases": ["stages: {'prod': {'alias': 'live'}, 'beta': {'alias': 'beta'}}"],
-    "custom-errors": ["GET /orders/0: 404 {'error': 'Not found: order 0'}", "GET /orders/bad: 200"],
-    "stage-call": ["500 {'message': 'Internal server error'}", "Invalid permissions on Lambda function", "runs of catalog caused: 0"],
-    "add-permissions": ["prod  -> 200 version 1", "beta  -> 200 version 2"],
-    "deploy-demo": ["before deploying: 403 {'message': 'Missing Authentication Token'}", "after deploying:  200"],
-    "stage-throttle": [
-        "six at once: [200, 200, 200, 200, 429, 429]", "429 {'message': 'Too Many Requests'}",
-        "x-amzn-ErrorType: TooManyRequestsException", "runs of catalog: 4", "one second later: [200, 200, 429]",
-    ],
-    "usage-plan-setup": [
-        "no key: (403, {'message': 'Forbidden'})", "[200, 200, 200, 200, 200, 429]", "{'message': 'Limit Exceeded'}",
-        "{'used': 5, 'remaining': 0}",
-    ],
-    "cache-on": ["1st: miss | 2nd: hit", "runs of catalog for two requests: 1", "61 s later: miss"],
-    "cache-keys": ["asked for hats, got category: shoes | served from: hit"],
-    "cache-key-fix": ["shoes: got shoes (miss)", "hats: got hats (miss)", "hats: got hats (hit)"],
-    "cache-invalidate": ["anonymous: hit | Warning: 199", "admin-tool: refresh"],
-    "validation-demo": [
-        "200 {\"item\": \"socks\", \"quantity\": 2}", "-> {'message': 'Invalid request body'}",
-        "(400, {'message': 'Missing required request parameters: [q]'})", "runs of catalog for 5 requests: 1",
-    ],
-    "authorizer-setup": [
-        "-> 200 {'principalId': 'user-allow', 'tier': 'gold'",
-        "-> 403 {'Message': 'User is not authorized to access this resource with an explicit deny'}",
-        "-> 401 {'message': 'Unauthorized'}  (authorizer invoked)",
-        "{}                                 -> 401 {'message': 'Unauthorized'}  (authorizer not invoked)",
-    ],
-    "authorizer-cache-demo": ["GET /orders  -> 200 invoked", "GET /invoices -> 403 {'Message': 'User is not authorized to access this resource'} cached"],
-    "cognito-demo": ["ID token: 200 {'cognito:username': 'ana', 'token_use': 'id'", "forged token: (401, {'message': 'Unauthorized'})"],
-    "cors-demo": ["preflight: 200", "'Access-Control-Allow-Origin': 'https://shop.example'", "carries Access-Control-Allow-Origin: False"],
-    "cors-gateway-responses": ["403 {'message': 'Missing Authentication Token'} | Access-Control-Allow-Origin: https://shop.example"],
-    "timeout-demo": ["504 {'message': 'Endpoint request timed out'} after 1.", "the function ran 3."],
-    "timeout-quota": ["before the quota increase: timeout_ms must be 50-29000 ms", "after it: timeout 60000 ms"],
-    "payload-demo": ["7 MB -> 500 {'message': 'Internal server error'} (RequestEntityTooLargeException)",
-                     "11 MB -> 413 {'message': 'Request Too Long'}", "runs of catalog: 0"],
-}  # fmt: skip
-
-LESSON_11_CLAIMS = {
-    "resource-policy-demo": ["with it: 200", "without it: 500 {'message': 'Internal server error'}", "the function ran: 0 times"],
-    "source-arn-demo": ["SourceArn of another API: 500 | of this API: 200"],
-    "cross-account-demo": ["partner-app       -> Allow", "stranger          -> ImplicitDeny"],
-    "execution-role-demo": [
-        "Lambda may assume it: True", "Allow         s3:GetObject on arn:aws:s3:::shop-media/photos/cat.png",
-        "ImplicitDeny  s3:GetObject on arn:aws:s3:::shop-media/invoices", "ExplicitDeny  s3:DeleteObject",
-        "ImplicitDeny  sqs:ReceiveMessage",
-    ],
-    "payments-fn": ["{'password_length': 28, 'starts_with': 'cor'}", "KMS Decrypt calls: 1", "(ciphertext)"],
-    "kms-context-demo": ["without the context: InvalidCiphertextException", "with it: b'cor'"],
-    "secrets-demo": ["all the same: True", "GetSecretValue calls: 1 | GetParameter calls: 2",
-                     "right after the rotation: first", "after the 2 s TTL:        rotated"],
-    "vpc-build": ["-> 1 Hyperplane ENI", "NO   the internet", "NO   the database (port 5432)"],
-    "igw-demo": ["NO   the internet (api.example.com)   the route goes straight to an internet gateway",
-                 "yes  the internet (api.example.com)   through the NAT gateway"],
-    "vpc-explorer-set": ["yes  s3 (AWS)                         through the gateway endpoint",
-                         "yes  secretsmanager (AWS)             through the interface endpoint",
-                         "yes  the database (port 5432)", "NO   the internet"],
-    "direct-db": ["'ROW SELECT * FROM orders': 4", "'ERR too many connections': 4", "'current': 4, 'peak': 4, 'opened': 4, 'refused': 4"],
-    "proxied-db": ["{'ROW SELECT * FROM orders': 8}", "clients of the proxy: {'current': 8, 'peak': 8",
-                   "database: {'current': 2, 'peak': 2, 'opened': 2, 'refused': 0}"],
-    "url-iam": ["unsigned request: (403", "signed request: (200, '{\"report\": \"ready\"}')"],
-    "url-none": ["with InvokeFunctionUrl only: {'InvokeFunctionUrl': 'Allow', 'InvokeFunction': 'ImplicitDeny'}",
-                 "with both statements:       {'InvokeFunctionUrl': 'Allow', 'InvokeFunction': 'Allow'}",
-                 "Invoke API directly: ImplicitDeny", "the URL itself: (200"],
-}  # fmt: skip
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("cell", LESSON_10_CLAIMS)
-def test_lesson_10_claims_are_what_the_lab_printed(lesson_10, cell):
-    for claim in LESSON_10_CLAIMS[cell]:
-        assert claim in lesson_10[cell], f"[{cell}] printed:\n{lesson_10[cell]}"
-
-
-@pytest.mark.slow
-def test_lesson_10_canary_takes_about_its_share(lesson_10):
-    counts = json.loads(lesson_10["canary-demo"].split(" of 200")[0].replace("'", '"'))
-    assert 5 <= counts.get("2", 0) <= 45 and sum(counts.values()) == 200
-    assert "after promotion: {'2'}" in lesson_10["canary-demo"]
-
-
-@pytest.mark.slow
-def test_lesson_10_explorer_throttled_part_of_its_traffic(lesson_10):
-    found = re.search(
-        r"(\d+) requests: (\d+) answered 200, (\d+) answered 429",
-        lesson_10["throttle-explorer-run"],
-    )
-    assert found and int(found.group(2)) > 0 and int(found.group(3)) > 0
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("cell", LESSON_11_CLAIMS)
-def test_lesson_11_claims_are_what_the_lab_printed(lesson_11, cell):
-    for claim in LESSON_11_CLAIMS[cell]:
-        assert claim in lesson_11[cell], f"[{cell}] printed:\n{lesson_11[cell]}"
-
-
-@pytest.mark.slow
-def test_lesson_11_proxy_table_keeps_the_proxy_under_the_limit(lesson_11):
-    rows = [line.split() for line in lesson_11["proxy-simulation"].splitlines()[1:] if line.strip()]
-    table = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
-    assert table[400][1] > 0 and table[400][2] <= 100  # refused without, capped with
-    assert all(without >= level for level, (without, _, _) in table.items())
-
-
-@pytest.mark.slow
-def test_lesson_11_environment_variable_holds_ciphertext_not_the_password(lesson_11):
-    import base64
-
-    held = lesson_11["kms-encrypt"].split("what the environment variable holds: ")[1].strip()
-    assert held.endswith("...") and len(held) > 20
-    password = b"correct-horse-battery-staple"
-    assert "correct-horse" not in held
-    assert not base64.b64encode(password).decode().startswith(held[:20])
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("print('six at once: [200, 200]')")]
+    notebook.cells[0].id = "stage-throttle"
+    nbformat.write(notebook, tmp_path / "10_api_gateway.ipynb")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "nbval_claims", "--nbval-lax", "-p", "no:xdist",
+         "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(tmp_path), "-q",
+         "10_api_gateway.ipynb"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "support")},
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "[stage-throttle] does not print" in run.stdout, run.stdout
