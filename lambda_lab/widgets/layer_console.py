@@ -143,11 +143,23 @@ class LayerConsole:
         earlier.on_click(guarded(self.result, lambda: self.attached.value
                                  and self.move_earlier(self.attached.value), lab))  # fmt: skip
         run.on_click(guarded(self.result, self.invoke, lab))
+
+        # The buttons name the layer they act on, as the kernel last heard it: the learner sees
+        # what Remove will remove before pressing it.
+        def name_the_choice(_change: Any = None) -> None:
+            chosen = self.attached.label
+            remove.description = f"Remove {chosen}" if chosen else "Remove"
+            earlier.description = f"Move {chosen} earlier" if chosen else "Move earlier"
+            add.description = f"Add {self.available.label}" if self.available.label else "Add layer"
+
+        self.attached.observe(name_the_choice, names="label")
+        self.available.observe(name_the_choice, names="label")
         self.widget = w.VBox([
             self.contents, self.picture, w.HBox([self.available, add]),
             w.HBox([self.attached, remove, earlier]), run, self.result,
         ])  # fmt: skip
         self.refresh()
+        name_the_choice()
 
     # -- what the buttons do ----------------------------------------------------------------
     def layers(self) -> list[str]:
@@ -217,7 +229,11 @@ class LayerConsole:
         arns = [arn for _, arn in options]
         if arns:  # keep the learner's choice while it still exists
             self.available.value = chosen if chosen in arns else arns[0]
+        attached_before = self.attached.value
         self.attached.options = [(layer.label, layer.arn) for layer in view.layers]
+        if view.layers:  # the layer just moved stays chosen, so it can be moved again
+            attached = [layer.arn for layer in view.layers]
+            self.attached.value = attached_before if attached_before in attached else attached[0]
         self.contents.value = _describe(view, note)
         figure, axes = plt.subplots(figsize=(7, 1.4))
         size_picture(view, axes)

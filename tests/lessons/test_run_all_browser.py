@@ -210,13 +210,14 @@ def memory_slider(cell: Any) -> None:
 
 def layer_console(cell: Any) -> None:
     """After Run All the function has english then french (french, applied later, wins):
-    move french first and english wins; remove english and french answers."""
+    move french first and english wins; remove english and french answers. The buttons name
+    the layer the kernel has as chosen, so a click waits until the choice has reached it."""
     wait_for(cell, r"is hidden by greeting-fr:1", what="english hidden by french")
     cell.locator("select").nth(1).select_option(label="greeting-fr:1")
-    press(cell, "Move earlier", r"is hidden by greeting-en:1")
+    press(cell, "Move greeting-fr:1 earlier", r"is hidden by greeting-en:1")
     press(cell, "Invoke", r"returned 'Hello, Ada!'")
     cell.locator("select").nth(1).select_option(label="greeting-en:1")
-    press(cell, "Remove", r"Layers: greeting-fr:1(?!,)")
+    press(cell, "Remove greeting-en:1", r"Layers: greeting-fr:1(?!,)")
     press(cell, "Invoke", r"returned 'Bonjour, Ada!'")
 
 
