@@ -4,6 +4,7 @@ watch; and `lambda-lab course` stopped by one Ctrl-C."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,15 @@ from lambda_lab.exercises.catalog import get
 LAMBDA_LAB = str(Path(sys.executable).parent / "lambda-lab")
 
 
+def _as_in_a_terminal() -> None:
+    # A suite started in the background (`nohup pytest &`) ignores SIGINT, SIGQUIT and SIGHUP,
+    # and an ignored signal stays ignored across exec: Ctrl-C would never reach the command.
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
 def spawn(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> pexpect.spawn:
+    """The command in a terminal of its own, with the signals a learner's terminal delivers."""
     return pexpect.spawn(
         LAMBDA_LAB,
         list(args),
@@ -25,6 +34,7 @@ def spawn(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
         encoding="utf-8",
         timeout=60,
         dimensions=(40, 120),
+        preexec_fn=_as_in_a_terminal,
     )
 
 
