@@ -106,6 +106,11 @@ LONGEST_FIRST = (
 )
 # Files whose tests are independent work units (they share only per-worker fixtures).
 ONE_UNIT_PER_TEST = ("tests/lessons/test_run_all_browser.py",)
+# A lesson under nbval spends about half its time waiting (timeouts and retries it demonstrates
+# in real time): two or three of them at once left a CPU idle (14-26 % of those minutes). So
+# these ranks are dealt out alternately, a lesson, then a test file of the next ranks.
+WAITING_RANK = LONGEST_FIRST.index("lessons/")
+DEALT_WITH_IT = range(WAITING_RANK, len(LONGEST_FIRST))
 
 
 def _rank(item: pytest.Item) -> int:
@@ -116,17 +121,40 @@ def _rank(item: pytest.Item) -> int:
     )
 
 
+def _dealt(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` sorted by rank, with the files of DEALT_WITH_IT's ranks interleaved: lesson
+    files at even places, the other files at odd ones (each file's items stay together)."""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(Path(item.path), []).append(item)
+    lessons = [f for f, of in files.items() if _rank(of[0]) == WAITING_RANK]
+    others = sorted(
+        (f for f, of in files.items() if _rank(of[0]) in DEALT_WITH_IT and f not in lessons),
+        key=lambda f: _rank(files[f][0]),
+    )
+    place = {f: 2 * i for i, f in enumerate(lessons)} | {f: 2 * i + 1 for i, f in enumerate(others)}
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        rank = _rank(item)
+        if rank in DEALT_WITH_IT:
+            return WAITING_RANK, place[Path(item.path)]
+        return rank, 0
+
+    return sorted(items, key=key)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The lessons under nbval and the classroom builds belong to the full suite only:
     ``pytest -m "not slow"`` is the fast lane a developer runs on every change.
 
-    Then the longest work first (a stable sort: a notebook's cells keep their order)."""
+    Then the longest work first, the lessons under nbval dealt out between test files (a
+    stable sort: a notebook's cells keep their order)."""
     slow = pytest.mark.slow
     for item in items:
         path = str(item.path)
         if path.endswith(".ipynb") or f"{os.sep}classroom{os.sep}" in path:
             item.add_marker(slow)
-    items.sort(key=_rank)
+    items[:] = _dealt(items)
 
 
 @pytest.hookimpl(optionalhook=True)
