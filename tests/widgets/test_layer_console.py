@@ -58,6 +58,40 @@ def test_the_console_adds_reorders_and_removes_layers(lab) -> None:
     assert bytes(console.picture.value).startswith(b"\x89PNG")
 
 
+def _buttons(console) -> list[str]:
+    import ipywidgets as w
+
+    found, boxes = [], [console.widget]
+    while boxes:
+        box = boxes.pop(0)
+        for child in box.children:
+            if isinstance(child, w.Button):
+                found.append(child.description)
+            elif isinstance(child, w.Box):
+                boxes.append(child)
+    return found
+
+
+def test_the_buttons_name_the_chosen_layer_and_a_moved_layer_stays_chosen(lab) -> None:
+    from lambda_lab.widgets.layer_console import LayerConsole
+
+    client = lab.client("lambda")
+    english, french = publish(client, "english", "hello"), publish(client, "french", "bonjour")
+    lab.deploy("greeter", HANDLER, handler="lambda_function.handler", Layers=[english, french])
+    console = LayerConsole(lab, "greeter")
+    assert sorted(_buttons(console)) == [
+        "Add english:1", "Invoke", "Move english:1 earlier", "Remove english:1",
+    ]  # fmt: skip
+    console.attached.value = french  # what a learner's choice in the browser does
+    assert "Remove french:1" in _buttons(console)
+    console.move_earlier(french)
+    assert console.attached.value == french  # still chosen: "Move earlier" again moves it on
+    assert "Move french:1 earlier" in _buttons(console)
+    console.detach(french)
+    console.detach(english)
+    assert {"Remove", "Move earlier"} <= set(_buttons(console))  # nothing attached
+
+
 def test_lambdas_refusal_is_shown_not_raised(lab) -> None:
     from lambda_lab.widgets.layer_console import LayerConsole
 
