@@ -110,7 +110,7 @@ ONE_UNIT_PER_TEST = ("tests/lessons/test_run_all_browser.py",)
 # in real time): two or three of them at once left a CPU idle (14-26 % of those minutes). So
 # these ranks are dealt out alternately, a lesson, then a test file of the next ranks.
 WAITING_RANK = LONGEST_FIRST.index("lessons/")
-DEALT_WITH_IT = range(WAITING_RANK, len(LONGEST_FIRST))
+DEALT_RANKS = range(WAITING_RANK, len(LONGEST_FIRST))
 
 
 def _rank(item: pytest.Item) -> int:
@@ -122,23 +122,25 @@ def _rank(item: pytest.Item) -> int:
 
 
 def _dealt(items: list[pytest.Item]) -> list[pytest.Item]:
-    """``items`` sorted by rank, with the files of DEALT_WITH_IT's ranks interleaved: lesson
-    files at even places, the other files at odd ones (each file's items stay together)."""
+    """``items`` sorted by rank, with the files of DEALT_RANKS interleaved: lesson files at
+    even places, the other files at odd ones (each file's items stay together)."""
     files: dict[Path, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(Path(item.path), []).append(item)
-    lessons = [f for f, of in files.items() if _rank(of[0]) == WAITING_RANK]
+    rank_of = {path: _rank(file_items[0]) for path, file_items in files.items()}
+    lessons = [path for path, rank in rank_of.items() if rank == WAITING_RANK]
     others = sorted(
-        (f for f, of in files.items() if _rank(of[0]) in DEALT_WITH_IT and f not in lessons),
-        key=lambda f: _rank(files[f][0]),
+        (path for path, rank in rank_of.items() if rank in DEALT_RANKS and rank != WAITING_RANK),
+        key=rank_of.__getitem__,
     )
-    place = {f: 2 * i for i, f in enumerate(lessons)} | {f: 2 * i + 1 for i, f in enumerate(others)}
+    place = {path: 2 * i for i, path in enumerate(lessons)}
+    place |= {path: 2 * i + 1 for i, path in enumerate(others)}
 
     def key(item: pytest.Item) -> tuple[int, int]:
-        rank = _rank(item)
-        if rank in DEALT_WITH_IT:
-            return WAITING_RANK, place[Path(item.path)]
-        return rank, 0
+        path = Path(item.path)
+        if rank_of[path] in DEALT_RANKS:
+            return WAITING_RANK, place[path]
+        return rank_of[path], 0
 
     return sorted(items, key=key)
 

@@ -26,8 +26,9 @@ def cpu_share(memory_mb: int) -> float:
 
 
 def _cpu_clock(pid: int) -> int:
-    # The process's CPU-time clock, as glibc's clock_getcpuclockid makes it (Linux's ABI:
-    # the pid inverted, shifted past three bits, and CPUCLOCK_SCHED, 2).
+    # Python has pthread_getcpuclockid but no clock_getcpuclockid(pid), so the id is built as
+    # Linux's MAKE_PROCESS_CPUCLOCK does: the pid inverted, shifted past three bits, and
+    # CPUCLOCK_SCHED (2). The kernel looks the pid up in the caller's pid namespace.
     return ((~pid) << 3) | 2
 
 
@@ -35,6 +36,8 @@ def cpu_seconds(pid: int) -> float:
     """CPU time used by every thread of a process, ended threads included: its CPU-time clock,
     one system call (listing /proc/PID/task and reading each thread's schedstat took ~17 us,
     and missed threads that had ended). 0 once the process is gone."""
+    if pid <= 0:  # pid 0 would be this process's own clock
+        return 0.0
     try:
         return time.clock_gettime(_cpu_clock(pid))
     except OSError:

@@ -147,11 +147,15 @@ class LayerConsole:
         # The buttons name the layer they act on, as the kernel last heard it: the learner sees
         # what Remove will remove before pressing it.
         def name_the_choice(_change: Any = None) -> None:
+            if self._refreshing:  # new options pass through the first one: name the last
+                return
             chosen = self.attached.label
             remove.description = f"Remove {chosen}" if chosen else "Remove"
             earlier.description = f"Move {chosen} earlier" if chosen else "Move earlier"
             add.description = f"Add {self.available.label}" if self.available.label else "Add layer"
 
+        self._refreshing = False
+        self._name_the_choice = name_the_choice
         self.attached.observe(name_the_choice, names="label")
         self.available.observe(name_the_choice, names="label")
         self.widget = w.VBox([
@@ -159,7 +163,6 @@ class LayerConsole:
             w.HBox([self.attached, remove, earlier]), run, self.result,
         ])  # fmt: skip
         self.refresh()
-        name_the_choice()
 
     # -- what the buttons do ----------------------------------------------------------------
     def layers(self) -> list[str]:
@@ -224,16 +227,22 @@ class LayerConsole:
             ]:
                 options.append((LayerView(version["LayerVersionArn"], {}).label,
                                 version["LayerVersionArn"]))  # fmt: skip
-        chosen = self.available.value
-        self.available.options = options
-        arns = [arn for _, arn in options]
-        if arns:  # keep the learner's choice while it still exists
-            self.available.value = chosen if chosen in arns else arns[0]
-        attached_before = self.attached.value
-        self.attached.options = [(layer.label, layer.arn) for layer in view.layers]
-        if view.layers:  # the layer just moved stays chosen, so it can be moved again
-            attached = [layer.arn for layer in view.layers]
-            self.attached.value = attached_before if attached_before in attached else attached[0]
+        chosen, attached_before = self.available.value, self.attached.value
+        self._refreshing = True
+        try:
+            self.available.options = options
+            arns = [arn for _, arn in options]
+            if arns:  # keep the learner's choice while it still exists
+                self.available.value = chosen if chosen in arns else arns[0]
+            self.attached.options = [(layer.label, layer.arn) for layer in view.layers]
+            if view.layers:  # the layer just moved stays chosen, so it can be moved again
+                attached = [layer.arn for layer in view.layers]
+                self.attached.value = (
+                    attached_before if attached_before in attached else attached[0]
+                )
+        finally:
+            self._refreshing = False
+        self._name_the_choice()
         self.contents.value = _describe(view, note)
         figure, axes = plt.subplots(figsize=(7, 1.4))
         size_picture(view, axes)

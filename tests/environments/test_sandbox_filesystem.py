@@ -81,8 +81,9 @@ def test_only_what_aws_bundles_can_be_imported(lab: Lab) -> None:
         "            found[name] = False\n"
         "    return found\n"
     )
-    # Importing boto3 from a cold page cache on a loaded CI machine can pass the 3 s default.
-    lab.deploy("imports", probe, Timeout=60)
+    # At 128 MB the CPU share makes boto3's import take ~3 s (0.2 s at 1,769 MB): over the
+    # 3 s default timeout on a loaded machine.
+    lab.deploy("imports", probe, MemorySize=1769, Timeout=10)
     wanted = ["json", "sqlite3", "boto3", "botocore", "dateutil", "jmespath", "s3transfer",
               "lambda_lab", "pytest", "yaml", "moto", "psutil", "PIL", "ipywidgets"]  # fmt: skip
     result = lab.invoke("imports", wanted)

@@ -119,6 +119,10 @@ def test_every_checked_cell_is_in_the_lesson(lesson):
     assert not missing, f"{lesson}: checks for cells that are not there: {sorted(missing)}"
 
 
+def test_the_suite_loads_the_plugin_that_checks_them(pytestconfig):
+    assert pytestconfig.pluginmanager.has_plugin("nbval_claims")
+
+
 def _stream(text: str) -> list[dict]:
     return [{"output_type": "stream", "name": "stdout", "text": text}]
 
