@@ -128,11 +128,12 @@ class LayerConsole:
         self.client = lab.client("lambda")
         self.contents = w.HTML()
         self.picture = w.Image(format="png", layout=w.Layout(width="720px"))
-        self.available = w.Dropdown(description="Layer", layout=w.Layout(width="420px"))
-        self.attached = w.Dropdown(description="Attached", layout=w.Layout(width="420px"))
-        add = w.Button(description="Add layer", icon="plus")
-        remove = w.Button(description="Remove", icon="minus")
-        earlier = w.Button(description="Move earlier", icon="arrow-up")
+        self.available = w.Dropdown(description="Layer", layout=w.Layout(width="320px"))
+        self.attached = w.Dropdown(description="Attached", layout=w.Layout(width="320px"))
+        fits = w.Layout(width="auto")  # the buttons name a layer: as wide as their words
+        add = w.Button(description="Add layer", icon="plus", layout=fits)
+        remove = w.Button(description="Remove", icon="minus", layout=fits)
+        earlier = w.Button(description="Move earlier", icon="arrow-up", layout=fits)
         run = w.Button(description="Invoke", icon="play", button_style="warning")
         self.result = w.HTML()
         # Through guarded: a closed Lab or a failure is said in the console, not in a log.
@@ -160,7 +161,8 @@ class LayerConsole:
         self.available.observe(name_the_choice, names="label")
         self.widget = w.VBox([
             self.contents, self.picture, w.HBox([self.available, add]),
-            w.HBox([self.attached, remove, earlier]), run, self.result,
+            w.HBox([self.attached, remove, earlier], layout=w.Layout(flex_flow="row wrap")),
+            run, self.result,
         ])  # fmt: skip
         self.refresh()
 
