@@ -131,9 +131,9 @@ class LayerConsole:
         self.available = w.Dropdown(description="Layer", layout=w.Layout(width="320px"))
         self.attached = w.Dropdown(description="Attached", layout=w.Layout(width="320px"))
         fits = w.Layout(width="auto")  # the buttons name a layer: as wide as their words
-        add = w.Button(description="Add layer", icon="plus", layout=fits)
-        remove = w.Button(description="Remove", icon="minus", layout=fits)
-        earlier = w.Button(description="Move earlier", icon="arrow-up", layout=fits)
+        self.add = add = w.Button(description="Add layer", icon="plus", layout=fits)
+        self.remove = remove = w.Button(description="Remove", icon="minus", layout=fits)
+        self.earlier = earlier = w.Button(description="Move earlier", icon="arrow-up", layout=fits)
         run = w.Button(description="Invoke", icon="play", button_style="warning")
         self.result = w.HTML()
         # Through guarded: a closed Lab or a failure is said in the console, not in a log.
@@ -144,21 +144,9 @@ class LayerConsole:
         earlier.on_click(guarded(self.result, lambda: self.attached.value
                                  and self.move_earlier(self.attached.value), lab))  # fmt: skip
         run.on_click(guarded(self.result, self.invoke, lab))
-
-        # The buttons name the layer they act on, as the kernel last heard it: the learner sees
-        # what Remove will remove before pressing it.
-        def name_the_choice(_change: Any = None) -> None:
-            if self._refreshing:  # new options pass through the first one: name the last
-                return
-            chosen = self.attached.label
-            remove.description = f"Remove {chosen}" if chosen else "Remove"
-            earlier.description = f"Move {chosen} earlier" if chosen else "Move earlier"
-            add.description = f"Add {self.available.label}" if self.available.label else "Add layer"
-
         self._refreshing = False
-        self._name_the_choice = name_the_choice
-        self.attached.observe(name_the_choice, names="label")
-        self.available.observe(name_the_choice, names="label")
+        self.attached.observe(self._name_the_choice, names="label")
+        self.available.observe(self._name_the_choice, names="label")
         self.widget = w.VBox([
             self.contents, self.picture, w.HBox([self.available, add]),
             w.HBox([self.attached, remove, earlier], layout=w.Layout(flex_flow="row wrap")),
@@ -218,6 +206,16 @@ class LayerConsole:
         return line
 
     # -- the view ---------------------------------------------------------------------------
+    def _name_the_choice(self, _change: Any = None) -> None:
+        """The buttons name the layer they act on, as the kernel last heard it: the learner
+        sees what Remove will remove before pressing it."""
+        if self._refreshing:  # new options pass through the first one: name the last
+            return
+        chosen, adding = self.attached.label, self.available.label
+        self.remove.description = f"Remove {chosen}" if chosen else "Remove"
+        self.earlier.description = f"Move {chosen} earlier" if chosen else "Move earlier"
+        self.add.description = f"Add {adding}" if adding else "Add layer"
+
     def refresh(self, note: str = "") -> PackageView:
         import matplotlib.pyplot as plt
 
