@@ -342,16 +342,16 @@ def test_every_widget_works_after_run_all(
             for index in code_cells(notebook, pattern):
                 use(lesson.cell(index, f"widget-{index}"))
                 used[index] = when_closed
-        unused = [
-            index
-            for index, cell in enumerate(notebook.cells)
-            if cell.cell_type == "code"
-            and index not in used
-            and not re.search(CLEAN_UP, cell.source, re.MULTILINE)
-            and lesson.cell(index, f"cell-{index}")
-            .locator(f".jp-OutputArea :is({CONTROLS})")
-            .count()
-        ]
+        unused = lesson.cells_holding(
+            CONTROLS,
+            [
+                index
+                for index, cell in enumerate(notebook.cells)
+                if cell.cell_type == "code"
+                and index not in used
+                and not re.search(CLEAN_UP, cell.source, re.MULTILINE)
+            ],
+        )
         assert not unused, f"{path.name}: widgets the test does not drive, in cells {unused}"
         lesson.screenshot(ARTIFACTS, f"{path.stem}-widgets")
 
