@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 try:  # the wheel ships libyaml; fall back quietly where it does not
-    _Loader: type = yaml.CSafeLoader
+    SAFE_LOADER: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    SAFE_LOADER = yaml.SafeLoader
 
 _STR = "tag:yaml.org,2002:str"
 PathKey = tuple  # ("questions", 3, "prompt")
@@ -95,7 +95,7 @@ class _Walker:
 def parse(text: str, path: str) -> Document:
     """Parse YAML text; a syntax error is recorded on the document, never raised."""
     document = Document(path=path)
-    loader = _Loader(text)
+    loader = SAFE_LOADER(text)
     try:
         root = loader.get_single_node()
         if root is not None:
