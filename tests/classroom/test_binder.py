@@ -3,8 +3,8 @@ uses it: a fresh virtual environment from binder/ alone, postBuild, JupyterLab o
 course opened through Jupyter's own HTTP API, a Lab page through the proxy; then a learner's
 path in a real browser (Debian's Chromium, driven by Playwright, headless): run the cells,
 press the invoke widget's Test button and read the REPORT line, answer the lesson's quiz, and
-open the load balancer's page through Jupyter's proxy. Without Chromium, the first lesson runs
-headless instead (nbconvert), so that a lesson still runs in the environment.
+open the load balancer's page through Jupyter's proxy. Without Chromium or Playwright, the first
+lesson runs headless instead (nbconvert), so that a lesson still runs in the environment.
 Screenshots go to test-artifacts/classroom/.
 
 One module, so that one test worker builds the environment once for all of them.
@@ -12,6 +12,7 @@ One module, so that one test worker builds the environment once for all of them.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -100,7 +101,7 @@ def test_the_course_opens(binder_server, checkout):
 
 
 @pytest.mark.skipif(
-    os.path.exists(CHROMIUM),
+    os.path.exists(CHROMIUM) and importlib.util.find_spec("playwright") is not None,
     reason="the browser test below runs a lesson in full in this environment",
 )
 def test_a_lesson_runs_headless_in_the_binder_environment(binder_env, checkout, tmp_path, figures):
