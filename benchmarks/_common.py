@@ -20,15 +20,19 @@ from contextlib import contextmanager
 PYTHON = sys.executable
 
 
-def parser(doc: str | None, runs: int = 3) -> argparse.ArgumentParser:
-    """An argument parser with --quick and --runs (at least 3 unless quick)."""
+def parser(doc: str | None, runs: int | None = 3) -> argparse.ArgumentParser:
+    """An argument parser with --quick and --runs (at least 3 unless quick); ``runs=None``
+    for a script whose sizes are its own options (it then takes no --runs)."""
     described = argparse.ArgumentParser(
         description=(doc or "").strip().splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join((doc or "").strip().splitlines()[1:]),
     )
     described.add_argument("--quick", action="store_true", help="a smoke run: figures mean nothing")
-    described.add_argument("--runs", type=int, default=runs, help=f"repetitions (default {runs})")
+    if runs is not None:
+        described.add_argument(
+            "--runs", type=int, default=runs, help=f"repetitions (default {runs})"
+        )
     return described
 
 

@@ -1,6 +1,6 @@
 """How fast schedules and event patterns run, as ratios against plain Python timed in the same run.
 
-    /work/venv/bin/python benchmarks/event_sources.py
+    python benchmarks/event_sources.py [--quick]
 
 Prints:
   - a year of ``cron(* * * * ? *)`` fire times (525,600 instants) vs a bare loop that adds
@@ -16,6 +16,8 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+
+from _common import parser
 
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches
 from lambda_lab.event_sources.matching.patterns import compile_pattern
@@ -34,7 +36,7 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
     return min(timings)
 
 
-def schedules() -> None:
+def schedules(runs: int) -> None:
     end = START + timedelta(days=365)
 
     def baseline() -> int:
@@ -44,15 +46,15 @@ def schedules() -> None:
             count += 1
         return count
 
-    ours = best_of(3, lambda: sum(1 for _ in fire_times("cron(* * * * ? *)", START, end)))
-    floor = best_of(3, baseline)
+    ours = best_of(runs, lambda: sum(1 for _ in fire_times("cron(* * * * ? *)", START, end)))
+    floor = best_of(runs, baseline)
     print(
         f"cron, a year of minutes: {ours:.3f} s, bare datetime loop {floor:.3f} s,"
         f" ratio {ours / floor:.1f}x"
     )
 
 
-def patterns() -> None:
+def patterns(runs: int) -> None:
     events = [
         {
             "source": "aws.s3" if i % 3 else "aws.ec2",
@@ -80,15 +82,15 @@ def patterns() -> None:
             and detail["state"] != "failed"
         )
 
-    ours = best_of(3, lambda: [compiled.matches(e) for e in events])
-    floor = best_of(3, lambda: [by_hand(e) for e in events])
+    ours = best_of(runs, lambda: [compiled.matches(e) for e in events])
+    floor = best_of(runs, lambda: [by_hand(e) for e in events])
     if [compiled.matches(e) for e in events] != [by_hand(e) for e in events]:
         raise SystemExit("the pattern and the hand-written test disagree; the timing means nothing")
     per_event = ours / len(events) * 1e6
     print(f"event pattern: {per_event:.1f} us per event, hand-written ratio {ours / floor:.1f}x")
 
 
-def filters() -> None:
+def filters(runs: int) -> None:
     records = [
         shapes.sqs_record(
             json.dumps({"kind": "refund" if i % 4 else "sale", "amount": i}),
@@ -99,15 +101,21 @@ def filters() -> None:
     ]
     pattern = {"body": {"kind": ["sale"], "amount": [{"numeric": [">", 10]}]}}
     criteria = [{"Pattern": json.dumps(pattern)}]
-    ours = best_of(3, lambda: [esm_filter_matches("sqs", r, criteria) for r in records])
-    floor = best_of(3, lambda: [json.loads(r["body"]) for r in records])
+    ours = best_of(runs, lambda: [esm_filter_matches("sqs", r, criteria) for r in records])
+    floor = best_of(runs, lambda: [json.loads(r["body"]) for r in records])
     print(
         f"SQS filter: {ours / len(records) * 1e6:.1f} us per record,"
         f" json.loads of the body alone ratio {ours / floor:.1f}x"
     )
 
 
+def main() -> None:
+    args = parser(__doc__).parse_args()
+    runs = 1 if args.quick else max(3, args.runs)  # each figure is the best of the runs
+    schedules(runs)
+    patterns(runs)
+    filters(runs)
+
+
 if __name__ == "__main__":
-    schedules()
-    patterns()
-    filters()
+    main()

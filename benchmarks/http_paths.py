@@ -17,7 +17,6 @@ machine has two CPUs or more, pinned (client on one CPU, server on another).
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -32,6 +31,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from _common import parser
 
 BIN = Path(sys.executable).parent
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
@@ -174,6 +175,8 @@ def serve_vs_bare(calls: int, rounds: int, pinned: bool) -> dict[str, float]:
             lam.create_function(FunctionName="bench", Runtime="python3.12", Role=ROLE,
                                 Handler="lambda_function.lambda_handler",
                                 Code={"ZipFile": package(HANDLER)})  # fmt: skip
+            # Pending until ready, as on AWS: wait the way boto3 users do.
+            lam.get_waiter("function_active_v2").wait(FunctionName="bench")
             host, port = url.removeprefix("http://").split(":")
             connection = http.client.HTTPConnection(host, int(port))
             connection.request("POST", "/2015-03-31/functions/bench/invocations", body=b"{}")
@@ -288,13 +291,16 @@ def door_vs_floor(calls: int, rounds: int, pinned: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--calls", type=int, default=2000)
+    arguments.add_argument("--rounds", type=int, default=3)
+    args = arguments.parse_args()
+    if args.quick:
+        args.calls, args.rounds = 20, 1
     print(f"machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
           f"{args.rounds} rounds of {args.calls} calls, medians")  # fmt: skip
-    placements = [False] + ([True] if (os.cpu_count() or 1) >= 2 else [])
+    pin_too = (os.cpu_count() or 1) >= 2 and not args.quick
+    placements = [False] + ([True] if pin_too else [])
     for pinned in placements:
         label = "pinned  " if pinned else "unpinned"
         got = serve_vs_bare(args.calls, args.rounds, pinned)

@@ -1,6 +1,6 @@
 """What the invocation models cost, as ratios against floors measured in this run.
 
-    /work/venv/bin/python benchmarks/invocation_models.py
+    python benchmarks/invocation_models.py [--quick] [--runs 3]
 
 Prints:
   - loading moto (first use of another service) in a fresh interpreter: seconds and RSS
@@ -18,6 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from _common import parser, runs_of
 
 MOTO_PROBE = r"""
 import time, psutil
@@ -40,10 +42,12 @@ def run_python(code: str) -> list[float]:
 
 
 def main() -> None:
+    args = parser(__doc__).parse_args()
+    runs = runs_of(args)
     from lambda_lab import Lab
 
-    moto = [run_python(MOTO_PROBE) for _ in range(3)]
-    bare = statistics.median(run_python(BARE_PROBE)[0] for _ in range(3))
+    moto = [run_python(MOTO_PROBE) for _ in range(runs)]
+    bare = statistics.median(run_python(BARE_PROBE)[0] for _ in range(runs))
     load_s = statistics.median(m[0] for m in moto)
     print(
         f"moto first load: {load_s:.2f} s (x{load_s / bare:.1f} the Lab's own import, {bare:.2f} s), "
@@ -63,7 +67,7 @@ def main() -> None:
         )
         lab.invoke("fails", {})  # warm the environment, as a learner's earlier cells would
         timings = []
-        for _ in range(5):
+        for _ in range(runs + 2):
             started = time.perf_counter()
             lab.client("lambda").invoke(
                 FunctionName="fails", InvocationType="Event", Payload=b'{"key1": "value1"}'
@@ -100,7 +104,7 @@ def main() -> None:
         s3.create_bucket(Bucket="bench")
         s3.put_object(Bucket="bench", Key="k", Body=b"x" * 1024)
         client = lab.client("lambda")
-        loops = 200
+        loops = 20 if args.quick else 200
         started = time.perf_counter()
         for _ in range(loops):
             s3.get_object(Bucket="bench", Key="k")["Body"].read()

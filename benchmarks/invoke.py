@@ -1,6 +1,6 @@
 """How fast the Lab's execution environments are, as ratios against floors measured in this run.
 
-    python benchmarks/invoke.py [--seconds 2]
+    python benchmarks/invoke.py [--seconds 2] [--quick]
 
 Prints:
   - warm invoke overhead vs a raw round trip (JSON both ways) to a long-lived worker process
@@ -13,7 +13,6 @@ Prints:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -21,6 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from _common import parser
 
 ECHO_WORKER = r"""
 import json, os, socket, struct, sys
@@ -80,7 +81,7 @@ def bare_python_ms(runs: int = 15) -> float:
     return statistics.median(samples) * 1000
 
 
-def lab_figures(seconds: float) -> dict[str, float]:
+def lab_figures(seconds: float, cold_starts: int = 15) -> dict[str, float]:
     """Lab invokes interleaved with raw round trips, so both see the same machine noise."""
     from lambda_lab import Lab
 
@@ -89,7 +90,7 @@ def lab_figures(seconds: float) -> dict[str, float]:
         lab.deploy("bench", HANDLER)
         lab.invoke("bench", EVENT)  # starts the template process once
         colds = []
-        for _ in range(15):
+        for _ in range(cold_starts):
             lab.pool.retire("bench")
             started = time.perf_counter()
             result = lab.invoke("bench", EVENT, log_type="None")
@@ -100,7 +101,7 @@ def lab_figures(seconds: float) -> dict[str, float]:
         # on a 2-core machine). Here the rebuilding is over before each cold start, as it is
         # for a learner, whose cold starts are seconds apart.
         spaced = []
-        for _ in range(15):
+        for _ in range(cold_starts):
             lab.pool.retire("bench")
             time.sleep(SPACED_GAP_S)
             started = time.perf_counter()
@@ -168,11 +169,13 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="time per warm measurement")
-    args = parser.parse_args()
-    bare = bare_python_ms()
-    lab = lab_figures(args.seconds)
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--seconds", type=float, default=2.0, help="time per warm measurement")
+    args = arguments.parse_args()
+    if args.quick:
+        args.seconds = 0.2
+    bare = bare_python_ms(3 if args.quick else 15)
+    lab = lab_figures(args.seconds, 3 if args.quick else 15)
     raw = lab["raw_us"]
     placement = "caller and worker pinned to two different CPUs" if lab["pinned"] else "unpinned"
     print(f"warm overhead, {placement}:")

@@ -1,6 +1,6 @@
 """Reading what ran, at 100,000 recorded invocations: ``lab.logs.tail(50)`` and ``lab.bill()``.
 
-    python benchmarks/records_at_scale.py [--invocations 100000]
+    python benchmarks/records_at_scale.py [--invocations 100000] [--quick]
 
 The caps are raised so that all the invocations stay in memory (``lab.records.max_records``
 and ``lab.logs.max_invocations``), then each read is timed (median of 7) next to what it
@@ -11,12 +11,13 @@ line of the group to keep the last 50. Targets: tail <= 10 ms, bill <= 50 ms.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+from _common import parser
 
 HANDLER = "def lambda_handler(event, context):\n    print('event', event)\n    return event\n"
 
@@ -57,9 +58,11 @@ def at_scale(invocations: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invocations", type=int, default=100_000)
-    args = parser.parse_args()
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--invocations", type=int, default=100_000)
+    args = arguments.parse_args()
+    if args.quick:
+        args.invocations = min(args.invocations, 2_000)
     print(f"machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     got = at_scale(args.invocations)
     print(f"at {args.invocations:,} recorded invocations (all kept in memory):")

@@ -1,6 +1,6 @@
 """How fast `lambda-lab serve` answers, as ratios against floors measured in this run.
 
-    python benchmarks/serve.py [--calls 5]
+    python benchmarks/serve.py [--calls 5] [--quick]
 
 Prints:
   - start: `lambda-lab serve` from exec to its "ready" line, vs `python -c "import boto3"`;
@@ -12,7 +12,6 @@ Prints:
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import parser
 
 BIN = Path(sys.executable).parent
 HANDLER = "def lambda_handler(event, context):\n    return event\n"
@@ -56,9 +57,12 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=5, help="CLI runs per measurement (median)")
-    args = parser.parse_args()
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--calls", type=int, default=5, help="CLI runs per measurement (median)")
+    args = arguments.parse_args()
+    if args.quick:
+        args.calls = 1
+    boto3_calls = 20 if args.quick else 200
     home = tempfile.mkdtemp(prefix="serve-bench-")
     env = {
         "PATH": os.environ["PATH"],
@@ -91,6 +95,8 @@ def main() -> None:
             Handler="lambda_function.lambda_handler",
             Code={"ZipFile": package(HANDLER)},
         )
+        # A new function is Pending until it is ready, as on AWS: wait the way boto3 users do.
+        client.get_waiter("function_active_v2").wait(FunctionName="bench")
         client.invoke(FunctionName="bench", Payload=b"{}")  # the cold start, not measured
         print(
             f"serve start      {start_s * 1000:8.0f} ms   = {start_s / import_boto3:5.1f} x `import boto3` "
@@ -124,7 +130,7 @@ def main() -> None:
                 f"({floor * 1000:.0f} ms)"
             )
         over_http = []
-        for _ in range(200):
+        for _ in range(boto3_calls):
             started = time.perf_counter()
             client.invoke(FunctionName="bench", Payload=b"{}")
             over_http.append(time.perf_counter() - started)
@@ -133,7 +139,7 @@ def main() -> None:
             local = lab.client("lambda")
             local.invoke(FunctionName="bench", Payload=b"{}")
             in_process = []
-            for _ in range(200):
+            for _ in range(boto3_calls):
                 started = time.perf_counter()
                 local.invoke(FunctionName="bench", Payload=b"{}")
                 in_process.append(time.perf_counter() - started)

@@ -1,6 +1,6 @@
 """How fast `lambda-lab serve --state` comes back after a SIGKILL, with a long journal.
 
-    python benchmarks/serve_restart.py [--functions 50] [--changes 1900]
+    python benchmarks/serve_restart.py [--functions 50] [--changes 1900] [--quick]
 
 A writer process creates ``--functions`` functions and then makes ``--changes`` configuration
 changes, each journaled (fsynced) as the server would; it is then killed with SIGKILL before
@@ -11,7 +11,6 @@ and the time the writer needed per acknowledged change (what an fsync costs here
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import statistics
@@ -20,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import parser
 
 BIN = Path(sys.executable).parent
 WRITER = """
@@ -36,7 +37,9 @@ for n in range(functions):
     keeper.save()
 started = time.perf_counter()
 for n in range(changes):
-    lab.service.update_function_configuration(f"fn-{n % functions}", {"Description": f"change {n}"})
+    name = f"fn-{n % functions}"
+    lab.service.update_function_configuration(name, {"Description": f"change {n}"})
+    lab.service.lifecycle.settle(name)  # the update completes, as `aws lambda wait` sees it
     keeper.save()
 print((time.perf_counter() - started) / max(changes, 1), flush=True)
 os.kill(os.getpid(), 9)
@@ -63,10 +66,12 @@ def _start_seconds(state: Path, env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--functions", type=int, default=50)
-    parser.add_argument("--changes", type=int, default=1900)
-    args = parser.parse_args()
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--functions", type=int, default=50)
+    arguments.add_argument("--changes", type=int, default=1900)
+    args = arguments.parse_args()
+    if args.quick:
+        args.functions, args.changes = 3, 20
     with tempfile.TemporaryDirectory(prefix="serve-restart-") as tmp:
         env = {**os.environ, "LAMBDA_LAB_RUN_DIR": tmp}
         empty = statistics.median(_start_seconds(Path(tmp) / f"empty-{n}", env) for n in range(3))
@@ -75,6 +80,10 @@ def main() -> None:
             [sys.executable, "-c", WRITER, str(state), str(args.functions), str(args.changes)],
             capture_output=True, text=True, env=env, timeout=1800,
         )  # fmt: skip
+        if writer.returncode != -signal.SIGKILL or not writer.stdout.strip():
+            raise SystemExit(
+                f"the writer failed (exit {writer.returncode}):\n{writer.stderr[-3000:]}"
+            )
         per_change = float(writer.stdout.split()[0])
         journal = (state / "journal.jsonl").stat().st_size
         lines = len((state / "journal.jsonl").read_bytes().splitlines())

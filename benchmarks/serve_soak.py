@@ -15,7 +15,6 @@ the same code on a short count with small caps.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import statistics
@@ -148,10 +147,14 @@ def serve_soak(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invocations", type=int, default=20_000)
-    parser.add_argument("--window", type=int, default=1_000)
-    args = parser.parse_args()
+    from _common import parser  # (here: tests import this file as a module)
+
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--invocations", type=int, default=20_000)
+    arguments.add_argument("--window", type=int, default=1_000)
+    args = arguments.parse_args()
+    if args.quick:
+        args.invocations, args.window = 300, 50
     print(f"machine   {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     result = serve_soak(args.invocations, args.window)
     first, last = result.windows[0], result.windows[-1]

@@ -266,15 +266,17 @@ def _async_part(lab: Any, events: int, counter: _Counter) -> AsyncCount:
 
 
 def main() -> None:
-    import argparse
+    from _common import parser  # (here: tests import this file as a module)
 
-    parser = argparse.ArgumentParser(description="Soak one Lab with sync and async invocations.")
-    parser.add_argument("--sync", type=int, default=10_000)
-    parser.add_argument("--async", dest="async_events", type=int, default=10_000)
-    parser.add_argument(
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--sync", type=int, default=10_000)
+    arguments.add_argument("--async", dest="async_events", type=int, default=10_000)
+    arguments.add_argument(
         "--trace-memory", action="store_true", help="also follow live Python allocations (slow)"
     )
-    args = parser.parse_args()
+    args = arguments.parse_args()
+    if args.quick:
+        args.sync, args.async_events = 300, 100
     result = soak(args.sync, args.async_events, trace_memory=args.trace_memory)
     counted = result.async_count
     print(f"machine            {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")

@@ -16,7 +16,6 @@ with small caps.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import http.client
 import json
@@ -182,9 +181,13 @@ def _soak(lab: Any, invocations: int, cap: int, slices: int) -> MixedSoak:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invocations", type=int, default=100_000)
-    args = parser.parse_args()
+    from _common import parser  # (here: tests import this file as a module)
+
+    arguments = parser(__doc__, runs=None)
+    arguments.add_argument("--invocations", type=int, default=100_000)
+    args = arguments.parse_args()
+    if args.quick:
+        args.invocations = min(args.invocations, 2_000)
     print(f"machine   {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     result = mixed_soak(args.invocations)
     print(f"warm-up   {result.warmup:,} invocations (until every cap is full)")
