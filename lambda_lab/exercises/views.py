@@ -10,7 +10,8 @@ from lambda_lab.exercises.model import Exercise, Verdict
 
 # Long words (ARNs, JSON) wrap at any character rather than overflow; code keeps its lines.
 STYLE = """<style>
-.ll-exercise { max-width: 60rem; }
+/* ipywidgets sets a one-line control's 28 px line height on HTML content */
+.ll-exercise { max-width: 60rem; line-height: var(--jp-content-line-height, 1.6); }
 .ll-exercise .ll-verdict { padding: .4rem .6rem; border-radius: 4px; margin: .3rem 0;
   overflow-wrap: anywhere; white-space: normal; }
 .ll-exercise .ll-pass { background: #e8f5e9; border-left: 4px solid #2e7d32; }

@@ -27,6 +27,7 @@ from lambda_lab.quiz.bank import Bank, load_bank
 from lambda_lab.quiz.lint import BANKS_DIR
 from lambda_lab.quiz.progress import ProgressFileError, ProgressStore
 from lambda_lab.quiz.schema import lesson_of_topic
+from lambda_lab.widgets.prose import prose
 
 REVIEW_STATE = 2  # fsrs.State.Review: the card graduated from its learning steps
 DEFAULT_EXPORT = "lambda-lab-progress.json"
@@ -150,7 +151,7 @@ class ProgressPanel:
         return topic_progress(store, load_bank(self.topics))
 
     def refresh(self) -> str:
-        self.table.value = progress_html(self.rows())
+        self.table.value = prose(progress_html(self.rows()))
         return self.table.value
 
     def export(self) -> Path | None:

@@ -23,6 +23,7 @@ from lambda_lab.quiz.scoring import Report, clock_text, feedback
 from lambda_lab.quiz.session import Session
 from lambda_lab.quiz.start import Start, start, start_lesson
 from lambda_lab.quiz.widget_html import evidence_html, feedback_html, markdown, report_html
+from lambda_lab.widgets.prose import prose
 
 HIDDEN = "none"
 # A follow-up offered when a session ends: (button text, a maker of the next widget).
@@ -44,7 +45,7 @@ class QuizWidget(widgets.VBox):
         self.shown: dict[int, Demonstration] = {}  # "show me" results, by item position
         self._next_tick: asyncio.TimerHandle | None = None
         self.title = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
-        self.notes = widgets.HTML("".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes))
+        self.notes = widgets.HTML(prose("".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes)))
         self.status = widgets.HTML()
         self.clock = widgets.HTML()
         self.prompt = widgets.HTML()
@@ -118,15 +119,18 @@ class QuizWidget(widgets.VBox):
         self.status.value = f"<b>{position}</b> · {about}"
         self.flag_button.description = "Unflag" if item.flagged else "Flag"
         instructions = html.escape(question.kind.instructions(question))
-        self.prompt.value = markdown(question.prompt) + f"<p><i>{instructions}</i></p>"
+        self.prompt.value = prose(markdown(question.prompt) + f"<p><i>{instructions}</i></p>")
         self.answer_inputs = self._inputs(item)
         self.answer_box.children = self.answer_inputs
-        self.hint_area.value = "".join(
-            f"<p>💡 Hint {n}: {html.escape(h)}</p>" for n, h in enumerate(session.hints(), start=1)
+        self.hint_area.value = prose(
+            "".join(
+                f"<p>💡 Hint {n}: {html.escape(h)}</p>"
+                for n, h in enumerate(session.hints(), start=1)
+            )
         )
         self.message.value = ""
         graded = item.correct is not None and not session.holds_feedback
-        self.feedback.value = feedback_html(feedback(item)) if graded else ""
+        self.feedback.value = prose(feedback_html(feedback(item))) if graded else ""
         self._show_hint_button(bool(question.hints) and session.hints_allowed)
         self._paint_evidence()
         self.submit_button.disabled = graded or session.finished
@@ -144,7 +148,7 @@ class QuizWidget(widgets.VBox):
         open_ = self.session.can_show()
         self.show_button.layout.display = None if open_ else HIDDEN
         shown = self.shown.get(position)
-        self.evidence.value = evidence_html(shown) if shown and open_ else ""
+        self.evidence.value = prose(evidence_html(shown)) if shown and open_ else ""
 
     def _inputs(self, item: Item) -> list[widgets.Widget]:
         kind = item.question.type
@@ -298,7 +302,7 @@ class QuizWidget(widgets.VBox):
         self._stop_ticking()
         for button in (self.submit_button, self.hint_button, self.flag_button, self.finish_button):
             button.disabled = True
-        self.end.value = report_html(report)
+        self.end.value = prose(report_html(report))
         self._paint_grid()
         self._paint_evidence()  # an exam's "show me" opens once its feedback is out
         if self.follow_up is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from lambda_lab.errors import LambdaError
 from lambda_lab.widgets.guard import check_open, guarded
+from lambda_lab.widgets.prose import prose
 from lambda_lab.widgets.timeline import async_timeline
 
 
@@ -78,7 +79,9 @@ class AsyncConsole:
         self.status.value = (
             f"{html.escape(note)} <i>({clock} clock)</i>" if note else f"<i>{clock} clock</i>"
         )
-        self.journey.value = "".join(f"<pre>{html.escape(e.describe())}</pre>" for e in events)
+        self.journey.value = prose(
+            "".join(f"<pre>{html.escape(e.describe())}</pre>" for e in events)
+        )
         if events:
             figure = async_timeline(events)
             buffer = io.BytesIO()

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 __all__ = ["CleanUp"]
 
@@ -73,7 +74,7 @@ class CleanUp:
             return
         count = self.environments()
         alive = f"{count} execution environment{'s' if count != 1 else ''}"
-        self.status.value = (
+        self.status.value = prose(
             f"<b>The Lab is still open</b> ({alive} alive now), so every widget above keeps "
             "working. When you are done with them, press <b>Close the Lab</b>: its processes "
             "end and their memory is freed. Shutting down or restarting the kernel (Kernel "
@@ -92,7 +93,7 @@ class CleanUp:
         parts += [f"the folder {folder}" for folder in self.folders]
         ended = ", ".join(parts)
         self.button.disabled = True
-        self.status.value = (
+        self.status.value = prose(
             f"<b>Closed.</b> Ended: {html.escape(ended)}. The widgets above now say that the "
             "Lab is closed; run the lesson from the top to start a new one."
         )

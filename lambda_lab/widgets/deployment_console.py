@@ -16,6 +16,7 @@ import io
 from typing import Any
 
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 
 def deployment_picture(deployment: Any, records: list[Any], axes: Any = None) -> Any:
@@ -109,7 +110,7 @@ class DeploymentConsole:
             self.picture.value = buffer.getvalue()
         self.story.value = (
             "<i>no deployment yet</i>" if deployment is None
-            else f"<pre>{html.escape(deployment.describe())}</pre>"
+            else prose(f"<pre>{html.escape(deployment.describe())}</pre>")
         )  # fmt: skip
         self.status.value = (
             f"alias <b>{html.escape(self.alias)}</b> → version {alias['FunctionVersion']}"

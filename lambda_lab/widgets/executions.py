@@ -16,6 +16,7 @@ from typing import Any
 
 from lambda_lab.orchestration.step_functions import history, history_lines, wait_for
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 _ENDED_OK = ("TaskStateExited", "PassStateExited", "ChoiceStateExited", "WaitStateExited",
              "ParallelStateExited", "MapStateExited", "SucceedStateExited")  # fmt: skip
@@ -144,7 +145,9 @@ class ExecutionConsole:
         plt.close(figure)
         # The picture first: once the status says how the run ended, the picture is this run's.
         self.picture.value = buffer.getvalue()
-        self.events.value = "<pre>" + html.escape("\n".join(history_lines(events))) + "</pre>"
+        self.events.value = prose(
+            "<pre>" + html.escape("\n".join(history_lines(events))) + "</pre>"
+        )
         self.status.value = (f"<b>{html.escape(described['status'])}</b> "
                              f"<code>{html.escape(str(ended)[:300])}</code>")  # fmt: skip
 

@@ -18,6 +18,7 @@ from lambda_lab.http import FunctionUrl, HttpApi, LoadBalancer, RestApi, TargetG
 from lambda_lab.http.alb import MULTI_VALUE_ATTRIBUTE
 from lambda_lab.http.common import Exchange, FrontDoor, HttpRequest, HttpResponse, Invoke
 from lambda_lab.widgets.guard import closed_html, guarded, is_closed, lab_of
+from lambda_lab.widgets.prose import prose
 
 DOORS = {
     "alb": "Application Load Balancer",
@@ -207,9 +208,10 @@ class HttpRequestBuilder:
             "response": format_response(exchange.response),
         }
         for name, text in self.texts.items():
-            self._panes[
-                name
-            ].value = f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto'>{html.escape(text)}</pre>"
+            self._panes[name].value = prose(
+                "<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:normal;"
+                f"overflow-x:auto'>{html.escape(text)}</pre>"
+            )
         reason = f" ({exchange.error_reason})" if exchange.error_reason else ""
         self.status.value = html.escape(exchange.response.status_line() + reason)
         return exchange

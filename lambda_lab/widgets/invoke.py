@@ -15,6 +15,7 @@ from typing import Any
 
 from lambda_lab.errors import LambdaError
 from lambda_lab.widgets.guard import CLOSED_MESSAGE, closed_html, guarded, is_closed
+from lambda_lab.widgets.prose import prose
 
 
 @dataclass
@@ -91,9 +92,11 @@ class InvokePanel:
         if run.summary == CLOSED_MESSAGE:
             self.summary.value = closed_html()
         self.result.value = (
-            f"<b>Response</b><pre>{html.escape(run.result)}</pre>" if run.result else ""
+            prose(f"<b>Response</b><pre>{html.escape(run.result)}</pre>") if run.result else ""
         )
-        self.log.value = f"<b>Function logs</b><pre>{html.escape(run.log)}</pre>" if run.log else ""
+        self.log.value = (
+            prose(f"<b>Function logs</b><pre>{html.escape(run.log)}</pre>") if run.log else ""
+        )
         return run
 
     def _ipython_display_(self) -> None:

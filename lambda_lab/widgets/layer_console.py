@@ -21,6 +21,7 @@ from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 MB = 1024 * 1024
 
@@ -243,7 +244,7 @@ class LayerConsole:
         finally:
             self._refreshing = False
         self._name_the_choice()
-        self.contents.value = _describe(view, note)
+        self.contents.value = prose(_describe(view, note))
         figure, axes = plt.subplots(figsize=(7, 1.4))
         size_picture(view, axes)
         buffer = io.BytesIO()

@@ -17,6 +17,7 @@ from typing import Any
 from lambda_lab.monitoring.logs import LogEvent
 from lambda_lab.monitoring.report_line import ReportLineError, observations, parse_report
 from lambda_lab.widgets.guard import guarded, is_closed
+from lambda_lab.widgets.prose import prose
 
 ALL_STREAMS = "(all streams)"
 SHOWN_EVENTS = 40
@@ -115,14 +116,13 @@ class LogBrowser:
         )
 
     def show(self) -> str:
-        self.output.value = (
-            render_events(self.events()) if self.group.value else "<i>No log groups yet.</i>"
-        )
+        shown = render_events(self.events()) if self.group.value else "<i>No log groups yet.</i>"
         if is_closed(self.lab):  # its logs stay readable; say why nothing new arrives
-            self.output.value = (
+            shown = (
                 "<i>This Lab is closed: these are the logs it kept; nothing new will arrive.</i><br>"
-                + self.output.value
+                + shown
             )
+        self.output.value = prose(shown)
         return self.output.value
 
     def _ipython_display_(self) -> None:
@@ -158,7 +158,7 @@ class ReportReader:
             self.read()
 
     def read(self) -> str:
-        self.output.value = explain_html(self.text.value)
+        self.output.value = prose(explain_html(self.text.value))
         return self.output.value
 
     def _ipython_display_(self) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_lab import limits
 from lambda_lab.pricing.calculator import Bill, PricingError, estimate
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -132,7 +133,7 @@ class PricingCalculator:
     def refresh(self) -> None:
         """Recompute the bill and redraw the curve from the controls' current values."""
         self.bill = self._estimate()
-        self.bill_view.value = self.bill._repr_html_()
+        self.bill_view.value = prose(self.bill._repr_html_())
         buffer = io.BytesIO()
         self.plot().savefig(buffer, format="png", dpi=80)
         self.plot_view.value = buffer.getvalue()

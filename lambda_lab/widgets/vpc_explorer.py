@@ -15,6 +15,7 @@ from typing import Any
 from lambda_lab.simulate.vpc_demo import DemoNetwork
 from lambda_lab.simulate.vpc_reach import Path
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.prose import prose
 
 __all__ = ["VpcExplorer"]
 
@@ -75,7 +76,7 @@ class VpcExplorer:
             f"<td>{html.escape(p.how)}</td></tr>"
             for p in self.paths
         )
-        self.table.value = (
+        self.table.value = prose(
             "<table><tr><th>target</th><th></th><th>why</th></tr>" + rows + "</table>"
         )
         return self.paths

@@ -16,6 +16,7 @@ from lambda_lab.quiz.profiles import packaged_profiles
 from lambda_lab.quiz.progress import ProgressStore
 from lambda_lab.quiz.session import Session
 from lambda_lab.quiz.widget import QuizWidget
+from lambda_lab.widgets.prose import prose
 
 
 class Ticker:
@@ -43,7 +44,8 @@ def test_practice_gives_feedback_flags_and_an_end_screen(answer_key):
     assert isinstance(quiz, QuizWidget)
     first = quiz.session.current.question
     assert quiz.status.value.startswith("<b>Question 1/3</b> · pricing · ")
-    assert quiz.prompt.value.startswith("<p>") and "<i>" in quiz.prompt.value
+    at_text_height = prose("§").split("§")[0]  # (an HTML widget's own is a control's 28 px)
+    assert quiz.prompt.value.startswith(at_text_height + "<p>") and "<i>" in quiz.prompt.value
     enter(quiz, answer_key.right(quiz.session.current))
     quiz.submit_button.click()
     assert "✔ Correct" in quiz.feedback.value and quiz.submit_button.disabled

@@ -204,6 +204,7 @@ def lab_server(base: Path, root: Path) -> JupyterServer:
     exposed for :class:`lab_page.LessonPage`."""
     venv = Venv(Path(sys.prefix), base / "home")
     venv.home.mkdir(parents=True, exist_ok=True)
+    decline_jupyter_news(venv.home)
     port = free_port()
     command = [
         venv.bin("jupyter"),
@@ -214,6 +215,18 @@ def lab_server(base: Path, root: Path) -> JupyterServer:
     ]
     environ = venv.environ(LAMBDA_LAB_HOME=str(base / "progress"))
     return JupyterServer(venv, command, port=port, cwd=root, log=base / "jupyter.log", env=environ)
+
+
+def decline_jupyter_news(home: Path) -> None:
+    """Settings in ``home`` as a learner has them after answering "No" to JupyterLab's news
+    question (Binder's overrides say the same): otherwise its pop-up sat over the lesson in
+    the bottom corner of every screenshot, where a click could land on it."""
+    plugin = "@jupyterlab/apputils-extension:notification"
+    chosen = json.loads((REPO / "binder" / "overrides.json").read_text())[plugin]
+    package, name = plugin.split(":")
+    settings = home / ".jupyter" / "lab" / "user-settings" / package / f"{name}.jupyterlab-settings"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps(chosen))
 
 
 def lessons_copy(base: Path) -> Path:

@@ -40,7 +40,7 @@ def test_close_the_lab_ends_it_and_what_goes_with_it(tmp_path) -> None:
     assert lab.closed and other.closed and server.closed and not folder.exists()
     assert step.button.disabled
     text = step.status.value
-    assert text.startswith("<b>Closed.</b>") and "1 execution environment" in text
+    assert "<b>Closed.</b> Ended: 1 execution environment" in text
     assert "another Lab" in text and "Server" in text and str(folder) in text
     assert step.close() == "already closed"
 
