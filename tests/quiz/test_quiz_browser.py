@@ -84,6 +84,13 @@ def test_show_me_in_the_browser_lays_the_labs_evidence_beside_the_answer(server,
             answer = quiz.locator("b", has_text="Answer:").bounding_box()
             lab = quiz.locator("b", has_text="In the Lab:").bounding_box()
             assert answer is not None and lab is not None and lab["x"] > answer["x"] + 200
+            # Read as text, not as a stack of one-line controls (ipywidgets' own 28 px a line).
+            for text in (quiz.locator("p", has_text="Answer:"), evidence):
+                size, height = text.evaluate(
+                    "(e) => [getComputedStyle(e).fontSize, getComputedStyle(e).lineHeight]"
+                    ".map(parseFloat)"
+                )
+                assert height < 1.8 * size, f"line height {height}px for {size}px text"
             page.screenshot(artifacts / "quiz", "show-me")
         finally:
             page.shut_down_kernel()
