@@ -34,7 +34,9 @@ class AsyncConsole:
         self.picture = widgets.Image(format="png")
         send = widgets.Button(description="Send event", icon="paper-plane", button_style="primary")
         minute = widgets.Button(description="+1 minute", icon="clock-o")
-        idle = widgets.Button(description="Run until idle", icon="forward")
+        idle = widgets.Button(
+            description="Run until idle", icon="forward", layout=widgets.Layout(width="auto")
+        )
         send.on_click(guarded(self.status, self.send, lab))
         minute.on_click(guarded(self.status, lambda: self.advance(1), lab))
         idle.on_click(guarded(self.status, self.run_until_idle, lab))

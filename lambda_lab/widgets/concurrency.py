@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_lab.errors import LambdaError
 from lambda_lab.widgets.guard import check_open, closed_html, guarded, is_closed, problem_html
+from lambda_lab.widgets.prose import prose
 
 if TYPE_CHECKING:
     from lambda_lab.lab import Lab
@@ -236,16 +237,26 @@ class ConcurrencyDashboard:
         import ipywidgets as w
 
         self.board = ConcurrencyBoard(lab, function_name, work_s=work_s)
-        self.buttons = {name: w.Button(description=name, icon="bolt") for name in sources}
+        whole = w.Layout(width="auto")  # the whole label, never "SQS mes…" in a narrow notebook
+        self.buttons = {
+            name: w.Button(description=name, icon="bolt", layout=whole) for name in sources
+        }
         self.status = w.HTML()  # what went wrong with the last click, if anything
         for name, button in self.buttons.items():
             click = functools.partial(self.click, name)
             button.on_click(guarded(self.status, click, self.board.lab))
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", layout=whole)
         self.refresh_button.on_click(guarded(self.status, self.refresh))
         self.view = w.HTML()
         self.widget = w.VBox(
-            [w.HBox([*self.buttons.values(), self.refresh_button]), self.status, self.view]
+            [
+                w.HBox(
+                    [*self.buttons.values(), self.refresh_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.status,
+                self.view,
+            ]
         )
         self.board.on_change.append(self.refresh)
         self._stop = threading.Event()
@@ -267,7 +278,7 @@ class ConcurrencyDashboard:
 
     def refresh(self) -> BoardState:
         state = self.board.state()
-        self.view.value = render(state)
+        self.view.value = prose(render(state))
         if is_closed(self.board.lab):
             self.status.value = closed_html()
         return state

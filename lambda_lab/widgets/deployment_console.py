@@ -63,7 +63,7 @@ class DeploymentConsole:
         self.story = widgets.HTML()
         self.picture = widgets.Image(format="png")
         send = widgets.Button(description=f"Send {requests} requests", icon="paper-plane",
-                              button_style="primary")  # fmt: skip
+                              button_style="primary", layout=widgets.Layout(width="auto"))  # fmt: skip
         minute = widgets.Button(description="+1 minute", icon="clock-o")
         # A closed Lab or a failed call is said in the console's own status line.
         send.on_click(guarded(self.status, self.send, lab))

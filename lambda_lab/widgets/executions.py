@@ -111,7 +111,8 @@ class ExecutionConsole:
         )
         self.input = widgets.Textarea(value=json.dumps({} if execution_input is None else execution_input),
                                       description="input", layout=widgets.Layout(width="60%"))  # fmt: skip
-        start = widgets.Button(description="Start execution", icon="play", button_style="primary")
+        start = widgets.Button(description="Start execution", icon="play", button_style="primary",
+                               layout=widgets.Layout(width="auto"))  # fmt: skip
         self.status = widgets.HTML("<i>no execution yet</i>")
         start.on_click(guarded(self.status, self.start, lab))  # failures shown in the console
         self.events = widgets.HTML()

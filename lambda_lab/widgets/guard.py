@@ -16,6 +16,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from lambda_lab.widgets.prose import prose
+
 CLOSED_MESSAGE = (
     "This Lab is closed (by the lesson's clean-up step, or lab.close()), so this widget has "
     "nothing to run against. Run the lesson again from the top (Run → Run All Cells) to start "
@@ -53,7 +55,9 @@ def check_open(lab: Any) -> None:
 
 
 def closed_html() -> str:
-    return f"<span style='color:#d13212'><b>Lab closed.</b> {html.escape(CLOSED_MESSAGE)}</span>"
+    return prose(
+        f"<span style='color:#d13212'><b>Lab closed.</b> {html.escape(CLOSED_MESSAGE)}</span>"
+    )
 
 
 def problem_html(error: BaseException) -> str:

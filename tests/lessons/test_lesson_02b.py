@@ -20,7 +20,11 @@ def _text(cell: dict) -> str:
 
 
 def test_stored_without_outputs() -> None:
-    dirty = [i for i, c in enumerate(_cells()) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+    dirty = [
+        i
+        for i, c in enumerate(_cells())
+        if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])
+    ]
     assert not dirty, f"cells {dirty} keep outputs"
 
 
@@ -40,11 +44,16 @@ def test_template_parts() -> None:
     joined = "\n".join(markdown)
     assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined
     assert "\nCleanUp(lab" in code[-2]  # the clean-up step the learner takes, before the quiz
-    assert code[-1].strip() == 'from lambda_lab import quiz; quiz.for_lesson("02b_cli_and_custom_runtimes")'
+    assert (
+        code[-1].strip()
+        == 'from lambda_lab import quiz; quiz.for_lesson("02b_cli_and_custom_runtimes")'
+    )
 
 
 def test_the_cli_lines_it_teaches_are_the_lectures() -> None:
     text = "\n".join(_text(c) for c in _cells())
-    assert "--cli-binary-format raw-in-base64-out" in text  # the v2 line, shown as the lectures type it
+    assert (
+        "--cli-binary-format raw-in-base64-out" in text
+    )  # the v2 line, shown as the lectures type it
     assert "--endpoint-url" in text and "AWS_ENDPOINT_URL" in text
     assert "provided.al2023" in text and "bootstrap" in text

@@ -32,7 +32,11 @@ def _cells(lesson: str, kind: str | None = None) -> list[str]:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_stored_without_outputs(lesson: str) -> None:
     cells = json.loads((ROOT / "lessons" / f"{lesson}.ipynb").read_text(encoding="utf-8"))["cells"]
-    assert all(not c.get("outputs") and not c.get("execution_count") for c in cells if c["cell_type"] == "code")
+    assert all(
+        not c.get("outputs") and not c.get("execution_count")
+        for c in cells
+        if c["cell_type"] == "code"
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -45,7 +49,9 @@ def test_template(lesson: str) -> None:
     for text in markdown:
         for heading in SECTION.finditer(text):
             numbers.append(int(heading.group(1)))
-            assert ANCHOR.search(text[: heading.start()]), f"{lesson}: {heading.group(0)!r} has no anchor"
+            assert ANCHOR.search(text[: heading.start()]), (
+                f"{lesson}: {heading.group(0)!r} has no anchor"
+            )
     assert numbers == list(range(1, len(numbers) + 1))
     joined = "\n".join(markdown)
     assert "> **Exam tip**" in joined and "> **Outdated in older notes**" in joined

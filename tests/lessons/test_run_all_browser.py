@@ -103,6 +103,14 @@ _SHOWS = """([cell, pattern, unlike]) => {
 }"""
 
 
+# Buttons whose label is cut short ("Send 20 reque..."): ipywidgets gives a button a fixed
+# width and hides what overflows it. Read in a cell in view (the notebook skips laying out
+# cells out of view, where every width reads 0).
+_CUT_LABELS = """(cell) => [...cell.querySelectorAll("button.widget-button")]
+    .filter((b) => b.innerText.trim() !== "" && b.scrollWidth > b.clientWidth + 1)
+    .map((b) => b.innerText.trim())"""
+
+
 def wait_for(cell: Any, pattern: str, *, unlike: str | None = None, what: str = "") -> str:
     """Wait until the cell's output matches ``pattern`` (and differs from ``unlike``)."""
     try:
@@ -338,10 +346,14 @@ def test_every_widget_works_after_run_all(
         ran_s = time.monotonic() - started
         tree = kernel_tree(server, lesson.page)
         used: dict[int, Callable[[Any], None] | None] = {}
+        cut: dict[int, list[str]] = {}
         for pattern, use, when_closed in WIDGETS:
             for index in code_cells(notebook, pattern):
-                use(lesson.cell(index, f"widget-{index}"))
+                cell = lesson.cell(index, f"widget-{index}")
+                use(cell)
                 used[index] = when_closed
+                if labels := cell.evaluate(_CUT_LABELS):
+                    cut[index] = labels
         unused = lesson.cells_holding(
             CONTROLS,
             [
@@ -353,6 +365,7 @@ def test_every_widget_works_after_run_all(
             ],
         )
         assert not unused, f"{path.name}: widgets the test does not drive, in cells {unused}"
+        assert not cut, f"{path.name}: buttons whose label is cut short, by cell: {cut}"
         lesson.screenshot(ARTIFACTS, f"{path.stem}-widgets")
 
         for index in code_cells(notebook, CLEAN_UP):  # the learner is done: close the Lab
