@@ -17,6 +17,7 @@ from typing import Any
 
 from lambda_lab.errors import LambdaError
 from lambda_lab.widgets.guard import check_open, guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.prose import prose
 from lambda_lab.widgets.timeline import async_timeline
 
@@ -31,7 +32,7 @@ class AsyncConsole:
         self.request_ids: list[str] = []
         self.status = widgets.HTML()
         self.journey = widgets.HTML()
-        self.picture = widgets.Image(format="png")
+        self.picture = picture()
         send = widgets.Button(description="Send event", icon="paper-plane", button_style="primary")
         minute = widgets.Button(description="+1 minute", icon="clock-o")
         idle = widgets.Button(

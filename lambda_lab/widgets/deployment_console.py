@@ -16,6 +16,7 @@ import io
 from typing import Any
 
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.prose import prose
 
 
@@ -61,7 +62,7 @@ class DeploymentConsole:
         )
         self.status = widgets.HTML()
         self.story = widgets.HTML()
-        self.picture = widgets.Image(format="png")
+        self.picture = picture()
         send = widgets.Button(description=f"Send {requests} requests", icon="paper-plane",
                               button_style="primary", layout=widgets.Layout(width="auto"))  # fmt: skip
         minute = widgets.Button(description="+1 minute", icon="clock-o")

@@ -16,6 +16,7 @@ from typing import Any
 
 from lambda_lab.orchestration.step_functions import history, history_lines, wait_for
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.prose import prose
 
 _ENDED_OK = ("TaskStateExited", "PassStateExited", "ChoiceStateExited", "WaitStateExited",
@@ -116,7 +117,7 @@ class ExecutionConsole:
         self.status = widgets.HTML("<i>no execution yet</i>")
         start.on_click(guarded(self.status, self.start, lab))  # failures shown in the console
         self.events = widgets.HTML()
-        self.picture = widgets.Image(format="png")
+        self.picture = picture()
         self.executions: list[str] = []
         self.widget = widgets.VBox([widgets.HBox([self.input, start]), self.status,
                                     widgets.HBox([self.picture, self.events])])  # fmt: skip

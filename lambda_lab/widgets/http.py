@@ -127,7 +127,7 @@ class HttpRequestBuilder:
         self.send.on_click(guarded(self.status, self.submit))
         columns = [
             w.VBox(
-                [w.HTML(f"<b>{title}</b>"), self._panes[name]],
+                [w.HTML(prose(f"<b>{title}</b>")), self._panes[name]],
                 layout=w.Layout(width="25%", overflow="auto"),
             )
             for name, title in zip(PANES, _TITLES, strict=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from lambda_lab import limits
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.prose import prose
 
 MB = 1024 * 1024
@@ -128,7 +129,7 @@ class LayerConsole:
         self.lab, self.function_name, self.event = lab, function_name, event or {}
         self.client = lab.client("lambda")
         self.contents = w.HTML()
-        self.picture = w.Image(format="png", layout=w.Layout(width="720px"))
+        self.picture = picture(width="720px")
         self.available = w.Dropdown(description="Layer", layout=w.Layout(width="320px"))
         self.attached = w.Dropdown(description="Attached", layout=w.Layout(width="320px"))
         fits = w.Layout(width="auto")  # the buttons name a layer: as wide as their words

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lambda_lab import limits
 from lambda_lab.pricing.calculator import Bill, PricingError, estimate
 from lambda_lab.widgets.guard import guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.prose import prose
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class PricingCalculator:
             options=("memory", "requests"), value=plot_against, description="plot against"
         )
         self.bill_view = widgets.HTML()
-        self.plot_view = widgets.Image(format="png")
+        self.plot_view = picture()
         rows = [
             widgets.HBox([c, self.memory_exact]) if c is self.memory_mb else c
             for c in self.controls

@@ -18,6 +18,7 @@ import itertools
 from typing import Any
 
 from lambda_lab.widgets.guard import check_open, guarded
+from lambda_lab.widgets.picture import picture
 from lambda_lab.widgets.timeline import poller_timeline
 
 
@@ -30,7 +31,7 @@ class QueueConsole:
         self.poller = lab.event_sources.mappings.poller(mapping_uuid)
         self._numbers = itertools.count(1)
         self.status = widgets.HTML()
-        self.picture = widgets.Image(format="png")
+        self.picture = picture()
         buttons = [
             (widgets.Button(description="Send 5 messages", icon="envelope"), lambda: self.send(5)),
             (widgets.Button(description="Send a bad one", icon="bug", button_style="warning"),

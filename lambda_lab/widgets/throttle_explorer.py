@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_lab.widgets.guard import LabClosed, guarded
+from lambda_lab.widgets.picture import picture
 
 __all__ = ["ThrottleExplorer", "Shot"]
 
@@ -61,7 +62,7 @@ class ThrottleExplorer:
         self.seconds = slider("for (seconds)", seconds, 5)
         self.send = widgets.Button(description="Send", button_style="primary")
         self.summary = widgets.HTML()
-        self.plot = widgets.Image(format="png")
+        self.plot = picture()
         self.send.on_click(guarded(self.summary, self.refresh))
         self.shots: list[Shot] = []
         controls = widgets.VBox([self.rate, self.burst, self.client_rate, self.seconds, self.send])

@@ -103,12 +103,18 @@ _SHOWS = """([cell, pattern, unlike]) => {
 }"""
 
 
-# Buttons whose label is cut short ("Send 20 reque..."): ipywidgets gives a button a fixed
-# width and hides what overflows it. Read in a cell in view (the notebook skips laying out
-# cells out of view, where every width reads 0).
-_CUT_LABELS = """(cell) => [...cell.querySelectorAll("button.widget-button")]
-    .filter((b) => b.innerText.trim() !== "" && b.scrollWidth > b.clientWidth + 1)
-    .map((b) => b.innerText.trim())"""
+# What a widget looks like, read in its cell while in view (the notebook skips laying out
+# cells out of view, where every width reads 0): buttons whose label is cut short ("Send 20
+# reque..."; ipywidgets gives a button a fixed width and hides what overflows) and pictures
+# the browser cannot draw (an empty image shows its broken-image icon).
+_LOOKS_WRONG = """(cell) => [
+    ...[...cell.querySelectorAll("button.widget-button")]
+        .filter((b) => b.innerText.trim() !== "" && b.scrollWidth > b.clientWidth + 1)
+        .map((b) => `label cut short: ${b.innerText.trim()}`),
+    ...[...cell.querySelectorAll(".jp-OutputArea img")]
+        .filter((i) => i.offsetParent !== null && i.complete && i.naturalWidth === 0)
+        .map(() => "a picture that cannot be drawn"),
+]"""
 
 
 def wait_for(cell: Any, pattern: str, *, unlike: str | None = None, what: str = "") -> str:
@@ -346,14 +352,15 @@ def test_every_widget_works_after_run_all(
         ran_s = time.monotonic() - started
         tree = kernel_tree(server, lesson.page)
         used: dict[int, Callable[[Any], None] | None] = {}
-        cut: dict[int, list[str]] = {}
+        looks_wrong: dict[int, list[str]] = {}
         for pattern, use, when_closed in WIDGETS:
             for index in code_cells(notebook, pattern):
                 cell = lesson.cell(index, f"widget-{index}")
+                first_look = cell.evaluate(_LOOKS_WRONG)  # as Run All left it
                 use(cell)
                 used[index] = when_closed
-                if labels := cell.evaluate(_CUT_LABELS):
-                    cut[index] = labels
+                if wrong := sorted({*first_look, *cell.evaluate(_LOOKS_WRONG)}):
+                    looks_wrong[index] = wrong
         unused = lesson.cells_holding(
             CONTROLS,
             [
@@ -365,7 +372,7 @@ def test_every_widget_works_after_run_all(
             ],
         )
         assert not unused, f"{path.name}: widgets the test does not drive, in cells {unused}"
-        assert not cut, f"{path.name}: buttons whose label is cut short, by cell: {cut}"
+        assert not looks_wrong, f"{path.name}: widgets that look wrong, by cell: {looks_wrong}"
         lesson.screenshot(ARTIFACTS, f"{path.stem}-widgets")
 
         for index in code_cells(notebook, CLEAN_UP):  # the learner is done: close the Lab
