@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from abc import ABC, abstractmethod
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lambda_lab.quiz.model import Item, Option, Question
@@ -271,6 +272,12 @@ class TrueFalseKind(Kind):
         return f"{item.letter_of(item.question.answer)}) {item.question.answer}"
 
 
+def number_text(value: float) -> str:
+    """A number as people write it: 3,200,000 and 130,000.2 ("g" formatting showed 3.2e+06
+    and 130000). The numeric answer's parser reads it back (it drops the commas)."""
+    return f"{Decimal(repr(float(value))).normalize():,f}"
+
+
 class NumericKind(Kind):
     name = "numeric"
     label = "number"
@@ -312,11 +319,13 @@ class NumericKind(Kind):
 
     def key_text(self, item: Item) -> str:
         q = item.question
-        tolerance = f" (within {q.tolerance:g})" if q.tolerance else ""
-        return f"{q.answer:g} {q.unit}{tolerance}"
+        tolerance = f" (within {number_text(q.tolerance)})" if q.tolerance else ""
+        return f"{number_text(q.answer)} {q.unit}{tolerance}"
 
     def response_text(self, item: Item) -> str:
-        return "no answer" if item.response is None else f"{item.response:g} {item.question.unit}"
+        if item.response is None:
+            return "no answer"
+        return f"{number_text(item.response)} {item.question.unit}"
 
     def dump(self, response: Any) -> Any:
         return response

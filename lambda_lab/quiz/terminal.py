@@ -14,7 +14,7 @@ from rich.text import Text
 
 from lambda_lab.quiz import render
 from lambda_lab.quiz.keys import KeyReader, LineReader
-from lambda_lab.quiz.kinds import AnswerError
+from lambda_lab.quiz.kinds import AnswerError, number_text
 from lambda_lab.quiz.model import Item
 from lambda_lab.quiz.session import Session
 
@@ -77,7 +77,7 @@ class Draft:
         if item.response is None:
             return draft
         if item.question.type == "numeric":
-            draft.typed = f"{item.response:g}"
+            draft.typed = number_text(item.response)
         elif item.question.type == "ordering":
             draft.picked = [item.letter_of(k) for k in item.response]
         else:

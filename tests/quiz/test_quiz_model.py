@@ -84,6 +84,20 @@ def test_numeric_answers_use_tolerance_and_accept_units_and_thousands():
     assert kind.key_text(item) == "0.4 USD (within 0.01)"
 
 
+def test_numbers_are_shown_as_people_write_them_and_read_back():
+    for answer, shown in [
+        (3_200_000, "3,200,000"),
+        (130000.2, "130,000.2"),
+        (0.0000166667, "0.0000166667"),
+    ]:
+        question = make("numeric", answer=answer, unit="USD")
+        item = item_for(question)
+        assert question.kind.key_text(item) == f"{shown} USD"  # not 3.2e+06 or 130000 ("g")
+        item.response = question.kind.parse(item, shown)
+        assert question.kind.grade(question, item.response)
+        assert question.kind.response_text(item) == f"{shown} USD"
+
+
 def test_true_false_and_ordering():
     statement = make("true_false", answer=False)
     item = item_for(statement)

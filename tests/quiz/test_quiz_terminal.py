@@ -12,6 +12,7 @@ import pexpect
 import pytest
 
 from lambda_lab.quiz.bank import load_bank
+from lambda_lab.quiz.kinds import number_text
 from lambda_lab.quiz.profiles import packaged_profiles
 from lambda_lab.quiz.session import Session
 from lambda_lab.quiz.terminal import NOT_SAVED
@@ -89,11 +90,11 @@ def test_single_keys_in_a_real_terminal_answer_hint_flag_show_quit_resume_and_en
     child.send("m")
     child.expect_exact("⚑ flagged")  # in the header, redrawn above the message
     child.expect_exact("Flagged for review.")
-    wrong = f"{second.question.answer + second.question.tolerance + 1000:g}"
-    child.send(wrong + "5")
+    wrong = second.question.answer + second.question.tolerance + 1000
+    child.send(f"{wrong:g}5")
     child.send("\x7f")  # backspace takes the 5 away again
     child.send("\r")
-    child.expect_exact(f"✘ Not quite. You answered: {wrong}")
+    child.expect_exact(f"✘ Not quite. You answered: {number_text(wrong)}")  # 2,000 as typed
     child.expect_exact(f"Answer: {second.question.kind.key_text(second)}")
     child.send("q")  # save and quit at the feedback screen
     child.expect_exact("Saved. Run the same command again to resume where you left off.")
