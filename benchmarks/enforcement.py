@@ -141,11 +141,12 @@ def main() -> None:
             lab.deploy(name, source, Timeout=30, MemorySize=limits.MEMORY_MAX_MB)
             result, seconds = _timed(lab, name)
             made = result.value.get("made") if isinstance(result.value, dict) else None
-            stopped_by = (
-                f"made {made:,} before '{result.value['error']}'"
-                if made is not None
-                else _outcome(result)
-            )
+            if made is None:
+                stopped_by = _outcome(result)
+            elif result.value["error"] is None:
+                stopped_by = f"made {made:,} and was never stopped"
+            else:
+                stopped_by = f"made {made:,} before '{result.value['error']}'"
             print(
                 f"{what} cap {limits.PROCESSES_THREADS_MAX:,}: the handler {stopped_by} "
                 f"({seconds:.1f} s)"

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from _common import parser
+from _common import parser, runs_of
 
 from lambda_lab.event_sources.mappings.filters import esm_filter_matches
 from lambda_lab.event_sources.matching.patterns import compile_pattern
@@ -111,7 +111,7 @@ def filters(runs: int) -> None:
 
 def main() -> None:
     args = parser(__doc__).parse_args()
-    runs = 1 if args.quick else max(3, args.runs)  # each figure is the best of the runs
+    runs = runs_of(args)  # each figure is the best of the runs
     schedules(runs)
     patterns(runs)
     filters(runs)

@@ -7,11 +7,12 @@ from functools import lru_cache
 from typing import Any
 
 from lambda_lab.exercises.model import Exercise, Verdict
+from lambda_lab.widgets.prose import LINE_HEIGHT
 
 # Long words (ARNs, JSON) wrap at any character rather than overflow; code keeps its lines.
 STYLE = """<style>
 /* ipywidgets sets a one-line control's 28 px line height on HTML content */
-.ll-exercise { max-width: 60rem; line-height: var(--jp-content-line-height, 1.6); }
+.ll-exercise { max-width: 60rem; line-height: TEXT_LINE_HEIGHT; }
 .ll-exercise .ll-verdict { padding: .4rem .6rem; border-radius: 4px; margin: .3rem 0;
   overflow-wrap: anywhere; white-space: normal; }
 .ll-exercise .ll-pass { background: #e8f5e9; border-left: 4px solid #2e7d32; }
@@ -23,7 +24,7 @@ STYLE = """<style>
   border-radius: 4px; margin: .3rem 0; }
 .ll-code textarea { font-family: var(--jp-code-font-family, monospace) !important;
   font-size: var(--jp-code-font-size, 13px) !important; line-height: 1.35 !important; }
-</style>"""
+</style>""".replace("TEXT_LINE_HEIGHT", LINE_HEIGHT)
 
 
 @lru_cache(maxsize=1)

@@ -274,8 +274,12 @@ class TrueFalseKind(Kind):
 
 def number_text(value: float) -> str:
     """A number as people write it: 3,200,000 and 130,000.2 ("g" formatting showed 3.2e+06
-    and 130000). The numeric answer's parser reads it back (it drops the commas)."""
-    return f"{Decimal(repr(float(value))).normalize():,f}"
+    and 130000). The numeric answer's parser reads it back (it drops the commas). Beyond
+    what a float holds exactly (1e15), the digits would be noise: those keep "g"."""
+    number = float(value)
+    if not math.isfinite(number) or abs(number) >= 1e15:
+        return f"{number:g}"
+    return f"{Decimal(repr(number)).normalize():,f}"
 
 
 class NumericKind(Kind):

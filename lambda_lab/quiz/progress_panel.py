@@ -147,7 +147,7 @@ class ProgressPanel:
 
     def rows(self) -> list[TopicProgress]:
         store = ProgressStore.open(self.learner)
-        self.status.value = "<br>".join(html.escape(n) for n in store.notices)
+        self.status.value = prose("<br>".join(html.escape(n) for n in store.notices))
         return topic_progress(store, load_bank(self.topics))
 
     def refresh(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from lambda_lab.quiz.evidence import Demonstration
-from lambda_lab.quiz.kinds import AnswerError
+from lambda_lab.quiz.kinds import AnswerError, number_text
 from lambda_lab.quiz.model import Item
 from lambda_lab.quiz.scoring import Report, clock_text, feedback
 from lambda_lab.quiz.session import Session
@@ -168,11 +168,11 @@ class QuizWidget(widgets.VBox):
                 )
                 for o in item.options
             ]
-        listing = "".join(
-            f"<div><b>{o.letter})</b> {html.escape(o.text)}</div>" for o in item.options
+        listing = prose(
+            "".join(f"<div><b>{o.letter})</b> {html.escape(o.text)}</div>" for o in item.options)
         )
         if kind == "numeric":
-            value = "" if response is None else f"{response:g}"
+            value = "" if response is None else number_text(response)
             placeholder = item.question.unit
         else:  # ordering
             value = "" if response is None else "".join(item.letter_of(k) for k in response)
@@ -327,7 +327,7 @@ def build(
 
 def _widget(begun: Start, follow_up: FollowUp | None = None) -> Any:
     if begun.session is None:
-        return widgets.HTML("".join(f"<p>{html.escape(n)}</p>" for n in begun.notes))
+        return widgets.HTML(prose("".join(f"<p>{html.escape(n)}</p>" for n in begun.notes)))
     return QuizWidget(begun.session, begun.title, begun.notes, follow_up=follow_up)
 
 

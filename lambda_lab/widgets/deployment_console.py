@@ -63,8 +63,12 @@ class DeploymentConsole:
         self.status = widgets.HTML()
         self.story = widgets.HTML()
         self.picture = picture()
-        send = widgets.Button(description=f"Send {requests} requests", icon="paper-plane",
-                              button_style="primary", layout=widgets.Layout(width="auto"))  # fmt: skip
+        send = widgets.Button(
+            description=f"Send {requests} requests",
+            icon="paper-plane",
+            button_style="primary",
+            layout=widgets.Layout(width="auto"),
+        )
         minute = widgets.Button(description="+1 minute", icon="clock-o")
         # A closed Lab or a failed call is said in the console's own status line.
         send.on_click(guarded(self.status, self.send, lab))

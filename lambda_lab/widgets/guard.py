@@ -69,7 +69,7 @@ def problem_html(error: BaseException) -> str:
     message = getattr(error, "message", None) or str(error)
     if "lab is closed" in str(message).lower():
         return closed_html()
-    return (
+    return prose(
         f"<span style='color:#d13212'><b>{html.escape(name)}</b>: "
         f"{html.escape(str(message))}</span>"
     )

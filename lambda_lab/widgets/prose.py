@@ -3,8 +3,8 @@
 ipywidgets gives an HTML widget's content the line height of a one-line control (28 px in
 JupyterLab, ``--jp-widgets-inline-height``), so a paragraph, a table or a log in one read
 double-spaced: one REPORT line took four lines of 28 px in the log browser. :func:`prose`
-sets the line height of the notebook's own text on such content; a one-line label needs
-nothing.
+sets the line height of the notebook's own text on such content (and on a label that may wrap,
+or that must line up with such content beside it).
 """
 
 from __future__ import annotations

@@ -73,5 +73,6 @@ def test_the_benchmark_runs_quickly_and_prints_its_figure(script: str) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert SCRIPTS[script] in done.stdout, done.stdout[-2000:]
+    assert "never stopped" not in done.stdout, done.stdout[-2000:]  # a limit that did nothing
     if script not in LIMITS_NOT_SPEEDS:
         assert RATIO.search(done.stdout), done.stdout[-2000:]  # a ratio, not only a number

@@ -91,7 +91,7 @@ def test_single_keys_in_a_real_terminal_answer_hint_flag_show_quit_resume_and_en
     child.expect_exact("⚑ flagged")  # in the header, redrawn above the message
     child.expect_exact("Flagged for review.")
     wrong = second.question.answer + second.question.tolerance + 1000
-    child.send(f"{wrong:g}5")
+    child.send(f"{number_text(wrong)}5")  # typed as it is shown, commas and all
     child.send("\x7f")  # backspace takes the 5 away again
     child.send("\r")
     child.expect_exact(f"✘ Not quite. You answered: {number_text(wrong)}")  # 2,000 as typed

@@ -277,6 +277,19 @@ def test_the_widget_and_the_terminal_share_progress_and_saved_sessions(quiz_home
 def test_nothing_to_review_is_said_plainly():
     note = show("pricing", mode="review")
     assert isinstance(note, widgets.HTML)
-    assert (
-        note.value == "<p>Nothing to review: no wrong or flagged answers yet. Practise first.</p>"
+    assert note.value == prose(
+        "<p>Nothing to review: no wrong or flagged answers yet. Practise first.</p>"
     )
+
+
+def test_a_numeric_answer_is_shown_as_it_is_written_in_the_box_and_the_feedback():
+    quiz = show("pricing", seed=1)
+    at = next(i for i, it in enumerate(quiz.session.items) if it.question.id == "pr-volume-tiers")
+    quiz.jump(at)
+    enter(quiz, "130,100.2 USD")  # wrong, so the feedback repeats it beside the key
+    quiz.submit_button.click()
+    assert "You answered: 130,100.2 USD" in quiz.feedback.value
+    assert "<b>Answer:</b> 130,000.2 USD (within 1)" in quiz.feedback.value
+    quiz.jump(0)
+    quiz.jump(at)  # back to it: the box shows what was typed, not 130100 (format "g")
+    assert quiz.answer_inputs[-1].value == "130,100.2"
