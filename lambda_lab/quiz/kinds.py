@@ -273,9 +273,8 @@ class TrueFalseKind(Kind):
 
 
 def number_text(value: float) -> str:
-    """A number as people write it: 3,200,000 and 130,000.2 ("g" formatting showed 3.2e+06
-    and 130000). The numeric answer's parser reads it back (it drops the commas). Beyond
-    what a float holds exactly (1e15), the digits would be noise: those keep "g"."""
+    """A number as people write it, 3,200,000 and 130,000.2 ("g" showed 3.2e+06 and 130000),
+    which the answer parser reads back; "g" beyond 1e15, where a float's digits are noise."""
     number = float(value)
     if not math.isfinite(number) or abs(number) >= 1e15:
         return f"{number:g}"
