@@ -147,7 +147,7 @@ def observations(fields: list[ReportField]) -> list[str]:
     notes = []
     if init is not None:
         notes.append(
-            f"Cold start: a new execution environment spent {init:g} ms in INIT before the handler ran."
+            f"Cold start: a new execution environment spent {_ms(init)} ms in INIT before the handler ran."
         )
     else:
         notes.append(
@@ -162,7 +162,7 @@ def observations(fields: list[ReportField]) -> list[str]:
             advice = "plenty of head-room; if Duration stays the same with less memory, a smaller size is cheaper"
         else:
             advice = "a comfortable margin"
-        notes.append(f"Memory: {used:g} of {memory:g} MB used ({share:.0%}): {advice}.")
+        notes.append(f"Memory: {_ms(used)} of {_ms(memory)} MB used ({share:.0%}): {advice}.")
         gb_seconds = Decimal(str(billed)) / 1000 * Decimal(str(memory)) / 1024
         from lambda_lab.pricing.table import CURRENT
 
@@ -179,10 +179,16 @@ def observations(fields: list[ReportField]) -> list[str]:
     return notes
 
 
+def _ms(value: float) -> str:
+    """A REPORT figure as the line prints it, to the 1/100 ms and no further ("g" kept only six
+    digits: a Duration of 123456.78 ms read 123457)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _billing_rule(duration: float, billed: float, init: float | None) -> str:
     """Which rounding rule produced Billed Duration."""
     if init is not None and _rounded_up(duration + init, billed):
-        return (f"Billed Duration {billed:g} ms = Duration + Init Duration ({duration + init:.2f} ms), rounded up "
+        return (f"Billed Duration {_ms(billed)} ms = Duration + Init Duration ({duration + init:.2f} ms), rounded up "
                 "to the next ms: today's rule for on-demand functions.")  # fmt: skip
     if _rounded_up(duration, billed):
         extra = (
@@ -190,11 +196,11 @@ def _billing_rule(duration: float, billed: float, init: float | None) -> str:
             if init is not None
             else ""
         )
-        return f"Billed Duration {billed:g} ms = Duration {duration:g} ms rounded up to the next ms.{extra}"
+        return f"Billed Duration {_ms(billed)} ms = Duration {_ms(duration)} ms rounded up to the next ms.{extra}"
     if billed % 100 == 0 and 0 <= billed - duration < 100:
-        return (f"Billed Duration {billed:g} ms is Duration rounded up to 100 ms: a line from before Dec 2020, "
+        return (f"Billed Duration {_ms(billed)} ms is Duration rounded up to 100 ms: a line from before Dec 2020, "
                 "when Lambda billed in 100 ms blocks.")  # fmt: skip
-    return f"Billed Duration {billed:g} ms follows none of Lambda's rounding rules for Duration {duration:g} ms."
+    return f"Billed Duration {_ms(billed)} ms follows none of Lambda's rounding rules for Duration {_ms(duration)} ms."
 
 
 def _rounded_up(printed_ms: float, billed: float) -> bool:

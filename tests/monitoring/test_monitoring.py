@@ -80,6 +80,16 @@ def test_older_billing_rules_are_recognised() -> None:
     )
     odd = "REPORT RequestId: a3 Duration: 10.00 ms Billed Duration: 7 ms Memory Size: 128 MB Max Memory Used: 30 MB"
     assert "none of Lambda's rounding rules" in observations(parse_report(odd))[1]
+    # Figures as the line prints them (to 1/100 ms), however long the run: not 123457 ("g").
+    long_run = (
+        "REPORT RequestId: a5 Duration: 123456.78 ms Billed Duration: 123457 ms "
+        "Memory Size: 10240 MB Max Memory Used: 39 MB"
+    )
+    notes = observations(parse_report(long_run))
+    assert (
+        notes[1] == "Billed Duration 123,457 ms = Duration 123,456.78 ms rounded up to the next ms."
+    )
+    assert notes[2].startswith("Memory: 39 of 10,240 MB used")
 
 
 def test_failures_and_xray_lines_are_explained() -> None:
