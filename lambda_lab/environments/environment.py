@@ -178,6 +178,11 @@ class Environment:
 
     def thaw(self) -> None:
         if self.frozen:
+            if self.init_pid and self.init_pid != self.pid:
+                # The runtime first, straight from here: waiting for the init to wake and
+                # signal it cost the invoke a second wake-up in a row. The init then wakes
+                # every other process the handler started.
+                self._signal_group(signal.SIGCONT)
             self._whole(signal.SIGUSR2, signal.SIGCONT)
             self.frozen = False
 
