@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 from lambda_lab.quiz.model import Question
 
@@ -180,26 +179,37 @@ def _words(question: Question) -> list[str]:
 def near_duplicates(
     questions: Sequence[Question], threshold: float = NEAR_DUPLICATE
 ) -> list[tuple[float, Question, Question]]:
-    """Pairs whose prompt and key say nearly the same (TF-IDF cosine >= threshold)."""
-    documents = {q.id: Counter(_words(q)) for q in questions}
-    frequency = Counter(w for words in documents.values() for w in words)
+    """Each question whose prompt and key say nearly what an earlier one says (TF-IDF cosine
+    >= threshold), paired with the earlier question it is closest to: one finding per
+    repeat, however many copies came before it.
+
+    The cosines come from one matrix product over the words that two or more questions
+    share (a word in one question adds to its norm, never to a pair): a pair loop in Python
+    took 1.9 s for 1,000 questions."""
+    import numpy as np
+
+    documents = [Counter(_words(q)) for q in questions]
+    frequency = Counter(w for words in documents for w in words)
     total = len(documents)
-    vectors: dict[str, dict[str, float]] = {}
-    for qid, counts in documents.items():
+    shared = {w: column for column, w in enumerate(w for w, n in frequency.items() if n > 1)}
+    vectors = np.zeros((total, len(shared)))
+    for row, counts in enumerate(documents):
         # smoothed IDF (as scikit-learn's): words every question shares still count a little
         weights = {
             w: n * (math.log((1 + total) / (1 + frequency[w])) + 1) for w, n in counts.items()
         }
         norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-        vectors[qid] = {w: v / norm for w, v in weights.items()}
-    found = []
-    for first, second in combinations(questions, 2):
-        a, b = vectors[first.id], vectors[second.id]
-        if len(a) > len(b):
-            a, b = b, a
-        score = sum(v * b.get(w, 0.0) for w, v in a.items())
-        if score >= threshold:
-            found.append((score, first, second))
+        for w, v in weights.items():
+            if w in shared:
+                vectors[row, shared[w]] = v / norm
+    # scores[i, j] for an earlier question i only (i < j); -1 elsewhere
+    scores = np.where(np.triu(np.ones((total, total), dtype=bool), k=1), vectors @ vectors.T, -1.0)
+    closest = scores.argmax(axis=0) if total else np.zeros(0, dtype=int)
+    found = [
+        (float(scores[closest[j], j]), questions[int(closest[j])], questions[j])
+        for j in range(total)
+        if scores[closest[j], j] >= threshold
+    ]
     return sorted(found, key=lambda found_pair: -found_pair[0])
 
 

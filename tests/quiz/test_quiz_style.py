@@ -137,6 +137,22 @@ def test_near_duplicates_are_paired_with_the_first_of_them(write_bank):
     assert "asks nearly what s-one asks" in result.style[0].message
 
 
+def test_a_repeat_is_named_once_with_the_earlier_question_closest_to_it(write_bank):
+    twin = BALANCED.replace("Failed orders", "Orders that fail")
+    closer = twin.replace("an SQS queue", "an Amazon SQS queue")
+    path = write(
+        write_bank,
+        question("s-one", BALANCED),
+        question("s-two", twin),
+        question("s-three", closer),
+    )
+    result = lint([path])
+    assert sorted(rules(result)) == [("s-three", "near-duplicate"), ("s-two", "near-duplicate")]
+    said = {issue.question.id: issue.message for issue in result.style}
+    assert "asks nearly what s-one asks" in said["s-two"]
+    assert "asks nearly what s-two asks" in said["s-three"]  # its closest, not both
+
+
 def test_outdated_runtimes_and_limits_are_refused_unless_told_as_history(write_bank):
     stale = """
     type: single
