@@ -83,7 +83,15 @@ def _statements(policy: Mapping[str, Any] | str) -> list[Mapping[str, Any]]:
     for statement in statements:
         if not isinstance(statement, Mapping) or statement.get("Effect") not in ("Allow", "Deny"):
             raise PolicyError(f"each statement needs Effect 'Allow' or 'Deny' (got {statement!r})")
+        variable = _POLICY_VARIABLE.search(json.dumps(statement))
+        if variable:  # compared as plain text it would be misjudged, never refused
+            raise PolicyError(
+                f"policy variables such as {variable.group(0)} are not ones the Lab evaluates"
+            )
     return list(statements)
+
+
+_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
 def _applies(

@@ -127,6 +127,22 @@ def test_a_missing_condition_key_fails_unless_if_exists_or_negated():
             "not one the Lab evaluates",
         ),
         ("not json", "must be JSON"),
+        (
+            {"Statement": [allow(Resource="arn:aws:s3:::home/${aws:username}/*")]},
+            r"policy variables such as \$\{aws:username\}",
+        ),
+        (
+            {
+                "Statement": [
+                    allow(
+                        Condition={
+                            "StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}
+                        }
+                    )
+                ]
+            },
+            "not ones the Lab evaluates",
+        ),
     ],
 )
 def test_policies_it_cannot_judge_are_refused_with_a_reason(document, message):
