@@ -55,6 +55,11 @@ def nothing_left_behind():
             break
         time.sleep(0.1)
     leftovers = _lab_dirs() - before_dirs
+    # Threads that are ending get the rest of the same deadline: a closed asyncio loop (as
+    # Playwright's sync API leaves one) shuts its executor down without waiting for it.
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
     threads = [
         t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
     ]
