@@ -54,6 +54,7 @@ STARTER_SAYS = {
     "08-right-memory": "Runtime.OutOfMemory",
     "08-guest-orders": "orders [2, 4] failed",
     "08-structured-logs": "0 of the log lines are JSON",
+    "08-error-rate-alarm": "2 of 5 calls failed (40%): OK",
     "09-io-bound-memory": "at 128 MB the same calls",
     "09-bill-calculator": "returned 0.6",
     "09-billed-waiting": "five calls were billed",

@@ -75,7 +75,7 @@ def test_error_rate_and_duration_come_from_the_records(virtual_lab) -> None:
         ({"TreatMissingData": "maybe"}, "TreatMissingData: one of missing"),
         ({"Period": 45}, "Period: 10, 30 or a multiple of 60"),
         ({"DatapointsToAlarm": 5}, "DatapointsToAlarm: 1 to EvaluationPeriods"),
-        ({"Metrics": []}, "metric math alarms"),
+        ({"Metrics": []}, "Metrics or a single metric"),
     ],
 )
 def test_definitions_are_checked(lab, changes, message) -> None:

@@ -107,3 +107,43 @@ def structured_logs(ctx: CheckContext) -> str:
             shown,
         )
     return "three orders, three JSON log lines with level, order_id and total; the negative one at ERROR"
+
+
+CHECKOUT = (
+    "def lambda_handler(event, context):\n"
+    "    if event.get('fail'):\n"
+    "        raise RuntimeError('card declined by the test')\n"
+    "    return 'ok'\n"
+)
+# (calls in the minute, of which failing, whether an error-rate alarm at 10 % must fire)
+TRAFFIC = ((5, 2, True), (100, 4, False), (50, 6, True), (20, 1, False))
+
+
+def error_rate_alarm(ctx: CheckContext) -> str:
+    from lambda_lab.monitoring.alarms import AlarmError
+
+    spec = ctx.setting("ALARM")
+    ctx.expect(isinstance(spec, dict), f"ALARM is {type(spec).__name__}", "ALARM = {...}")
+    ctx.deploy("checkout", CHECKOUT, learner_config=False)
+    try:
+        alarm = ctx.lab.alarms.put("checkout-error-rate", spec, where="ALARM")
+    except AlarmError as error:
+        ctx.fail(f"CloudWatch refused the alarm: {error}", "an alarm definition it accepts")
+    seen = []
+    for calls, failing, fires in TRAFFIC:
+        ctx.lab.clock.advance(minutes=10)  # quiet minutes between the tests
+        for number in range(calls):
+            ctx.invoke("checkout", {"fail": number < failing})
+        ctx.lab.clock.advance(minutes=1)
+        state = ctx.lab.alarms.evaluate(alarm.name)
+        points = [None if p is None else round(p, 2) for p in ctx.lab.alarms.datapoints(alarm)]
+        story = f"{failing} of {calls} calls failed ({failing / calls:.0%}): {state}"
+        seen.append(story)
+        ctx.expect(
+            (state == "ALARM") == fires,
+            f"{story}; the alarm's datapoints {points}",
+            f"{'ALARM' if fires else 'OK'}: more than 10 % failing pages, fewer does not, "
+            "at any traffic",
+            "\n".join(seen),
+        )
+    return "; ".join(seen)
