@@ -24,13 +24,14 @@ from functools import partial
 from typing import Any
 
 from lambda_lab import limits
-from lambda_lab.monitoring import metric_math
+from lambda_lab.monitoring import metric_math, metrics
 from lambda_lab.monitoring.emf import EmfMetrics, statistic
 from lambda_lab.monitoring.records import InvocationRecord
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 LAMBDA_NAMESPACE = "AWS/Lambda"
-LAMBDA_METRICS = ("Errors", "Invocations", "Duration")
+FROM_RECORDS = ("Errors", "Invocations", "Duration")
+LAMBDA_METRICS = (*FROM_RECORDS, *metrics.NAMES)  # the rest are lab.metrics' data points
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanThreshold": lambda v, t: v > t,
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
@@ -83,9 +84,11 @@ class Alarms:
         records: Callable[[str | None], list[InvocationRecord]],
         custom: EmfMetrics | None = None,
         region: str = limits.DEFAULT_REGION,
+        points: Callable[[str, str | None], list[tuple[float, float]]] | None = None,
     ) -> None:
         self._now = now
         self._records = records
+        self._points = points
         self._custom = custom
         self._region = region
         self._alarms: dict[str, Alarm] = {}
@@ -244,6 +247,9 @@ class Alarms:
             )
         dims = metric.dimensions
         function = dims.get("FunctionName") or dims.get("Resource", "").split(":")[0] or None
+        if metric.metric_name not in FROM_RECORDS:  # (data points know only their function)
+            found = self._points(metric.metric_name, function) if self._points else []
+            return [value for at, value in found if start <= at < end]
         resource = dims.get("Resource", "")
         version = dims.get("ExecutedVersion")
         chosen = [

@@ -39,10 +39,16 @@ FROM_POINTS = {
     metrics.DESTINATION_DELIVERY_FAILURES: "Sum",
     metrics.ASYNC_EVENTS_RECEIVED: "Sum",
     metrics.ASYNC_EVENTS_DROPPED: "Sum",
+    metrics.ASYNC_EVENT_AGE: "Average",
 }
 # Every metric name -> the statistic it is graphed with unless another one is asked for.
 DEFAULT_STATISTIC = {**metrics.DERIVED, **FROM_RECORDS, **FROM_POINTS}
-UNITS = {DURATION: "ms", metrics.ITERATOR_AGE: "ms", SUCCESS_RATE: "%"}
+UNITS = {
+    DURATION: "ms",
+    metrics.ITERATOR_AGE: "ms",
+    metrics.ASYNC_EVENT_AGE: "ms",
+    SUCCESS_RATE: "%",
+}
 STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount", "p50", "p90", "p99")
 _FAILED = ("error", "timeout", "out_of_memory", "crash")
 

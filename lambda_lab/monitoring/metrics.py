@@ -2,7 +2,8 @@
 
 Invocation records already give Invocations, Errors, Duration and Throttles. The async
 queue and the pollers add the metrics that have no record of their own: DeadLetterErrors,
-DestinationDeliveryFailures, AsyncEventsReceived, AsyncEventsDropped and IteratorAge.
+DestinationDeliveryFailures, AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped and
+IteratorAge.
 Each data point carries the Lab clock's time, so a plot over a virtual day is honest::
 
     lab.metrics.total("DeadLetterErrors", "my-function")
@@ -32,12 +33,14 @@ DEAD_LETTER_ERRORS = "DeadLetterErrors"
 DESTINATION_DELIVERY_FAILURES = "DestinationDeliveryFailures"
 ASYNC_EVENTS_RECEIVED = "AsyncEventsReceived"
 ASYNC_EVENTS_DROPPED = "AsyncEventsDropped"
+ASYNC_EVENT_AGE = "AsyncEventAge"  # ms from queued to invoked, one point per attempt that ran
 ITERATOR_AGE = "IteratorAge"
 NAMES = (
     DEAD_LETTER_ERRORS,
     DESTINATION_DELIVERY_FAILURES,
     ASYNC_EVENTS_RECEIVED,
     ASYNC_EVENTS_DROPPED,
+    ASYNC_EVENT_AGE,
     ITERATOR_AGE,
 )
 

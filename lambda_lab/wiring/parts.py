@@ -194,7 +194,7 @@ def make_alarms(lab: Lab) -> Alarms:
     """CloudWatch alarms on the Lab's metrics and EMF metrics."""
     from lambda_lab.monitoring.alarms import Alarms
 
-    return Alarms(lab.clock.time, lab.records.for_function, lab.emf, lab.region)
+    return Alarms(lab.clock.time, lab.records.for_function, lab.emf, lab.region, lab.metrics.points)
 
 
 def make_deployments(lab: Lab) -> Deployments:

@@ -250,3 +250,23 @@ def test_the_journal_of_finished_events_is_bounded(virtual_lab, monkeypatch):
     kept = lab.async_queue.events("echo")
     assert len(kept) <= 11
     assert json.loads(kept[-1].payload)["n"] == 29  # the newest are the ones kept
+
+
+def test_async_event_age_grows_with_each_retry_and_an_alarm_can_watch_it(virtual_lab):
+    lab = virtual_lab
+    lab.deploy("lambda-alb", FAILS)
+    lab.alarms.put("stuck-events", {
+        "Namespace": "AWS/Lambda", "MetricName": "AsyncEventAge", "Statistic": "Maximum",
+        "Period": 60, "EvaluationPeriods": 1, "Threshold": 60_000,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": [{"Name": "FunctionName", "Value": "lambda-alb"}],
+    })  # fmt: skip
+    lab.client("lambda").invoke(FunctionName="lambda-alb", InvocationType="Event", Payload=b"{}")
+    lab.clock.run_until_idle()
+    points = lab.metrics.points(metrics.ASYNC_EVENT_AGE, "lambda-alb")
+    ages = [age for _, age in points]
+    assert [round(age / 1000) for age in ages] == [0, 60, 180]  # queued, +1 min, +3 min
+    after_last = points[-1][0] + 1
+    assert lab.alarms.evaluate("stuck-events", now=after_last) == "ALARM"
+    assert lab.alarms.datapoints(lab.alarms.get("stuck-events"), now=after_last) == [ages[-1]]
+    assert lab.alarms.evaluate("stuck-events", now=points[0][0] + 1) == "OK"  # the first: 0 ms

@@ -68,7 +68,7 @@ def test_error_rate_and_duration_come_from_the_records(virtual_lab) -> None:
     ("changes", "message"),
     [
         (
-            {"MetricName": "IteratorAge"},
+            {"MetricName": "ConcurrentExecutions"},
             "the Lab evaluates AWS/Lambda Errors, Invocations, Duration",
         ),
         ({"ComparisonOperator": "Bigger"}, "ComparisonOperator: one of GreaterThanThreshold"),

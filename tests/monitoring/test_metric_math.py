@@ -136,8 +136,13 @@ def test_metrics_lists_are_checked(metrics, message) -> None:
     [
         ({"MetricName": "Errors"}, "Metrics or a single metric \\(MetricName\\), not both"),
         (
-            {"Metrics": [lambda_stat("age", "IteratorAge"), {"Id": "e", "Expression": "age"}]},
-            "Resources.Bad.Metrics age: the Lab evaluates AWS/Lambda Errors",
+            {
+                "Metrics": [
+                    lambda_stat("busy", "ConcurrentExecutions"),
+                    {"Id": "e", "Expression": "busy"},
+                ]
+            },
+            "Resources.Bad.Metrics busy: the Lab evaluates AWS/Lambda Errors",
         ),
         (
             {"Metrics": [lambda_stat("errors", "Errors", MetricStat={"Metric": {}})]},

@@ -178,6 +178,9 @@ class AsyncQueue:
             return
         record = result.record
         assert record is not None  # every invocation that ran has its record
+        # From queued to invoked: retries and throttles make it grow (AWS/Lambda AsyncEventAge).
+        age_ms = (record.start - event.received_at) * 1000
+        self._metrics.put(metrics.ASYNC_EVENT_AGE, event.function_name, age_ms, at=record.start)
         event.attempts += 1
         event.last_response = result.payload
         event.executed_version = result.executed_version
