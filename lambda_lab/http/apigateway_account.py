@@ -12,7 +12,9 @@ One per Lab (``lab.front_doors().apigateway``). It gives each REST API its
   client gets 500 and the function does not run (targets chosen by stage variable get no
   statement automatically: add one per alias, as on AWS);
 * ``caller``: the IAM user who signed a request (SigV4), from the Lab's IAM (moto);
-* ``jwks``: a Cognito user pool's public keys, fetched from the Lab's AWS endpoint.
+* ``jwks``: a Cognito user pool's public keys, fetched from the Lab's AWS endpoint by the
+  pool's issuer URL (HTTP APIs' JWT authorizers use it too);
+* ``issuer_exists``: whether such a pool is there, as a REST JWT authorizer's creation asks.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from lambda_lab.aws.iam_identities import Caller, access_key_of, caller_of
 from lambda_lab.aws.iam_policies import evaluate
+from lambda_lab.http import cognito_jwt
 from lambda_lab.http.common import HttpRequest
 from lambda_lab.http.rest_api import GatewayServices
 from lambda_lab.http.throttling import (
@@ -56,11 +59,12 @@ class ApiGatewayAccount:
         resource_policy: Callable[[str, str], str | None],  # (function, qualifier) -> JSON
         iam: Callable[[], Any],
         endpoint_url: Callable[[], str],
+        cognito: Callable[[], Any] | None = None,
     ) -> None:
         self.now, self.account_id = now, account_id
         self._existing_function, self._grant = existing_function, grant
         self._function_arn, self._resource_policy = function_arn, resource_policy
-        self._iam, self._endpoint_url = iam, endpoint_url
+        self._iam, self._endpoint_url, self._cognito = iam, endpoint_url, cognito
         self.usage_plans = UsagePlans(self.now)
         self.account_bucket = TokenBucket(
             ThrottleSettings(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT), self.now
@@ -89,6 +93,7 @@ class ApiGatewayAccount:
             self.may_invoke,
             self.caller,
             self.jwks,
+            self.issuer_exists if self._cognito is not None else None,
         )
 
     # -- checks against the Lab's other services ---------------------------------------------------
@@ -117,13 +122,17 @@ class ApiGatewayAccount:
             return None  # unsigned: no need to wake the Lab's IAM
         return caller_of(self._iam(), authorization)
 
-    def jwks(self, pool_arn: str) -> dict[str, Any]:
-        """A user pool's JWKS, fetched once from the Lab's endpoint as API Gateway fetches it."""
+    def jwks(self, issuer: str) -> dict[str, Any]:
+        """A user pool's JWKS by its issuer URL, fetched once from the Lab's endpoint as API
+        Gateway fetches it (AWS caches the keys for a while; the Lab's pools keep theirs)."""
         with self._lock:
-            found = self._jwks.get(pool_arn)
+            found = self._jwks.get(issuer)
         if found is not None:
             return found
-        region, pool_id = pool_arn.split(":")[3], pool_arn.rsplit("/", 1)[-1]
+        pool = cognito_jwt.pool_of(issuer)
+        if pool is None:
+            raise LookupError(f"the Lab cannot reach the issuer {issuer!r}")
+        region, pool_id = pool
         request = urllib.request.Request(
             f"{self._endpoint_url()}/{pool_id}/.well-known/jwks.json",
             headers={"Host": f"cognito-idp.{region}.amazonaws.com"},
@@ -131,5 +140,18 @@ class ApiGatewayAccount:
         with urllib.request.urlopen(request, timeout=10) as reply:
             document = json.loads(reply.read())
         with self._lock:
-            self._jwks[pool_arn] = document
+            self._jwks[issuer] = document
         return dict(document)
+
+    def issuer_exists(self, issuer: str) -> bool:
+        """Is there a user pool of the Lab's Cognito behind this issuer URL?"""
+        pool = cognito_jwt.pool_of(issuer)
+        if pool is None or self._cognito is None:
+            return False
+        from botocore.exceptions import ClientError
+
+        try:
+            self._cognito().describe_user_pool(UserPoolId=pool[1])
+        except ClientError:  # ResourceNotFoundException, also for a pool of another Region
+            return False
+        return True

@@ -25,7 +25,7 @@ from lambda_lab.http.apigateway import HttpApi, RestApi
 from lambda_lab.http.apigateway_account import ApiGatewayAccount
 from lambda_lab.http.common import FrontDoor, FrontDoorConfigError, stable_id
 from lambda_lab.http.rest_methods import uses_stage_variables
-from lambda_lab.http.served import ServedApi, ServedDoor, ServedLoadBalancer
+from lambda_lab.http.served import ServedDoor, ServedHttpApi, ServedLoadBalancer
 from lambda_lab.http.served_rest import ServedRestApi
 
 if TYPE_CHECKING:
@@ -97,15 +97,18 @@ class FrontDoors:
         return self._serve("alb", balancer, port, ServedLoadBalancer)  # type: ignore[return-value]
 
     # -- API Gateway --------------------------------------------------------------------------
-    def http_api(self, name: str, routes: Routes, *, port: int = 0) -> ServedApi:
+    def http_api(self, name: str, routes: Routes, *, port: int = 0) -> ServedHttpApi:
         """An HTTP API (payload 2.0) on its ``$default`` stage. ``routes`` maps route keys
         (``"GET /items/{id}"``, ``"$default"``) to functions; a bare function name means
-        ``{"$default": name}``."""
+        ``{"$default": name}``. The answer's ``.api`` adds JWT authorizers to routes."""
         _check_open(self._lab)
         lab = self._lab
-        api = HttpApi(name, self.invoke, region=lab.region, account_id=lab.account_id, now=self.now)
+        api = HttpApi(
+            name, self.invoke, region=lab.region, account_id=lab.account_id, now=self.now,
+            jwks=self.apigateway.jwks,
+        )  # fmt: skip
         self._add_routes(api, {"$default": routes} if isinstance(routes, str) else dict(routes))
-        return self._serve("http", api, port, ServedApi)  # type: ignore[return-value]
+        return self._serve("http", api, port, ServedHttpApi)  # type: ignore[return-value]
 
     def rest_api_gateway(
         self,
@@ -165,6 +168,7 @@ class FrontDoors:
                     function_arn=self._function_arn,
                     resource_policy=self._resource_policy,
                     iam=lambda: lab.aws.internal("iam"),
+                    cognito=lambda: lab.aws.internal("cognito-idp"),
                     endpoint_url=lambda: str(lab.aws.url),
                 )
             return self._apigateway

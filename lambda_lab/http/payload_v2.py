@@ -46,7 +46,8 @@ def v2_event(
     authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The 2.0 event. ``function_url_fields`` adds the members function URLs always send
-    (``authentication``/``authorizer``/``pathParameters``/``stageVariables`` as null)."""
+    (``authentication``/``authorizer``/``pathParameters``/``stageVariables`` as null);
+    ``authorizer`` is what an HTTP API's authorizer passes on (``{"jwt": {...}}``)."""
     headers = group_headers(forwarded_headers(request, trace_id))
     cookie_lines = headers.pop("cookie", [])
     cookies = [c.strip() for line in cookie_lines for c in line.split(";") if c.strip()]
@@ -65,6 +66,7 @@ def v2_event(
     context: dict[str, Any] = {"accountId": account_id, "apiId": api_id}
     if function_url_fields:
         context["authentication"] = None
+    if function_url_fields or authorizer is not None:
         context["authorizer"] = authorizer
     context.update(
         {

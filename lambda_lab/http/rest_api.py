@@ -26,7 +26,7 @@ from lambda_lab import limits
 from lambda_lab.aws.iam_identities import Caller
 from lambda_lab.http import gateway_responses
 from lambda_lab.http.apigateway_stages import Definition, Deployment, Stage
-from lambda_lab.http.authorizers import Authorizer, new_authorizer
+from lambda_lab.http.authorizers import Authorizer, check_pairing, new_authorizer
 from lambda_lab.http.cache import CacheSettings
 from lambda_lab.http.common import Exchange, HttpRequest, Invoke, stable_id
 from lambda_lab.http.rest_methods import (
@@ -59,7 +59,8 @@ class GatewayServices:
     prepare_target: Callable[[str], tuple[str, str | None]] | None = None
     may_invoke: Callable[[str, str | None, str], bool] | None = None  # (fn, qualifier, arn)
     caller: Callable[[HttpRequest], Caller | None] | None = None  # the SigV4 signer
-    jwks: Callable[[str], dict[str, Any]] | None = None  # user pool ARN -> its JWKS
+    jwks: Callable[[str], dict[str, Any]] | None = None  # user pool's issuer URL -> its JWKS
+    issuer_exists: Callable[[str], bool] | None = None  # is a JWT issuer there? (CreateAuthorizer)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -152,7 +153,7 @@ class RestApi:
 
     def put_method(self, route_key: str, **settings: Any) -> Method:
         """PutMethod/UpdateMethod: ``authorization_type`` (NONE, CUSTOM, COGNITO_USER_POOLS,
-        AWS_IAM), ``authorizer``, ``authorization_scopes``, ``api_key_required``,
+        JWT, AWS_IAM), ``authorizer``, ``authorization_scopes``, ``api_key_required``,
         ``request_validator``, ``request_parameters`` ({"method.request.querystring.q": True}),
         ``request_models`` ({"application/json": "Order"}). Creates the method if needed."""
         settings = method_settings(settings)
@@ -166,6 +167,8 @@ class RestApi:
         authorizer = settings.get("authorizer")
         if authorizer is not None and authorizer not in self.definition.authorizers:
             raise ValueError(f"no authorizer {authorizer!r}: create_authorizer() it first")
+        if authorizer is not None:  # method_settings made sure a type comes with it
+            check_pairing(settings["authorization_type"], self.definition.authorizers[authorizer])
         for key, value in settings.items():
             setattr(method, key, value)
         return method
@@ -220,11 +223,13 @@ class RestApi:
     def create_authorizer(
         self, name: str, type: str, function: str | None = None, **options: Any
     ) -> Authorizer:
-        """CreateAuthorizer: TOKEN or REQUEST with a Lambda ``function``, or
-        COGNITO_USER_POOLS with ``provider_arns``; ``identity_source``, ``ttl_s``,
+        """CreateAuthorizer: TOKEN or REQUEST with a Lambda ``function``, COGNITO_USER_POOLS
+        with ``provider_arns``, or JWT with ``jwt_configuration`` (``{"issuers": [{"issuer",
+        "audiences"}], "defaultAlgorithms": ["RS256"]}``); ``identity_source``, ``ttl_s``,
         ``identity_validation_expression``."""
         target = None if function is None else self._target(function)
-        authorizer = new_authorizer(name, type, function=target, **options)
+        found = self.services.issuer_exists
+        authorizer = new_authorizer(name, type, function=target, issuer_exists=found, **options)
         self.definition.authorizers[name] = authorizer
         return authorizer
 

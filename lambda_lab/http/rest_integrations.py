@@ -31,6 +31,7 @@ from lambda_lab.http.common import (
     parse_payload,
 )
 from lambda_lab.http.gateway_responses import GatewayResponses
+from lambda_lab.http.jwt_authorizers import JwtClaimsContext
 from lambda_lab.http.payload_v1 import v1_response
 from lambda_lab.http.rest_event import RequestFacts, proxy_event
 from lambda_lab.http.rest_methods import Integration, IntegrationResponse
@@ -175,6 +176,8 @@ def _template_input(facts: RequestFacts, body: str) -> TemplateInput:
 
 
 def _template_context(facts: RequestFacts, authorizer: dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(authorizer, JwtClaimsContext):  # templates read JWT claims as JSON text
+        authorizer = authorizer.for_templates()
     context = facts.request_context(authorizer)
     context.setdefault("authorizer", authorizer or {})
     return context

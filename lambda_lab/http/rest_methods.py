@@ -19,7 +19,8 @@ from lambda_lab.http.validation import check_required_parameter_name
 from lambda_lab.http.vtl import check_template
 
 INTEGRATION_TYPES = ("AWS_PROXY", "AWS", "MOCK")
-AUTHORIZATION_TYPES = ("NONE", "CUSTOM", "COGNITO_USER_POOLS", "AWS_IAM")
+AUTHORIZATION_TYPES = ("NONE", "CUSTOM", "COGNITO_USER_POOLS", "JWT", "AWS_IAM")
+WITH_AUTHORIZER = ("CUSTOM", "COGNITO_USER_POOLS", "JWT")
 PASSTHROUGH = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
 TIMEOUT_MIN_MS = 50
 TIMEOUT_DEFAULT_MS = 29_000
@@ -122,12 +123,12 @@ def method_settings(values: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown method settings {unknown}; known: {sorted(allowed)}")
     kind = values.get("authorization_type")
     if kind is None and values.get("authorizer"):
-        raise ValueError("an authorizer needs authorization_type 'CUSTOM' or 'COGNITO_USER_POOLS'")
+        raise ValueError(f"an authorizer needs authorization_type one of {', '.join(WITH_AUTHORIZER)}")  # fmt: skip
     if kind is not None and kind not in AUTHORIZATION_TYPES:
         raise ValueError(
             f"authorization_type must be one of {', '.join(AUTHORIZATION_TYPES)} (got {kind!r})"
         )
-    if kind in ("CUSTOM", "COGNITO_USER_POOLS") and not values.get("authorizer"):
+    if kind in WITH_AUTHORIZER and not values.get("authorizer"):
         raise ValueError(f"authorization_type {kind!r} needs an authorizer name")
     for name in values.get("request_parameters") or {}:
         check_required_parameter_name(name)

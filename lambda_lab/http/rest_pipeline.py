@@ -5,7 +5,8 @@
 2. the **payload limit** (10 MB; 413) and the **route** (none: 403 Missing Authentication
    Token);
 3. the API's **resource policy** (403 ... with an explicit deny);
-4. **authorization**: IAM (SigV4), a Lambda authorizer or a Cognito user pool (401/403/500);
+4. **authorization**: IAM (SigV4), a Lambda authorizer, a Cognito user pool or a JWT
+   authorizer (401/403/500);
 5. the **API key** and its **usage plan**: throttle and quota per key (403, 429);
 6. the stage's per-method **throttle** and the account's (429);
 7. **request validation** (400);
@@ -31,7 +32,7 @@ from lambda_lab.http.cache import cache_key, wants_fresh
 from lambda_lab.http.common import Exchange, HttpRequest, HttpResponse, new_request_id
 from lambda_lab.http.rest_event import RequestFacts
 from lambda_lab.http.rest_integrations import IntegrationCalls, run_integration
-from lambda_lab.http.rest_methods import Method
+from lambda_lab.http.rest_methods import WITH_AUTHORIZER, Method
 from lambda_lab.http.throttling import take_all
 from lambda_lab.http.validation import body_is_valid, missing_parameters
 
@@ -139,7 +140,7 @@ def _authorize(
             message = f"User: {caller.arn} is not authorized to perform: execute-api:Invoke on resource: {arn}"
             raise _Refused("ACCESS_DENIED", message, "IAM policy does not allow execute-api:Invoke")
         return None
-    if kind not in ("CUSTOM", "COGNITO_USER_POOLS") or method.authorizer is None:
+    if kind not in WITH_AUTHORIZER or method.authorizer is None:
         return None
     authorizer = definition.authorizers[method.authorizer]
     calls = AuthorizerCalls(api.invoke, api.now, api.services.jwks, stage.authorizer_cache)
@@ -150,7 +151,7 @@ def _authorize(
     exchange.authorizer = outcome.how
     if outcome.response_type is not None:
         raise _Refused(outcome.response_type, outcome.message, outcome.reason or outcome.how)
-    if authorizer.type != "COGNITO_USER_POOLS":
+    if authorizer.type in ("TOKEN", "REQUEST"):  # the Lambda authorizer's own latency
         latency = 0 if outcome.how == "cached" else round((time.perf_counter() - started) * 1000)
         outcome.context["integrationLatency"] = latency
     return outcome

@@ -156,3 +156,14 @@ class ServedApi(ServedDoor):
         """The invoke URL AWS would give this stage (the Lab answers on :attr:`url` instead)."""
         stage = self.door.stage if isinstance(self.door, RestApi) else ""
         return f"https://{self.door.domain_name}/{stage}"
+
+
+class ServedHttpApi(ServedApi):
+    """An HTTP API on ``http://127.0.0.1:<port>/``: its ``$default`` stage, always deployed."""
+
+    door: HttpApi
+
+    @property
+    def api(self) -> HttpApi:
+        """The API's routes and authorizers (``create_authorizer``, ``update_route``)."""
+        return self.door

@@ -66,6 +66,7 @@ STARTER_SAYS = {
     "11-vpc-network": "the internet (the payment provider) is not reachable",
     "11-url-permissions": "refused lambda:InvokeFunction",
     "10-token-authorizer": 'requestContext.authorizer = {"principalId": "ana", "integrationLatency"',
+    "10-jwt-authorizer": "with the reporting tool's ID token answered 200",
     "12-broken-layer": "No module named 'yaml'",
     "12-layer-zip": "your ZIP holds no files",
     "12-tmp-space": "No space left on device",

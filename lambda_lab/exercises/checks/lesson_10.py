@@ -1,5 +1,6 @@
 """Checks of lesson 10: a TOKEN authorizer, a usage plan, a request model and a selection
-pattern, each tried through a real REST API door with real HTTP requests."""
+pattern, each tried through a real REST API door, and a JWT authorizer through an HTTP API
+door, all with real HTTP requests."""
 
 from __future__ import annotations
 
@@ -34,14 +35,30 @@ def request(
     body: bytes | None = None,
 ) -> tuple[int, bytes]:
     """A real HTTP request to the door's first stage: (status, body), error statuses too."""
+    status, _, answer = exchange(door, method, path, headers, body)
+    return status, answer
+
+
+def exchange(
+    door: Any,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """:func:`request`, with the answer's headers (lower-case names)."""
     url = door.local_url + path.lstrip("/")
     call = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(call, timeout=30) as reply:
-            return reply.status, reply.read()
+            return reply.status, _lower(reply.headers), reply.read()
     except urllib.error.HTTPError as error:
         with error:
-            return error.code, error.read()
+            return error.code, _lower(error.headers), error.read()
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def token_authorizer(ctx: CheckContext) -> str:
@@ -184,3 +201,72 @@ def selection_pattern(ctx: CheckContext) -> str:
     ctx.expect(status == 200 and json.loads(body) == {"order": "7"}, f"GET /orders/7 answered {status} {body!r}",
                '200 {"order": "7"}')  # fmt: skip
     return "an unknown order is 404 with its message; a known one 200"
+
+
+def jwt_authorizer(ctx: CheckContext) -> str:
+    configuration, routes = ctx.setting("JWT_CONFIGURATION"), ctx.setting("ROUTES")
+    ctx.expect(isinstance(routes, dict), f"ROUTES is {short(routes)}", "a dict of route settings")
+    pool, tokens = _user_pool(ctx.lab)
+    names = {"ISSUER": pool["issuer"], "WEB_CLIENT": pool["web"], "REPORTS_CLIENT": pool["reports"]}
+    ctx.deploy("orders", ECHO_CONTEXT, learner_config=False)
+    door = ctx.lab.http_api("shop", {"GET /orders": "orders", "POST /orders": "orders"})
+    try:
+        door.api.create_authorizer("shop-users", "JWT", jwt_configuration=_filled(configuration, names))  # fmt: skip
+        for key, settings in routes.items():
+            kind = settings.get("AuthorizationType", "NONE")
+            door.api.update_route(
+                key, authorization_type=kind, authorizer="shop-users" if kind == "JWT" else None,
+                authorization_scopes=settings.get("AuthorizationScopes") or (),
+            )  # fmt: skip
+    except (TypeError, ValueError, AttributeError) as error:
+        ctx.fail(f"API Gateway refused your settings: {error}", "settings shaped as in the starter")
+    cases = [
+        ("GET", "the reporting tool's ID token", tokens["reports"]["IdToken"], 401),
+        ("GET", "the web app's ID token", tokens["web"]["IdToken"], 200),
+        ("GET", "the web app's access token", tokens["web"]["AccessToken"], 200),
+        ("GET", "no token", None, 401),
+        ("POST", "no token", None, 401),
+        ("POST", "the reporting tool's access token", tokens["reports"]["AccessToken"], 401),
+        ("POST", "the web app's ID token", tokens["web"]["IdToken"], 403),
+        ("POST", "the web app's access token", tokens["web"]["AccessToken"], 200),
+    ]
+    for method, what, token, wanted in cases:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        status, answer_headers, body = exchange(door, method, "/orders", headers)
+        why = answer_headers.get("www-authenticate")
+        ctx.expect(status == wanted,
+                   f"{method} /orders with {what} answered {status} {body[:60]!r}" + (f" ({why})" if why else ""),
+                   {200: "200: let it in", 401: "401 Unauthorized", 403: "403 Forbidden: a token without the scope"}[wanted])  # fmt: skip
+    passed = json.loads(body).get("jwt") or {}
+    ctx.expect(passed.get("claims", {}).get("username") == "ana",
+               f"the orders function received requestContext.authorizer = {short(passed)}",
+               'the access token\'s claims, "username": "ana" among them')  # fmt: skip
+    return "the web app's tokens read orders, its access token writes them; others get 401 or 403"
+
+
+def _user_pool(lab: Any) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A pool with two app clients, web and reports, and ana's tokens from each."""
+    idp = lab.service_client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="shop-users")["UserPool"]["Id"]
+    idp.admin_create_user(UserPoolId=pool_id, Username="ana", TemporaryPassword="Temp-Pass-1!")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="ana", Password="Shop-Pass-1!", Permanent=True)  # fmt: skip
+    pool = {"issuer": f"https://cognito-idp.{lab.region}.amazonaws.com/{pool_id}"}
+    tokens = {}
+    for client in ("web", "reports"):
+        pool[client] = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=client, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        tokens[client] = idp.initiate_auth(
+            ClientId=pool[client], AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ana", "PASSWORD": "Shop-Pass-1!"},
+        )["AuthenticationResult"]  # fmt: skip
+    return pool, tokens
+
+
+def _filled(value: Any, names: dict[str, str]) -> Any:
+    """The learner's settings with the real issuer and client IDs where their names stand."""
+    if isinstance(value, dict):
+        return {key: _filled(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
