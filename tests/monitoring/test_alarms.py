@@ -4,10 +4,9 @@ missing data, and definitions checked with clear errors."""
 from __future__ import annotations
 
 import pytest
+from runtime_helpers import FLAKY, minute_of_calls
 
 from lambda_lab.monitoring.alarms import AlarmError
-
-FLAKY = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('bad')\n    return 1\n"
 
 
 def errors_alarm(**changes: object) -> dict:
@@ -20,11 +19,7 @@ def errors_alarm(**changes: object) -> dict:
 
 
 def minute(lab, failures: int, successes: int = 1) -> None:
-    for _ in range(failures):
-        lab.invoke("flaky", {"fail": True})
-    for _ in range(successes):
-        lab.invoke("flaky", {})
-    lab.clock.advance(minutes=1)
+    minute_of_calls(lab, failures, successes)
 
 
 def test_m_out_of_n_periods_must_breach(virtual_lab) -> None:

@@ -4,11 +4,10 @@ evaluates, periods without data, and Metrics lists checked as PutMetricAlarm che
 from __future__ import annotations
 
 import pytest
+from runtime_helpers import FLAKY, minute_of_calls
 
 from lambda_lab.monitoring.alarms import AlarmError
 from lambda_lab.monitoring.metric_math import MathError, parse
-
-FLAKY = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('bad')\n    return 1\n"
 
 
 def lambda_stat(item_id: str, metric: str, **changes: object) -> dict:
@@ -28,12 +27,7 @@ def rate_alarm(expression: str = "100 * errors / calls", **changes: object) -> d
     return spec
 
 
-def minute(lab, failures: int, successes: int) -> None:
-    for _ in range(failures):
-        lab.invoke("flaky", {"fail": True})
-    for _ in range(successes):
-        lab.invoke("flaky", {})
-    lab.clock.advance(minutes=1)
+minute = minute_of_calls
 
 
 def test_a_rate_alarm_follows_the_share_of_errors_not_their_number(virtual_lab) -> None:

@@ -11,6 +11,17 @@ SAMPLES = Path(__file__).resolve().parents[1] / "event_sources" / "samples"
 # A handler that logs and returns the event it received, so a test can compare it with AWS's sample.
 ECHO = "import json\n\ndef lambda_handler(event, context):\n    print('EVENT ' + json.dumps(event))\n    return event\n"
 FAILS = "def lambda_handler(event, context):\n    raise Exception('boom')\n"
+# Fails when the event says so (deployed with handler="lambda_function.handler").
+FLAKY = "def handler(event, context):\n    if event.get('fail'):\n        raise ValueError('bad')\n    return 1\n"
+
+
+def minute_of_calls(lab: Any, failures: int, successes: int) -> None:
+    """A minute of traffic to FLAKY on a virtual clock: failing calls, then good ones."""
+    for _ in range(failures):
+        lab.invoke("flaky", {"fail": True})
+    for _ in range(successes):
+        lab.invoke("flaky", {})
+    lab.clock.advance(minutes=1)
 
 
 def sample(name: str) -> Any:
