@@ -68,7 +68,7 @@ def decode(token: str) -> Token:
         header = json.loads(_b64(parts[0]))
         claims = json.loads(_b64(parts[1]))
         signature = _b64(parts[2])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python goes
         raise BadToken("a part is not base64url-encoded JSON") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise BadToken("header and claims must be JSON objects")
@@ -78,7 +78,7 @@ def decode(token: str) -> Token:
 def signature_problem(token: Token, jwks: dict[str, Any], algorithms: Iterable[str]) -> str | None:
     """Why the signature cannot be trusted (algorithm, key or signature), or None."""
     algorithm = token.header.get("alg")
-    if algorithm not in set(algorithms):
+    if not isinstance(algorithm, str) or algorithm not in set(algorithms):  # a list: unhashable
         return f"signing method {algorithm} is not accepted"
     key = next((k for k in jwks.get("keys", []) if k.get("kid") == token.header.get("kid")), None)
     if key is None:

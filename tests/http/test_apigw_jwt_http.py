@@ -5,6 +5,7 @@ CreateAuthorizer/UpdateRoute refuse what AWS (or the Lab's reach) does not allow
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -145,6 +146,24 @@ def test_signatures_are_checked_kid_key_and_algorithm(lab, door, pool):
         assert status == 401 and 'error="invalid_token"' in headers["www-authenticate"], what
     assert call(door, "GET", "/orders", mint(claims, alg="RS512"))[0] == 200  # RSA: any size
     assert claims_of(pool.tokens["web"]["IdToken"])["iss"] == pool.issuer
+
+
+def test_hostile_tokens_are_401_never_a_traceback(lab, door, pool):
+    """Header and claims are the client's: any JSON in them is a 401, never a 500."""
+    claims = access_claims(pool, "web", lab.clock.time())
+    part = lambda data: base64.urlsafe_b64encode(data).decode().rstrip("=")  # noqa: E731
+    body = part(json.dumps(claims).encode())
+    cases = {
+        "alg as a list": part(b'{"alg": ["RS256"], "kid": "dummy"}') + f".{body}.AA",
+        "alg as an object": part(b'{"alg": {"RS256": 1}, "kid": "dummy"}') + f".{body}.AA",
+        "nested JSON": part(b'{"alg": ' + b"[" * 5000 + b"]" * 5000 + b"}") + f".{body}.AA",
+        "alg none": part(b'{"alg": "none", "kid": "dummy"}') + f".{body}.",
+        "HS256": mint(claims, alg="HS256"),
+    }
+    for what, token in cases.items():
+        status, headers, body_json = call(door, "GET", "/orders", token)
+        assert (status, body_json) == (401, {"message": "Unauthorized"}), what
+        assert 'error="invalid_token"' in headers["www-authenticate"], what
 
 
 def test_a_route_with_scopes_wants_a_token_carrying_one_of_them(lab, door, pool):
