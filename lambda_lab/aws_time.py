@@ -43,7 +43,7 @@ def iso_millis(epoch: float) -> str:
 
 
 def iso_seconds(epoch: float) -> str:
-    """``2024-01-01T12:00:00Z``: EventBridge events' ``time``."""
+    """``2024-01-01T12:00:00Z``: EventBridge events' ``time``, a tumbling window's bounds."""
     return _utc(epoch).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

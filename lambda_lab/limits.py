@@ -135,6 +135,10 @@ SQS_VISIBILITY_TIMEOUT_MAX_S = 43_200  # 12 hours
 # and doubles up to a minute, so a blocked shard shows its retries on a virtual clock.
 STREAM_RETRY_BACKOFF_MIN_S = 1
 STREAM_RETRY_BACKOFF_MAX_S = 60
+TUMBLING_WINDOW_MAX_S = 900  # TumblingWindowInSeconds 0..900; 0 turns windows off
+# "1 MB per shard" for a tumbling window's state; AWS does not say whether MB means 10^6 or
+# 2^20 bytes, nor how it measures the state: the Lab counts its compact JSON text (UNCONFIRMED).
+TUMBLING_STATE_MAX_BYTES = 1024 * 1024
 
 # -- EventBridge patterns and schedules ----------------------------------------------------
 PATTERN_NUMBER_MAX = 5.0e9  # numeric matching works within -5.0e9 .. +5.0e9 ...

@@ -193,3 +193,48 @@ def copy_project(tmp_path) -> str:
     target = tmp_path / "orders"
     shutil.copytree(ORDERS, target)
     return str(target)
+
+
+WINDOWED = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Readings:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 1
+  Totals:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            state = event["state"]
+            state["count"] = state.get("count", 0) + len(event["Records"])
+            if event["isFinalInvokeForWindow"]:
+                print("TOTAL", state["count"])
+            return {"state": state}
+      Events:
+        Stream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Readings.Arn
+            StartingPosition: TRIM_HORIZON
+            TumblingWindowInSeconds: 30
+"""
+
+
+def test_a_stream_event_with_a_tumbling_window_deploys_and_totals() -> None:
+    from lambda_lab import Lab
+
+    with Lab(clock="virtual") as lab:
+        stack = lab.deploy_template(WINDOWED, stack_name="windowed")
+        (mapping,) = lab.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+        assert mapping["TumblingWindowInSeconds"] == 30
+        for reading in (b"1", b"2", b"3"):
+            lab.client("kinesis").put_record(
+                StreamName=stack.physical_id("Readings"), Data=reading, PartitionKey="k"
+            )
+        lab.clock.advance(seconds=31)
+        totals = _lines(lab, stack.function_name("Totals"), "TOTAL")
+        assert [line.split("\t")[-1].strip() for line in totals] == ["TOTAL 3"]

@@ -48,6 +48,7 @@ STARTER_SAYS = {
     "06-thumbnail": "no item with key",
     "06-partial-batch": "not processed exactly once",
     "06-cron": "Exactly one of Day-of-month and Day-of-week",
+    "06-window-totals": "no state property",
     "07-reserved-concurrency": "8 calls ran at the same time",
     "07-hold-time": "were throttled",
     "07-provisioned": "unpublished function versions",

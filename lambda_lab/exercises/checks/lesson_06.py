@@ -1,14 +1,20 @@
-"""Checks of lesson 06: the S3 thumbnail, partial batch responses, a cron schedule."""
+"""Checks of lesson 06: the S3 thumbnail, partial batch responses, a cron schedule, a tumbling
+window's running total."""
 
 from __future__ import annotations
 
 import io
 import json
+import math
 from datetime import datetime, timedelta, timezone
 
 from lambda_lab.exercises.context import CheckContext
 
 KEY = "uploads/beach day.jpg"
+WINDOW_S = 60
+# (seconds after a minute's start, amounts put then): 100 in the first minute, 12 in the next
+SALES = ((0, (10, 20, 30)), (20, (40,)), (70, (5, 7)))
+TOTALS = ["TOTAL 100", "TOTAL 12"]
 
 
 def thumbnail(ctx: CheckContext) -> str:
@@ -177,3 +183,49 @@ def cron(ctx: CheckContext) -> str:
         f"{len(expected)} times: {as_text(expected)}",
     )
     return f"{expression} fired {len(fired)} times in a week, each weekday at 08:30 UTC"
+
+
+def window_totals(ctx: CheckContext) -> str:
+    kinesis = ctx.lab.client("kinesis")
+    kinesis.create_stream(StreamName="sales", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="sales")["StreamDescription"]["StreamARN"]
+    ctx.deploy("sales-totals")
+    clock = ctx.lab.clock
+    start = math.ceil(clock.time() / WINDOW_S) * WINDOW_S
+    clock.run_until(start)  # on a minute's boundary, so each sale's window is known
+    mapping = ctx.lab.client("lambda").create_event_source_mapping(
+        FunctionName="sales-totals", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+        BatchSize=2, TumblingWindowInSeconds=WINDOW_S, MaximumRetryAttempts=1,
+    )  # fmt: skip
+    for after, amounts in SALES:
+        clock.run_until(start + after)
+        for amount in amounts:
+            data = json.dumps({"amount": amount}).encode()
+            kinesis.put_record(StreamName="sales", Data=data, PartitionKey="shop-1")
+    clock.run_until(start + 2 * WINDOW_S + 5)  # past the second minute's end
+    history = ctx.lab.event_sources.mappings.poller(mapping["UUID"]).history
+    invoked = [run for run in history if run.outcome != "discarded"]  # (a discard invokes nothing)
+    failed = [run for run in invoked if run.outcome == "error"]
+    ctx.expect(
+        not failed,
+        f"{len(failed)} of {len(invoked)} invocations failed; the first because {failed[0].detail}"
+        if failed
+        else "",
+        'every invocation answering {"state": {...}}, the final one too',
+        ctx.lab.logs.tail("sales-totals", lines=5),
+    )
+    printed = [
+        e.message.split("\t")[-1].strip()
+        for e in ctx.lab.logs.events("sales-totals", pattern="TOTAL")
+    ]
+    finals = sum(1 for run in history if run.size == 0)
+    ctx.expect(
+        printed == TOTALS,
+        f"over two minutes and {finals} final invocations the function printed "
+        + (", ".join(printed) or "no TOTAL line"),
+        "TOTAL 100, then TOTAL 12: one line per minute, from the final invocation of its window",
+    )
+    return (
+        f"the state carried each minute's total across {len(history) - finals} batches; "
+        "the final invocations printed TOTAL 100 and TOTAL 12"
+    )
