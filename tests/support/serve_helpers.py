@@ -90,7 +90,8 @@ class Served:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=self.base_env,
+            # A server that will not stop is sent SIGABRT: faulthandler then prints every thread.
+            env={**self.base_env, "PYTHONFAULTHANDLER": "1"},
             cwd=self.tmp,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -118,10 +119,15 @@ class Served:
             process.send_signal(signal.SIGINT)
         try:
             rest, _ = process.communicate(timeout=START_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            rest, _ = process.communicate()
-        self.output.append(rest or "")
+        except subprocess.TimeoutExpired:  # where is it stuck? (its threads' stacks)
+            process.send_signal(signal.SIGABRT)
+            try:
+                rest, _ = process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                rest, _ = process.communicate()
+            rest = f"{rest or ''}\n[still running {START_TIMEOUT_S} s after Ctrl-C]\n"
+        self.output.append(f"{rest or ''}[exit code {process.returncode}]\n")
         return process.returncode
 
     def cli_env(self, version: int) -> dict[str, str]:
