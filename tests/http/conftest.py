@@ -6,6 +6,9 @@ import json
 
 import pytest
 from fake_lambda import FakeLambda
+from real_http import ECHO
+
+from lambda_lab import Lab
 
 
 @pytest.fixture
@@ -18,3 +21,11 @@ def echo() -> FakeLambda:
             "body": json.dumps(event),
         }
     )
+
+
+@pytest.fixture(scope="module")
+def jwt_lab():
+    """One virtual-clock Lab per module of the JWT authorizer tests, with the echo function."""
+    with Lab(clock="virtual") as instance:
+        instance.deploy("echo", ECHO)
+        yield instance

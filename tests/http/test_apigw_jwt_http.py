@@ -11,9 +11,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt_tokens import access_claims, claims_of, forged, mint, user_pool
-from real_http import ECHO, send
+from real_http import send
 
-from lambda_lab import Lab
 from lambda_lab.http import FrontDoorConfigError
 
 ADMIN = "aws.cognito.signin.user.admin"  # the scope Cognito puts in every sign-in's access token
@@ -21,21 +20,14 @@ AUDIENCE = 'Bearer scope="" error="invalid_token" error_description="the token d
 
 
 @pytest.fixture(scope="module")
-def lab():
-    with Lab(clock="virtual") as instance:
-        instance.deploy("echo", ECHO)
-        yield instance
+def pool(jwt_lab):
+    return user_pool(jwt_lab, "shop-users", ("web", "reports"))
 
 
 @pytest.fixture(scope="module")
-def pool(lab):
-    return user_pool(lab, "shop-users", ("web", "reports"))
-
-
-@pytest.fixture(scope="module")
-def door(lab, pool):
+def door(jwt_lab, pool):
     routes = {"GET /orders": "echo", "POST /orders": "echo", "PUT /profile": "echo", "GET /open": "echo"}  # fmt: skip
-    served = lab.http_api("shop-jwt", routes)
+    served = jwt_lab.http_api("shop-jwt", routes)
     served.api.create_authorizer(
         "users", "JWT", identity_source="$request.header.Authorization",
         jwt_configuration={"Issuer": pool.issuer, "Audience": [pool.clients["web"]]},
@@ -55,8 +47,8 @@ def call(door, method, path, token=None):
     return status, answer_headers, json.loads(body)
 
 
-def runs(lab):
-    return len(lab.records.for_function("echo"))
+def runs(jwt_lab):
+    return len(jwt_lab.records.for_function("echo"))
 
 
 def test_id_and_access_tokens_of_the_app_client_pass_with_their_claims(door, pool):
@@ -73,8 +65,8 @@ def test_id_and_access_tokens_of_the_app_client_pass_with_their_claims(door, poo
     assert claims["client_id"] == pool.clients["web"] and claims["username"] == "ana"
 
 
-def test_the_event_carries_claims_as_strings_and_the_tokens_scopes(lab, door, pool):
-    now = lab.clock.time()
+def test_the_event_carries_claims_as_strings_and_the_tokens_scopes(jwt_lab, door, pool):
+    now = jwt_lab.clock.time()
     token = mint(access_claims(pool, "web", now, scope=f"{ADMIN} orders/read",
                                groups=["admins", "staff"], verified=True))  # fmt: skip
     status, _, event = call(door, "PUT", "/profile", token)
@@ -87,17 +79,17 @@ def test_the_event_carries_claims_as_strings_and_the_tokens_scopes(lab, door, po
     assert door.last.event == event  # what the door built is what the function got
 
 
-def test_a_token_of_another_app_client_is_refused_for_its_audience(lab, door, pool):
-    before = runs(lab)
+def test_a_token_of_another_app_client_is_refused_for_its_audience(jwt_lab, door, pool):
+    before = runs(jwt_lab)
     for token in pool.tokens["reports"]["IdToken"], pool.tokens["reports"]["AccessToken"]:
         status, headers, body = call(door, "GET", "/orders", token)
         assert (status, body) == (401, {"message": "Unauthorized"})
         assert headers["www-authenticate"] == AUDIENCE
-    assert runs(lab) == before  # refused before the function
+    assert runs(jwt_lab) == before  # refused before the function
 
 
-def test_aud_wins_over_client_id_and_may_be_a_list(lab, door, pool):
-    now, web = lab.clock.time(), pool.clients["web"]
+def test_aud_wins_over_client_id_and_may_be_a_list(jwt_lab, door, pool):
+    now, web = jwt_lab.clock.time(), pool.clients["web"]
     both = mint(access_claims(pool, "web", now, aud="another-app", client_id=web))
     status, headers, _ = call(door, "GET", "/orders", both)
     assert status == 401 and headers["www-authenticate"] == AUDIENCE
@@ -105,8 +97,8 @@ def test_aud_wins_over_client_id_and_may_be_a_list(lab, door, pool):
     assert call(door, "GET", "/orders", listed)[0] == 200
 
 
-def test_time_is_the_labs_clock_exp_and_nbf(lab, door, pool):
-    now = lab.clock.time()
+def test_time_is_the_labs_clock_exp_and_nbf(jwt_lab, door, pool):
+    now = jwt_lab.clock.time()
     expired = mint(access_claims(pool, "web", now, exp=int(now) - 1))
     early = mint(access_claims(pool, "web", now, nbf=int(now) + 60))
     for token, why in ((expired, "the token has expired"), (early, "not valid yet")):
@@ -114,15 +106,15 @@ def test_time_is_the_labs_clock_exp_and_nbf(lab, door, pool):
         assert status == 401 and why in headers["www-authenticate"], headers
     short_lived = mint(access_claims(pool, "web", now, exp=int(now) + 10))
     assert call(door, "GET", "/orders", short_lived)[0] == 200
-    lab.clock.advance(11)  # the Lab's clock, not the wall clock, decides
+    jwt_lab.clock.advance(11)  # the Lab's clock, not the wall clock, decides
     assert call(door, "GET", "/orders", short_lived)[0] == 401
 
 
-def test_a_token_of_another_issuer_is_401(lab, door, pool):
-    other = user_pool(lab, "other-users")
+def test_a_token_of_another_issuer_is_401(jwt_lab, door, pool):
+    other = user_pool(jwt_lab, "other-users")
     status, headers, _ = call(door, "GET", "/orders", other.tokens["web"]["IdToken"])
     assert status == 401 and "valid issuer" in headers["www-authenticate"]
-    lookalike = mint(access_claims(pool, "web", lab.clock.time(), iss=other.issuer))
+    lookalike = mint(access_claims(pool, "web", jwt_lab.clock.time(), iss=other.issuer))
     assert call(door, "GET", "/orders", lookalike)[0] == 401
 
 
@@ -132,8 +124,8 @@ def test_a_missing_or_empty_token_is_401(door):
         assert (status, body) == (401, {"message": "Unauthorized"}), repr(token)
 
 
-def test_signatures_are_checked_kid_key_and_algorithm(lab, door, pool):
-    claims = access_claims(pool, "web", lab.clock.time())
+def test_signatures_are_checked_kid_key_and_algorithm(jwt_lab, door, pool):
+    claims = access_claims(pool, "web", jwt_lab.clock.time())
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cases = {
         "tampered": forged(pool.tokens["web"]["IdToken"], **{"cognito:username": "mallory"}),
@@ -148,9 +140,9 @@ def test_signatures_are_checked_kid_key_and_algorithm(lab, door, pool):
     assert claims_of(pool.tokens["web"]["IdToken"])["iss"] == pool.issuer
 
 
-def test_hostile_tokens_are_401_never_a_traceback(lab, door, pool):
+def test_hostile_tokens_are_401_never_a_traceback(jwt_lab, door, pool):
     """Header and claims are the client's: any JSON in them is a 401, never a 500."""
-    claims = access_claims(pool, "web", lab.clock.time())
+    claims = access_claims(pool, "web", jwt_lab.clock.time())
     part = lambda data: base64.urlsafe_b64encode(data).decode().rstrip("=")  # noqa: E731
     body = part(json.dumps(claims).encode())
     cases = {
@@ -166,7 +158,7 @@ def test_hostile_tokens_are_401_never_a_traceback(lab, door, pool):
         assert 'error="invalid_token"' in headers["www-authenticate"], what
 
 
-def test_a_route_with_scopes_wants_a_token_carrying_one_of_them(lab, door, pool):
+def test_a_route_with_scopes_wants_a_token_carrying_one_of_them(jwt_lab, door, pool):
     web = pool.tokens["web"]
     for token in web["AccessToken"], web["IdToken"]:  # no orders/write; an ID token has no scopes
         status, headers, body = call(door, "POST", "/orders", token)
@@ -175,7 +167,7 @@ def test_a_route_with_scopes_wants_a_token_carrying_one_of_them(lab, door, pool)
         assert 'scope="orders/write"' in headers["www-authenticate"]
     assert call(door, "PUT", "/profile", web["AccessToken"])[0] == 200
     assert call(door, "PUT", "/profile", web["IdToken"])[0] == 403
-    now = lab.clock.time()
+    now = jwt_lab.clock.time()
     for extra in ({"scope": "orders/read orders/write"}, {"scope": None, "scp": ["orders/write"]}):
         token = mint({k: v for k, v in access_claims(pool, "web", now, **extra).items() if v})
         assert call(door, "POST", "/orders", token)[0] == 200, extra

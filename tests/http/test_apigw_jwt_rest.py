@@ -10,23 +10,13 @@ import json
 import pytest
 from apigw_helpers import call, runs
 from jwt_tokens import access_claims, mint, user_pool
-from real_http import ECHO
-
-from lambda_lab import Lab
 
 TEMPLATE = '{"user": $context.authorizer.claims.username, "exp": $context.authorizer.claims.exp, "name": $context.authorizer.claims.name}'  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def lab():
-    with Lab(clock="virtual") as instance:
-        instance.deploy("echo", ECHO)
-        yield instance
-
-
-@pytest.fixture(scope="module")
-def pool(lab):
-    return user_pool(lab, "members", ("web", "reports"))
+def pool(jwt_lab):
+    return user_pool(jwt_lab, "members", ("web", "reports"))
 
 
 def trusting(pool, **issuer):
@@ -37,8 +27,8 @@ def trusting(pool, **issuer):
 
 
 @pytest.fixture(scope="module")
-def door(lab, pool):
-    served = lab.rest_api_gateway(
+def door(jwt_lab, pool):
+    served = jwt_lab.rest_api_gateway(
         "members-jwt", {"GET /orders": "echo", "POST /orders": "echo", "GET /me": "echo"}
     )
     api = served.api
@@ -72,17 +62,21 @@ def test_valid_tokens_pass_and_the_proxy_event_keeps_each_claims_json_type(door,
     assert reply.json()["requestContext"]["authorizer"]["claims"]["token_use"] == "access"
 
 
-def test_mapping_templates_read_each_claim_as_json_text(lab, door, pool):
-    token = mint(access_claims(pool, "web", lab.clock.time(), name='Doe, "Jané"'))
+def test_mapping_templates_read_each_claim_as_json_text(jwt_lab, door, pool):
+    token = mint(access_claims(pool, "web", jwt_lab.clock.time(), name='Doe, "Jané"'))
     reply = call(door, "GET", "/me", auth(token))
     assert reply.status == 200, reply.body
     received = json.loads(reply.json()["body"])  # the function echoed the event it got
-    assert received == {"user": "ana", "exp": int(lab.clock.time()) + 3600, "name": 'Doe, "Jané"'}
+    assert received == {
+        "user": "ana",
+        "exp": int(jwt_lab.clock.time()) + 3600,
+        "name": 'Doe, "Jané"',
+    }
 
 
-def test_bad_tokens_are_401_and_never_reach_the_function(lab, door, pool):
-    now = lab.clock.time()
-    before = runs(lab, "echo")
+def test_bad_tokens_are_401_and_never_reach_the_function(jwt_lab, door, pool):
+    now = jwt_lab.clock.time()
+    before = runs(jwt_lab, "echo")
     for token in (
         pool.tokens["reports"]["IdToken"],  # another app client's audience
         mint(access_claims(pool, "web", now, exp=int(now) - 5)),
@@ -93,21 +87,21 @@ def test_bad_tokens_are_401_and_never_reach_the_function(lab, door, pool):
         reply = call(door, "GET", "/orders", auth(token))
         assert (reply.status, reply.json()) == (401, {"message": "Unauthorized"}), token[:30]
     assert call(door, "GET", "/orders").status == 401  # no token at all
-    assert runs(lab, "echo") == before
+    assert runs(jwt_lab, "echo") == before
 
 
-def test_additional_claims_and_method_scopes(lab, door, pool):
+def test_additional_claims_and_method_scopes(jwt_lab, door, pool):
     web = pool.tokens["web"]
     assert call(door, "POST", "/orders", auth(web["IdToken"])).status == 401  # token_use: id
     reply = call(door, "POST", "/orders", auth(web["AccessToken"]))  # no orders/write scope
     assert reply.status == 403 and door.last.response_type == "ACCESS_DENIED"
-    writer = mint(access_claims(pool, "web", lab.clock.time(), scope="orders/write"))
+    writer = mint(access_claims(pool, "web", jwt_lab.clock.time(), scope="orders/write"))
     assert call(door, "POST", "/orders", auth(writer)).status == 200
 
 
-def test_a_second_trusted_issuer_signs_in_its_own_users(lab, pool):
-    partner = user_pool(lab, "partners")
-    served = lab.rest_api_gateway("two-issuers", {"GET /orders": "echo"})
+def test_a_second_trusted_issuer_signs_in_its_own_users(jwt_lab, pool):
+    partner = user_pool(jwt_lab, "partners")
+    served = jwt_lab.rest_api_gateway("two-issuers", {"GET /orders": "echo"})
     served.api.create_authorizer("both", "JWT", jwt_configuration={
         "issuers": [{"issuer": pool.issuer, "audiences": [pool.clients["web"]]},
                     {"issuer": partner.issuer, "audiences": [partner.clients["web"]]}],
@@ -147,7 +141,7 @@ def test_create_authorizer_refuses_bad_jwt_configurations(door, pool, change, me
     assert "bad" not in door.api.definition.authorizers
 
 
-def test_put_method_pairs_jwt_methods_with_jwt_authorizers(lab, door, pool):
+def test_put_method_pairs_jwt_methods_with_jwt_authorizers(jwt_lab, door, pool):
     api = door.api
     api.create_authorizer("pool", "COGNITO_USER_POOLS", provider_arns=[pool.arn])
     with pytest.raises(ValueError, match="needs authorization_type 'COGNITO_USER_POOLS'"):
